@@ -1,0 +1,1 @@
+"""Source → plant → zone routing: scenario schema, network data and the Pyomo builder."""

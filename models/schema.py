@@ -1,0 +1,57 @@
+"""Building blocks shared by every scenario schema.
+
+Every scenario section is a frozen pydantic model with ``extra="forbid"``; its attribute
+docstrings are the documentation of the file format (units included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+
+class SchemaModel(BaseModel):
+    """Base of every scenario section: unknown fields are refused, values are frozen."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    """A relative path in a scenario file is relative to that file's folder."""
+    base = (info.context or {}).get("base_dir") if info.context else None
+    if base is not None and not path.is_absolute():
+        return (Path(base) / path).resolve()
+    return path
+
+
+RelPath = Annotated[Path, AfterValidator(_resolve)]
+"""A file path; relative paths are taken relative to the scenario file."""
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class SolverOptions(SchemaModel):
+    """How HiGHS is run for this scenario."""
+
+    time_limit: Positive | None = None
+    """Wall-clock limit of one solve, in seconds (none: no limit)."""
+    rel_gap: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Relative MIP gap at which a MILP solve stops (none: HiGHS's default, 1e-4)."""
+    threads: Annotated[int, Field(ge=1)] | None = None
+    """HiGHS threads (none: HiGHS decides)."""
+
+
+def dump_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The documented fields of a schema section: name → (type, default, docstring)."""
+    return {
+        name: (str(f.annotation), f.default, f.description or "")
+        for name, f in model.model_fields.items()
+    }

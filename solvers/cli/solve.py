@@ -1,0 +1,48 @@
+"""``wdnopt solve SCENARIO``: solve one scenario and report the answer.
+
+The scenario's ``kind`` picks the handler: each kind has a module in this package with a
+``solve_and_report(scenario, args) -> int`` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wdnopt.models.scenario import load_scenario
+from wdnopt.solvers.cli import routing_report
+
+HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+    "routing": routing_report.solve_and_report,
+}
+"""Scenario kind → function that solves it and prints (or writes) the report."""
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "solve",
+        help="solve one scenario file and print the report",
+        description=(
+            "Solve the scenario in a TOML file and print a readable report: status, total "
+            "cost and the tables of the answer. Exit code 0 when a solution was found, 2 for "
+            "bad input or an infeasible problem, 1 when the solver found no answer."
+        ),
+    )
+    p.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (status, objective, bound, tables) instead",
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write the tables as CSV in DIR")
+    p.add_argument(
+        "--time-limit", type=float, metavar="S", help="override the scenario's solver time limit"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    return HANDLERS[scenario.kind](scenario, args)
