@@ -1,0 +1,1 @@
+"""Booster pump placement on tree networks: instances, catalogue, cost model, MILP builder."""

@@ -1,0 +1,1 @@
+"""Pump placement algorithms: the MILP, the paper's heuristics, the registry, verification."""

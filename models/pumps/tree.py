@@ -1,0 +1,210 @@
+"""The tree instance every pump placement algorithm takes, and the one placement checker.
+
+Nodes are numbered ``0 … n−1``. Roots (fixed-head sources) have ``parent = −1``; every other
+node ``v`` has one parent ``a(v)`` and one incoming pipe ``e_v`` carrying flow ``q_v`` (m³/s,
+≥ 0 in the direction parent → child). ``pressure[v]`` is the EPANET pressure ``p_v`` (m) at the
+instance's demand factor without any new pump. A forest (several roots) is allowed.
+
+A size-``k`` pump on ``e_v`` adds the head
+
+.. math:: H_{v,k} = \\frac{\\eta_k W_k}{\\rho g \\, q_v}
+
+and, on a tree, the pressure at ``u`` with pumps is ``p_u + B_u`` where ``B_u`` is the sum of
+the heads of the pumps on the path root → ``u``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from wdnopt.models.pumps.costs import RHO_G, Catalogue, Placement
+
+P_MIN_DEFAULT = 21.3 * 0.70307
+"""21.3 psi in metres of water (the paper's UK minimum service pressure), ≈ 14.976 m."""
+
+
+@dataclass(frozen=True, eq=False)
+class TreeInstance:
+    """A tree (or forest) at one demand factor: structure, flows, pressures, limits."""
+
+    name: str
+    node_names: tuple[str, ...]
+    """EPANET id of each node."""
+    parent: np.ndarray
+    """Parent index of each node, −1 for a root."""
+    pipe_names: tuple[str | None, ...]
+    """EPANET id of each node's incoming pipe ``e_v`` (None for a root)."""
+    flow: np.ndarray
+    """``q_v``: flow in ``e_v`` towards ``v``, m³/s (0 for a root)."""
+    pressure: np.ndarray
+    """``p_v``: pressure at ``v`` without new pumps, m."""
+    checked: np.ndarray
+    """True where the pressure limits apply (junctions; not roots, tanks or pump suctions)."""
+    p_min: float = P_MIN_DEFAULT
+    """Minimum service pressure, m."""
+    p_max: float | None = None
+    """Optional pressure ceiling, m."""
+    demand_factor: float = 1.0
+    """Factor applied to every junction demand to get these flows and pressures."""
+    meta: dict = field(default_factory=dict)
+    """Free-form provenance (network file, hour, ...)."""
+
+    def __post_init__(self) -> None:
+        n = len(self.node_names)
+        for name in ("parent", "flow", "pressure", "checked"):
+            arr = getattr(self, name)
+            if len(arr) != n:
+                raise ValueError(f"{name} has {len(arr)} entries for {n} nodes")
+        if len(self.pipe_names) != n:
+            raise ValueError(f"pipe_names has {len(self.pipe_names)} entries for {n} nodes")
+        _ = self.preorder  # validates acyclicity
+
+    @property
+    def n(self) -> int:
+        return len(self.node_names)
+
+    @cached_property
+    def preorder(self) -> np.ndarray:
+        """Node indices with every parent before its children."""
+        n = self.n
+        order = np.empty(n, dtype=np.int64)
+        head = 0
+        stack = [int(v) for v in np.flatnonzero(self.parent < 0)][::-1]
+        starts, kids = self.children_csr
+        seen = 0
+        while stack:
+            v = stack.pop()
+            order[head] = v
+            head += 1
+            seen += 1
+            stack.extend(int(c) for c in kids[starts[v] : starts[v + 1]][::-1])
+        if seen != n:
+            raise ValueError("parent array is not a forest (a cycle, or a node without a root)")
+        return order
+
+    @cached_property
+    def children_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Children of node ``v``: ``kids[starts[v]:starts[v+1]]``."""
+        parent = np.asarray(self.parent)
+        nonroot = np.flatnonzero(parent >= 0)
+        order = nonroot[np.argsort(parent[nonroot], kind="stable")]
+        counts = np.bincount(parent[nonroot], minlength=self.n)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        return starts, order
+
+    def children(self, v: int) -> np.ndarray:
+        starts, kids = self.children_csr
+        return kids[starts[v] : starts[v + 1]]
+
+    @cached_property
+    def deficiency(self) -> np.ndarray:
+        """``d_v = P_min − p_v`` where checked, else −inf (never deficient)."""
+        return np.where(self.checked, self.p_min - self.pressure, -np.inf)
+
+    @cached_property
+    def deficient(self) -> np.ndarray:
+        """True where ``d_v > 0``."""
+        return self.deficiency > 0
+
+    @cached_property
+    def headroom(self) -> np.ndarray:
+        """``P_max − p_v`` where checked and a ceiling is set, else +inf."""
+        if self.p_max is None:
+            return np.full(self.n, np.inf)
+        return np.where(self.checked, self.p_max - self.pressure, np.inf)
+
+    @cached_property
+    def subtree_has_deficit(self) -> np.ndarray:
+        """True where ``v`` or a node below it is deficient."""
+        flag = self.deficient.copy()
+        for v in self.preorder[::-1]:
+            p = self.parent[v]
+            if p >= 0 and flag[v]:
+                flag[p] = True
+        return flag
+
+    @cached_property
+    def candidates(self) -> np.ndarray:
+        """Nodes whose incoming pipe can usefully hold a pump: not a root, ``q_v > 0``,
+        and a deficient node at or below ``v``."""
+        return np.flatnonzero((self.parent >= 0) & (self.flow > 0) & self.subtree_has_deficit)
+
+    def head_gain(self, catalogue: Catalogue) -> np.ndarray:
+        """``H[v, k] = η_k W_k / (ρ g q_v)`` in m; 0 where ``q_v = 0`` or ``v`` is a root."""
+        q = np.asarray(self.flow, dtype=float)
+        ok = (q > 0) & (self.parent >= 0)
+        inv = np.zeros_like(q)
+        inv[ok] = 1.0 / (RHO_G * q[ok])
+        return inv[:, None] * catalogue.hydraulic_kw[None, :]
+
+    def boost(self, placement: Placement, catalogue: Catalogue) -> np.ndarray:
+        """``B_v``: total head added on the path root → ``v`` by the placement, m."""
+        added = np.zeros(self.n)
+        if placement:
+            gains = self.head_gain(catalogue)
+            for v, k in placement.items():
+                added[v] += gains[v, k]
+        total = added.copy()
+        for v in self.preorder:
+            p = self.parent[v]
+            if p >= 0:
+                total[v] += total[p]
+        return total
+
+
+@dataclass(frozen=True)
+class PlacementCheck:
+    """What the linear tree model says about a placement (the one checker)."""
+
+    pressure: np.ndarray
+    """``p_v + B_v`` at every node, m."""
+    below_min: np.ndarray
+    """Checked nodes still below ``P_min`` (indices)."""
+    above_max: np.ndarray
+    """Checked nodes above ``P_max`` (indices; empty when no ceiling)."""
+    invalid_pipes: np.ndarray
+    """Placement nodes that cannot hold a pump (roots, zero flow, unknown size)."""
+    min_margin: float
+    """Smallest ``p_v + B_v − P_min`` over checked nodes, m."""
+    mean_slack: float
+    """Mean of ``(p_v + B_v − P_min)/P_min`` over the nodes deficient before placement."""
+
+    @property
+    def feasible(self) -> bool:
+        return not (len(self.below_min) or len(self.above_max) or len(self.invalid_pipes))
+
+
+def check_placement(
+    tree: TreeInstance, placement: Placement, catalogue: Catalogue, *, tol: float = 1e-6
+) -> PlacementCheck:
+    """Check a placement against ``P_min`` (and ``P_max``) with the linear tree model."""
+    bad = [
+        v
+        for v, k in placement.items()
+        if not (0 <= v < tree.n)
+        or tree.parent[v] < 0
+        or tree.flow[v] <= 0
+        or not (0 <= k < len(catalogue))
+    ]
+    ok = {v: k for v, k in placement.items() if v not in set(bad)}
+    pressure = np.asarray(tree.pressure, dtype=float) + tree.boost(ok, catalogue)
+    checked = np.asarray(tree.checked, dtype=bool)
+    below = np.flatnonzero(checked & (pressure < tree.p_min - tol))
+    if tree.p_max is not None:
+        above = np.flatnonzero(checked & (pressure > tree.p_max + tol))
+    else:
+        above = np.array([], dtype=int)
+    margins = pressure[checked] - tree.p_min
+    was = tree.deficient
+    slack = (pressure[was] - tree.p_min) / tree.p_min
+    return PlacementCheck(
+        pressure=pressure,
+        below_min=below,
+        above_max=above,
+        invalid_pipes=np.array(sorted(bad), dtype=int),
+        min_margin=float(margins.min()) if margins.size else float("inf"),
+        mean_slack=float(slack.mean()) if slack.size else 0.0,
+    )

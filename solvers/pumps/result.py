@@ -1,0 +1,70 @@
+"""The result type every pump placement algorithm returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from wdnopt.models.pumps.costs import PlacementCost, price_placement
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.models.pumps.tree import PlacementCheck, check_placement
+from wdnopt.solvers.highs import Status
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    """An algorithm's answer, priced by the one cost function and checked by the one checker."""
+
+    algorithm: str
+    status: Status
+    placement: MappingProxyType
+    """Node index → catalogue size index (read-only)."""
+    cost: PlacementCost
+    objective: float | None
+    """Cost of the placement under the problem's objective (None without a placement)."""
+    bound: float | None
+    """A proved lower bound on the optimum, when the algorithm has one."""
+    runtime_s: float
+    check: PlacementCheck | None
+    """Linear-model check of the placement (None without a placement)."""
+    message: str = ""
+    """Why the algorithm stopped or failed, in words (infeasibility reasons included)."""
+    extras: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    """Algorithm-specific figures (e.g. the paper's lower bounds, continuous power)."""
+
+    @property
+    def gap(self) -> float | None:
+        """``(objective − bound) / objective`` when both are known."""
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+
+
+def make_result(
+    problem: PumpProblem,
+    algorithm: str,
+    status: Status,
+    placement: dict[int, int] | None,
+    *,
+    bound: float | None = None,
+    runtime_s: float = 0.0,
+    message: str = "",
+    extras: dict[str, Any] | None = None,
+) -> PlacementResult:
+    """Price and check ``placement`` and wrap it as a :class:`PlacementResult`."""
+    placement = dict(sorted((int(v), int(k)) for v, k in (placement or {}).items()))
+    has = status.has_solution
+    cost = price_placement(placement, problem.catalogue, problem.cost_model)
+    return PlacementResult(
+        algorithm=algorithm,
+        status=status,
+        placement=MappingProxyType(placement),
+        cost=cost,
+        objective=cost.of(problem.objective) if has else None,
+        bound=bound,
+        runtime_s=runtime_s,
+        check=check_placement(problem.tree, placement, problem.catalogue) if has else None,
+        message=message,
+        extras=MappingProxyType(dict(extras or {})),
+    )
