@@ -52,6 +52,16 @@ _TERMINATION = {
 
 
 @dataclass(frozen=True)
+class Sensitivity:
+    """LP sensitivity of an optimal solve."""
+
+    duals: dict
+    """Constraint → dual value (HiGHS's sign: for a minimisation, ≤ rows have duals ≤ 0)."""
+    reduced_costs: dict
+    """Variable → reduced cost."""
+
+
+@dataclass(frozen=True)
 class SolveReport:
     """What a HiGHS run says about itself."""
 
@@ -107,11 +117,11 @@ def solve_with_highs(
     rel_gap: float | None = None,
     threads: int | None = None,
     duals: bool = False,
-) -> tuple[SolveReport, dict | None]:
+) -> tuple[SolveReport, Sensitivity | None]:
     """Solve ``model`` with HiGHS; load the incumbent into it when there is one.
 
     Returns the report and, when ``duals`` is asked for and the solve is an optimal LP, the
-    duals of every constraint (``{ConstraintData: float}``), else None.
+    duals of every constraint and the reduced costs of every variable, else None.
     """
     if solver is None:
         solver = make_highs(time_limit=time_limit, rel_gap=rel_gap, threads=threads)
@@ -134,9 +144,12 @@ def solve_with_highs(
         bound = None
     if status is Status.OPTIMAL and bound is None and objective is not None:
         bound = objective
-    dual_values = None
+    sensitivity = None
     if duals and status is Status.OPTIMAL and has_incumbent:
-        dual_values = results.solution_loader.get_duals()
+        sensitivity = Sensitivity(
+            duals=results.solution_loader.get_duals(),
+            reduced_costs=results.solution_loader.get_reduced_costs(),
+        )
     report = SolveReport(
         status=status,
         objective=objective,
@@ -145,4 +158,4 @@ def solve_with_highs(
         termination=str(results.termination_condition.name),
     )
     log.info("HiGHS: %s, objective %s, bound %s, %.3f s", status, objective, bound, runtime)
-    return report, dual_values
+    return report, sensitivity
