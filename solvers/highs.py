@@ -33,6 +33,8 @@ class Status(enum.StrEnum):
     """A feasible answer from an algorithm that does not prove optimality."""
     ERROR = "error"
     UNKNOWN = "unknown"
+    BOUND_ONLY = "bound_only"
+    """No realisable solution by design (e.g. a continuous relaxation): only a proved bound."""
 
     @property
     def has_solution(self) -> bool:
