@@ -69,5 +69,7 @@ def _load_all() -> None:
         importlib.import_module(module)
 
 
-ALGORITHM_MODULES: list[str] = []
+ALGORITHM_MODULES: list[str] = [
+    "wdnopt.solvers.pumps.min_opex",
+]
 """Modules that register an algorithm, in the order reports list them."""
