@@ -1,0 +1,38 @@
+"""The README's Python examples run as written, and print what the README says they print."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+
+
+def test_readme_python_examples_run_and_print_what_they_say() -> None:
+    blocks = _blocks()
+    assert blocks
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for code in blocks:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, "README.md", "exec"), {})
+            printed = out.getvalue().splitlines()
+            promised = [
+                (line.split("print(")[0], line.split("#", 1)[1].strip())
+                for line in code.splitlines()
+                if line.startswith("print(") and "#" in line
+            ]
+            for (_, comment), got in zip(promised, printed, strict=False):
+                expected = comment.split(" = ")[0].strip()
+                assert got.strip() == expected, (code, got)
+    finally:
+        os.chdir(cwd)
