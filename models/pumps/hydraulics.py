@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 SHIPPED_NETWORKS: tuple[str, ...] = ("Net1", "Net3", "Net6", "ky4", "ky10")
 """Networks of the wntr package that can be named instead of a file."""
 
+FLOW_ROUNDOFF = 1e-6
+"""Flows (m³/s, i.e. 1 mL/s) up to this size either way are EPANET round-off: read as no flow."""
+
 LPS_PER_M3S = 1000.0
 """L/s in one m³/s (the toolkit runs in LPS so that its values are SI)."""
 

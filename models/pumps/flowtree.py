@@ -1,0 +1,151 @@
+"""The flow tree of a looped network: the branched network its steady state actually uses.
+
+Given one steady state (demand factor ``f``, hour ``h``; see :mod:`.hydraulics`), every link
+with flow ``|Q_e| > ε`` (:data:`~.hydraulics.FLOW_ROUNDOFF`) is oriented along its flow. Then:
+
+1. **Parent link.** Each junction ``v`` keeps the one link that brings it the largest inflow,
+   ``e_v = argmax { |Q_e| : e enters v }`` (a pipe, or an existing pump or valve). Links that
+   enter a reservoir or tank are never kept: sources are roots.
+2. **Junctions without inflow** (dead ends with no demand, nodes behind closed links) are
+   attached, breadth-first from the nodes already attached, through a link (of any status) to
+   an attached neighbour; pumps, valves and check-valve pipes only in their own direction.
+   A junction that still has no path to a source is an error.
+3. **Everything else is removed** from a copy of the network: every link that is not a parent
+   link, every reservoir or tank left without a link, and every control and rule (a control
+   could reopen a removed link or switch a kept pump, and the tree must stay one steady state).
+   Removing (rather than closing) the links makes the result a structural tree that any tool
+   reads as one.
+4. **Kept links are opened.** Kept pipes and pumps get status ``OPEN``; kept pressure-reducing,
+   pressure-sustaining, pressure-breaker and flow-control valves get the fixed status ``OPEN``
+   (EPANET then treats them as open links with their minor loss), because a regulating valve
+   would cut the boost of a pump upstream of it and break the linear tree model of
+   :mod:`.tree`. Throttle and general-purpose valves keep their setting.
+
+Tanks stay fixed-head roots at their initial level. In the tree, with demand-driven
+hydraulics, the flow of every link is the total demand below it, so re-simulating the tree
+(which :func:`~wdnopt.models.pumps.instance.tree_instance` does at every demand factor) gives
+its pressures.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections import deque
+
+import wntr
+
+from wdnopt.models.errors import InputError
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState, simulate
+
+logger = logging.getLogger(__name__)
+
+
+_REGULATING_VALVES = {"PRV", "PSV", "PBV", "FCV"}
+
+
+def flow_tree_parents(wn: wntr.network.WaterNetworkModel, state: SteadyState) -> dict[str, str]:
+    """Junction name → name of its parent link (steps 1 and 2 of the module docstring)."""
+    sources = set(wn.reservoir_name_list) | set(wn.tank_name_list)
+    best: dict[str, tuple[float, str]] = {}
+    for name, link in wn.links():
+        q = float(state.flow.get(name, 0.0))
+        if abs(q) <= FLOW_ROUNDOFF:
+            continue
+        down = link.end_node_name if q > 0 else link.start_node_name
+        if down in sources:
+            continue
+        if down not in best or abs(q) > best[down][0]:
+            best[down] = (abs(q), name)
+    parents = {v: link for v, (_, link) in best.items()}
+
+    # attached = reaches a source through parent links (and no circulation)
+    attached: set[str] = set(sources)
+    upstream = {v: _other_end(wn, link, v) for v, link in parents.items()}
+    for v in list(parents):
+        path = []
+        u = v
+        while u not in attached and u in upstream and u not in path:
+            path.append(u)
+            u = upstream[u]
+        if u in attached:
+            attached.update(path)
+    for v in [v for v in parents if v not in attached]:
+        del parents[v]  # a circulation, or no way up: re-attach below
+
+    # breadth-first attachment of the rest
+    queue = deque(sorted(attached))
+    junctions = set(wn.junction_name_list)
+    while queue:
+        u = queue.popleft()
+        for link_name in sorted(wn.get_links_for_node(u)):
+            v = _other_end(wn, link_name, u)
+            if v in attached or v not in junctions or not _can_feed(wn.get_link(link_name), u):
+                continue
+            parents[v] = link_name
+            attached.add(v)
+            queue.append(v)
+    missing = sorted(junctions - attached)
+    if missing:
+        raise InputError.single(
+            "every junction connected to a reservoir or tank",
+            field="network",
+            got=f"{len(missing)} junction(s) with no path to a source, e.g. {missing[:5]}",
+        )
+    return parents
+
+
+def _can_feed(link: wntr.network.Link, upstream: str) -> bool:
+    """Can ``link`` carry water away from node ``upstream``? Pumps, valves and check-valve
+    pipes only in their own direction."""
+    if link.link_type == "Pipe" and not link.check_valve:
+        return True
+    return link.start_node_name == upstream
+
+
+def _other_end(wn: wntr.network.WaterNetworkModel, link_name: str, node: str) -> str:
+    link = wn.get_link(link_name)
+    return link.end_node_name if link.start_node_name == node else link.start_node_name
+
+
+def flow_tree(
+    wn: wntr.network.WaterNetworkModel,
+    factor: float = 1.0,
+    hour: int | None = None,
+    *,
+    state: SteadyState | None = None,
+) -> wntr.network.WaterNetworkModel:
+    """A copy of ``wn`` reduced to its flow tree in the steady state at ``factor`` and ``hour``.
+
+    ``state`` may be given to reuse a steady state already computed for ``wn``.
+    """
+    if state is None:
+        state = simulate(wn, factor, hour)
+    parents = flow_tree_parents(wn, state)
+    keep = set(parents.values())
+    tree = copy.deepcopy(wn)
+    tree.name = f"{wn.name}-flowtree"
+    for name in list(tree.control_name_list):
+        tree.remove_control(name)
+    for name in [n for n in tree.link_name_list if n not in keep]:
+        tree.remove_link(name)
+    used = {tree.get_link(n).start_node_name for n in keep} | {
+        tree.get_link(n).end_node_name for n in keep
+    }
+    for name in list(tree.reservoir_name_list) + list(tree.tank_name_list):
+        if name not in used:
+            tree.remove_node(name)
+    for name in keep:
+        link = tree.get_link(name)
+        regulating = link.link_type == "Valve" and link.valve_type in _REGULATING_VALVES
+        if regulating or link.link_type in ("Pipe", "Pump"):
+            link.initial_status = wntr.network.LinkStatus.Open
+    logger.info(
+        "%s: flow tree keeps %d of %d links and %d of %d nodes",
+        wn.name,
+        tree.num_links,
+        wn.num_links,
+        tree.num_nodes,
+        wn.num_nodes,
+    )
+    return tree

@@ -1,0 +1,220 @@
+"""From a tree network (EPANET) to the :class:`~wdnopt.models.pumps.tree.TreeInstance` at a factor.
+
+**Tree layout.** The open links of the network (status not ``CLOSED``) must form a forest in
+which every component holds exactly one reservoir or tank, its root ``r``. Orienting every link
+away from its root gives each other node ``v`` one parent ``a(v)`` and one incoming link
+``e_v``. Nodes are numbered roots first, then breadth-first, so ``a(v) < v``. A cycle, or two
+sources in one component (a path between them carries flow both ways), makes the network
+*looped*: the caller must use its flow tree (``flow_tree = true``, :mod:`.flowtree`).
+
+**At a demand factor** ``f`` one steady state of the tree gives ``p_v`` (m) and, for the link
+``e_v`` of flow ``Q_e`` (m³/s, start → end),
+
+.. math:: q_v = \\sigma_v Q_{e_v}, \\qquad \\sigma_v = +1 \\text{ if } e_v \\text{ runs }
+    a(v) \\to v, \\ -1 \\text{ otherwise,}
+
+which demand-driven hydraulics make equal to the total demand of the subtree of ``v``, so
+``q_v ≥ 0`` (a negative ``q_v`` means negative demands, which the model does not cover).
+Flows up to :data:`~.hydraulics.FLOW_ROUNDOFF` and reverse flows up to :data:`REVERSE_FLOW`
+(solver noise, e.g. behind a pump at shut-off) are set to 0: no pump goes on such a link.
+
+**Checked nodes** are the junctions, except the suction node ``a(v)`` of an existing pump
+``e_v``; reservoirs and tanks are never checked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import wntr
+
+from wdnopt.models.errors import InputError
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState, SteadyStateSolver, simulate
+from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
+
+logger = logging.getLogger(__name__)
+
+REVERSE_FLOW = 1e-4
+"""A flow towards the source larger than this (m³/s, 0.1 L/s) is an error; smaller is noise."""
+
+
+@dataclass(frozen=True, eq=False)
+class TreeLayout:
+    """The structure of a tree network: roots first, every parent before its children."""
+
+    node_names: tuple[str, ...]
+    parent: np.ndarray
+    """Parent index, −1 for a root."""
+    link_names: tuple[str | None, ...]
+    """Name of ``e_v`` (None for a root)."""
+    sign: np.ndarray
+    """``σ_v``: +1 where ``e_v`` runs parent → child in the file, −1 where reversed, 0 at roots."""
+    checked: np.ndarray
+    """Junctions that are not the suction node of an existing pump."""
+
+
+def _looped(network: str, detail: str) -> InputError:
+    return InputError.single(
+        "a tree network (no loops, one reservoir or tank per connected part); "
+        "for a looped network use its flow tree (flow_tree = true, or --flow-tree)",
+        field="network",
+        got=f"{network}: {detail}",
+    )
+
+
+def tree_layout(wn: wntr.network.WaterNetworkModel) -> TreeLayout:
+    """The tree layout of ``wn``; :class:`InputError` if it is looped or not connected."""
+    closed = wntr.network.LinkStatus.Closed
+    open_links = [
+        (name, link.start_node_name, link.end_node_name)
+        for name, link in wn.links()
+        if link.initial_status != closed
+    ]
+    adj: dict[str, list[tuple[str, str, int]]] = {n: [] for n in wn.node_name_list}
+    for name, a, b in open_links:
+        adj[a].append((name, b, +1))
+        adj[b].append((name, a, -1))
+    roots = list(wn.reservoir_name_list) + list(wn.tank_name_list)
+    index: dict[str, int] = {}
+    names: list[str] = []
+    parent: list[int] = []
+    links: list[str | None] = []
+    sign: list[int] = []
+    for root in roots:
+        if root in index:
+            raise _looped(
+                wn.name,
+                f"sources {names[_root_of(index[root], parent)]!r} and {root!r} are connected",
+            )
+        index[root] = len(names)
+        names.append(root)
+        parent.append(-1)
+        links.append(None)
+        sign.append(0)
+        queue = deque([root])
+        while queue:
+            u = queue.popleft()
+            for link, v, s in adj[u]:
+                if link == links[index[u]]:
+                    continue
+                if v in index:
+                    raise _looped(wn.name, f"link {link!r} closes a loop at node {v!r}")
+                index[v] = len(names)
+                names.append(v)
+                parent.append(index[u])
+                links.append(link)
+                sign.append(s)
+                queue.append(v)
+    missing = [n for n in wn.node_name_list if n not in index]
+    if missing:
+        raise InputError.single(
+            "every node connected to a reservoir or tank through open links",
+            field="network",
+            got=f"{wn.name}: {len(missing)} node(s) without a source, e.g. {missing[:5]}",
+        )
+    parent_arr = np.array(parent, dtype=np.int64)
+    junctions = set(wn.junction_name_list)
+    checked = np.array([n in junctions for n in names], dtype=bool)
+    for v, link in enumerate(links):
+        if link is not None and wn.get_link(link).link_type == "Pump":
+            checked[parent_arr[v]] = False
+    return TreeLayout(
+        node_names=tuple(names),
+        parent=parent_arr,
+        link_names=tuple(links),
+        sign=np.array(sign, dtype=np.int64),
+        checked=checked,
+    )
+
+
+def _root_of(v: int, parent: list[int]) -> int:
+    while parent[v] >= 0:
+        v = parent[v]
+    return v
+
+
+def tree_instance(
+    wn: wntr.network.WaterNetworkModel,
+    factor: float = 1.0,
+    *,
+    hour: int | None = None,
+    p_min: float = P_MIN_DEFAULT,
+    p_max: float | None = None,
+    layout: TreeLayout | None = None,
+    state: SteadyState | None = None,
+    meta: dict | None = None,
+) -> TreeInstance:
+    """The tree instance of the tree network ``wn`` at demand factor ``factor``.
+
+    Simulates ``wn`` (unless ``state`` is given) and reads ``p_v`` and ``q_v``.
+    """
+    layout = layout if layout is not None else tree_layout(wn)
+    state = state if state is not None else simulate(wn, factor, hour)
+    return _instance(wn.name, layout, state, p_min, p_max, meta or {})
+
+
+def _instance(
+    name: str,
+    layout: TreeLayout,
+    state: SteadyState,
+    p_min: float,
+    p_max: float | None,
+    meta: dict,
+) -> TreeInstance:
+    nonroot = layout.parent >= 0
+    link_flow = state.flow.reindex([n for n in layout.link_names if n is not None]).to_numpy()
+    flow = np.zeros(len(layout.node_names))
+    flow[nonroot] = link_flow * layout.sign[nonroot]
+    worst = int(np.argmin(flow))
+    if flow[worst] < -REVERSE_FLOW:
+        raise InputError.single(
+            "flow from the source towards every node (no negative demands)",
+            field="network",
+            got=f"{name}: link {layout.link_names[worst]!r} carries {flow[worst]:.3g} m³/s "
+            "towards its source",
+        )
+    flow = np.where(flow > FLOW_ROUNDOFF, flow, 0.0)
+    pressure = state.pressure.reindex(list(layout.node_names)).to_numpy(dtype=float)
+    return TreeInstance(
+        name=f"{name}@{state.demand_factor:g}",
+        node_names=layout.node_names,
+        parent=layout.parent.copy(),
+        pipe_names=layout.link_names,
+        flow=flow,
+        pressure=pressure,
+        checked=layout.checked.copy(),
+        p_min=p_min,
+        p_max=p_max,
+        demand_factor=state.demand_factor,
+        meta={"network": name, "hour": state.hour, **meta},
+    )
+
+
+def tree_instances(
+    wn: wntr.network.WaterNetworkModel,
+    factors: list[float],
+    *,
+    hour: int | None = None,
+    p_min: float = P_MIN_DEFAULT,
+    p_max: float | None = None,
+    meta: dict | None = None,
+) -> list[TreeInstance]:
+    """One tree instance per demand factor; the network is opened once (toolkit engine)."""
+    layout = tree_layout(wn)
+    out = []
+    with SteadyStateSolver(wn, hour) as solver:
+        for f in factors:
+            state = solver.solve(f)
+            out.append(_instance(wn.name, layout, state, p_min, p_max, meta or {}))
+    return out
+
+
+def write_network(wn: wntr.network.WaterNetworkModel, path: str | Path) -> Path:
+    """Write ``wn`` as an EPANET ``.inp`` file (in the network's own units)."""
+    path = Path(path)
+    wntr.network.write_inpfile(wn, str(path), units=wn.options.hydraulic.inpfile_units)
+    return path
