@@ -71,5 +71,6 @@ def _load_all() -> None:
 
 ALGORITHM_MODULES: list[str] = [
     "wdnopt.solvers.pumps.min_opex",
+    "wdnopt.solvers.pumps.tree_pump",
 ]
 """Modules that register an algorithm, in the order reports list them."""
