@@ -70,6 +70,8 @@ def _load_all() -> None:
 
 
 ALGORITHM_MODULES: list[str] = [
+    "wdnopt.solvers.pumps.milp",
+    "wdnopt.solvers.pumps.tree_dp",
     "wdnopt.solvers.pumps.min_opex",
     "wdnopt.solvers.pumps.tree_pump",
 ]

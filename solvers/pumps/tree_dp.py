@@ -1,0 +1,246 @@
+"""An exact tree algorithm: dynamic programming over the boost received from above.
+
+On a tree the boost reaching a subtree is all the subtree needs to know about the rest of the
+placement. For every relevant node ``v`` (a deficient node at or below it) let :math:`F_v(b)`
+be the least cost of the pumps on ``e_v`` and below it, given the boost ``b`` at ``v``'s parent,
+and :math:`G_v(b)` the least cost below ``v`` given the boost ``b`` at ``v`` itself:
+
+.. math::
+
+    G_v(b) &= \\iota[b \\ge d_v] + \\iota[b \\le P_{\\max} - p_v] + \\sum_{c} F_c(b), \\\\
+    F_v(b) &= \\min\\Big(G_v(b),\\; \\min_k \\big(c_k + G_v(b + H_{v,k})\\big)\\Big),
+
+(:math:`\\iota` is 0 when its condition holds, :math:`+\\infty` otherwise; the sum runs over
+the relevant children; a pipe without flow has no pump option). The optimum is
+:math:`\\sum_{c} F_c(0)` over the relevant children of the roots.
+
+Every :math:`F_v` and :math:`G_v` is piecewise constant in ``b`` on :math:`[0, \\infty)`, so it
+is held exactly as breakpoints and values (:class:`Step`); sums, shifts and minima of such
+functions are again such functions. The number of pieces is bounded by the number of distinct
+costs a subtree can take below its largest deficiency, which stays small on the instances of
+the design note; ``max_pieces`` stops the run (status ``error``) if it does not. The placement
+is read back top-down, choosing at every node the option that attains :math:`F_v(b)`.
+
+Registered as ``tree_dp`` (exact). It shares no code with the MILP beyond the tree data, so
+the two check each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.result import PlacementResult, make_result
+
+log = logging.getLogger(__name__)
+
+EVAL_EPS = 1e-9
+"""Boosts are evaluated this far (m) inside a piece, so that ``(x − H) + H`` lands on ``x``."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A piecewise constant function on :math:`[0, \\infty)`: ``val[i]`` on
+    ``[x[i], x[i+1])``, ``x[0] = 0``, the last piece unbounded; values may be +inf."""
+
+    x: np.ndarray
+    val: np.ndarray
+
+    def __call__(self, b: np.ndarray | float) -> np.ndarray:
+        idx = np.searchsorted(self.x, b, side="right") - 1
+        return self.val[np.maximum(idx, 0)]
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @staticmethod
+    def constant(value: float = 0.0) -> Step:
+        return Step(np.zeros(1), np.array([value], dtype=float))
+
+    def compress(self) -> Step:
+        """Merge neighbouring pieces of equal value."""
+        keep = np.ones(len(self.x), dtype=bool)
+        keep[1:] = self.val[1:] != self.val[:-1]
+        return Step(self.x[keep], self.val[keep])
+
+    def __add__(self, other: Step) -> Step:
+        x = np.union1d(self.x, other.x)
+        return Step(x, self(x) + other(x)).compress()
+
+    def minimum(self, other: Step) -> Step:
+        x = np.union1d(self.x, other.x)
+        return Step(x, np.minimum(self(x), other(x))).compress()
+
+    def shift(self, h: float, cost: float = 0.0) -> Step:
+        """``b ↦ cost + self(b + h)`` on ``b ≥ 0``."""
+        y = self.x - h
+        keep = y > 0
+        x = np.concatenate([[0.0], y[keep]])
+        val = np.concatenate([self(np.array([h])), self.val[keep]]) + cost
+        return Step(x, val).compress()
+
+
+def window(low: float, high: float) -> Step:
+    """0 on ``[low, high]`` (up to a 1e-9 m tolerance above ``high``), +inf elsewhere."""
+    if high < max(low, 0.0):
+        return Step.constant(np.inf)
+    xs, vals = [0.0], [np.inf if low > 0 else 0.0]
+    if low > 0:
+        xs.append(low)
+        vals.append(0.0)
+    if np.isfinite(high):
+        xs.append(high + EVAL_EPS)
+        vals.append(np.inf)
+    return Step(np.array(xs), np.array(vals))
+
+
+@dataclass(frozen=True)
+class TreeDpOptions:
+    """Options of the exact tree dynamic programme (keys of ``[algorithms.tree_dp]``)."""
+
+    max_pieces: int = 200_000
+    """Stop (status ``error``) when one subtree's cost function has more pieces than this."""
+
+
+@dataclass(frozen=True)
+class DpSolution:
+    """Optimum of the dynamic programme (``cost`` is +inf when infeasible)."""
+
+    cost: float
+    placement: dict[int, int]
+    max_pieces: int
+    """Largest number of pieces of any :math:`F_v` (a measure of the work done)."""
+
+
+class TooManyPieces(RuntimeError):
+    pass
+
+
+def solve_tree_dp(problem: PumpProblem, *, max_pieces: int = 200_000) -> DpSolution:
+    """The optimal placement by dynamic programming over the boost from above."""
+    tree = problem.tree
+    n = tree.n
+    parent = np.asarray(tree.parent)
+    order = tree.preorder
+    relevant = tree.subtree_has_deficit.copy()
+    d = tree.deficiency
+    headroom = tree.headroom
+    head = problem.head_gain
+    cost = np.asarray(problem.size_costs, dtype=float)
+    can_pump = (parent >= 0) & (np.asarray(tree.flow) > 0)
+
+    # every node's ceiling, moved onto its nearest relevant ancestor (or root)
+    anchor = np.arange(n)
+    for v in order:
+        p = parent[v]
+        if p >= 0 and not relevant[v]:
+            anchor[v] = anchor[p]
+    ceiling = np.full(n, np.inf)
+    np.minimum.at(ceiling, anchor, headroom)
+
+    below: list[Step | None] = [None] * n  # Σ F_c over relevant children, then G_v
+    g: list[Step | None] = [None] * n
+    f_root = 0.0
+    pieces = 0
+    for v in order[::-1]:
+        p = parent[v]
+        if p >= 0 and not relevant[v]:
+            continue
+        lo = float(d[v]) if tree.deficient[v] else 0.0
+        gv = window(lo, float(ceiling[v]))
+        if below[v] is not None:
+            gv = gv + below[v]
+        below[v] = None
+        if p < 0:
+            f_root += float(gv(0.0)[()])
+            continue
+        g[v] = gv
+        fv = gv
+        if can_pump[v]:
+            for k in np.argsort(cost, kind="stable"):
+                fv = fv.minimum(gv.shift(float(head[v, k]), float(cost[k])))
+        pieces = max(pieces, len(fv))
+        if len(fv) > max_pieces:
+            raise TooManyPieces(f"{len(fv)} pieces at node {tree.node_names[v]}")
+        below[p] = fv if below[p] is None else below[p] + fv
+    if not np.isfinite(f_root):
+        return DpSolution(cost=np.inf, placement={}, max_pieces=pieces)
+
+    # read the placement back, top-down
+    boost = np.zeros(n)
+    placement: dict[int, int] = {}
+    for v in order:
+        p = parent[v]
+        if p < 0 or not relevant[v]:
+            continue
+        b = boost[p]
+        gv = g[v]
+        assert gv is not None
+        best, choice = float(gv(b + EVAL_EPS)[()]), -1
+        if can_pump[v]:
+            for k in np.argsort(cost, kind="stable"):
+                value = float(cost[k]) + float(gv(b + head[v, k] + EVAL_EPS)[()])
+                if value < best and (
+                    not np.isfinite(best) or value < best - 1e-9 * max(1.0, abs(best))
+                ):
+                    best, choice = value, int(k)
+        if choice >= 0:
+            placement[int(v)] = choice
+            boost[v] = b + head[v, choice]
+        else:
+            boost[v] = b
+    return DpSolution(cost=f_root, placement=placement, max_pieces=pieces)
+
+
+def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> PlacementResult:
+    """Registry entry: the exact optimum, or ``infeasible`` / ``error``."""
+    options = options or TreeDpOptions()
+    start = time.perf_counter()
+    try:
+        sol = solve_tree_dp(problem, max_pieces=options.max_pieces)
+    except TooManyPieces as exc:
+        return make_result(
+            problem,
+            "tree_dp",
+            Status.ERROR,
+            None,
+            runtime_s=time.perf_counter() - start,
+            message=f"cost functions grew too large ({exc}); raise max_pieces",
+        )
+    runtime = time.perf_counter() - start
+    if not np.isfinite(sol.cost):
+        return make_result(
+            problem,
+            "tree_dp",
+            Status.INFEASIBLE,
+            None,
+            runtime_s=runtime,
+            message="no placement lifts every deficient node within the limits",
+        )
+    return make_result(
+        problem,
+        "tree_dp",
+        Status.OPTIMAL,
+        sol.placement,
+        bound=sol.cost,
+        runtime_s=runtime,
+        message="proved optimal by dynamic programming over the boost",
+        extras={"dp_cost": sol.cost, "max_pieces": sol.max_pieces},
+    )
+
+
+ALGORITHM = register(
+    Algorithm(
+        name="tree_dp",
+        run=run_tree_dp,
+        options=TreeDpOptions,
+        summary="exact dynamic programme over the boost received from above (trees only)",
+        exact=True,
+    )
+)
