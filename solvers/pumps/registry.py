@@ -73,6 +73,7 @@ ALGORITHM_MODULES: list[str] = [
     "wdnopt.solvers.pumps.milp",
     "wdnopt.solvers.pumps.tree_dp",
     "wdnopt.solvers.pumps.min_opex",
+    "wdnopt.solvers.pumps.approx_pump",
     "wdnopt.solvers.pumps.tree_pump",
 ]
 """Modules that register an algorithm, in the order reports list them."""
