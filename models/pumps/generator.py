@@ -1,0 +1,252 @@
+"""Synthetic tree networks sized for their base demand with head-room (the paper's Fig. 1 shape).
+
+A tree of ``n`` junctions fed by one reservoir ``R`` (node 0), from a seed:
+
+- **Shape.** Junction ``v`` (1 … n) hangs from ``v − 1`` with probability ``p_line`` (mains
+  grow as lines) and otherwise from a uniformly random earlier node (branches).
+- **Pipes.** Length ``L_v ~ U(50, 300)`` m, Hazen–Williams ``C = 130``.
+- **Ground.** ``z_v = z_{a(v)} + N(0, (0.02 L_v)^2)``, clipped to [0, 60] m, from 20 m.
+- **Demand.** ``d_v ~ U(0.05, 0.4)`` L/s, and 0 for 15 % of the junctions (connections).
+  ``q_v = Σ_{u ∈ subtree(v)} d_u`` is the base flow of pipe ``e_v``.
+- **Reservoir head** ``H_R = max_v z_v + P_min + 30`` m.
+- **Sizing for head-room.** Pipes are sized for the design demand ``F_d · d`` (``F_d = 1.9``):
+  in pre-order, with ``H_{a}`` the design head at the parent,
+  ``N_v = max_{u ∈ subtree(v)} (z_u + P_min)`` the highest head needed below and ``ℓ_v`` the
+  longest path length from ``a(v)`` into the subtree of ``v``, pipe ``e_v`` gets the smallest
+  diameter ``D`` of :data:`DIAMETERS` with
+
+  .. math:: h(D, F_d q_v, L_v) = 10.667\\, C^{-1.852} D^{-4.871} L_v (F_d q_v)^{1.852}
+            \\le L_v \\frac{H_{a} - N_v}{\\ell_v},
+
+  and ``H_v = H_a − h``. By induction every node keeps ``H_v ≥ N_v`` (pressure ≥ ``P_min``) at
+  ``F_d``; the discrete sizes leave some slack, which the pipes below use. At demand factor
+  ``f`` the head loss of each pipe scales as ``f^{1.852}``, so node ``v`` fails from
+  ``F_v = ((H_R − z_v − P_min)/Λ_v)^{1/1.852}`` (``Λ_v``: base head loss root → ``v``) on.
+  The rule is conservative, so ``F_d`` is corrected until the first failure
+  ``min_v F_v`` lies just above 1.9; the nodes whose path used its budget fully fail soon
+  after it, the rest later.
+
+The shipped trees (:data:`SHIPPED_TREES`) are regenerated with
+``python -m wdnopt.models.pumps.generator data/networks``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+import wntr
+
+from wdnopt.models.pumps.tree import P_MIN_DEFAULT
+
+logger = logging.getLogger(__name__)
+
+DIAMETERS = np.array(
+    [0.05, 0.063, 0.075, 0.09, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
+     0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.4, 2.8, 3.2]
+)  # fmt: skip
+"""Pipe diameters to choose from, m."""
+
+HW_C = 130.0
+"""Hazen–Williams roughness of every pipe."""
+
+DESIGN_FACTOR = 1.9
+"""Demand factor the pipes are sized for."""
+
+SHIPPED_TREES: tuple[tuple[str, int, int], ...] = (
+    ("tree_100", 100, 100),
+    ("tree_1747", 1747, 1747),
+    ("tree_10000", 10000, 10000),
+)
+"""(file stem, junctions, seed) of the trees shipped in ``data/networks``."""
+
+
+def hazen_williams_loss(diameter: np.ndarray | float, flow: float, length: float) -> np.ndarray:
+    """Head loss (m) of a pipe: ``10.667 C^-1.852 D^-4.871 L q^1.852`` (EPANET's SI form)."""
+    d = np.asarray(diameter, dtype=float)
+    return 10.667 * HW_C**-1.852 * d**-4.871 * length * abs(flow) ** 1.852
+
+
+def generate_tree(
+    nodes: int,
+    seed: int,
+    *,
+    design_factor: float = DESIGN_FACTOR,
+    p_min: float = P_MIN_DEFAULT,
+    p_line: float = 0.6,
+) -> wntr.network.WaterNetworkModel:
+    """A tree network of ``nodes`` junctions and one reservoir (see the module docstring)."""
+    if nodes < 1:
+        raise ValueError("a generated tree needs at least one junction")
+    rng = np.random.default_rng(seed)
+    n = nodes + 1
+    parent = np.full(n, -1, dtype=np.int64)
+    for v in range(1, n):
+        parent[v] = v - 1 if rng.random() < p_line else rng.integers(0, v)
+    length = np.concatenate([[0.0], rng.uniform(50, 300, size=nodes)])
+    z = np.full(n, 20.0)
+    steps = rng.normal(0.0, 0.02 * length)
+    for v in range(1, n):
+        z[v] = min(max(z[parent[v]] + steps[v], 0.0), 60.0)
+    demand = np.concatenate([[0.0], rng.uniform(0.05e-3, 0.4e-3, size=nodes)])
+    demand[1:][rng.random(nodes) < 0.15] = 0.0
+    angle = rng.uniform(-0.6, 0.6, size=n)
+
+    # post-order (children have larger indices): flows, highest need, longest path below
+    flow = demand.copy()
+    need = z + p_min
+    need[0] = -np.inf
+    below = np.zeros(n)  # longest path length from v down into its subtree
+    for v in range(n - 1, 0, -1):
+        a = parent[v]
+        flow[a] += flow[v]
+        need[a] = max(need[a], need[v])
+        below[a] = max(below[a], below[v] + length[v])
+    head0 = z[1:].max() + p_min + 30.0
+    diameter, onset = _size_pipes(parent, length, z, flow, need, below, head0, design_factor, p_min)
+    z[0] = head0
+    # coordinates: each pipe heads off from its parent at a small random turn
+    xy = np.zeros((n, 2))
+    heading = np.zeros(n)
+    for v in range(1, n):
+        a = parent[v]
+        turn = angle[v] if parent[v] == v - 1 else angle[v] + np.pi / 2 * rng.choice([-1, 1])
+        heading[v] = heading[a] + turn
+        xy[v] = xy[a] + length[v] * np.array([np.cos(heading[v]), np.sin(heading[v])])
+
+    wn = wntr.network.WaterNetworkModel()
+    wn.name = f"tree_{nodes}"
+    wn.options.hydraulic.inpfile_units = "LPS"
+    wn.options.hydraulic.headloss = "H-W"
+    wn.options.hydraulic.demand_model = "DD"
+    wn.options.time.duration = 0
+    wn.add_reservoir("R", base_head=float(head0), coordinates=tuple(xy[0]))
+    for v in range(1, n):
+        wn.add_junction(
+            f"J{v}",
+            base_demand=float(demand[v]),
+            elevation=round(float(z[v]), 3),
+            coordinates=(round(float(xy[v, 0]), 2), round(float(xy[v, 1]), 2)),
+        )
+    for v in range(1, n):
+        a = "R" if parent[v] == 0 else f"J{parent[v]}"
+        wn.add_pipe(
+            f"P{v}",
+            a,
+            f"J{v}",
+            length=round(float(length[v]), 2),
+            diameter=float(diameter[v]),
+            roughness=HW_C,
+        )
+    logger.info(
+        "generated tree of %d junctions (seed %d): total demand %.1f L/s, failures from %.3f",
+        nodes,
+        seed,
+        flow[0] * 1000,
+        onset,
+    )
+    return wn
+
+
+def _design(
+    parent: np.ndarray,
+    length: np.ndarray,
+    flow: np.ndarray,
+    need: np.ndarray,
+    below: np.ndarray,
+    head0: float,
+    factor: float,
+) -> np.ndarray:
+    """Diameters by the pre-order gradient-budget rule at design factor ``factor``."""
+    n = len(parent)
+    head = np.zeros(n)
+    head[0] = head0
+    diameter = np.zeros(n)
+    for v in range(1, n):  # pre-order: parents have smaller indices
+        a = parent[v]
+        budget = length[v] * (head[a] - need[v]) / (length[v] + below[v])
+        losses = hazen_williams_loss(DIAMETERS, factor * flow[v], length[v])
+        ok = np.flatnonzero(losses <= budget)
+        k = ok[0] if ok.size else len(DIAMETERS) - 1
+        diameter[v] = DIAMETERS[k]
+        head[v] = head[a] - losses[k]
+    return diameter
+
+
+def onset_factor(
+    parent: np.ndarray,
+    length: np.ndarray,
+    z: np.ndarray,
+    flow: np.ndarray,
+    diameter: np.ndarray,
+    head0: float,
+    p_min: float,
+) -> float:
+    """First demand factor at which a junction falls below ``p_min``:
+    ``min_v ((H_R − z_v − P_min) / Λ_v)^{1/1.852}`` with ``Λ_v`` the base head loss root → v."""
+    n = len(parent)
+    loss = np.zeros(n)
+    for v in range(1, n):
+        loss[v] = loss[parent[v]] + hazen_williams_loss(diameter[v], flow[v], length[v])
+    spare = head0 - z[1:] - p_min
+    with np.errstate(divide="ignore"):
+        crit = np.where(loss[1:] > 0, np.maximum(spare, 0) / loss[1:], np.inf) ** (1 / 1.852)
+    return float(crit.min())
+
+
+def _size_pipes(
+    parent: np.ndarray,
+    length: np.ndarray,
+    z: np.ndarray,
+    flow: np.ndarray,
+    need: np.ndarray,
+    below: np.ndarray,
+    head0: float,
+    target: float,
+    p_min: float,
+) -> tuple[np.ndarray, float]:
+    """Size the pipes so that the first pressure failure comes just after ``target``.
+
+    The budget rule is conservative (the farthest node and the highest one below a pipe need
+    not be the same), so the design factor ``F_d`` is corrected, ``F_d ← F_d · target / F*``,
+    until the onset ``F*`` (:func:`onset_factor`) lies in ``[target, target + 0.05]``; the
+    design with the smallest onset not below ``target`` is kept.
+    """
+    factor = target
+    best: tuple[np.ndarray, float] | None = None
+    for _ in range(12):
+        diameter = _design(parent, length, flow, need, below, head0, factor)
+        onset = onset_factor(parent, length, z, flow, diameter, head0, p_min)
+        if onset >= target and (best is None or onset < best[1]):
+            best = (diameter, onset)
+        if target <= onset <= target + 0.05:
+            break
+        factor *= (target + 0.02) / onset
+    if best is None:
+        best = (diameter, onset)
+    logger.debug("design factor %.3f: onset of pressure failures at %.3f", factor, best[1])
+    return best
+
+
+def write_tree(nodes: int, seed: int, path: str | Path) -> Path:
+    """Generate a tree and write it as an EPANET ``.inp`` file (LPS units)."""
+    wn = generate_tree(nodes, seed)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wntr.network.write_inpfile(wn, str(path), units="LPS")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate the shipped trees: ``python -m wdnopt.models.pumps.generator DIR``."""
+    parser = argparse.ArgumentParser(description="write the generated tree networks")
+    parser.add_argument("out", type=Path, help="folder for tree_*.inp (e.g. data/networks)")
+    args = parser.parse_args(argv)
+    for stem, nodes, seed in SHIPPED_TREES:
+        write_tree(nodes, seed, args.out / f"{stem}.inp")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
