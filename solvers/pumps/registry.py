@@ -75,5 +75,6 @@ ALGORITHM_MODULES: list[str] = [
     "wdnopt.solvers.pumps.min_opex",
     "wdnopt.solvers.pumps.approx_pump",
     "wdnopt.solvers.pumps.tree_pump",
+    "wdnopt.solvers.pumps.ga",
 ]
 """Modules that register an algorithm, in the order reports list them."""
