@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,8 @@ from wdnopt.models.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-SHIPPED_NETWORKS: tuple[str, ...] = ("Net1", "Net3", "Net6", "ky4", "ky10")
+ShippedName = Literal["Net1", "Net3", "Net6", "ky4", "ky10"]
+SHIPPED_NETWORKS: tuple[str, ...] = get_args(ShippedName)
 """Networks of the wntr package that can be named instead of a file."""
 
 FLOW_ROUNDOFF = 1e-6

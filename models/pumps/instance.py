@@ -33,7 +33,18 @@ import numpy as np
 import wntr
 
 from wdnopt.models.errors import InputError
-from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState, SteadyStateSolver, simulate
+from wdnopt.models.pumps.catalogue import load_catalogue
+from wdnopt.models.pumps.flowtree import flow_tree
+from wdnopt.models.pumps.generator import generate_tree
+from wdnopt.models.pumps.hydraulics import (
+    FLOW_ROUNDOFF,
+    SteadyState,
+    SteadyStateSolver,
+    read_network,
+    simulate,
+)
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
 
 logger = logging.getLogger(__name__)
@@ -218,3 +229,49 @@ def write_network(wn: wntr.network.WaterNetworkModel, path: str | Path) -> Path:
     path = Path(path)
     wntr.network.write_inpfile(wn, str(path), units=wn.options.hydraulic.inpfile_units)
     return path
+
+
+# --- from a scenario ---------------------------------------------------------------------------
+
+
+def load_network(scenario: PumpPlacementScenario) -> wntr.network.WaterNetworkModel:
+    """The scenario's network: read or generated, reduced to its flow tree when asked."""
+    source = scenario.network
+    if source.generator is not None:
+        wn = generate_tree(source.generator.nodes, source.generator.seed)
+    else:
+        wn = read_network(source.file if source.file is not None else source.shipped)
+    if scenario.flow_tree:
+        wn = flow_tree(wn, scenario.flow_tree_factor, scenario.hour)
+    return wn
+
+
+def build_problems(scenario: PumpPlacementScenario) -> list[PumpProblem]:
+    """One :class:`PumpProblem` per demand factor of the scenario (in the scenario's order).
+
+    The network must be a tree (or ``flow_tree = true``); every instance carries in ``meta``
+    the network label, the hour, whether it is a flow tree, and the catalogue path.
+    """
+    catalogue = load_catalogue(scenario.catalogue)
+    wn = load_network(scenario)
+    trees = tree_instances(
+        wn,
+        list(scenario.demand_factors),
+        hour=scenario.hour,
+        p_min=scenario.pressure_min,
+        p_max=scenario.p_max,
+        meta={
+            "source": scenario.network.label,
+            "flow_tree": scenario.flow_tree,
+            "catalogue": str(scenario.catalogue),
+        },
+    )
+    cost_model = scenario.cost_model()
+    logger.info(
+        "%s: %d problem(s), %d nodes, %s deficient",
+        scenario.name or wn.name,
+        len(trees),
+        trees[0].n,
+        [int(t.deficient.sum()) for t in trees],
+    )
+    return [PumpProblem(t, catalogue, cost_model, scenario.objective) for t in trees]

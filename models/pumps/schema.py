@@ -1,0 +1,136 @@
+"""The pump placement scenario: a network, demand factors, pressure limits, pumps and money.
+
+Units: pressures in m of water (or psi where the field says so), demand factors are plain
+multipliers of every junction demand, power in kW, money in one currency throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from wdnopt.models.errors import FieldError
+from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
+from wdnopt.models.pumps.costs import CostModel
+from wdnopt.models.pumps.hydraulics import ShippedName
+from wdnopt.models.pumps.tree import P_MIN_DEFAULT
+from wdnopt.models.schema import NonNegative, Positive, RelPath, SchemaModel, SolverOptions
+
+M_PER_PSI = 0.70307
+"""Metres of water per psi (the factor behind ``P_MIN_DEFAULT``)."""
+
+
+class GeneratedTree(SchemaModel):
+    """A synthetic tree network (:mod:`wdnopt.models.pumps.generator`)."""
+
+    nodes: Annotated[int, Field(ge=1)]
+    """Number of junctions (one reservoir is added)."""
+    seed: int = 0
+    """Seed of the random generator: the same seed gives the same tree."""
+
+
+class NetworkSource(SchemaModel):
+    """Where the network comes from: exactly one of ``file``, ``shipped``, ``generator``."""
+
+    file: RelPath | None = None
+    """An EPANET ``.inp`` file (relative to the scenario file)."""
+    shipped: ShippedName | None = None
+    """The name of a network shipped with wntr."""
+    generator: GeneratedTree | None = None
+    """A generated tree."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> NetworkSource:
+        given = [k for k in ("file", "shipped", "generator") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise FieldError(
+                "network",
+                "exactly one of network.file, network.shipped, network.generator",
+                ", ".join(given) if given else "none",
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.file is not None:
+            return str(self.file)
+        if self.shipped is not None:
+            return self.shipped
+        assert self.generator is not None
+        return f"generated tree ({self.generator.nodes} junctions, seed {self.generator.seed})"
+
+
+class Costs(SchemaModel):
+    """Money (paper VII-A): energy price, pump lifetime, discount rate."""
+
+    energy_price: NonNegative = 0.12
+    """Price of electricity, money per kWh."""
+    lifetime_years: Positive = 15.0
+    """Life of a pump, years."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
+    """Yearly discount rate of the energy bill's NPV (0: no discounting)."""
+
+    def cost_model(self) -> CostModel:
+        return CostModel(
+            energy_price=self.energy_price,
+            lifetime_years=self.lifetime_years,
+            discount_rate=self.discount_rate,
+        )
+
+
+class PumpPlacementScenario(SchemaModel):
+    """Place booster pumps on a tree network so that every junction gets ``P_min``."""
+
+    kind: Literal["pump_placement"] = "pump_placement"
+    """Scenario kind; ``pump_placement`` for this schema."""
+    name: str = ""
+    """Short name shown in reports."""
+    description: str = ""
+    """What the scenario represents."""
+    network: NetworkSource
+    """The network: ``file``, ``shipped`` or ``generator`` (exactly one)."""
+    flow_tree: bool = False
+    """Use the flow tree of a looped network (each junction keeps its largest inflow)."""
+    flow_tree_factor: Positive = 1.0
+    """Demand factor of the steady state the flow tree is derived from."""
+    hour: Annotated[int, Field(ge=0)] | None = None
+    """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
+    demand_factors: list[Positive] = Field(min_length=1)
+    """Factors applied to every junction demand; one problem per factor."""
+    p_min: Positive = P_MIN_DEFAULT
+    """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
+    p_min_psi: Positive | None = None
+    """Minimum service pressure in psi, instead of ``p_min`` (1 psi = 0.70307 m)."""
+    p_max: Positive | None = None
+    """Optional pressure ceiling, m."""
+    catalogue: RelPath = DEFAULT_CATALOGUE
+    """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""
+    costs: Costs = Costs()
+    """Energy price ($/kWh), lifetime (years), discount rate."""
+    objective: Literal["opex", "capex", "tco"] = "tco"
+    """What is minimised: ``opex`` (NPV of energy), ``capex`` or ``tco`` (their sum)."""
+    solver: SolverOptions = SolverOptions()
+    """HiGHS settings for the MILP."""
+    algorithms: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Options per algorithm, e.g. ``[algorithms.ga] generations = 200``."""
+
+    @model_validator(mode="after")
+    def _check_pressures(self) -> PumpPlacementScenario:
+        if self.p_min_psi is not None and "p_min" in self.model_fields_set:
+            raise FieldError("p_min_psi", "either p_min (m) or p_min_psi, not both")
+        if self.p_max is not None and self.p_max <= self.pressure_min:
+            raise FieldError(
+                "p_max", f"a ceiling above p_min = {self.pressure_min:.3f} m", repr(self.p_max)
+            )
+        return self
+
+    @property
+    def pressure_min(self) -> float:
+        """``P_min`` in m (from ``p_min_psi`` when given)."""
+        if self.p_min_psi is not None:
+            return self.p_min_psi * M_PER_PSI
+        return self.p_min
+
+    def cost_model(self) -> CostModel:
+        return self.costs.cost_model()
