@@ -61,7 +61,7 @@ class MilpOptions:
     warm_start_from: str | None = None
     """Name of a registered algorithm to run first and start from (default options)."""
     dp_start: bool = True
-    """Start from the optimum of the exact tree dynamic programme (``tree_dp``) when no other
+    """Start from the optimum of the exact tree dynamic programme (``tree-dp``) when no other
     start is given."""
     dp_bound: bool = True
     """Add the tree dynamic programme's optimum as a lower bound on the cost (row ``floor``).
@@ -132,7 +132,7 @@ def run_milp(problem: PumpProblem, options: MilpOptions | None = None) -> Placem
     extras: dict[str, Any] = {
         "build_s": build_s,
         "dp_s": dp_s,
-        "bound_source": "highs+tree_dp" if floor is not None else "highs",
+        "bound_source": "highs+tree-dp" if floor is not None else "highs",
         "solve_s": report.runtime_s,
         "termination": report.termination,
         "highs_objective": report.objective,

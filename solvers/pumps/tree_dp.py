@@ -21,7 +21,7 @@ costs a subtree can take below its largest deficiency, which stays small on the 
 the design note; ``max_pieces`` stops the run (status ``error``) if it does not. The placement
 is read back top-down, choosing at every node the option that attains :math:`F_v(b)`.
 
-Registered as ``tree_dp`` (exact). It shares no code with the MILP beyond the tree data, so
+Registered as ``tree-dp`` (exact). It shares no code with the MILP beyond the tree data, so
 the two check each other.
 """
 
@@ -102,7 +102,7 @@ def window(low: float, high: float) -> Step:
 
 @dataclass(frozen=True)
 class TreeDpOptions:
-    """Options of the exact tree dynamic programme (keys of ``[algorithms.tree_dp]``)."""
+    """Options of the exact tree dynamic programme (keys of ``[algorithms.tree-dp]``)."""
 
     max_pieces: int = 200_000
     """Stop (status ``error``) when one subtree's cost function has more pieces than this."""
@@ -207,7 +207,7 @@ def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> P
     except TooManyPieces as exc:
         return make_result(
             problem,
-            "tree_dp",
+            "tree-dp",
             Status.ERROR,
             None,
             runtime_s=time.perf_counter() - start,
@@ -217,7 +217,7 @@ def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> P
     if not np.isfinite(sol.cost):
         return make_result(
             problem,
-            "tree_dp",
+            "tree-dp",
             Status.INFEASIBLE,
             None,
             runtime_s=runtime,
@@ -225,7 +225,7 @@ def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> P
         )
     return make_result(
         problem,
-        "tree_dp",
+        "tree-dp",
         Status.OPTIMAL,
         sol.placement,
         bound=sol.cost,
@@ -237,7 +237,7 @@ def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> P
 
 ALGORITHM = register(
     Algorithm(
-        name="tree_dp",
+        name="tree-dp",
         run=run_tree_dp,
         options=TreeDpOptions,
         summary="exact dynamic programme over the boost received from above (trees only)",
