@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import solve
+from wdnopt.solvers.cli import pressure, solve
 
-COMMANDS = [solve]
+COMMANDS = [solve, pressure]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2
