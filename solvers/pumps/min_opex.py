@@ -23,9 +23,9 @@ that can hold a pump keeps every constraint (no node at or below :math:`v` other
 children's subtrees needed the extra, by the choice of :math:`v`) and changes the cost by
 :math:`\rho g \delta (\sum_c q_c - q_v) \le 0`, because with non-negative demands flow is
 conserved, :math:`q_v \ge \sum_c q_c`. Repeating moves every optimal point to the walk's.
-When the tree's flows break :math:`q_v \ge \sum_c q_c` (a flow tree with negative demands),
-the walk is not guaranteed optimal and the LP is solved instead (HiGHS through
-``scipy.optimize.linprog``), so :math:`Q^*` stays a valid bound.
+When the tree's flows break :math:`q_v \ge \sum_c q_c`, even by EPANET's round-off (relative
+errors near 1e-7 are common), the walk is not guaranteed optimal and the LP is solved
+instead (HiGHS through ``scipy.optimize.linprog``), so :math:`Q^*` stays a valid bound.
 
 **From hydraulic to electrical power.** A real placement's boosts are a feasible :math:`b`, and
 a size-:math:`k` pump on :math:`e_v` delivers exactly :math:`\rho g q_v H_{v,k} = \eta_k W_k`, so
@@ -119,7 +119,7 @@ def continuous_min_boost(tree: TreeInstance, *, lp_fallback: bool = True) -> Con
             need[p] = need[v]
     stranded = _stranded(tree, hold)
     if lp_fallback and not flows_conserved(tree):
-        log.warning("%s: flows are not conserved; solving the continuous LP instead", tree.name)
+        log.info("%s: flows not exactly conserved; solving the continuous LP", tree.name)
         boost = _solve_lp(tree, stranded)
         method = "lp"
     else:

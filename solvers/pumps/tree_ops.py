@@ -119,9 +119,7 @@ def unliftable_result(
     )
 
 
-def placement_boost(
-    layout: TreeLayout, n: int, nodes: np.ndarray, heads: np.ndarray
-) -> np.ndarray:
+def placement_boost(layout: TreeLayout, n: int, nodes: np.ndarray, heads: np.ndarray) -> np.ndarray:
     """Boost at every node (indexed by node) of pumps with ``heads`` on pipes ``nodes``."""
     diff = np.zeros(n + 1)
     np.add.at(diff, layout.pos[nodes], heads)
