@@ -130,3 +130,25 @@ def test_registry_lists_the_paper_algorithms() -> None:
         algorithm.make_options({})
     with pytest.raises(Exception, match="options of ga"):
         registry.get("ga").make_options({"populaton": 10})
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_no_heuristic_below_an_exact_optimum(seed: int) -> None:
+    """Beside the brute force: the exact algorithms of the registry, where they prove optimality."""
+    problem = PumpProblem(
+        random_tree_instance(80, seed, branching=0.4), random_catalogue(4, seed), CostModel(), "tco"
+    )
+    proven = [
+        r
+        for a in (registry.get(n) for n in registry.names())
+        if a.exact
+        for r in [a.run(problem, a.make_options({}))]
+        if r.status is Status.OPTIMAL
+    ]
+    if not proven:
+        pytest.skip("no exact algorithm proved optimality here")
+    optimum = min(r.objective for r in proven)
+    assert lower_bounds(problem).valid("tco") <= optimum * (1 + 1e-6)
+    for name, run in HEURISTICS.items():
+        result = run(problem)
+        assert result.objective >= optimum * (1 - 1e-6), name
