@@ -6,6 +6,9 @@ with flow ``|Q_e| > ε`` (:data:`~.hydraulics.FLOW_ROUNDOFF`) is oriented along 
 1. **Parent link.** Each junction ``v`` keeps the one link that brings it the largest inflow,
    ``e_v = argmax { |Q_e| : e enters v }`` (a pipe, or an existing pump or valve). Links that
    enter a reservoir or tank are never kept: sources are roots.
+   A junction on a circulation (flow round a loop, driven by a pump), or fed only from one,
+   takes instead its largest inflow from a node that already reaches a source (repeated until
+   nothing changes).
 2. **Junctions without inflow** (dead ends with no demand, nodes behind closed links) are
    attached, breadth-first from the nodes already attached, through a link (of any status) to
    an attached neighbour; pumps, valves and check-valve pipes only in their own direction.
@@ -47,21 +50,25 @@ _REGULATING_VALVES = {"PRV", "PSV", "PBV", "FCV"}
 def flow_tree_parents(wn: wntr.network.WaterNetworkModel, state: SteadyState) -> dict[str, str]:
     """Junction name → name of its parent link (steps 1 and 2 of the module docstring)."""
     sources = set(wn.reservoir_name_list) | set(wn.tank_name_list)
-    best: dict[str, tuple[float, str]] = {}
+    inflows: dict[str, list[tuple[float, str, str]]] = {}  # v -> [(|Q|, link, upstream)]
     for name, link in wn.links():
         q = float(state.flow.get(name, 0.0))
         if abs(q) <= FLOW_ROUNDOFF:
             continue
-        down = link.end_node_name if q > 0 else link.start_node_name
-        if down in sources:
-            continue
-        if down not in best or abs(q) > best[down][0]:
-            best[down] = (abs(q), name)
-    parents = {v: link for v, (_, link) in best.items()}
+        up, down = (
+            (link.start_node_name, link.end_node_name)
+            if q > 0
+            else (link.end_node_name, link.start_node_name)
+        )
+        if down not in sources:
+            inflows.setdefault(down, []).append((abs(q), name, up))
+    for links in inflows.values():
+        links.sort(key=lambda t: (-t[0], t[1]))
+    parents = {v: links[0][1] for v, links in inflows.items()}
+    upstream = {v: links[0][2] for v, links in inflows.items()}
 
-    # attached = reaches a source through parent links (and no circulation)
+    # attached = reaches a source through parent links
     attached: set[str] = set(sources)
-    upstream = {v: _other_end(wn, link, v) for v, link in parents.items()}
     for v in list(parents):
         path = []
         u = v
@@ -70,8 +77,21 @@ def flow_tree_parents(wn: wntr.network.WaterNetworkModel, state: SteadyState) ->
             u = upstream[u]
         if u in attached:
             attached.update(path)
-    for v in [v for v in parents if v not in attached]:
-        del parents[v]  # a circulation, or no way up: re-attach below
+    # junctions on a circulation (through a pump) or below one: largest inflow from an
+    # attached node, repeated until nothing changes
+    pending = {v for v in parents if v not in attached}
+    for v in pending:
+        del parents[v]
+    changed = True
+    while pending and changed:
+        changed = False
+        for v in sorted(pending):
+            found = next((link for _, link, up in inflows[v] if up in attached), None)
+            if found is not None:
+                parents[v] = found
+                attached.add(v)
+                pending.discard(v)
+                changed = True
 
     # breadth-first attachment of the rest
     queue = deque(sorted(attached))
