@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.cli import routing_report
+from wdnopt.solvers.cli import pump_report, routing_report
+from wdnopt.solvers.pumps import registry as pump_registry
 
 HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "routing": routing_report.solve_and_report,
+    "pump_placement": pump_report.solve_and_report,
 }
 """Scenario kind → function that solves it and prints (or writes) the report."""
 
@@ -39,6 +41,13 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help="also write the tables as CSV in DIR")
     p.add_argument(
         "--time-limit", type=float, metavar="S", help="override the scenario's solver time limit"
+    )
+    p.add_argument(
+        "--algorithm",
+        default=pump_report.DEFAULT_ALGORITHM,
+        choices=pump_registry.names(),
+        metavar="NAME",
+        help="pump placement algorithm (default %(default)s; one of %(choices)s)",
     )
     p.set_defaults(func=run)
 
