@@ -81,17 +81,25 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
     names: set[str] = set()
     for i, s in enumerate(sizes, start=1):
         if s.name in names:
-            raise InputError.single("a unique size name", field="name", got=s.name, file=file, row=i)
+            raise InputError.single(
+                "a unique size name", field="name", got=s.name, file=file, row=i
+            )
         names.add(s.name)
         if not (np.isfinite(s.power_kw) and s.power_kw > 0):
             raise InputError.single(
                 "a power > 0 kW", field="power_kw", got=repr(s.power_kw), file=file, row=i
             )
         if not (np.isfinite(s.capex) and s.capex >= 0):
-            raise InputError.single("a capex ≥ 0", field="capex", got=repr(s.capex), file=file, row=i)
+            raise InputError.single(
+                "a capex ≥ 0", field="capex", got=repr(s.capex), file=file, row=i
+            )
         if not (0 < s.efficiency <= 1):
             raise InputError.single(
-                "an efficiency in (0, 1]", field="efficiency", got=repr(s.efficiency), file=file, row=i
+                "an efficiency in (0, 1]",
+                field="efficiency",
+                got=repr(s.efficiency),
+                file=file,
+                row=i,
             )
     return Catalogue(tuple(sizes))
 
