@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from wdnopt.models.routing.network import RoutingNetwork
 
@@ -39,9 +39,9 @@ def build_routing_model(net: RoutingNetwork, *, elastic: bool = False) -> pyo.Co
 
 
 def _sum(xs: Sequence[pyo.Var], arcs: np.ndarray) -> LinearExpression:
-    """:math:`\\sum_{a \\in arcs} x_a` as one linear expression (no intermediate sums)."""
-    vars_ = [xs[a] for a in arcs.tolist()]
-    return LinearExpression(constant=0.0, linear_coefs=[1.0] * len(vars_), linear_vars=vars_)
+    """:math:`\\sum_{a \\in arcs} x_a` as one linear expression of the variables themselves
+    (no intermediate sums, no coefficient-1 term objects: fewer objects to build and walk)."""
+    return LinearExpression(args=[xs[a] for a in arcs.tolist()])
 
 
 def define_flows(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
@@ -77,14 +77,8 @@ def define_plant_balance(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
         ins = in_arcs[in_start[v] : in_start[v + 1]].tolist()
         outs = out_arcs[out_start[v] : out_start[v + 1]].tolist()
         if ins or outs:
-            rows[p] = (
-                LinearExpression(
-                    constant=0.0,
-                    linear_coefs=[1.0] * len(ins) + [-1.0] * len(outs),
-                    linear_vars=[xs[a] for a in ins] + [xs[a] for a in outs],
-                )
-                == 0.0
-            )
+            terms = [xs[a] for a in ins] + [MonomialTermExpression((-1.0, xs[a])) for a in outs]
+            rows[p] = LinearExpression(args=terms) == 0.0
     m.plant_balance = pyo.Constraint(list(rows), rule=lambda _, p: rows[p])
 
 
