@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.verbose == 0:
+        # EPANET warns of negative pressures at high demand factors: that is the very deficiency
+        # the pump placement measures, reported in the tables; show it with -v only.
+        logging.getLogger("wntr").setLevel(logging.ERROR)
     err = Console(stderr=True, highlight=False)
     try:
         code = args.func(args)
