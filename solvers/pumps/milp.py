@@ -92,6 +92,17 @@ def run_milp(problem: PumpProblem, options: MilpOptions | None = None) -> Placem
                 "ceiling_nodes": why.over_ceiling.tolist(),
             },
         )
+    if len(reduced.nodes) == 0:
+        # nothing is deficient: the empty placement is optimal (HiGHS has no model to solve)
+        return make_result(
+            problem,
+            "milp",
+            Status.OPTIMAL,
+            {},
+            bound=0.0,
+            runtime_s=time.perf_counter() - start,
+            message="no deficient node: no pump needed",
+        )
     warm = _warm_start(problem, options)
     floor = None
     dp_s = 0.0
