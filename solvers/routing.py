@@ -12,7 +12,11 @@
 
 When the demands cannot all be met, the result has status ``infeasible`` and says which zones
 fall short and by how much: an elastic model first minimises the total shortage
-:math:`\\sum_z s_z`, then, with the shortage held at that minimum, the cost.
+:math:`\\sum_{z,t} s_{z,t}`, then, with the shortage held at that minimum, the cost.
+
+A model with on/off or expansion decisions is a MILP; the values of its capacities are the
+duals of the LP with the binaries fixed at their optimum. Seasons are solved one per call
+(:func:`solve_seasons` solves each in turn, as independent problems).
 """
 
 from __future__ import annotations
@@ -27,21 +31,33 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from wdnopt.models.routing.builder import build_routing_model, define_cost_objective
-from wdnopt.models.routing.certificate import RoutingCertificate, certify, node_sums
+from wdnopt.models.routing.certificate import RoutingCertificate, RoutingDecisions, certify
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.schema import SolverOptions
 from wdnopt.solvers.highs import Sensitivity, SolveReport, Status, solve_with_highs
+from wdnopt.solvers.routing_tables import (
+    BINDING_TOL,
+    fix_binaries,
+    read_decisions,
+    read_flows,
+    tables,
+)
+
+__all__ = ["BINDING_TOL", "RoutingResult", "solve_routing", "solve_seasons"]
 
 log = logging.getLogger(__name__)
 
-BINDING_TOL = 1e-7
-"""A capacity is binding when its slack is below this (ML/day) and its value is positive."""
+OPTIONAL_TABLES = ("periods", "throughput", "storage", "running", "expansion")
 
 
 @dataclass(frozen=True)
 class RoutingResult:
-    """The answer to a routing scenario. Tables are pandas DataFrames; money in $/day."""
+    """The answer to a routing scenario. Tables are pandas DataFrames; money in $/day.
+
+    Volumes over the day: with a schedule, ``flow``, ``supplied``, ``throughput`` and
+    ``demand`` in the main tables are totals over the day (ML, i.e. ML/day); the per-period
+    tables (``periods``, ``throughput``, ``storage``, ``running``) are in ML per period."""
 
     status: Status
     objective: float | None
@@ -58,11 +74,13 @@ class RoutingResult:
     sources: pd.DataFrame
     """source, capacity, supplied, value_per_ml (value of one more ML/day of capacity)."""
     plants: pd.DataFrame
-    """plant, capacity, throughput, utilisation, treatment_cost, value_per_ml."""
+    """plant, capacity, throughput, utilisation, treatment_cost, value_per_ml
+    (+ hours_running with on/off decisions)."""
     zones: pd.DataFrame
     """zone, demand, supplied, shortfall, marginal_cost (cost of one more ML/day of demand)."""
     binding: pd.DataFrame
-    """Capacities at their limit: kind, id, capacity, used, value_per_ml (sorted by value).
+    """Capacities at their limit: kind (source, plant, arc, storage, ramp), id, capacity, used
+    (peak rate), periods (how many bind), value_per_ml (sorted by value).
 
     When the demands cannot be met, ``value_per_ml`` is the shortfall removed by one more ML/day
     of the capacity (``extras["value_unit"] == "shortfall"``), else the $/day saved."""
@@ -70,6 +88,24 @@ class RoutingResult:
     message: str = ""
     name: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    fixed_cost: float | None = None
+    """Fixed running cost of the plants, $/day."""
+    expansion_cost: float | None = None
+    """Annualised cost of what is built or upgraded, $/day."""
+    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With a schedule: one row per period (hours, price factor, demand, treated, costs)."""
+    throughput: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With a schedule: ML treated by each plant (columns) in each period (rows)."""
+    storage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With storage: level at the end of each period, ML, one column per node."""
+    running: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With on/off decisions and a schedule: 1 where a plant runs, per period."""
+    expansion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With expansion options: option, kind, id, capacity, cost_per_day, chosen."""
+    period_flow: np.ndarray | None = None
+    """Flow on every arc in every period, ML, shape (periods, arcs)."""
+    decisions: RoutingDecisions | None = None
+    """On/off, expansion and storage decisions (what the certificate checks beside flows)."""
 
     @property
     def gap(self) -> float | None:
@@ -83,7 +119,7 @@ class RoutingResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view: scalars and tables as lists of records."""
-        return {
+        out = {
             "name": self.name,
             "status": str(self.status),
             "objective": self.objective,
@@ -100,48 +136,92 @@ class RoutingResult:
             "binding": self.binding.to_dict(orient="records"),
             "flows": self.flows[self.flows["flow"] > 0].to_dict(orient="records"),
         }
+        if self.fixed_cost:
+            out["cost"]["fixed"] = self.fixed_cost
+        if self.expansion_cost:
+            out["cost"]["expansion"] = self.expansion_cost
+        for name in OPTIONAL_TABLES:
+            table = getattr(self, name)
+            if not table.empty:
+                out[name] = table.to_dict(orient="records")
+        return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by the file names ``--out`` writes them under."""
-        return {
+        out = {
             "flows": self.flows,
             "sources": self.sources,
             "plants": self.plants,
             "zones": self.zones,
             "binding": self.binding,
         }
+        out.update({n: getattr(self, n) for n in OPTIONAL_TABLES if not getattr(self, n).empty})
+        return out
+
+
+def _network(
+    problem: RoutingScenario | RoutingNetwork, season: str | None
+) -> tuple[RoutingNetwork, SolverOptions | None]:
+    if isinstance(problem, RoutingScenario):
+        return RoutingNetwork.from_scenario(problem, season=season), problem.solver
+    return problem, None
+
+
+def _kw(options: SolverOptions) -> dict[str, Any]:
+    return {
+        "time_limit": options.time_limit,
+        "threads": options.threads,
+        "rel_gap": options.rel_gap,
+    }
 
 
 def solve_routing(
     problem: RoutingScenario | RoutingNetwork,
     *,
     options: SolverOptions | None = None,
+    season: str | None = None,
 ) -> RoutingResult:
-    """Solve a routing scenario (or a network built in code) to optimality with HiGHS."""
-    if isinstance(problem, RoutingScenario):
-        net = RoutingNetwork.from_scenario(problem)
-        options = options or problem.solver
-    else:
-        net = problem
-    options = options or SolverOptions()
-    kw = {"time_limit": options.time_limit, "threads": options.threads}
+    """Solve a routing scenario (or a network built in code) to optimality with HiGHS.
+
+    ``season`` picks the source capacities of one of the scenario's seasons (default: the
+    scenario's ``season``, else the base capacities)."""
+    net, scenario_options = _network(problem, season)
+    kw = _kw(options or scenario_options or SolverOptions())
     t0 = time.perf_counter()
     model = build_routing_model(net)
     build_s = time.perf_counter() - t0
-    log.info("built routing model: %d arcs in %.3f s", net.n_arcs, build_s)
-    report, sens = solve_with_highs(model, duals=True, **kw)
+    log.info(
+        "built routing model: %d arcs × %d periods in %.3f s", net.n_arcs, net.n_periods, build_s
+    )
+    milp = net.has_binaries
+    report, sens = solve_with_highs(model, duals=not milp, **kw)
     if report.status is Status.INFEASIBLE:
         return _diagnose(net, report, build_s, kw)
     if not report.status.has_solution:
         return _empty(
             net, report, build_s, f"HiGHS stopped without a solution ({report.termination})"
         )
-    flow = _flows(model)
-    return _result(net, report, build_s, flow, sens, model)
+    flow = read_flows(model, net)
+    decisions = read_decisions(model, net)
+    if milp:
+        sens = _fixed_duals(model, kw)
+    return _result(net, report, build_s, flow, decisions, sens, model)
 
 
-def _flows(model: pyo.ConcreteModel) -> np.ndarray:
-    return np.array([x.value or 0.0 for x in model._xs], dtype=float)
+def solve_seasons(
+    scenario: RoutingScenario, *, options: SolverOptions | None = None
+) -> dict[str, RoutingResult]:
+    """Solve every season of ``scenario`` in turn (independent problems), by season name."""
+    return {s.id: solve_routing(scenario, options=options, season=s.id) for s in scenario.seasons}
+
+
+def _fixed_duals(model: pyo.ConcreteModel, kw: dict[str, Any]) -> Sensitivity | None:
+    """Duals of the LP with the binaries fixed at their values (the model is changed)."""
+    fix_binaries(model)
+    report, sens = solve_with_highs(model, duals=True, **kw)
+    if sens is None:
+        log.warning("LP with the binaries fixed ended %s: no capacity values", report.status)
+    return sens
 
 
 def _diagnose(
@@ -150,7 +230,8 @@ def _diagnose(
     """Elastic re-solve: least total shortage, then least cost at that shortage."""
     t0 = time.perf_counter()
     model = build_routing_model(net, elastic=True)
-    phase1, sens1 = solve_with_highs(model, duals=True, **kw)
+    milp = net.has_binaries
+    phase1, sens1 = solve_with_highs(model, duals=not milp, **kw)
     if phase1.status is not Status.OPTIMAL:
         return _empty(net, first, build_s, "infeasible, and the shortage diagnosis failed")
     least = phase1.objective or 0.0
@@ -160,8 +241,20 @@ def _diagnose(
     )
     define_cost_objective(model, net)
     phase2, _ = solve_with_highs(model, **kw)
-    flow = _flows(model)
-    shortage = np.array([model.shortage[z].value or 0.0 for z in range(net.n_zones)])
+    flow = read_flows(model, net)
+    decisions = read_decisions(model, net)
+    if milp:
+        # value of capacity against the shortage: the phase-1 LP with phase 2's binaries fixed
+        fix_binaries(model)
+        model.cost.deactivate()
+        model.shortage_cap.deactivate()
+        model.total_shortage.activate()
+        _, sens1 = solve_with_highs(model, duals=True, **kw)
+        model.total_shortage.deactivate()
+        model.cost.activate()
+    n_z = net.n_zones
+    shortage = np.array([v.value or 0.0 for v in model.shortage.values()]).reshape(-1, n_z)
+    short_by_zone = shortage.sum(axis=0)
     report = SolveReport(
         status=Status.INFEASIBLE,
         objective=None,
@@ -169,25 +262,24 @@ def _diagnose(
         runtime_s=first.runtime_s + phase1.runtime_s + phase2.runtime_s,
         termination=first.termination,
     )
-    short = [(net.zone_ids[z], shortage[z]) for z in np.flatnonzero(shortage > 1e-9)]
-    msg = f"demand cannot be met: {least:.6g} ML/day short in total; " + ", ".join(
+    short = [(net.zone_ids[z], short_by_zone[z]) for z in np.flatnonzero(short_by_zone > 1e-9)]
+    unit = "ML" if net.n_periods > 1 else "ML/day"
+    msg = f"demand cannot be met: {least:.6g} {unit} short in total; " + ", ".join(
         f"{z} short by {s:.6g}" for z, s in short
     )
-    result = _result(net, report, build_s + time.perf_counter() - t0, flow, sens1, model)
-    return replace(result, message=msg, extras={"value_unit": "shortfall"})
+    result = _result(net, report, build_s + time.perf_counter() - t0, flow, decisions, sens1, model)
+    served = certify(net, flow, decisions).cost
+    return replace(
+        result,
+        message=msg,
+        extras={"value_unit": "shortfall", "served_cost": served, "shortage": shortage},
+    )
 
 
 def _empty(net: RoutingNetwork, report: SolveReport, build_s: float, msg: str) -> RoutingResult:
-    zeros = np.zeros(net.n_arcs)
-    res = _result(net, report, build_s, zeros, None, None)
+    zeros = np.zeros((net.n_periods, net.n_arcs))
+    res = _result(net, report, build_s, zeros, RoutingDecisions(), None, None)
     return replace(res, message=msg, certificate=None)
-
-
-def _value_of(sens: Sensitivity | None, con: Any, index: int) -> float:
-    """Value of one more unit of the right-hand side of a ≤ row: −dual (≥ 0 when minimising)."""
-    if sens is None or index not in con:
-        return 0.0
-    return max(0.0, -float(sens.duals.get(con[index], 0.0)))
 
 
 def _result(
@@ -195,69 +287,13 @@ def _result(
     report: SolveReport,
     build_s: float,
     flow: np.ndarray,
+    decisions: RoutingDecisions,
     sens: Sensitivity | None,
     model: pyo.ConcreteModel | None,
 ) -> RoutingResult:
-    inflow, outflow = node_sums(net, flow)
-    p0, z0 = net.plant_offset, net.zone_offset
-    ids = net.node_ids
-    cert = certify(net, flow)
+    cert = certify(net, flow, decisions)
     has = report.status.has_solution
-
-    def rows(con_name: str, n: int) -> list[float]:
-        con = getattr(model, con_name, None) if model is not None else None
-        return [_value_of(sens, con, i) if con is not None else 0.0 for i in range(n)]
-
-    flows = pd.DataFrame(
-        {
-            "from": [ids[i] for i in net.tail],
-            "to": [ids[j] for j in net.head],
-            "flow": flow,
-            "capacity": net.arc_capacity,
-            "cost_per_ml": net.arc_cost,
-            "cost": net.arc_cost * flow,
-        }
-    )
-    sources = pd.DataFrame(
-        {
-            "source": net.source_ids,
-            "capacity": net.source_capacity,
-            "supplied": outflow[:p0],
-            "value_per_ml": rows("source_capacity", net.n_sources),
-        }
-    )
-    plant_in = inflow[p0:z0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(net.plant_capacity > 0, plant_in / net.plant_capacity, 0.0)
-    plants = pd.DataFrame(
-        {
-            "plant": net.plant_ids,
-            "capacity": net.plant_capacity,
-            "throughput": plant_in,
-            "utilisation": util,
-            "treatment_cost": net.treatment_cost,
-            "value_per_ml": rows("plant_capacity", net.n_plants),
-        }
-    )
-    marginal = [0.0] * net.n_zones
-    if sens is not None and model is not None:
-        marginal = [float(sens.duals.get(model.demand[z], 0.0)) for z in range(net.n_zones)]
-    supplied = inflow[z0:]
-    zones = pd.DataFrame(
-        {
-            "zone": net.zone_ids,
-            "demand": net.demand,
-            "supplied": supplied,
-            "shortfall": np.maximum(net.demand - supplied, 0.0),
-            "marginal_cost": marginal,
-        }
-    )
-    arc_value = np.zeros(net.n_arcs)
-    if sens is not None and model is not None:
-        capped = np.flatnonzero(np.isfinite(net.arc_capacity))
-        for a in capped.tolist():
-            arc_value[a] = max(0.0, -float(sens.reduced_costs.get(model._xs[a], 0.0)))
-    binding = _binding(net, sources, plants, flows, arc_value)
+    t = tables(net, flow, decisions, sens, model)
     return RoutingResult(
         status=report.status,
         objective=report.objective if has else None,
@@ -266,64 +302,20 @@ def _result(
         build_s=build_s,
         pumping_cost=cert.pumping_cost if has else None,
         treatment_cost=cert.treatment_cost if has else None,
-        flows=flows,
-        sources=sources,
-        plants=plants,
-        zones=zones,
-        binding=binding,
+        flows=t["flows"],
+        sources=t["sources"],
+        plants=t["plants"],
+        zones=t["zones"],
+        binding=t["binding"],
         certificate=cert if has else None,
         name=net.name,
+        fixed_cost=cert.fixed_cost if has else None,
+        expansion_cost=cert.expansion_cost if has else None,
+        periods=t.get("periods", pd.DataFrame()),
+        throughput=t.get("throughput", pd.DataFrame()),
+        storage=t.get("storage", pd.DataFrame()),
+        running=t.get("running", pd.DataFrame()),
+        expansion=t.get("expansion", pd.DataFrame()),
+        period_flow=flow,
+        decisions=decisions,
     )
-
-
-def _binding(
-    net: RoutingNetwork,
-    sources: pd.DataFrame,
-    plants: pd.DataFrame,
-    flows: pd.DataFrame,
-    arc_value: np.ndarray,
-) -> pd.DataFrame:
-    """Capacities used to their limit, with the value of one more ML/day of each."""
-    parts = []
-    s_tight = sources["capacity"] - sources["supplied"] <= BINDING_TOL
-    parts.append(
-        pd.DataFrame(
-            {
-                "kind": "source",
-                "id": sources.loc[s_tight, "source"],
-                "capacity": sources.loc[s_tight, "capacity"],
-                "used": sources.loc[s_tight, "supplied"],
-                "value_per_ml": sources.loc[s_tight, "value_per_ml"],
-            }
-        )
-    )
-    p_tight = plants["capacity"] - plants["throughput"] <= BINDING_TOL
-    parts.append(
-        pd.DataFrame(
-            {
-                "kind": "plant",
-                "id": plants.loc[p_tight, "plant"],
-                "capacity": plants.loc[p_tight, "capacity"],
-                "used": plants.loc[p_tight, "throughput"],
-                "value_per_ml": plants.loc[p_tight, "value_per_ml"],
-            }
-        )
-    )
-    a_tight = np.isfinite(net.arc_capacity) & (net.arc_capacity - flows["flow"] <= BINDING_TOL)
-    parts.append(
-        pd.DataFrame(
-            {
-                "kind": "arc",
-                "id": flows.loc[a_tight, "from"] + " → " + flows.loc[a_tight, "to"],
-                "capacity": flows.loc[a_tight, "capacity"],
-                "used": flows.loc[a_tight, "flow"],
-                "value_per_ml": arc_value[a_tight.to_numpy()],
-            }
-        )
-    )
-    table = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else pd.DataFrame(columns=["kind", "id", "capacity", "used", "value_per_ml"])
-    )
-    return table.sort_values("value_per_ml", ascending=False, kind="stable").reset_index(drop=True)

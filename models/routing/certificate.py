@@ -1,8 +1,9 @@
-"""The one checker of routing solutions: a certificate computed from the flows alone.
+"""The one checker of routing solutions: a certificate computed from the decisions alone.
 
-It needs no solver: given the network and the arc flows it recomputes every constraint and the
-objective, so that any algorithm's answer (the Pyomo model, a direct HiGHS call, network simplex)
-is judged the same way.
+It needs no solver: given the network, the flows of every period and the other decisions (plant
+on/off, expansion choices, storage levels), it recomputes every constraint and the objective, so
+that any algorithm's answer (the Pyomo model, a direct HiGHS call, network simplex) is judged
+the same way.
 """
 
 from __future__ import annotations
@@ -15,23 +16,55 @@ from wdnopt.models.routing.network import RoutingNetwork
 
 
 @dataclass(frozen=True)
+class RoutingDecisions:
+    """The decisions beside the flows; None where the network has no such decision."""
+
+    on: np.ndarray | None = None
+    """Plant on (1) / off (0) per period, shape (periods, plants); None: every plant may run."""
+    arc_built: np.ndarray | None = None
+    """1 for a built candidate arc, shape (arcs,) (ignored for existing arcs)."""
+    plant_built: np.ndarray | None = None
+    """1 for a built candidate plant, shape (plants,)."""
+    arc_upgraded: np.ndarray | None = None
+    """1 where an arc's upgrade is taken, shape (arcs,)."""
+    plant_upgraded: np.ndarray | None = None
+    """1 where a plant's upgrade is taken, shape (plants,)."""
+    level: np.ndarray | None = None
+    """Storage level at the end of each period, ML, shape (periods, nodes) (nan: no storage)."""
+
+
+@dataclass(frozen=True)
 class RoutingCertificate:
-    """Violations (ML/day, ≥ 0) of each family and the objective recomputed from the flows."""
+    """Violations (ML or ML/day, ≥ 0) of each family and the cost recomputed ($/day)."""
 
     negative_flow: float
     arc_capacity: float
     source_capacity: float
     plant_capacity: float
     plant_balance: float
-    """Largest |inflow − outflow| at a plant."""
+    """Largest |inflow + storage release − outflow| at a plant."""
     demand: float
     """Largest shortfall of a zone below its demand (0 in an elastic answer only if none)."""
     pumping_cost: float
     treatment_cost: float
+    """Treatment at the plants plus quality premiums, $/day."""
+    storage: float = 0.0
+    """Largest excursion of a level outside [0, capacity] or below its end level, ML."""
+    quality: float = 0.0
+    """Largest flow on an arc closed by a quality class."""
+    on_off: float = 0.0
+    """Largest breach of on/off consistency: throughput below the minimum while on, above 0
+    while off, on/off or expansion values not 0 or 1, a running candidate plant not built."""
+    ramping: float = 0.0
+    """Largest change of a throughput rate beyond the plant's ramp limit, ML/day."""
+    fixed_cost: float = 0.0
+    """Fixed running cost of the plants that run, $/day."""
+    expansion_cost: float = 0.0
+    """Annualised cost of what is built or upgraded, $/day."""
 
     @property
     def cost(self) -> float:
-        return self.pumping_cost + self.treatment_cost
+        return self.pumping_cost + self.treatment_cost + self.fixed_cost + self.expansion_cost
 
     def worst(self) -> float:
         return max(
@@ -41,38 +74,150 @@ class RoutingCertificate:
             self.plant_capacity,
             self.plant_balance,
             self.demand,
+            self.storage,
+            self.quality,
+            self.on_off,
+            self.ramping,
         )
 
     def ok(self, tol: float = 1e-6) -> bool:
-        """True when every violation is within ``tol`` (scaled by the largest demand)."""
+        """True when every violation is within ``tol``."""
         return self.worst() <= tol
 
 
 def node_sums(net: RoutingNetwork, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inflow and outflow of every node, ML/day."""
+    """Inflow and outflow of every node (ML, summed over the periods when ``flow`` has more
+    than one row)."""
+    flow = np.asarray(flow, dtype=float).reshape(-1, net.n_arcs).sum(axis=0)
     inflow = np.bincount(net.head, weights=flow, minlength=net.n_nodes)
     outflow = np.bincount(net.tail, weights=flow, minlength=net.n_nodes)
     return inflow, outflow
 
 
-def certify(net: RoutingNetwork, flow: np.ndarray) -> RoutingCertificate:
-    """Check conservation, capacities and demands, and recompute the cost from ``flow``."""
-    flow = np.asarray(flow, dtype=float)
-    inflow, outflow = node_sums(net, flow)
-    s, p0, z0 = net.n_sources, net.plant_offset, net.zone_offset
-    plant_in = inflow[p0:z0]
-    finite = np.isfinite(net.arc_capacity)
+def period_sums(net: RoutingNetwork, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inflow and outflow of every node in every period, shape (periods, nodes)."""
+    flow = np.asarray(flow, dtype=float).reshape(net.n_periods, net.n_arcs)
+    n_t, n_v = flow.shape[0], net.n_nodes
+    rows = np.repeat(np.arange(n_t), net.n_arcs)
+    inflow = np.bincount(
+        rows * n_v + np.tile(net.head, n_t), weights=flow.ravel(), minlength=n_t * n_v
+    ).reshape(n_t, n_v)
+    outflow = np.bincount(
+        rows * n_v + np.tile(net.tail, n_t), weights=flow.ravel(), minlength=n_t * n_v
+    ).reshape(n_t, n_v)
+    return inflow, outflow
 
-    def worst(x: np.ndarray) -> float:
-        return float(max(0.0, x.max())) if x.size else 0.0
 
+def _worst(x: np.ndarray) -> float:
+    return float(max(0.0, np.max(x))) if np.size(x) else 0.0
+
+
+def _release(net: RoutingNetwork, level: np.ndarray | None) -> np.ndarray:
+    """What each node's storage releases in each period, :math:`L_{t-1} - L_t` (ML)."""
+    out = np.zeros((net.n_periods, net.n_nodes))
+    if net.storage is None:
+        return out
+    for v, _cap, start, _end in net.storage.nodes(net):
+        lv = level[:, v] if level is not None else np.full(net.n_periods, start)
+        prev = np.concatenate([[start], lv[:-1]])
+        out[:, v] = prev - lv
+    return out
+
+
+def certify(
+    net: RoutingNetwork, flow: np.ndarray, decisions: RoutingDecisions | None = None
+) -> RoutingCertificate:
+    """Check conservation, capacities, demands, storage, quality, on/off, ramping; recompute
+    the cost from ``flow`` (shape (arcs,) or (periods, arcs), ML per period) and
+    ``decisions``."""
+    d = decisions or RoutingDecisions()
+    n_t, n_a, n_p = net.n_periods, net.n_arcs, net.n_plants
+    flow = np.asarray(flow, dtype=float).reshape(n_t, n_a)
+    lam = net.period_days[:, None]
+    inflow, outflow = period_sums(net, flow)
+    p0, z0 = net.plant_offset, net.zone_offset
+    plant_in = inflow[:, p0:z0]
+    release = _release(net, d.level)
+    ex = net.expansion
+
+    # capacities (with upgrades and candidates)
+    arc_cap = net.arc_capacity.copy()
+    plant_cap = net.plant_capacity.copy()
+    expansion_cost = 0.0
+    binary_err = 0.0
+    if ex is not None:
+        arc_up = _choice(d.arc_upgraded, n_a)
+        plant_up = _choice(d.plant_upgraded, n_p)
+        arc_cap = arc_cap + ex.extra_capacity(n_a, "arc") * arc_up
+        plant_cap = plant_cap + ex.extra_capacity(n_p, "plant") * plant_up
+        arc_b = np.where(np.isnan(ex.arc_build_cost), 1.0, _choice(d.arc_built, n_a))
+        plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, _choice(d.plant_built, n_p))
+        arc_cap = np.where(arc_b > 0.5, arc_cap, 0.0)
+        plant_cap = np.where(plant_b > 0.5, plant_cap, 0.0)
+        chosen = [
+            (arc_up, np.nan_to_num(ex.arc_upgrade_cost) * ~np.isnan(ex.arc_upgrade_capacity)),
+            (plant_up, np.nan_to_num(ex.plant_upgrade_cost) * ~np.isnan(ex.plant_upgrade_capacity)),
+            (arc_b, np.nan_to_num(ex.arc_build_cost)),
+            (plant_b, np.nan_to_num(ex.plant_build_cost)),
+        ]
+        expansion_cost = float(sum(c @ np.round(x) for x, c in chosen))
+        binary_err = max(_worst(np.abs(x - np.round(x))) for x, _ in chosen)
+    finite = np.isfinite(arc_cap)
+
+    # plant on/off
+    on_off = binary_err
+    fixed_cost = 0.0
+    cm = net.commitment
+    if cm is not None and cm.committed.any():
+        on = d.on if d.on is not None else np.ones((n_t, n_p))
+        on = np.where(cm.committed[None, :], on, 1.0)
+        on_off = max(on_off, _worst(np.abs(on - np.round(on))))
+        on = np.round(on)
+        on_off = max(
+            on_off,
+            _worst(lam * cm.min_throughput[None, :] * on - plant_in),
+            _worst(plant_in * (1 - on)),
+        )
+        fixed_cost = float((lam * cm.fixed_cost[None, :] * on).sum())
+        if ex is not None:
+            plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, _choice(d.plant_built, n_p))
+            on_off = max(on_off, _worst(on - np.round(plant_b)[None, :]))
+
+    # storage
+    storage = 0.0
+    if net.storage is not None and net.storage.nodes(net):
+        lv = d.level if d.level is not None else np.full((n_t, net.n_nodes), np.nan)
+        for v, cap, start, end in net.storage.nodes(net):
+            col = lv[:, v] if d.level is not None else np.full(n_t, start)
+            storage = max(storage, _worst(-col), _worst(col - cap), _worst(end - col[-1:]))
+
+    # ramping
+    ramping = 0.0
+    if net.schedule is not None and n_t > 1:
+        rate = plant_in / lam
+        jump = np.abs(np.diff(rate, axis=0)) - net.schedule.ramp[None, :]
+        ramping = _worst(jump[:, np.isfinite(net.schedule.ramp)])
+
+    price = net.price_factor
     return RoutingCertificate(
-        negative_flow=worst(-flow),
-        arc_capacity=worst(flow[finite] - net.arc_capacity[finite]),
-        source_capacity=worst(outflow[:s] - net.source_capacity),
-        plant_capacity=worst(plant_in - net.plant_capacity),
-        plant_balance=float(np.abs(plant_in - outflow[p0:z0]).max()) if net.n_plants else 0.0,
-        demand=worst(net.demand - inflow[z0:]),
-        pumping_cost=float(net.arc_cost @ flow),
-        treatment_cost=float(net.treatment_cost @ plant_in),
+        negative_flow=_worst(-flow),
+        arc_capacity=_worst(flow[:, finite] - lam * arc_cap[None, finite]),
+        source_capacity=_worst(outflow[:, :p0] - lam * net.source_capacity[None, :]),
+        plant_capacity=_worst(plant_in - lam * plant_cap[None, :]),
+        plant_balance=float(np.abs(plant_in + release[:, p0:z0] - outflow[:, p0:z0]).max())
+        if n_p
+        else 0.0,
+        demand=_worst(net.period_demand - inflow[:, z0:] - release[:, z0:]),
+        pumping_cost=float(price @ (flow @ net.arc_cost)),
+        treatment_cost=float((flow @ net.arc_treatment).sum()),
+        storage=storage,
+        quality=_worst(flow[:, net.arc_closed]) if net.quality is not None else 0.0,
+        on_off=on_off,
+        ramping=ramping,
+        fixed_cost=fixed_cost,
+        expansion_cost=expansion_cost,
     )
+
+
+def _choice(x: np.ndarray | None, n: int) -> np.ndarray:
+    return np.zeros(n) if x is None else np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)

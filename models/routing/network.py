@@ -3,6 +3,10 @@
 Nodes are numbered sources first, then plants, then zones. Arcs are given by tail and head
 indices; adjacency (the arcs into and out of each node) is precomputed once in CSR form so that
 no constraint is built by scanning all arcs.
+
+The optional features (quality classes, plant commitment, expansion, a schedule of periods,
+storage) are ``None`` when unused, so a network built in code from arrays alone is the plain
+daily LP.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ from functools import cached_property
 
 import numpy as np
 
+from wdnopt.models.routing.commitment import Commitment
+from wdnopt.models.routing.expansion import Expansion
+from wdnopt.models.routing.quality import Quality, arc_quality
+from wdnopt.models.routing.schedule import Schedule, Storage
 from wdnopt.models.routing.schema import RoutingScenario
 
 
@@ -36,6 +44,20 @@ class RoutingNetwork:
     arc_capacity: np.ndarray
     """Capacity of each arc, ML/day (``inf`` when unlimited)."""
     name: str = ""
+    quality: Quality | None = None
+    """Quality classes (none: any plant may serve any zone it reaches)."""
+    commitment: Commitment | None = None
+    """Minimum throughput and fixed running cost of plants (none: no on/off decisions)."""
+    expansion: Expansion | None = None
+    """Candidate arcs and plants, capacity upgrades (none: the network is fixed)."""
+    schedule: Schedule | None = None
+    """Periods of the day (none: one period of 24 h)."""
+    storage: Storage | None = None
+    """Storage at zones and plants (none: no storage)."""
+    arc_energy: np.ndarray | None = None
+    """Pumping energy of each arc priced from its lift, kWh/ML (nan: cost given in $/ML)."""
+    season: str | None = None
+    """The season whose source capacities these are (none: the base capacities)."""
 
     @property
     def n_sources(self) -> int:
@@ -80,34 +102,130 @@ class RoutingNetwork:
         return _csr(self.head, self.n_nodes)
 
     @cached_property
-    def unit_cost(self) -> np.ndarray:
-        """Cost of one ML on each arc including treatment at the plant it enters, $/ML."""
-        cost = self.arc_cost.astype(float).copy()
+    def arc_treatment(self) -> np.ndarray:
+        """Treatment cost carried by each arc, $/ML: the treatment cost of the plant it enters,
+        plus the quality premium of the plant it leaves for the zone it enters."""
+        cost = self.arc_premium.copy()
         into_plant = (self.head >= self.plant_offset) & (self.head < self.zone_offset)
         cost[into_plant] += self.treatment_cost[self.head[into_plant] - self.plant_offset]
         return cost
 
+    @cached_property
+    def unit_cost(self) -> np.ndarray:
+        """Cost of one ML on each arc including treatment at the plant it enters, $/ML (at
+        the reference energy price)."""
+        return self.arc_cost.astype(float) + self.arc_treatment
+
+    def period_unit_cost(self, t: int) -> np.ndarray:
+        """Cost of one ML on each arc in period ``t``: :math:`c_a f_t` + treatment, $/ML."""
+        if self.schedule is None:
+            return self.unit_cost
+        return self.arc_cost * float(self.schedule.price_factor[t]) + self.arc_treatment
+
+    @cached_property
+    def _arc_quality(self) -> tuple[np.ndarray, np.ndarray]:
+        return arc_quality(self.quality, self.tail, self.head, self.plant_offset, self.zone_offset)
+
+    @property
+    def arc_closed(self) -> np.ndarray:
+        """Arcs that may carry no water (the plant cannot deliver the zone's quality class)."""
+        return self._arc_quality[0]
+
+    @property
+    def arc_premium(self) -> np.ndarray:
+        """Quality premium charged on each arc, $/ML."""
+        return self._arc_quality[1]
+
+    @property
+    def n_periods(self) -> int:
+        return 1 if self.schedule is None else len(self.schedule.hours)
+
+    @cached_property
+    def period_days(self) -> np.ndarray:
+        """Length of each period in days, :math:`\\lambda_t` (``[1.0]`` without a schedule)."""
+        if self.schedule is None:
+            return np.ones(1)
+        return np.asarray(self.schedule.hours, dtype=float) / 24.0
+
+    @property
+    def period_demand(self) -> np.ndarray:
+        """Demand of each zone in each period, ML, shape (periods, zones)."""
+        if self.schedule is None:
+            return self.demand[None, :]
+        return self.schedule.demand
+
+    @property
+    def price_factor(self) -> np.ndarray:
+        """Pumping cost multiplier of each period."""
+        if self.schedule is None:
+            return np.ones(1)
+        return self.schedule.price_factor
+
+    @cached_property
+    def plant_capacity_max(self) -> np.ndarray:
+        """Plant capacity with its upgrade taken, ML/day."""
+        if self.expansion is None:
+            return self.plant_capacity
+        return self.plant_capacity + self.expansion.extra_capacity(self.n_plants, "plant")
+
+    @property
+    def has_binaries(self) -> bool:
+        """Whether the model is a MILP (on/off decisions or expansion choices)."""
+        on = self.commitment is not None and bool(self.commitment.committed.any())
+        ex = self.expansion
+        choices = ex is not None and any(
+            len(i)
+            for i in (
+                ex.candidate_arcs,
+                ex.candidate_plants,
+                ex.upgradable_arcs,
+                ex.upgradable_plants,
+            )
+        )
+        return on or choices
+
     @classmethod
-    def from_scenario(cls, scenario: RoutingScenario) -> RoutingNetwork:
+    def from_scenario(
+        cls, scenario: RoutingScenario, *, season: str | None = None
+    ) -> RoutingNetwork:
+        """The network of a validated scenario, with the source capacities of ``season``
+        (default: the scenario's ``season``; none: the base capacities)."""
+        from wdnopt.models.routing import convert
+
         ids = [s.id for s in scenario.sources] + [p.id for p in scenario.plants]
         ids += [z.id for z in scenario.zones]
         index = {node: i for i, node in enumerate(ids)}
         arcs = scenario.arcs
+        tail = np.array([index[a.from_] for a in arcs], dtype=np.int64)
+        head = np.array([index[a.to] for a in arcs], dtype=np.int64)
+        season = season if season is not None else scenario.season
+        energy = convert.arc_energy(scenario, index)
+        arc_cost = np.array([a.cost for a in arcs], dtype=float)
+        if energy is not None:
+            arc_cost = arc_cost + np.nan_to_num(energy, nan=0.0) * (scenario.energy_price or 0.0)
+        name = scenario.name + (f" ({season})" if season else "")
         return cls(
             source_ids=tuple(s.id for s in scenario.sources),
             plant_ids=tuple(p.id for p in scenario.plants),
             zone_ids=tuple(z.id for z in scenario.zones),
-            source_capacity=np.array([s.capacity for s in scenario.sources], dtype=float),
+            source_capacity=convert.source_capacity(scenario, season),
             plant_capacity=np.array([p.capacity for p in scenario.plants], dtype=float),
             treatment_cost=np.array([p.treatment_cost for p in scenario.plants], dtype=float),
             demand=np.array([z.demand for z in scenario.zones], dtype=float),
-            tail=np.array([index[a.from_] for a in arcs], dtype=np.int64),
-            head=np.array([index[a.to] for a in arcs], dtype=np.int64),
-            arc_cost=np.array([a.cost for a in arcs], dtype=float),
+            tail=tail,
+            head=head,
+            arc_cost=arc_cost,
             arc_capacity=np.array(
                 [np.inf if a.capacity is None else a.capacity for a in arcs], dtype=float
             ),
-            name=scenario.name,
+            name=name,
+            quality=convert.quality(scenario),
+            commitment=convert.commitment(scenario),
+            expansion=convert.expansion(scenario),
+            schedule=convert.schedule(scenario),
+            storage=convert.storage(scenario),
+            arc_energy=energy,
+            season=season,
         )
 
 

@@ -2,18 +2,25 @@
 
 Units: flows, capacities and demands in ML/day (megalitres per day); costs in $/ML (money per
 megalitre moved or treated), so the objective is in $/day. Any currency works if used throughout.
+
+Every field beyond the plain network is optional; a scenario that leaves them out is the plain
+LP. With a ``[schedule]`` the day is cut into periods: capacities stay rates (ML/day), flows
+become volumes (ML per period), storage levels are volumes (ML), and the objective is the cost of
+the whole day ($/day). Fixed costs (running a plant, building or upgrading) are $/day.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from wdnopt.models.errors import FieldError
-from wdnopt.models.schema import NonNegative, SchemaModel, SolverOptions
+from wdnopt.models.schema import NonNegative, Positive, SchemaModel, SolverOptions
 
 NodeId = str
+Efficiency = Annotated[float, Field(gt=0, le=1)]
+"""A pump efficiency, in (0, 1]."""
 
 
 class Source(SchemaModel):
@@ -22,11 +29,26 @@ class Source(SchemaModel):
     id: NodeId = Field(min_length=1)
     """Unique name of the source."""
     capacity: NonNegative
-    """Most water it can supply, ML/day."""
+    """Most water it can supply, ML/day (the base season; see ``seasons``)."""
 
 
-class Plant(SchemaModel):
-    """A treatment plant: what flows in is treated and flows out (no losses)."""
+class StorageFields(SchemaModel):
+    """A service reservoir or tank at a node (only useful with a ``[schedule]``)."""
+
+    storage: NonNegative | None = None
+    """Capacity of the storage at this node, ML (none: no storage)."""
+    storage_start: NonNegative = 0.0
+    """Level at the start of the day, ML."""
+    storage_end: NonNegative | None = None
+    """Least level at the end of the day, ML (none: the start level)."""
+
+
+class Plant(StorageFields):
+    """A treatment plant: what flows in is treated and flows out (no losses).
+
+    With ``storage`` the plant has a clear-water tank after treatment: what it treats in a
+    period is its inflow; what leaves is the inflow plus what the tank releases.
+    """
 
     id: NodeId = Field(min_length=1)
     """Unique name of the plant."""
@@ -34,15 +56,41 @@ class Plant(SchemaModel):
     """Most water it can treat, ML/day."""
     treatment_cost: NonNegative = 0.0
     """Cost of treating one ML, $/ML."""
+    min_throughput: NonNegative = 0.0
+    """Least throughput while running, ML/day: the plant is off (0) or runs between this and
+    its capacity (an on/off decision per period, which makes the model a MILP)."""
+    fixed_cost: NonNegative = 0.0
+    """Cost of running the plant, $/day (charged pro rata per period it runs; makes a MILP)."""
+    qualities: list[str] | None = None
+    """Quality classes the plant can deliver (none: every class)."""
+    premium: dict[str, NonNegative] = Field(default_factory=dict)
+    """Treatment premium by quality class: extra $/ML for water delivered to a zone needing
+    that class."""
+    ramp: NonNegative | None = None
+    """Largest change of throughput between consecutive periods, ML/day (none: no limit)."""
+    build_cost: NonNegative | None = None
+    """A candidate plant: annualised cost of building it, $/day (none: the plant exists)."""
+    upgrade_capacity: NonNegative | None = None
+    """Capacity an optional upgrade adds, ML/day (chosen by the model)."""
+    upgrade_cost: NonNegative = 0.0
+    """Annualised cost of that upgrade, $/day."""
 
 
-class Zone(SchemaModel):
+class Zone(StorageFields):
     """A demand zone (neighbourhood, industrial area, field, ...)."""
 
     id: NodeId = Field(min_length=1)
     """Unique name of the zone."""
     demand: NonNegative
     """Water the zone must receive, ML/day."""
+    quality: str | None = None
+    """Quality class the zone needs (none: any plant's water)."""
+    pressure_head: NonNegative = 0.0
+    """Head the water must have on arrival, m; adds to the lift of every arc into the zone
+    (only arcs with a ``lift`` are priced by energy)."""
+    profile: str | list[NonNegative] | None = None
+    """Demand profile over the schedule's periods: the name of a ``schedule.profiles`` entry or
+    the list itself (none: ``schedule.default_profile``, else flat)."""
 
 
 class Arc(SchemaModel):
@@ -56,6 +104,78 @@ class Arc(SchemaModel):
     """Pumping cost of moving one ML along the arc, $/ML."""
     capacity: NonNegative | None = None
     """Most water the arc carries, ML/day (none: unlimited)."""
+    lift: NonNegative | None = None
+    """Static lift plus friction losses, m. When given, the arc's pumping cost is priced from
+    energy: ``cost + 2.7241 · H / η · energy_price`` $/ML with ``H = lift`` plus the zone's
+    ``pressure_head`` (for arcs into a zone)."""
+    efficiency: Efficiency | None = None
+    """Wire-to-water pump efficiency of the arc (none: the scenario's ``pump_efficiency``)."""
+    build_cost: NonNegative | None = None
+    """A candidate arc: annualised cost of building it, $/day (none: the arc exists)."""
+    upgrade_capacity: NonNegative | None = None
+    """Capacity an optional upgrade (a pumping station, a parallel main) adds, ML/day."""
+    upgrade_cost: NonNegative = 0.0
+    """Annualised cost of that upgrade, $/day."""
+
+
+class Season(SchemaModel):
+    """Source capacities of one season."""
+
+    id: str = Field(min_length=1)
+    """Name of the season."""
+    source_capacity: dict[str, NonNegative]
+    """Capacity of each named source in this season, ML/day; the others keep ``capacity``."""
+
+
+class Schedule(SchemaModel):
+    """The day as periods: demand profiles, a time-of-use tariff, storage and ramping.
+
+    Flows are volumes per period (ML); capacities stay rates (ML/day) and allow
+    ``rate · hours / 24`` ML in a period. Pumping costs scale with the tariff: an arc's $/ML in
+    period t is its cost times ``energy_price[t] / energy_price`` (the scenario's reference
+    price); treatment costs do not.
+    """
+
+    periods: int = Field(default=24, ge=1)
+    """Number of periods in the day."""
+    period_hours: Positive | None = None
+    """Length of a period, hours (none: 24 / periods)."""
+    energy_price: list[NonNegative] | None = None
+    """Energy price in each period, $/kWh (none: the reference price all day)."""
+    profiles: dict[str, list[NonNegative]] = Field(default_factory=dict)
+    """Named demand profiles, one value per period."""
+    profile_kind: Literal["multiplier", "absolute"] = "multiplier"
+    """``multiplier``: a period's demand is ``demand · value · hours / 24`` ML;
+    ``absolute``: the value is the zone's demand in that period, ML."""
+    default_profile: str | None = None
+    """Profile of the zones that name none (none: flat, ``demand · hours / 24`` per period)."""
+
+    @property
+    def hours(self) -> float:
+        return self.period_hours if self.period_hours is not None else 24.0 / self.periods
+
+    @model_validator(mode="after")
+    def _check_lengths(self) -> Schedule:
+        if self.energy_price is not None and len(self.energy_price) != self.periods:
+            raise FieldError(
+                "schedule.energy_price",
+                f"one price per period ({self.periods} values)",
+                f"{len(self.energy_price)} values",
+            )
+        for name, values in self.profiles.items():
+            if len(values) != self.periods:
+                raise FieldError(
+                    f"schedule.profiles.{name}",
+                    f"one value per period ({self.periods} values)",
+                    f"{len(values)} values",
+                )
+        if self.default_profile is not None and self.default_profile not in self.profiles:
+            raise FieldError(
+                "schedule.default_profile",
+                f"the name of a profile in schedule.profiles ({', '.join(self.profiles)})",
+                repr(self.default_profile),
+            )
+        return self
 
 
 ALLOWED_ARCS = {("source", "plant"), ("plant", "zone")}
@@ -82,6 +202,18 @@ class RoutingScenario(SchemaModel):
     """The demand zones (ML/day)."""
     arcs: list[Arc] = Field(min_length=1)
     """The arcs source → plant and plant → zone ($/ML, ML/day)."""
+    energy_price: NonNegative | None = None
+    """Reference energy price, $/kWh: the price at which arc ``cost`` values are quoted and at
+    which ``lift`` arcs are priced (needed with ``lift`` or a tariff)."""
+    pump_efficiency: Efficiency = 0.75
+    """Pump efficiency of ``lift`` arcs that give none."""
+    seasons: list[Season] = Field(default_factory=list)
+    """Seasonal source capacities; one solve per season (see ``season``)."""
+    season: str | None = None
+    """The season to solve (none: the base capacities; ``wdnopt solve`` then solves every
+    season in turn when there are seasons)."""
+    schedule: Schedule | None = None
+    """Periods of the day (none: one period of 24 h, the daily LP)."""
     solver: SolverOptions = SolverOptions()
     """HiGHS settings."""
 
@@ -115,4 +247,128 @@ class RoutingScenario(SchemaModel):
                     f"arcs[{i}]", "one arc per pair of nodes", f"{arc.from_} → {arc.to} again"
                 )
             seen.add((arc.from_, arc.to))
+        self._check_options()
         return self
+
+    def _check_options(self) -> None:
+        """The optional features refer to known names and fit within their limits."""
+        for i, p in enumerate(self.plants):
+            if p.min_throughput > p.capacity + (p.upgrade_capacity or 0.0):
+                raise FieldError(
+                    f"plants[{i}].min_throughput",
+                    f"at most the plant's capacity ({p.capacity:g} ML/day)",
+                    f"{p.min_throughput:g}",
+                )
+        for table in ("plants", "zones"):
+            for i, node in enumerate(getattr(self, table)):
+                _check_storage(f"{table}[{i}]", node)
+        offered: set[str] | None = set()
+        for p in self.plants:
+            if p.qualities is None:
+                offered = None
+                break
+            offered |= set(p.qualities)
+        needed = {z.quality for z in self.zones if z.quality is not None}
+        for i, z in enumerate(self.zones):
+            if z.quality is not None and offered is not None and z.quality not in offered:
+                raise FieldError(
+                    f"zones[{i}].quality",
+                    "a quality class some plant offers"
+                    + (f" ({', '.join(sorted(offered))})" if offered else ""),
+                    repr(z.quality),
+                )
+        known = needed | (offered or set())
+        for i, p in enumerate(self.plants):
+            for q in p.premium:
+                if q not in known:
+                    raise FieldError(
+                        f"plants[{i}].premium.{q}",
+                        "a quality class a zone needs or a plant offers"
+                        + (f" ({', '.join(sorted(known))})" if known else ""),
+                        repr(q),
+                    )
+        for i, a in enumerate(self.arcs):
+            if a.upgrade_capacity is not None and a.capacity is None:
+                raise FieldError(
+                    f"arcs[{i}].upgrade_capacity",
+                    "an arc with a finite capacity to upgrade (set arcs.capacity)",
+                    f"{a.from_} → {a.to} has no capacity",
+                )
+        if self.energy_price is None:
+            lifted = next((i for i, a in enumerate(self.arcs) if a.lift is not None), None)
+            if lifted is not None:
+                raise FieldError(
+                    "energy_price",
+                    f"a reference energy price in $/kWh (arcs[{lifted}] is priced from its lift)",
+                )
+            if self.schedule is not None and self.schedule.energy_price is not None:
+                raise FieldError(
+                    "energy_price",
+                    "a reference energy price in $/kWh, the price the arc costs are quoted at "
+                    "(schedule.energy_price scales them)",
+                )
+        source_ids = {s.id for s in self.sources}
+        season_ids: set[str] = set()
+        for i, season in enumerate(self.seasons):
+            if season.id in season_ids:
+                raise FieldError(f"seasons[{i}].id", "a season name not used before", season.id)
+            season_ids.add(season.id)
+            for sid in season.source_capacity:
+                if sid not in source_ids:
+                    raise FieldError(
+                        f"seasons[{i}].source_capacity.{sid}", "the id of a source", repr(sid)
+                    )
+        if self.season is not None and self.season not in season_ids:
+            raise FieldError(
+                "season",
+                "the name of a season in seasons"
+                + (f" ({', '.join(sorted(season_ids))})" if season_ids else " (none defined)"),
+                repr(self.season),
+            )
+        self._check_profiles()
+
+    def _check_profiles(self) -> None:
+        schedule = self.schedule
+        for i, z in enumerate(self.zones):
+            if z.profile is None:
+                continue
+            if schedule is None:
+                raise FieldError(
+                    f"zones[{i}].profile", "a [schedule] section (profiles need periods)"
+                )
+            if isinstance(z.profile, str):
+                if z.profile not in schedule.profiles:
+                    raise FieldError(
+                        f"zones[{i}].profile",
+                        "the name of a profile in schedule.profiles"
+                        + (f" ({', '.join(schedule.profiles)})" if schedule.profiles else ""),
+                        repr(z.profile),
+                    )
+            elif len(z.profile) != schedule.periods:
+                raise FieldError(
+                    f"zones[{i}].profile",
+                    f"one value per period ({schedule.periods} values)",
+                    f"{len(z.profile)} values",
+                )
+
+
+def _check_storage(where: str, node: StorageFields) -> None:
+    if node.storage is None:
+        for name in ("storage_end",):
+            if getattr(node, name) is not None:
+                raise FieldError(f"{where}.{name}", f"{where}.storage (a storage capacity)")
+        if node.storage_start > 0:
+            raise FieldError(f"{where}.storage_start", f"{where}.storage (a storage capacity)")
+        return
+    if node.storage_start > node.storage:
+        raise FieldError(
+            f"{where}.storage_start",
+            f"at most the storage capacity ({node.storage:g} ML)",
+            f"{node.storage_start:g}",
+        )
+    if node.storage_end is not None and node.storage_end > node.storage:
+        raise FieldError(
+            f"{where}.storage_end",
+            f"at most the storage capacity ({node.storage:g} ML)",
+            f"{node.storage_end:g}",
+        )

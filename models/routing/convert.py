@@ -1,0 +1,144 @@
+"""From a validated scenario to the arrays of the optional features of a routing network.
+
+Each function returns ``None`` when the scenario does not use its feature, so a plain scenario
+gives a plain network.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wdnopt.models.routing.commitment import Commitment
+from wdnopt.models.routing.energy import kwh_per_ml
+from wdnopt.models.routing.expansion import Expansion
+from wdnopt.models.routing.quality import Quality
+from wdnopt.models.routing.schedule import Schedule, Storage
+from wdnopt.models.routing.schema import RoutingScenario
+
+NAN = float("nan")
+
+
+def source_capacity(scenario: RoutingScenario, season: str | None) -> np.ndarray:
+    """Source capacities of ``season`` (its overrides on top of ``capacity``), ML/day."""
+    cap = {s.id: s.capacity for s in scenario.sources}
+    if season is not None:
+        chosen = next(x for x in scenario.seasons if x.id == season)
+        cap.update(chosen.source_capacity)
+    return np.array([cap[s.id] for s in scenario.sources], dtype=float)
+
+
+def arc_energy(scenario: RoutingScenario, index: dict[str, int]) -> np.ndarray | None:
+    """kWh/ML of every arc with a ``lift`` (head = lift + the zone's pressure head); nan for
+    the others. None when no arc has a lift."""
+    if all(a.lift is None for a in scenario.arcs):
+        return None
+    head_at = {z.id: z.pressure_head for z in scenario.zones}
+    out = np.full(len(scenario.arcs), np.nan)
+    for i, a in enumerate(scenario.arcs):
+        if a.lift is None:
+            continue
+        head = a.lift + head_at.get(a.to, 0.0)
+        eff = a.efficiency if a.efficiency is not None else scenario.pump_efficiency
+        out[i] = float(kwh_per_ml(head, eff))
+    return out
+
+
+def quality(scenario: RoutingScenario) -> Quality | None:
+    needed = [z.quality for z in scenario.zones if z.quality is not None]
+    premium = any(p.premium for p in scenario.plants)
+    if not needed and not premium:
+        return None
+    classes: list[str] = []
+    for q in needed + [q for p in scenario.plants for q in (p.qualities or [])]:
+        if q not in classes:
+            classes.append(q)
+    for p in scenario.plants:
+        classes += [q for q in p.premium if q not in classes]
+    col = {q: i for i, q in enumerate(classes)}
+    offers = np.ones((len(scenario.plants), len(classes)), dtype=bool)
+    prem = np.zeros((len(scenario.plants), len(classes)))
+    for i, p in enumerate(scenario.plants):
+        if p.qualities is not None:
+            offers[i] = False
+            offers[i, [col[q] for q in p.qualities]] = True
+        for q, extra in p.premium.items():
+            prem[i, col[q]] = extra
+    zone_class = np.array(
+        [-1 if z.quality is None else col[z.quality] for z in scenario.zones], dtype=np.int64
+    )
+    return Quality(tuple(classes), zone_class, offers, prem)
+
+
+def commitment(scenario: RoutingScenario) -> Commitment | None:
+    mins = np.array([p.min_throughput for p in scenario.plants], dtype=float)
+    fixed = np.array([p.fixed_cost for p in scenario.plants], dtype=float)
+    if not (mins.any() or fixed.any()):
+        return None
+    return Commitment(mins, fixed)
+
+
+def _opt(values: list[float | None]) -> np.ndarray:
+    return np.array([NAN if v is None else v for v in values], dtype=float)
+
+
+def expansion(scenario: RoutingScenario) -> Expansion | None:
+    arcs, plants = scenario.arcs, scenario.plants
+    if not any(
+        x.build_cost is not None or x.upgrade_capacity is not None for x in [*arcs, *plants]
+    ):
+        return None
+    return Expansion(
+        arc_build_cost=_opt([a.build_cost for a in arcs]),
+        arc_upgrade_capacity=_opt([a.upgrade_capacity for a in arcs]),
+        arc_upgrade_cost=np.array([a.upgrade_cost for a in arcs], dtype=float),
+        plant_build_cost=_opt([p.build_cost for p in plants]),
+        plant_upgrade_capacity=_opt([p.upgrade_capacity for p in plants]),
+        plant_upgrade_cost=np.array([p.upgrade_cost for p in plants], dtype=float),
+    )
+
+
+def schedule(scenario: RoutingScenario) -> Schedule | None:
+    spec = scenario.schedule
+    if spec is None:
+        return None
+    n_t = spec.periods
+    hours = np.full(n_t, spec.hours)
+    days = hours / 24.0
+    demand = np.empty((n_t, len(scenario.zones)))
+    for z, zone in enumerate(scenario.zones):
+        profile = zone.profile if zone.profile is not None else spec.default_profile
+        if isinstance(profile, str):
+            profile = spec.profiles[profile]
+        if profile is None:
+            demand[:, z] = zone.demand * days
+        elif spec.profile_kind == "multiplier":
+            demand[:, z] = zone.demand * np.asarray(profile, dtype=float) * days
+        else:
+            demand[:, z] = np.asarray(profile, dtype=float)
+    if spec.energy_price is None:
+        factor = np.ones(n_t)
+    else:
+        ref = scenario.energy_price or 0.0
+        price = np.asarray(spec.energy_price, dtype=float)
+        factor = price / ref if ref > 0 else np.ones(n_t)
+    ramp = np.array([np.inf if p.ramp is None else p.ramp for p in scenario.plants])
+    return Schedule(hours=hours, demand=demand, price_factor=factor, ramp=ramp)
+
+
+def storage(scenario: RoutingScenario) -> Storage | None:
+    nodes = [*scenario.plants, *scenario.zones]
+    if all(n.storage is None for n in nodes):
+        return None
+
+    def arrays(table: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cap = _opt([n.storage for n in table])
+        start = np.array([n.storage_start for n in table], dtype=float)
+        end = np.array(
+            [n.storage_start if n.storage_end is None else n.storage_end for n in table],
+            dtype=float,
+        )
+        return cap, start, end
+
+    zc, zs, ze = arrays(scenario.zones)
+    pc, ps, pe = arrays(scenario.plants)
+    return Storage(zc, zs, ze, pc, ps, pe)

@@ -1,0 +1,132 @@
+"""Network expansion: candidate arcs and plants, and capacity upgrades, chosen by the model.
+
+A candidate (an arc or plant with a ``build_cost``) exists only if built: binary :math:`b`,
+annualised cost :math:`B` $/day. An upgrade (a pumping station or parallel main on an arc, an
+extension of a plant) adds :math:`\\Delta U` ML/day of capacity if chosen: binary :math:`g`,
+cost :math:`G` $/day. The decisions are made once for the whole day (every period shares them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+if TYPE_CHECKING:
+    from wdnopt.models.routing.network import RoutingNetwork
+
+
+@dataclass(frozen=True, eq=False)
+class Expansion:
+    """Expansion options; ``nan`` where an element has none."""
+
+    arc_build_cost: np.ndarray
+    """$/day to build each candidate arc (nan: the arc exists), shape (arcs,)."""
+    arc_upgrade_capacity: np.ndarray
+    """ML/day an upgrade adds to each arc (nan: no upgrade), shape (arcs,)."""
+    arc_upgrade_cost: np.ndarray
+    """$/day of each arc's upgrade, shape (arcs,)."""
+    plant_build_cost: np.ndarray
+    """$/day to build each candidate plant (nan: the plant exists), shape (plants,)."""
+    plant_upgrade_capacity: np.ndarray
+    """ML/day an upgrade adds to each plant (nan: no upgrade), shape (plants,)."""
+    plant_upgrade_cost: np.ndarray
+    """$/day of each plant's upgrade, shape (plants,)."""
+
+    @property
+    def candidate_arcs(self) -> np.ndarray:
+        return np.flatnonzero(~np.isnan(self.arc_build_cost))
+
+    @property
+    def upgradable_arcs(self) -> np.ndarray:
+        return np.flatnonzero(~np.isnan(self.arc_upgrade_capacity))
+
+    @property
+    def candidate_plants(self) -> np.ndarray:
+        return np.flatnonzero(~np.isnan(self.plant_build_cost))
+
+    @property
+    def upgradable_plants(self) -> np.ndarray:
+        return np.flatnonzero(~np.isnan(self.plant_upgrade_capacity))
+
+    def extra_capacity(self, n: int, which: str) -> np.ndarray:
+        """Upgrade capacity of every arc or plant (0 where none)."""
+        cap = self.arc_upgrade_capacity if which == "arc" else self.plant_upgrade_capacity
+        return np.nan_to_num(cap, nan=0.0) if cap.size else np.zeros(n)
+
+
+def define_expansion_choices(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+    """Binaries :math:`b_a, b_p` (build a candidate) and :math:`g_a, g_p` (take an upgrade).
+
+    ``m._build_arc``, ``m._build_plant``, ``m._upgrade_arc``, ``m._upgrade_plant`` map element
+    index → variable (empty when there are no such options)."""
+    m._build_arc, m._build_plant, m._upgrade_arc, m._upgrade_plant = {}, {}, {}, {}
+    ex = net.expansion
+    if ex is None:
+        return
+    for name, idx in (
+        ("build_arc", ex.candidate_arcs),
+        ("build_plant", ex.candidate_plants),
+        ("upgrade_arc", ex.upgradable_arcs),
+        ("upgrade_plant", ex.upgradable_plants),
+    ):
+        keys = idx.tolist()
+        if not keys:
+            continue
+        var = pyo.Var(keys, domain=pyo.Binary)
+        setattr(m, name, var)
+        setattr(m, f"_{name}", {k: var[k] for k in keys})
+
+
+def arc_bound(net: RoutingNetwork) -> np.ndarray:
+    """A finite bound on each arc's flow rate, ML/day: its capacity (with upgrade) or else the
+    capacity of the source or plant it leaves (with upgrade)."""
+    ex = net.expansion
+    cap = net.arc_capacity.copy()
+    if ex is not None:
+        cap = cap + ex.extra_capacity(net.n_arcs, "arc")
+    tail_cap = np.concatenate([net.source_capacity, net.plant_capacity_max])[net.tail]
+    return np.where(np.isfinite(cap), cap, tail_cap)
+
+
+def define_arc_expansion(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+    """Upgradable arcs: :math:`x_{a,t} \\le \\lambda_t (u_a + \\Delta U_a\\, g_a)`
+    (``arc_capacity``). Candidate arcs: :math:`x_{a,t} \\le \\lambda_t M_a\\, b_a`
+    (``arc_build``), :math:`M_a` the bound of :func:`arc_bound`. Index :math:`t \\cdot A + a`.
+    """
+    if not (m._upgrade_arc or m._build_arc):
+        return
+    ex = net.expansion
+    assert ex is not None
+    xs, lam, n_a = m._xs, net.period_days, net.n_arcs
+    upgrade_rows, build_rows = {}, {}
+    bound = arc_bound(net)
+    for t, days in enumerate(lam.tolist()):
+        for a, g in m._upgrade_arc.items():
+            k = t * n_a + a
+            delta = float(ex.arc_upgrade_capacity[a]) * days
+            expr = LinearExpression(args=[xs[k], MonomialTermExpression((-delta, g))])
+            upgrade_rows[k] = expr <= float(net.arc_capacity[a]) * days
+        for a, b in m._build_arc.items():
+            k = t * n_a + a
+            big = float(bound[a]) * days
+            build_rows[k] = LinearExpression(args=[xs[k], MonomialTermExpression((-big, b))]) <= 0
+    if upgrade_rows:
+        m.arc_capacity = pyo.Constraint(list(upgrade_rows), rule=lambda _, k: upgrade_rows[k])
+    if build_rows:
+        m.arc_build = pyo.Constraint(list(build_rows), rule=lambda _, k: build_rows[k])
+
+
+def expansion_cost_terms(m: pyo.ConcreteModel, net: RoutingNetwork) -> list[tuple[float, object]]:
+    """Objective terms :math:`\\sum B\\, b + \\sum G\\, g` ($/day) as (coefficient, variable)."""
+    ex = net.expansion
+    if ex is None:
+        return []
+    terms = [(float(ex.arc_build_cost[a]), v) for a, v in m._build_arc.items()]
+    terms += [(float(ex.plant_build_cost[p]), v) for p, v in m._build_plant.items()]
+    terms += [(float(ex.arc_upgrade_cost[a]), v) for a, v in m._upgrade_arc.items()]
+    terms += [(float(ex.plant_upgrade_cost[p]), v) for p, v in m._upgrade_plant.items()]
+    return [(c, v) for c, v in terms if c != 0]

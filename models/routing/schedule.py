@@ -1,0 +1,134 @@
+"""The day as periods: demand per period, a time-of-use tariff, storage and ramping.
+
+Periods :math:`t` last :math:`h_t` hours, :math:`\\lambda_t = h_t / 24` days. Flows are volumes
+(ML per period); a capacity of :math:`U` ML/day allows :math:`\\lambda_t U` ML in period
+:math:`t`. Pumping costs scale with the tariff: an arc's cost in period :math:`t` is
+:math:`c_a f_t` $/ML with :math:`f_t = \\pi_t / \\pi_{ref}` (energy price over the reference
+price at which :math:`c_a` is quoted); treatment costs do not scale. Without a schedule the day
+is one period of 24 h (:math:`\\lambda = 1`, :math:`f = 1`): the daily LP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+if TYPE_CHECKING:
+    from wdnopt.models.routing.network import RoutingNetwork
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """Periods of the day and what changes between them."""
+
+    hours: np.ndarray
+    """Length of each period, hours, shape (periods,)."""
+    demand: np.ndarray
+    """Demand of each zone in each period, ML, shape (periods, zones)."""
+    price_factor: np.ndarray
+    """Pumping cost multiplier :math:`f_t` of each period, shape (periods,)."""
+    ramp: np.ndarray
+    """Largest change of each plant's throughput rate between periods, ML/day (inf: none)."""
+
+    @classmethod
+    def flat(cls, demand_per_day: np.ndarray, n_plants: int, periods: int = 24) -> Schedule:
+        """``periods`` equal periods with a flat demand and a flat tariff."""
+        hours = np.full(periods, 24.0 / periods)
+        return cls(
+            hours=hours,
+            demand=np.outer(hours / 24.0, demand_per_day),
+            price_factor=np.ones(periods),
+            ramp=np.full(n_plants, np.inf),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Storage:
+    """Storage at zones and plants, ML; ``nan`` capacity where a node has none."""
+
+    zone_capacity: np.ndarray
+    zone_start: np.ndarray
+    zone_end: np.ndarray
+    """Least level at the end of the day (≥ 0)."""
+    plant_capacity: np.ndarray
+    plant_start: np.ndarray
+    plant_end: np.ndarray
+
+    def nodes(self, net: RoutingNetwork) -> list[tuple[int, float, float, float]]:
+        """(node index, capacity, start, end) of every node with storage."""
+        out = []
+        for offset, cap, start, end in (
+            (net.plant_offset, self.plant_capacity, self.plant_start, self.plant_end),
+            (net.zone_offset, self.zone_capacity, self.zone_start, self.zone_end),
+        ):
+            for i in np.flatnonzero(~np.isnan(cap)).tolist():
+                out.append((offset + i, float(cap[i]), float(start[i]), float(end[i])))
+        return out
+
+
+def define_storage_levels(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+    """Levels :math:`0 \\le L_{v,t} \\le C_v` at the end of each period, with
+    :math:`L_{v,T} \\ge E_v` (the end level) and :math:`L_{v,0^-} = L^0_v` (the start level, a
+    constant). ``m._level[(t, v)]`` is the variable; ``m._level_start[v]`` the start level."""
+    m._level, m._level_start = {}, {}
+    if net.storage is None:
+        return
+    nodes = net.storage.nodes(net)
+    if not nodes:
+        return
+    n_t, n_v = net.n_periods, net.n_nodes
+    keys = [t * n_v + v for t in range(n_t) for v, *_ in nodes]
+    m.level = pyo.Var(keys, domain=pyo.NonNegativeReals)
+    for v, cap, start, end in nodes:
+        m._level_start[v] = start
+        for t in range(n_t):
+            var = m.level[t * n_v + v]
+            var.setub(cap)
+            if t == n_t - 1:
+                var.setlb(end)
+            m._level[(t, v)] = var
+
+
+def level_terms(m: pyo.ConcreteModel, v: int, t: int) -> tuple[list, float]:
+    """Terms and constant of :math:`L_{v,t-1} - L_{v,t}` (what storage at :math:`v` releases
+    in period :math:`t`), or ``([], 0)`` without storage."""
+    if v not in m._level_start:
+        return [], 0.0
+    terms = [MonomialTermExpression((-1.0, m._level[(t, v)]))]
+    if t == 0:
+        return terms, m._level_start[v]
+    return [*terms, m._level[(t - 1, v)]], 0.0
+
+
+def define_ramping(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+    """Throughput rates change by at most :math:`R_p` ML/day between periods:
+
+    .. math:: -R_p \\le \\frac{1}{\\lambda_t} \\sum_{a \\in \\delta^-(p)} x_{a,t}
+              - \\frac{1}{\\lambda_{t-1}} \\sum_{a \\in \\delta^-(p)} x_{a,t-1} \\le R_p
+              \\qquad t \\ge 1
+
+    (``plant_ramp``, index :math:`t \\cdot P + p`).
+    """
+    sch = net.schedule
+    if sch is None or net.n_periods < 2 or not np.isfinite(sch.ramp).any():
+        return
+    start, arcs = net.in_arcs
+    xs, n_a, lam = m._xs, net.n_arcs, net.period_days
+    rows = {}
+    for p in np.flatnonzero(np.isfinite(sch.ramp)).tolist():
+        v = net.plant_offset + p
+        ins = arcs[start[v] : start[v + 1]].tolist()
+        if not ins:
+            continue
+        r = float(sch.ramp[p])
+        for t in range(1, net.n_periods):
+            now, before = 1.0 / lam[t], 1.0 / lam[t - 1]
+            terms = [MonomialTermExpression((now, xs[t * n_a + a])) for a in ins]
+            terms += [MonomialTermExpression((-before, xs[(t - 1) * n_a + a])) for a in ins]
+            rows[t * net.n_plants + p] = pyo.inequality(-r, LinearExpression(args=terms), r)
+    if rows:
+        m.plant_ramp = pyo.Constraint(list(rows), rule=lambda _, k: rows[k])

@@ -1,0 +1,374 @@
+"""Reading a solved routing model back into arrays and the tables of a result.
+
+Values of one more unit of capacity come from LP duals (for a MILP, duals of the LP with the
+binaries fixed at their optimum). A capacity of :math:`U` ML/day allows :math:`\\lambda_t U` ML
+in period :math:`t`, so one more ML/day of it is worth :math:`\\sum_t \\lambda_t (-y_t)` $/day,
+:math:`y_t` the dual of its row (or the reduced cost of the bounded flow) in period :math:`t`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from wdnopt.models.routing.certificate import RoutingDecisions, period_sums
+from wdnopt.models.routing.network import RoutingNetwork
+from wdnopt.solvers.highs import Sensitivity
+
+BINDING_TOL = 1e-7
+"""A capacity is binding when its slack is below this (ML/day or ML)."""
+
+
+def read_flows(model: pyo.ConcreteModel, net: RoutingNetwork) -> np.ndarray:
+    """Flows of every period, ML, shape (periods, arcs)."""
+    flow = np.array([x.value or 0.0 for x in model._xs], dtype=float)
+    return flow.reshape(net.n_periods, net.n_arcs)
+
+
+def read_decisions(model: pyo.ConcreteModel, net: RoutingNetwork) -> RoutingDecisions:
+    """On/off, expansion choices and storage levels of a solved model."""
+    n_t, n_p = net.n_periods, net.n_plants
+    on = None
+    if model._on:
+        on = np.ones((n_t, n_p))
+        for k, y in model._on.items():
+            on[k // n_p, k % n_p] = round(y.value or 0.0)
+
+    def choices(var_map: dict, n: int) -> np.ndarray | None:
+        if not var_map:
+            return None
+        out = np.zeros(n)
+        for i, v in var_map.items():
+            out[i] = round(v.value or 0.0)
+        return out
+
+    level = None
+    if model._level:
+        level = np.full((n_t, net.n_nodes), np.nan)
+        for (t, v), var in model._level.items():
+            level[t, v] = var.value or 0.0
+    return RoutingDecisions(
+        on=on,
+        arc_built=choices(model._build_arc, net.n_arcs),
+        plant_built=choices(model._build_plant, n_p),
+        arc_upgraded=choices(model._upgrade_arc, net.n_arcs),
+        plant_upgraded=choices(model._upgrade_plant, n_p),
+        level=level,
+    )
+
+
+def fix_binaries(model: pyo.ConcreteModel) -> bool:
+    """Fix every binary at its (rounded) value and make it continuous: the LP whose duals
+    price the capacities of a MILP solution. Returns whether there was any binary."""
+    found = False
+    for var in model.component_data_objects(pyo.Var, descend_into=True):
+        if var.is_binary():
+            found = True
+            value = round(var.value or 0.0)
+            var.domain = pyo.Reals
+            var.fix(value)
+    return found
+
+
+def _period_values(
+    sens: Sensitivity | None, con: Any, n: int, n_t: int, lam: np.ndarray, sign: float = -1.0
+) -> np.ndarray:
+    """:math:`\\lambda_t \\cdot \\max(0, \\text{sign} \\cdot y)` of rows ``t * n + i``, shape
+    (periods, n)."""
+    out = np.zeros((n_t, n))
+    if sens is None or con is None:
+        return out
+    for k, c in con.items():
+        t, i = divmod(k, n)
+        out[t, i] = max(0.0, sign * float(sens.duals.get(c, 0.0))) * lam[t]
+    return out
+
+
+def tables(
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    decisions: RoutingDecisions,
+    sens: Sensitivity | None,
+    model: pyo.ConcreteModel | None,
+) -> dict[str, pd.DataFrame]:
+    """Every table of a result, by name."""
+    n_t, n_a = net.n_periods, net.n_arcs
+    lam = net.period_days
+    flow = flow.reshape(n_t, n_a)
+    inflow, outflow = period_sums(net, flow)
+    p0, z0 = net.plant_offset, net.zone_offset
+    ids = net.node_ids
+
+    def con(name: str) -> Any:
+        return getattr(model, name, None) if model is not None else None
+
+    daily = flow.sum(axis=0)
+    pumping = net.price_factor @ (flow * net.arc_cost[None, :])
+    flows = pd.DataFrame(
+        {
+            "from": [ids[i] for i in net.tail],
+            "to": [ids[j] for j in net.head],
+            "flow": daily,
+            "capacity": net.arc_capacity,
+            "cost_per_ml": net.arc_cost,
+            "cost": pumping,
+        }
+    )
+    src_value = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam)
+    sources = pd.DataFrame(
+        {
+            "source": net.source_ids,
+            "capacity": net.source_capacity,
+            "supplied": outflow[:, :p0].sum(axis=0),
+            "value_per_ml": src_value.sum(axis=0),
+        }
+    )
+    plant_in = inflow[:, p0:z0]
+    throughput = plant_in.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(net.plant_capacity > 0, throughput / net.plant_capacity, 0.0)
+    plant_value = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam)
+    plants = pd.DataFrame(
+        {
+            "plant": net.plant_ids,
+            "capacity": net.plant_capacity,
+            "throughput": throughput,
+            "utilisation": util,
+            "treatment_cost": net.treatment_cost,
+            "value_per_ml": plant_value.sum(axis=0),
+        }
+    )
+    if decisions.on is not None:
+        plants["hours_running"] = (decisions.on * net.period_days[:, None] * 24).sum(axis=0)
+    demand = net.period_demand
+    release = np.zeros((n_t, net.n_zones))
+    if decisions.level is not None and net.storage is not None:
+        for v, _c, start, _e in net.storage.nodes(net):
+            if v >= z0:
+                lv = decisions.level[:, v]
+                release[:, v - z0] = np.concatenate([[start], lv[:-1]]) - lv
+    supplied = inflow[:, z0:] + release
+    marginal = np.zeros(net.n_zones)
+    dem_con = con("demand")
+    if sens is not None and dem_con is not None:
+        total = demand.sum(axis=0)
+        weights = np.where(total > 0, demand / np.where(total > 0, total, 1), lam[:, None])
+        duals = np.zeros((n_t, net.n_zones))
+        for k, c in dem_con.items():
+            duals[divmod(k, net.n_zones)] = float(sens.duals.get(c, 0.0))
+        marginal = (weights * duals).sum(axis=0)
+    zones = pd.DataFrame(
+        {
+            "zone": net.zone_ids,
+            "demand": demand.sum(axis=0),
+            "supplied": supplied.sum(axis=0),
+            "shortfall": np.maximum(demand - supplied, 0.0).sum(axis=0),
+            "marginal_cost": marginal,
+        }
+    )
+    out = {
+        "flows": flows,
+        "sources": sources,
+        "plants": plants,
+        "zones": zones,
+        "binding": binding_table(net, flow, inflow, outflow, decisions, sens, model),
+    }
+    out.update(schedule_tables(net, flow, plant_in, decisions))
+    out.update(decision_tables(net, decisions))
+    return out
+
+
+def binding_table(
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    inflow: np.ndarray,
+    outflow: np.ndarray,
+    decisions: RoutingDecisions,
+    sens: Sensitivity | None,
+    model: pyo.ConcreteModel | None,
+) -> pd.DataFrame:
+    """Capacities at their limit in at least one period: kind, id, capacity, used (peak rate,
+    ML/day; for storage, peak level, ML), periods (how many periods bind), value_per_ml ($/day
+    saved per extra ML/day, or per extra ML of storage), sorted by value."""
+    n_t, lam = net.n_periods, net.period_days
+    p0, z0 = net.plant_offset, net.zone_offset
+    ids = net.node_ids
+    rows: list[dict[str, Any]] = []
+
+    def con(name: str) -> Any:
+        return getattr(model, name, None) if model is not None else None
+
+    def add(kind: str, name: str, cap: float, used: np.ndarray, limit: np.ndarray, value: float):
+        tight = limit - used <= BINDING_TOL * np.maximum(1.0, np.abs(limit))
+        if tight.any():
+            rate = used / lam if kind != "storage" else used
+            rows.append(
+                {
+                    "kind": kind,
+                    "id": name,
+                    "capacity": cap,
+                    "used": float(rate.max()),
+                    "periods": int(tight.sum()),
+                    "value_per_ml": value,
+                }
+            )
+
+    src_v = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam).sum(axis=0)
+    for s in range(net.n_sources):
+        cap = float(net.source_capacity[s])
+        add("source", ids[s], cap, outflow[:, s], lam * cap, float(src_v[s]))
+    plant_v = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam).sum(axis=0)
+    on = decisions.on if decisions.on is not None else np.ones((n_t, net.n_plants))
+    ex = net.expansion
+    for p in range(net.n_plants):
+        cap = float(net.plant_capacity[p])
+        if ex is not None and decisions.plant_upgraded is not None:
+            cap += float(np.nan_to_num(ex.plant_upgrade_capacity[p])) * decisions.plant_upgraded[p]
+        if (
+            ex is not None
+            and decisions.plant_built is not None
+            and not np.isnan(ex.plant_build_cost[p])
+        ):
+            cap *= decisions.plant_built[p]
+        limit = lam * cap * np.where(on[:, p] > 0.5, 1.0, np.nan)
+        if cap > 0:
+            add("plant", ids[p0 + p], cap, inflow[:, p0 + p], limit, float(plant_v[p]))
+    # arcs: bounded flows (reduced costs) or upgrade rows (duals)
+    arc_cap = net.arc_capacity.copy()
+    upgrade_con = con("arc_capacity")
+    if ex is not None and decisions.arc_upgraded is not None:
+        arc_cap = arc_cap + ex.extra_capacity(net.n_arcs, "arc") * decisions.arc_upgraded
+    closed = net.arc_closed if net.quality is not None else np.zeros(net.n_arcs, dtype=bool)
+    for a in np.flatnonzero(np.isfinite(arc_cap) & ~closed).tolist():
+        cap = float(arc_cap[a])
+        value = 0.0
+        if sens is not None and model is not None:
+            for t in range(n_t):
+                k = t * net.n_arcs + a
+                if upgrade_con is not None and k in upgrade_con:
+                    y = float(sens.duals.get(upgrade_con[k], 0.0))
+                else:
+                    y = float(sens.reduced_costs.get(model._xs[k], 0.0))
+                value += max(0.0, -y) * lam[t]
+        name = f"{ids[net.tail[a]]} → {ids[net.head[a]]}"
+        add("arc", name, cap, flow[:, a], lam * cap, value)
+    if decisions.level is not None and net.storage is not None and model is not None:
+        for v, cap, _s, _e in net.storage.nodes(net):
+            value = 0.0
+            if sens is not None:
+                value = sum(
+                    max(0.0, -float(sens.reduced_costs.get(model._level[(t, v)], 0.0)))
+                    for t in range(n_t)
+                )
+            add("storage", ids[v], cap, decisions.level[:, v], np.full(n_t, cap), value)
+    ramp_con = con("plant_ramp")
+    if ramp_con is not None and net.schedule is not None:
+        rate = inflow[:, p0:z0] / lam[:, None]
+        for p in np.flatnonzero(np.isfinite(net.schedule.ramp)).tolist():
+            r = float(net.schedule.ramp[p])
+            jumps = np.abs(np.diff(rate[:, p]))
+            value = 0.0
+            if sens is not None:
+                value = sum(
+                    abs(float(sens.duals.get(ramp_con[t * net.n_plants + p], 0.0)))
+                    for t in range(1, n_t)
+                    if (t * net.n_plants + p) in ramp_con
+                )
+            tight = r - jumps <= BINDING_TOL * max(1.0, r)
+            if tight.any():
+                rows.append(
+                    {
+                        "kind": "ramp",
+                        "id": ids[p0 + p],
+                        "capacity": r,
+                        "used": float(jumps.max()),
+                        "periods": int(tight.sum()),
+                        "value_per_ml": value,
+                    }
+                )
+    cols = ["kind", "id", "capacity", "used", "periods", "value_per_ml"]
+    table = pd.DataFrame(rows, columns=cols)
+    return table.sort_values("value_per_ml", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def schedule_tables(
+    net: RoutingNetwork, flow: np.ndarray, plant_in: np.ndarray, decisions: RoutingDecisions
+) -> dict[str, pd.DataFrame]:
+    """With periods: cost and demand by period, throughput per plant per period, storage
+    levels, and which plants run."""
+    if net.schedule is None:
+        return {}
+    n_t = net.n_periods
+    hours = net.schedule.hours
+    start = np.concatenate([[0.0], np.cumsum(hours)[:-1]])
+    pumping = net.price_factor * (flow @ net.arc_cost)
+    treatment = flow @ net.arc_treatment
+    fixed = np.zeros(n_t)
+    if decisions.on is not None and net.commitment is not None:
+        fixed = net.period_days * (decisions.on @ net.commitment.fixed_cost)
+    out: dict[str, pd.DataFrame] = {}
+    out["periods"] = pd.DataFrame(
+        {
+            "period": np.arange(n_t),
+            "start_h": start,
+            "hours": hours,
+            "price_factor": net.price_factor,
+            "demand": net.period_demand.sum(axis=1),
+            "treated": plant_in.sum(axis=1),
+            "pumping_cost": pumping,
+            "treatment_cost": treatment,
+            "fixed_cost": fixed,
+            "cost": pumping + treatment + fixed,
+        }
+    )
+    tp = pd.DataFrame(plant_in, columns=list(net.plant_ids))
+    tp.insert(0, "period", np.arange(n_t))
+    out["throughput"] = tp
+    if decisions.level is not None and net.storage is not None:
+        nodes = [v for v, *_ in net.storage.nodes(net)]
+        levels = pd.DataFrame(decisions.level[:, nodes], columns=[net.node_ids[v] for v in nodes])
+        levels.insert(0, "period", np.arange(n_t))
+        out["storage"] = levels
+    if decisions.on is not None and net.commitment is not None:
+        committed = np.flatnonzero(net.commitment.committed)
+        run = pd.DataFrame(
+            decisions.on[:, committed].astype(int),
+            columns=[net.plant_ids[p] for p in committed],
+        )
+        run.insert(0, "period", np.arange(n_t))
+        out["running"] = run
+    return out
+
+
+def decision_tables(net: RoutingNetwork, decisions: RoutingDecisions) -> dict[str, pd.DataFrame]:
+    """Expansion options and which were chosen."""
+    ex = net.expansion
+    if ex is None:
+        return {}
+    ids = net.node_ids
+    rows = []
+
+    def arc_name(a: int) -> str:
+        return f"{ids[net.tail[a]]} → {ids[net.head[a]]}"
+
+    for a in ex.candidate_arcs.tolist():
+        chosen = decisions.arc_built is not None and decisions.arc_built[a] > 0.5
+        cap = float(net.arc_capacity[a])
+        rows.append(("build", "arc", arc_name(a), cap, float(ex.arc_build_cost[a]), chosen))
+    for a in ex.upgradable_arcs.tolist():
+        chosen = decisions.arc_upgraded is not None and decisions.arc_upgraded[a] > 0.5
+        cap, cost = float(ex.arc_upgrade_capacity[a]), float(ex.arc_upgrade_cost[a])
+        rows.append(("upgrade", "arc", arc_name(a), cap, cost, chosen))
+    for p in ex.candidate_plants.tolist():
+        chosen = decisions.plant_built is not None and decisions.plant_built[p] > 0.5
+        cap, cost = float(net.plant_capacity[p]), float(ex.plant_build_cost[p])
+        rows.append(("build", "plant", net.plant_ids[p], cap, cost, chosen))
+    for p in ex.upgradable_plants.tolist():
+        chosen = decisions.plant_upgraded is not None and decisions.plant_upgraded[p] > 0.5
+        cap, cost = float(ex.plant_upgrade_capacity[p]), float(ex.plant_upgrade_cost[p])
+        rows.append(("upgrade", "plant", net.plant_ids[p], cap, cost, chosen))
+    cols = ["option", "kind", "id", "capacity", "cost_per_day", "chosen"]
+    return {"expansion": pd.DataFrame(rows, columns=cols)}
