@@ -33,6 +33,13 @@ try:  # the pump placement kind lives in its own module
 except ImportError:  # pragma: no cover - only while that module is absent
     pass
 
+try:  # the pump comparison sweep, built on the pump placement schema
+    from wdnopt.models.pumps.comparison import PumpComparisonScenario
+
+    SCENARIO_KINDS["pump_comparison"] = PumpComparisonScenario
+except ImportError:  # pragma: no cover - only while that module is absent
+    pass
+
 Scenario = Any
 """Any validated scenario (one of the ``SCENARIO_KINDS`` schemas)."""
 

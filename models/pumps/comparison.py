@@ -1,0 +1,185 @@
+"""The pump comparison scenario: a sweep of pump placement runs and what to compare.
+
+A sweep is the product networks × demand factors × objectives × algorithms × seeds. Seeds
+apply only to algorithms that take one (the GA); the others run once per network, factor and
+objective. Every other field has the meaning, the units and the default it has in a
+``pump_placement`` scenario (:mod:`wdnopt.models.pumps.schema`), whose pieces are reused here.
+
+Algorithm names are checked against the algorithm registry before any run starts, by the
+harness (:mod:`wdnopt.solvers.harness`): models never import solvers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from wdnopt.models.errors import FieldError
+from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
+from wdnopt.models.pumps.costs import Objective
+from wdnopt.models.pumps.schema import M_PER_PSI, Costs, NetworkSource, PumpPlacementScenario
+from wdnopt.models.pumps.tree import P_MIN_DEFAULT
+from wdnopt.models.schema import Positive, RelPath, SchemaModel, SolverOptions
+
+SHARED_FIELDS = (
+    "flow_tree",
+    "flow_tree_factor",
+    "hour",
+    "p_min",
+    "p_min_psi",
+    "p_max",
+    "catalogue",
+    "costs",
+    "solver",
+)
+"""Fields with the same meaning as in a ``pump_placement`` scenario."""
+
+
+class SweepNetwork(NetworkSource):
+    """One network of the sweep: exactly one of ``file``, ``shipped``, ``generator``."""
+
+    name: str | None = None
+    """Label in tables, figures and file names (default: the file's stem, the shipped name,
+    or ``tree<nodes>-s<seed>`` for a generated tree)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SweepNetwork:
+        given = [k for k in ("file", "shipped", "generator") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise FieldError(
+                "networks",
+                "exactly one of file, shipped, generator for every network",
+                ", ".join(given) if given else "none",
+            )
+        return self
+
+    @property
+    def key(self) -> str:
+        """The network's label (see ``name``)."""
+        if self.name:
+            return self.name
+        if self.file is not None:
+            return self.file.stem
+        if self.shipped is not None:
+            return self.shipped
+        assert self.generator is not None
+        return f"tree{self.generator.nodes}-s{self.generator.seed}"
+
+
+class PumpComparisonScenario(SchemaModel):
+    """Compare pump placement algorithms over a sweep of networks, demands and objectives."""
+
+    kind: Literal["pump_comparison"] = "pump_comparison"
+    """Scenario kind; ``pump_comparison`` for this schema."""
+    name: str = ""
+    """Short name shown in reports and in the ``scenario`` column of the results."""
+    description: str = ""
+    """What the sweep is for."""
+    networks: list[SweepNetwork] = Field(min_length=1)
+    """The networks, e.g. ``networks = [{ file = "tree_100.inp" }]`` (tree networks, or looped
+    ones with ``flow_tree = true``)."""
+    demand_factors: list[Positive] = Field(min_length=1)
+    """Factors applied to every junction demand (plain multipliers)."""
+    objectives: list[Literal["opex", "capex", "tco"]] = Field(
+        default_factory=lambda: ["opex", "tco"], min_length=1
+    )
+    """What each run minimises: ``opex`` (NPV of energy), ``capex`` and/or ``tco``."""
+    algorithms: list[str] | None = Field(default=None, min_length=1)
+    """Names of registered algorithms (``milp``, ``tree-dp``, ``min-opex``, ``approx-pump``,
+    ``tree-pump``, ``ga``; ``wdnopt solve --help`` lists them); none: every one."""
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    """Seeds of the algorithms that take one (the GA); the others run once."""
+    reference: str = "milp"
+    """Exact algorithm whose proved optimum (or best bound) is the reference of the gaps; it is
+    run even when ``algorithms`` does not list it."""
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Options per algorithm, e.g. ``[options.ga] generations = 200``."""
+    verify: bool = True
+    """Check every placement in an EPANET simulation (columns ``verified``, ``min_margin_m``,
+    ``mean_slack``)."""
+    pressure_curve_factors: list[Positive] | None = None
+    """Demand factors of the pressure curve figure (none: 1.0 to the largest factor of the
+    sweep, step 0.05)."""
+    flow_tree: bool = False
+    """Use the flow tree of a looped network (each junction keeps its largest inflow)."""
+    flow_tree_factor: Positive = 1.0
+    """Demand factor of the steady state the flow tree is derived from."""
+    hour: Annotated[int, Field(ge=0)] | None = None
+    """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
+    p_min: Positive = P_MIN_DEFAULT
+    """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
+    p_min_psi: Positive | None = None
+    """Minimum service pressure in psi, instead of ``p_min``."""
+    p_max: Positive | None = None
+    """Optional pressure ceiling, m."""
+    catalogue: RelPath = DEFAULT_CATALOGUE
+    """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""
+    costs: Costs = Costs()
+    """Energy price ($/kWh), lifetime (years), discount rate."""
+    solver: SolverOptions = SolverOptions()
+    """HiGHS settings for the MILP (its ``time_limit`` in s and ``rel_gap``; threads default
+    to 1 per run, since runs go in parallel)."""
+
+    @field_validator("networks")
+    @classmethod
+    def _networks_exist(cls, networks: list[SweepNetwork]) -> list[SweepNetwork]:
+        seen: dict[str, int] = {}
+        for i, network in enumerate(networks):
+            if network.file is not None and not network.file.is_file():
+                raise FieldError(
+                    f"networks[{i}].file",
+                    "an existing EPANET .inp file",
+                    f"{network.file} (no such file)",
+                )
+            if network.key in seen:
+                raise FieldError(
+                    f"networks[{i}].name",
+                    f"a label unique in the sweep (networks[{seen[network.key]}] is also "
+                    f"{network.key!r}); set name = ...",
+                )
+            seen[network.key] = i
+        return networks
+
+    @field_validator("demand_factors", "objectives", "algorithms", "seeds")
+    @classmethod
+    def _unique(cls, values: list[Any] | None, info: Any) -> list[Any] | None:
+        if values is not None:
+            doubles = sorted({str(v) for v in values if values.count(v) > 1})
+            if doubles:
+                raise FieldError(info.field_name, "values without repeats", ", ".join(doubles))
+        return values
+
+    @model_validator(mode="after")
+    def _check_shared(self) -> PumpComparisonScenario:
+        if not self.catalogue.is_file():
+            raise FieldError("catalogue", "an existing pump catalogue CSV", str(self.catalogue))
+        if self.p_min_psi is not None and "p_min" in self.model_fields_set:
+            raise FieldError("p_min_psi", "either p_min (m) or p_min_psi, not both")
+        if self.p_max is not None and self.p_max <= self.pressure_min:
+            raise FieldError(
+                "p_max", f"a ceiling above p_min = {self.pressure_min:.3f} m", repr(self.p_max)
+            )
+        return self
+
+    def placement_scenario(self, network: int, objective: Objective) -> PumpPlacementScenario:
+        """The ``pump_placement`` scenario of one network and objective, over every factor."""
+        shared = {k: getattr(self, k) for k in SHARED_FIELDS if k in self.model_fields_set}
+        source = self.networks[network]
+        return PumpPlacementScenario(
+            name=f"{self.name}:{source.key}" if self.name else source.key,
+            network=NetworkSource(
+                file=source.file, shipped=source.shipped, generator=source.generator
+            ),
+            demand_factors=list(self.demand_factors),
+            objective=objective,
+            algorithms=dict(self.options),
+            **shared,
+        )
+
+    @property
+    def pressure_min(self) -> float:
+        """``P_min`` in m (from ``p_min_psi`` when given)."""
+        if self.p_min_psi is not None:
+            return self.p_min_psi * M_PER_PSI
+        return self.p_min
