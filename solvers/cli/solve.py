@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.cli import pump_report, routing_report
+from wdnopt.solvers.cli import compare, pump_report, routing_report
 from wdnopt.solvers.pumps import registry as pump_registry
 
 HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "routing": routing_report.solve_and_report,
     "pump_placement": pump_report.solve_and_report,
+    "pump_comparison": compare.refuse_solve,
 }
 """Scenario kind → function that solves it and prints (or writes) the report."""
 
