@@ -1,10 +1,16 @@
-"""The report of ``wdnopt solve`` for routing scenarios."""
+"""The report of ``wdnopt solve`` for routing scenarios.
+
+With seasons (and no season chosen) every season is solved in turn and reported one after the
+other, after a summary table. With a schedule the report adds the day hour by hour (throughput
+per plant, storage, cost) and ``--out DIR`` also writes ``day.png``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 import sys
+from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
@@ -13,9 +19,11 @@ from rich.table import Table
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import to_json, write_csv_atomic
-from wdnopt.solvers.routing import RoutingResult, solve_routing
+from wdnopt.solvers.routing import RoutingResult, solve_routing, solve_seasons
 
 MAX_FLOW_ROWS = 40
+MAX_PLANT_COLUMNS = 8
+"""Plants shown one column each in the hour-by-hour table (more: the total only)."""
 
 
 def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int:
@@ -23,17 +31,66 @@ def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int
         scenario = scenario.model_copy(
             update={"solver": scenario.solver.model_copy(update={"time_limit": args.time_limit})}
         )
-    result = solve_routing(scenario)
-    if args.out:
-        for name, table in result.tables().items():
-            write_csv_atomic(table, args.out / f"{name}.csv")
+    season = getattr(args, "season", None) or scenario.season
+    if scenario.seasons and season is None:
+        return _report_seasons(scenario, args)
+    result = solve_routing(scenario, season=season)
+    _write(result, args.out, getattr(args, "plot", None))
     if args.json:
         sys.stdout.write(to_json(result.to_dict()) + "\n")
     else:
         print_report(result, Console(highlight=False), out=args.out)
-    if result.status is Status.INFEASIBLE:
+    return _exit_code([result])
+
+
+def _exit_code(results: list[RoutingResult]) -> int:
+    if any(r.status is Status.INFEASIBLE for r in results):
         return 2
-    return 0 if result.status.has_solution else 1
+    return 0 if all(r.status.has_solution for r in results) else 1
+
+
+def _write(result: RoutingResult, out: Path | None, plot: Path | None) -> None:
+    if out:
+        for name, table in result.tables().items():
+            write_csv_atomic(table, out / f"{name}.csv")
+    if not result.periods.empty and (out or plot):
+        from wdnopt.solvers.routing_plot import write_day_png
+
+        write_day_png(result, plot or out / "day.png")
+
+
+def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
+    """Every season in turn: a summary table, then each season's report."""
+    results = solve_seasons(scenario)
+    for season, result in results.items():
+        out = args.out / season if args.out else None
+        plot = getattr(args, "plot", None)
+        if plot:
+            plot = plot.with_name(f"{plot.stem}_{season}{plot.suffix}")
+        _write(result, out, plot)
+    if args.json:
+        payload = {"seasons": {k: r.to_dict() for k, r in results.items()}}
+        sys.stdout.write(to_json(payload) + "\n")
+        return _exit_code(list(results.values()))
+    console = Console(highlight=False)
+    summary = Table(
+        title=f"{scenario.name or 'routing'}: one solve per season", title_justify="left"
+    )
+    plant_ids = [p.id for p in scenario.plants]
+    for col in ("season", "status", "cost $/day", "shortfall", *plant_ids):
+        summary.add_column(col, justify="left" if col in ("season", "status") else "right")
+    for season, r in results.items():
+        tp = r.plants["throughput"].tolist()
+        summary.add_row(
+            season, str(r.status), _num(r.objective), _num(r.total_shortfall), *map(_num, tp)
+        )
+    console.print(summary)
+    console.print("Plant columns: ML/day treated.\n")
+    for result in results.values():
+        print_report(result, console, out=None)
+    if args.out:
+        console.print(f"Tables written to {args.out}/<season>/")
+    return _exit_code(list(results.values()))
 
 
 def _num(x: float | None, digits: int = 2) -> str:
@@ -50,10 +107,12 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
     console.print(f"[bold]{title}[/]")
     console.print(f"Status: [bold {colour}]{result.status}[/]")
     if result.objective is not None:
-        console.print(
-            f"Total daily cost: [bold]${_num(result.objective)}[/]"
-            f"  (pumping ${_num(result.pumping_cost)}, treatment ${_num(result.treatment_cost)})"
-        )
+        split = f"pumping ${_num(result.pumping_cost)}, treatment ${_num(result.treatment_cost)}"
+        if result.fixed_cost:
+            split += f", running ${_num(result.fixed_cost)}"
+        if result.expansion_cost:
+            split += f", expansion ${_num(result.expansion_cost)}"
+        console.print(f"Total daily cost: [bold]${_num(result.objective)}[/]  ({split})")
         if result.status is Status.TIME_LIMIT:
             console.print(
                 f"Best bound ${_num(result.bound)}, gap {_num(100 * (result.gap or 0))} %"
@@ -65,7 +124,10 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
     value_col = "+1 ML/day cuts shortfall by" if shortfall else "+1 ML/day worth $"
 
     plants = Table(title="Treatment plants (ML/day)", title_justify="left")
-    for col in ("plant", "throughput", "capacity", "use", "treatment $/ML", value_col):
+    running = "hours_running" in result.plants.columns
+    for col in ("plant", "throughput", "capacity", "use", "treatment $/ML", value_col) + (
+        ("hours on",) if running else ()
+    ):
         plants.add_column(col, justify="left" if col == "plant" else "right")
     for row in result.plants.itertuples():
         plants.add_row(
@@ -75,8 +137,13 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
             f"{100 * row.utilisation:.0f} %",
             _num(row.treatment_cost),
             _num(row.value_per_ml),
+            *([_num(row.hours_running, 1)] if running else []),
         )
     console.print(plants)
+    if not result.expansion.empty:
+        _print_expansion(result, console)
+    if not result.periods.empty:
+        _print_day(result, console)
 
     zones = Table(title="Zones (ML/day)", title_justify="left")
     zone_cols = ["zone", "supplied", "demand", "shortfall"] + (
@@ -127,8 +194,74 @@ def _print_binding(binding: pd.DataFrame, console: Console, *, shortfall: bool) 
     else:
         title = "Binding capacities (value: $/day saved per extra ML/day)"
     table = Table(title=title, title_justify="left")
-    for col in ("kind", "id", "capacity", "value"):
+    periods = "periods" in binding.columns and bool((binding["periods"] > 1).any())
+    cols = ("kind", "id", "capacity", "peak use") + (("periods",) if periods else ()) + ("value",)
+    for col in cols:
         table.add_column(col, justify="left" if col in ("kind", "id") else "right")
     for row in binding.itertuples():
-        table.add_row(row.kind, str(row.id), _num(row.capacity), _num(row.value_per_ml))
+        cells = [row.kind, str(row.id), _num(row.capacity), _num(row.used)]
+        cells += [str(row.periods)] if periods else []
+        table.add_row(*cells, _num(row.value_per_ml))
     console.print(table)
+    console.print(
+        "capacity and peak use in ML/day (storage: ML, its value per extra ML; ramp: ML/day "
+        "of change)\n"
+    )
+
+
+def _print_expansion(result: RoutingResult, console: Console) -> None:
+    table = Table(title="Expansion options (annualised $/day)", title_justify="left")
+    for col in ("option", "kind", "id", "+ML/day", "$/day", "chosen"):
+        table.add_column(col, justify="left" if col in ("option", "kind", "id") else "right")
+    for row in result.expansion.itertuples():
+        chosen = "[bold green]yes[/]" if row.chosen else "no"
+        table.add_row(
+            row.option, row.kind, str(row.id), _num(row.capacity), _num(row.cost_per_day), chosen
+        )
+    console.print(table)
+
+
+def _hh(hour: float) -> str:
+    h, m = divmod(round(hour * 60), 60)
+    return f"{h:02d}:{m:02d}"
+
+
+def _print_day(result: RoutingResult, console: Console) -> None:
+    """The day period by period: tariff, demand, throughput per plant, storage, cost."""
+    periods, tp = result.periods, result.throughput
+    plants = [c for c in tp.columns if c != "period"]
+    shown = plants if len(plants) <= MAX_PLANT_COLUMNS else []
+    storage = (
+        [c for c in result.storage.columns if c != "period"] if not result.storage.empty else []
+    )
+    table = Table(
+        title="The day period by period (ML per period; storage: ML at the end of the period)",
+        title_justify="left",
+    )
+    cols = ["from", "tariff ×", "demand", *shown, "treated"]
+    cols += ["in storage"] if storage else []
+    cols += ["$"]
+    for col in cols:
+        table.add_column(col, justify="left" if col == "from" else "right")
+    run = result.running
+    for i, row in enumerate(periods.itertuples()):
+        cells = [_hh(row.start_h), _num(row.price_factor), _num(row.demand)]
+        for p in shown:
+            text = _num(tp[p].iloc[i])
+            if not run.empty and p in run.columns and run[p].iloc[i] == 0:
+                text = "[dim]off[/]"
+            cells.append(text)
+        cells.append(_num(row.treated))
+        if storage:
+            cells.append(_num(float(result.storage[storage].iloc[i].sum())))
+        cells.append(_num(row.cost))
+        table.add_row(*cells)
+    console.print(table)
+    cost = periods["cost"].to_numpy()
+    cheap = periods["price_factor"] <= periods["price_factor"].median()
+    share = periods.loc[cheap, "treated"].sum() / max(periods["treated"].sum(), 1e-12)
+    console.print(
+        f"{100 * share:.0f} % of the water is treated in the cheaper half of the periods; "
+        f"dearest period from {_hh(periods['start_h'].iloc[int(cost.argmax())])} "
+        f"(${_num(float(cost.max()))}).\n"
+    )

@@ -1,0 +1,85 @@
+"""A picture of a scheduled day: throughput per plant, storage levels and cost by period."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from wdnopt.solvers.io import write_atomic
+from wdnopt.solvers.routing import RoutingResult
+
+
+def day_png(result: RoutingResult) -> bytes:
+    """PNG of the day: stacked plant throughput against demand, storage levels, and the
+    cost of each period with the tariff."""
+    periods = result.periods
+    if periods.empty:
+        raise ValueError("the result has no schedule to plot")
+    start = periods["start_h"].to_numpy()
+    hours = periods["hours"].to_numpy()
+    mid = start + hours / 2
+    has_storage = not result.storage.empty
+    n_rows = 3 if has_storage else 2
+    fig, axes = plt.subplots(n_rows, 1, figsize=(10, 3.1 * n_rows), sharex=True)
+    ax = axes[0]
+    bottom = np.zeros(len(periods))
+    plants = [c for c in result.throughput.columns if c != "period"]
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(plants), 1)))
+    for colour, plant in zip(colours, plants, strict=False):
+        values = result.throughput[plant].to_numpy()
+        if np.allclose(values, 0):
+            continue
+        ax.bar(start, values, width=hours, bottom=bottom, align="edge", label=plant, color=colour)
+        bottom += values
+    ax.step(
+        np.append(start, start[-1] + hours[-1]),
+        np.append(periods["demand"].to_numpy(), periods["demand"].iloc[-1]),
+        where="post",
+        color="black",
+        linewidth=1.5,
+        label="demand",
+    )
+    ax.set_ylabel("ML per period")
+    ax.set_title(f"{result.name or 'routing'}: treated water by plant")
+    ax.legend(loc="upper left", fontsize=8, ncol=min(6, len(plants) + 1))
+    if has_storage:
+        ax = axes[1]
+        for node in [c for c in result.storage.columns if c != "period"]:
+            ax.plot(start + hours, result.storage[node], marker="o", markersize=3, label=node)
+        ax.set_ylabel("storage level, ML")
+        ax.set_title("storage at the end of each period")
+        ax.legend(loc="upper left", fontsize=8, ncol=6)
+    ax = axes[-1]
+    ax.bar(mid, periods["cost"], width=hours * 0.8, color="tab:red", alpha=0.7, label="cost")
+    ax.set_ylabel("$ per period")
+    ax.set_xlabel("hour of the day")
+    ax.set_title("cost by period and tariff")
+    twin = ax.twinx()
+    twin.step(
+        np.append(start, start[-1] + hours[-1]),
+        np.append(periods["price_factor"].to_numpy(), periods["price_factor"].iloc[-1]),
+        where="post",
+        color="tab:blue",
+        label="tariff (× reference)",
+    )
+    twin.set_ylabel("tariff, × reference price")
+    lines = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
+    axes[-1].set_xlim(0, float(start[-1] + hours[-1]))
+    axes[-1].set_xticks(np.arange(0, float(start[-1] + hours[-1]) + 1e-9, 3))
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_day_png(result: RoutingResult, path: str | Path) -> Path:
+    return write_atomic(path, day_png(result))
