@@ -553,12 +553,15 @@ def add_gaps(frame: pd.DataFrame, exact: Iterable[str]) -> pd.DataFrame:
 def gap_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per algorithm and objective: runs, solved, mean and worst gap, share within 1 %.
 
-    Only runs with a cost and a reference count towards the gaps, and groups whose reference is
-    0 (no pump needed) are left out, so that trivial instances do not flatter anyone.
+    Algorithms that give a bound only (MIN-OPEX) are not listed. Only runs with a cost and a
+    reference count towards the gaps, and groups whose reference is 0 (no pump needed) are
+    left out, so that trivial instances do not flatter anyone.
     ``vs`` says whether the references were all proved optima or include bounds.
     """
     rows = []
     for (algorithm, objective), group in frame.groupby(["algorithm", "objective"], sort=False):
+        if (group["status"] == str(Status.BOUND_ONLY)).all():
+            continue  # a lower bound, not a placement: it has no gap
         has = group[group["gap"].notna() & (group["reference"] > 0)]
         gaps = has["gap"].astype(float)
         kinds = set(has["reference_kind"].dropna())
@@ -671,6 +674,8 @@ def run_sweep(
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
+    for stale in (out / "runs").glob(".*.tmp"):  # left by a writer that was killed
+        stale.unlink(missing_ok=True)
     records = read_records(out, plan)
     if retry_failed:
         records = {

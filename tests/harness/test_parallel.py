@@ -1,0 +1,59 @@
+"""Dask workers give the same table as one process; failing runs are recorded, not fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wdnopt.solvers.cli.main import main
+
+from .conftest import sweep_text, write_sweep
+
+TIMES = ["runtime_s", "verify_s"]
+
+
+def test_two_workers_same_table_as_one(
+    tmp_path: Path, tiny_sweep: tuple[Path, Path, pd.DataFrame]
+) -> None:
+    scenario, _, serial = tiny_sweep
+    out = tmp_path / "two"
+    code = main(["compare", str(scenario), "--out", str(out), "--workers", "2", "--no-report"])
+    assert code == 0
+    parallel = pd.read_parquet(out / "results.parquet")
+    assert len(parallel) == len(serial)
+    pd.testing.assert_frame_equal(
+        parallel.drop(columns=TIMES), serial.drop(columns=TIMES), check_exact=False, rtol=1e-12
+    )
+    hosts = {pd.read_json(p, typ="series")["host"] for p in (out / "runs").glob("*.json")}
+    assert len(hosts) == 1  # every run went through the local cluster of this machine
+
+
+def test_failing_runs_are_recorded_and_the_others_finish(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a negative population makes the GA raise; a tiny piece limit makes the tree DP give up
+    text = sweep_text(
+        factors="[2.8]",
+        seeds="[0]",
+        extra="[options.tree-dp]\nmax_pieces = 1\n",
+    ).replace("population = 30", "population = -3")
+    scenario = write_sweep(tmp_path, text)
+    out = tmp_path / "out"
+    code = main(["compare", str(scenario), "--out", str(out), "--workers", "1", "--no-report"])
+    assert code == 1
+    assert "failed" in capsys.readouterr().out
+    frame = pd.read_csv(out / "results.csv")
+    assert len(frame) == 2 * 6
+    errors = frame[frame["status"] == "error"]
+    assert set(errors["algorithm"]) == {"ga", "tree-dp"}
+    assert errors["message"].str.len().min() > 0
+    fine = frame[~frame["algorithm"].isin(["ga", "tree-dp"])]
+    assert set(fine["status"]) <= {"optimal", "heuristic", "bound_only"}
+    assert fine.loc[fine["algorithm"] == "milp", "verified"].all()
+    # a failed run is finished: it is not run again unless asked
+    code = main(["compare", str(scenario), "--out", str(out), "--workers", "1", "--no-report"])
+    assert code == 1
+    code = main(["compare", str(scenario), "--out", str(out), "--workers", "1", "--retry-failed"])
+    assert code == 1 and len(pd.read_csv(out / "results.csv")) == 2 * 6
