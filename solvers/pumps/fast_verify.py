@@ -24,6 +24,7 @@ patterns, curves, controls, options): a cached solver is reused only for the sam
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import logging
 import os
@@ -140,8 +141,11 @@ class PumpedNetworkSolver:
         self._finalizer = weakref.finalize(self, _remove_dir, self._dir, self._pid)
         self._lock = threading.Lock()
         base = Path(self._dir) / "base.inp"
-        with _steady_options(wn, self.factor, self.hour, "LPS"):
-            wntr.network.write_inpfile(wn, str(base), units="LPS", version=2.2)
+        # the period's options go on a shallow copy: ``wn`` itself, which other threads may be
+        # reading, is never modified, not even for the time of the write
+        shadow = copy.copy(wn)
+        with _steady_options(shadow, self.factor, self.hour, "LPS"):
+            wntr.network.write_inpfile(shadow, str(base), units="LPS", version=2.2)
         self._lines = base.read_text(encoding="latin-1").splitlines()
         base.unlink()
         self._index_lines()
