@@ -128,7 +128,9 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
     for col in ("plant", "throughput", "capacity", "use", "treatment $/ML", value_col) + (
         ("hours on",) if running else ()
     ):
-        plants.add_column(col, justify="left" if col == "plant" else "right")
+        plants.add_column(
+            col, justify="left" if col == "plant" else "right", no_wrap=col == "plant"
+        )
     for row in result.plants.itertuples():
         plants.add_row(
             row.plant,
@@ -150,7 +152,7 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
         [] if shortfall else ["marginal $/ML"]
     )
     for col in zone_cols:
-        zones.add_column(col, justify="left" if col == "zone" else "right")
+        zones.add_column(col, justify="left" if col == "zone" else "right", no_wrap=col == "zone")
     for row in result.zones.itertuples():
         short = f"[red]{_num(row.shortfall)}[/]" if row.shortfall > 1e-9 else "0"
         cells = [row.zone, _num(row.supplied), _num(row.demand), short]
@@ -159,7 +161,9 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
 
     sources = Table(title="Sources (ML/day)", title_justify="left")
     for col in ("source", "supplied", "capacity", value_col):
-        sources.add_column(col, justify="left" if col == "source" else "right")
+        sources.add_column(
+            col, justify="left" if col == "source" else "right", no_wrap=col == "source"
+        )
     for row in result.sources.itertuples():
         sources.add_row(row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml))
     console.print(sources)
