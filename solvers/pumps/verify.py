@@ -25,7 +25,7 @@ wntr (:func:`with_pumps`) and runs wntr's ``EpanetSimulator``: the reference, ab
 a 1,747-node tree. :class:`Verifier` writes the network once per demand factor and hour and, per
 placement, edits that ``.inp`` text and solves it in the EPANET toolkit
 (:class:`~wdnopt.solvers.pumps.fast_verify.PumpedNetworkSolver`): the same pumps, names and
-powers, about 10 ms. Its pressures are read in double precision where the simulator's binary
+powers, about 20 ms. Its pressures are read in double precision where the simulator's binary
 output holds single precision, so the two differ by the latter's rounding (a few µm).
 
 :func:`verify_placement` uses a :class:`Verifier` from a small cache of its own in each thread
@@ -253,7 +253,7 @@ def verify_placement_simulator(
 
 
 class Verifier:
-    """Verifies placements on one network at one demand factor and hour, ~10 ms each.
+    """Verifies placements on one network at one demand factor and hour, ~15 ms each.
 
     The network is written once (:class:`~wdnopt.solvers.pumps.fast_verify.PumpedNetworkSolver`,
     files in a temporary directory of its own); ``wn`` must not be edited while the verifier is

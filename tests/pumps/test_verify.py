@@ -219,3 +219,35 @@ def test_bad_placements_and_mismatched_trees_are_refused() -> None:
         verify_placement(wn, tree, {int(tree.candidates[0]): len(catalogue)}, catalogue)
     with Verifier(wn, 2.2, tree.meta["hour"]) as verifier, pytest.raises(ValueError):
         verifier.verify(tree, {}, catalogue)
+
+
+_INHERITED: list = []  # (wn, tree, catalogue, placements), set before the fork
+
+
+def _pressure_in_child(i: int) -> np.ndarray:
+    wn, tree, catalogue, placements = _INHERITED[0]  # the parent's objects, cache entry and all
+    return verify_placement(wn, tree, placements[i], catalogue).pressure
+
+
+def test_forked_processes_make_their_own_verifiers() -> None:
+    """A child forked after the parent has cached a verifier makes its own files; the parent's
+    temporary directory outlives the children."""
+    import multiprocessing
+
+    wn = read_network(DATA / "tree_100.inp")
+    catalogue = load_catalogue()
+    tree = tree_instance(wn, 2.6)
+    rng = np.random.default_rng(4)
+    placements = [random_placement(tree, catalogue, rng, count=4) for _ in range(4)]
+    serial = [verify_placement(wn, tree, p, catalogue).pressure for p in placements]
+    parent_dir = Path(cached_verifier(wn, 2.6, tree.meta["hour"])._solver._dir)
+    _INHERITED[:] = [(wn, tree, catalogue, placements)]
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            forked = pool.map(_pressure_in_child, range(len(placements)))
+    finally:
+        _INHERITED.clear()
+    for a, b in zip(serial, forked, strict=True):
+        assert np.array_equal(a, b)
+    assert parent_dir.is_dir()
+    assert np.array_equal(verify_placement(wn, tree, placements[0], catalogue).pressure, serial[0])
