@@ -13,10 +13,12 @@ reads the pressures in double precision. Per set of pumps, for ``v`` with parent
 
 This is the network :func:`~wdnopt.solvers.pumps.verify.with_pumps` builds, written as wntr
 would write it, without copying the wntr model. Editing a project in place through
-``EN_addnode``/``EN_addlink``/``EN_deletenode`` is not used: in the EPANET 2.2.0 library that
-wntr ships, a solve after links were added (then deleted) to a network with a reservoir ends in
-a segmentation fault once a later solve has more links than the previous one (the hydraulic
-solver's link-status array is not resized). Opening the edited text costs a few milliseconds.
+``EN_addnode``/``EN_addlink``/``EN_deletelink``/``EN_deletenode`` is not used: with the EPANET
+2.2.0 library that wntr ships, a cycle of adding pumps, solving and deleting them on the
+1,747-node tree ends in a segmentation fault as soon as a solve has more pumps than the solve
+before it (likely cause: ``inithyd`` writes the tanks' entries of ``OldStatus`` at
+``Nlinks + i``, an array ``EN_addlink`` does not grow). Opening the edited text costs a few
+milliseconds.
 
 :func:`network_signature` is a hash of what EPANET reads from a wntr network (nodes, links,
 patterns, curves, controls, options): a cached solver is reused only for the same signature.
