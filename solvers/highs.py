@@ -76,6 +76,9 @@ class SolveReport:
     """Wall time of the solve call, seconds (build time excluded)."""
     termination: str
     """HiGHS's termination condition, verbatim."""
+    highs_s: float | None = None
+    """Time spent inside HiGHS's own run, seconds (the rest of ``runtime_s`` is Pyomo passing
+    the model to HiGHS and reading the answer back)."""
 
     @property
     def gap(self) -> float | None:
@@ -158,6 +161,7 @@ def solve_with_highs(
         bound=bound,
         runtime_s=runtime,
         termination=str(results.termination_condition.name),
+        highs_s=getattr(results.timing_info, "highs_time", None),
     )
     log.info("HiGHS: %s, objective %s, bound %s, %.3f s", status, objective, bound, runtime)
     return report, sensitivity
