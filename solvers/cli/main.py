@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, pressure, solve
+from wdnopt.solvers.cli import compare, pressure, resilience, solve
 
-COMMANDS = [solve, pressure, compare]
+COMMANDS = [solve, pressure, compare, resilience]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2
