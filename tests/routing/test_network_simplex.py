@@ -91,3 +91,41 @@ def test_lp_optimum_equals_network_simplex(net: RoutingNetwork) -> None:
     cert = certify(net, flow)
     assert cert.ok(1e-6)
     assert cert.cost == pytest.approx(expected, abs=1e-6)
+
+
+def _with_quality(net: RoutingNetwork, seed: int) -> RoutingNetwork:
+    """Zone 0 needs class "h", which a random half of the plants offer, at a premium of
+    1-3 $/ML: still a min-cost flow (closed arcs dropped, premiums added to arc costs)."""
+    from dataclasses import replace
+
+    from wdnopt.models.routing.quality import Quality
+
+    rng = np.random.default_rng(seed)
+    offers = rng.random((net.n_plants, 1)) < 0.5
+    premium = rng.integers(1, 4, (net.n_plants, 1)).astype(float)
+    zone_class = np.full(net.n_zones, -1)
+    zone_class[0] = 0
+    return replace(net, quality=Quality(("h",), zone_class, offers, premium))
+
+
+def _as_plain(net: RoutingNetwork) -> RoutingNetwork:
+    """The same instance with closed arcs at capacity 0 and premiums folded into arc costs."""
+    from dataclasses import replace
+
+    cap = np.where(net.arc_closed, 0.0, net.arc_capacity)
+    return replace(net, quality=None, arc_capacity=cap, arc_cost=net.arc_cost + net.arc_premium)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(0, 1000))
+def test_quality_classes_equal_network_simplex(net: RoutingNetwork, seed: int) -> None:
+    net = _with_quality(net, seed)
+    expected = network_simplex_cost(_as_plain(net))
+    result = solve_routing(net)
+    if expected is None:
+        assert result.status is Status.INFEASIBLE
+        return
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    cert = certify(net, result.period_flow, result.decisions)
+    assert cert.ok(1e-6) and cert.cost == pytest.approx(expected, abs=1e-6)
