@@ -5,9 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-DEMO_SCENARIO ?= scenarios/routing/two_sources_three_plants_six_zones.toml
+DEMO_SCENARIO ?= scenarios/demo/tree_100.toml
+DEMO_OUT      ?= results/demo
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo demo-routing test lint format bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +19,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/wdnopt solve $(DEMO_SCENARIO)
+	$(BIN)/wdnopt compare $(DEMO_SCENARIO) --out $(DEMO_OUT)
+
+demo-routing: $(STAMP)
+	$(BIN)/wdnopt solve scenarios/routing/two_sources_three_plants_six_zones.toml
 
 test: $(STAMP)
 	$(BIN)/ruff check .

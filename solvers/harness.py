@@ -779,8 +779,9 @@ def _run_dask(
             future.release()
             on_record(spec, record)
     finally:
-        if futures:
-            client.cancel(list(futures))
+        unfinished = [f for f in futures if not f.done()]
+        if unfinished:  # stopped early: drop what is still queued
+            client.cancel(unfinished)
         client.close()
         if cluster is not None:
             cluster.close()

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
     if getattr(args, "verbose", 0) == 0:
+        import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
+
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop
     console = Console(stderr=True, highlight=False)
     with Progress(
