@@ -50,6 +50,17 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="pump placement algorithm (default %(default)s; one of %(choices)s)",
     )
+    p.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="routing: write a PNG plot of the day (throughput, storage, cost by period)",
+    )
+    p.add_argument(
+        "--season",
+        metavar="NAME",
+        help="routing: solve this season only (default: the scenario's season, or every season)",
+    )
     p.set_defaults(func=run)
 
 
