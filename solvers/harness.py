@@ -427,7 +427,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
                     verify_s=time.perf_counter() - t0,
                 )
     except Exception as exc:  # a failing run is recorded, never stops the sweep
-        logger.warning("run %s (%s) failed: %s", spec.run_id, spec.algorithm, exc)
+        logger.info("run %s (%s) failed: %s", spec.run_id, spec.algorithm, exc)
         result = {
             "status": str(Status.ERROR),
             "message": f"{type(exc).__name__}: {exc}",
@@ -706,8 +706,8 @@ def run_sweep(
     n_workers = workers or default_workers()
     if pending:
         if scheduler is None and n_workers == 1:
-            for spec in _ordered(pending):
-                on_record(spec, execute_run(spec))
+            for spec in _ordered(pending):  # here: this process's loggers stay as they are
+                on_record(spec, execute_run(dataclasses.replace(spec, log_levels={})))
         else:
             _run_dask(_ordered(pending), on_record, n_workers, scheduler)
     frame = results_table(plan, records)

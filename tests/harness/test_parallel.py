@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from wdnopt.solvers.cli.main import main
+from wdnopt.solvers.harness import run_sweep
 
 from .conftest import sweep_text, write_sweep
 
@@ -57,3 +58,22 @@ def test_failing_runs_are_recorded_and_the_others_finish(
     assert code == 1
     code = main(["compare", str(scenario), "--out", str(out), "--workers", "1", "--retry-failed"])
     assert code == 1 and len(pd.read_csv(out / "results.csv")) == 2 * 6
+
+
+def test_existing_dask_cluster(tmp_path: Path, tiny_sweep: tuple[Path, Path, pd.DataFrame]) -> None:
+    """``scheduler=ADDRESS`` sends the runs to a cluster that was already running."""
+    from distributed import LocalCluster
+
+    _, _, serial = tiny_sweep
+    scenario = write_sweep(tmp_path, sweep_text(factors="[2.8]"))
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        frame = run_sweep(
+            scenario, tmp_path / "out", scheduler=cluster.scheduler_address, report=False
+        )
+    same = serial[serial["demand_factor"] == 2.8].reset_index(drop=True)
+    assert len(frame) == len(same) > 0
+    pd.testing.assert_frame_equal(
+        frame.drop(columns=TIMES), same.drop(columns=TIMES), check_exact=False, rtol=1e-12
+    )
