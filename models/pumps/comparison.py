@@ -11,7 +11,7 @@ harness (:mod:`wdnopt.solvers.harness`): models never import solvers.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -43,16 +43,10 @@ class SweepNetwork(NetworkSource):
     """Label in tables, figures and file names (default: the file's stem, the shipped name,
     or ``tree<nodes>-s<seed>`` for a generated tree)."""
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SweepNetwork:
-        given = [k for k in ("file", "shipped", "generator") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise FieldError(
-                "networks",
-                "exactly one of file, shipped, generator for every network",
-                ", ".join(given) if given else "none",
-            )
-        return self
+    _where: ClassVar[tuple[str, str]] = (
+        "networks",
+        "exactly one of file, shipped, generator for every network",
+    )
 
     @property
     def key(self) -> str:

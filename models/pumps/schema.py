@@ -6,7 +6,7 @@ multipliers of every junction demand, power in kW, money in one currency through
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -40,15 +40,18 @@ class NetworkSource(SchemaModel):
     generator: GeneratedTree | None = None
     """A generated tree."""
 
+    _where: ClassVar[tuple[str, str]] = (
+        "network",
+        "exactly one of network.file, network.shipped, network.generator",
+    )
+    """The field an error names, and what it expects there."""
+
     @model_validator(mode="after")
     def _exactly_one(self) -> NetworkSource:
         given = [k for k in ("file", "shipped", "generator") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise FieldError(
-                "network",
-                "exactly one of network.file, network.shipped, network.generator",
-                ", ".join(given) if given else "none",
-            )
+            field, expected = self._where
+            raise FieldError(field, expected, ", ".join(given) if given else "none")
         return self
 
     @property

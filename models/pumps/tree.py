@@ -191,6 +191,34 @@ def check_placement(
     ]
     ok = {v: k for v, k in placement.items() if v not in set(bad)}
     pressure = np.asarray(tree.pressure, dtype=float) + tree.boost(ok, catalogue)
+    margins = assess_pressures(tree, pressure, tol=tol)
+    return PlacementCheck(
+        pressure=pressure,
+        below_min=margins.below_min,
+        above_max=margins.above_max,
+        invalid_pipes=np.array(sorted(bad), dtype=int),
+        min_margin=margins.min_margin,
+        mean_slack=margins.mean_slack,
+    )
+
+
+@dataclass(frozen=True)
+class PressureAssessment:
+    """What a vector of pressures (by tree node) says against ``P_min`` and ``P_max``."""
+
+    below_min: np.ndarray
+    """Checked nodes below ``P_min − tol``."""
+    above_max: np.ndarray
+    """Checked nodes above ``P_max + tol`` (empty without a ceiling)."""
+    min_margin: float
+    """Smallest ``P − P_min`` over checked nodes, m."""
+    mean_slack: float
+    """Mean ``(P − P_min)/P_min`` over the nodes deficient before any new pump (Fig. 6c/d)."""
+
+
+def assess_pressures(tree: TreeInstance, pressure: np.ndarray, *, tol: float) -> PressureAssessment:
+    """The one reading of pressures against the limits, shared by the linear checker and the
+    EPANET verification."""
     checked = np.asarray(tree.checked, dtype=bool)
     below = np.flatnonzero(checked & (pressure < tree.p_min - tol))
     if tree.p_max is not None:
@@ -198,13 +226,11 @@ def check_placement(
     else:
         above = np.array([], dtype=int)
     margins = pressure[checked] - tree.p_min
-    was = tree.deficient
+    was = np.asarray(tree.deficient, dtype=bool)
     slack = (pressure[was] - tree.p_min) / tree.p_min
-    return PlacementCheck(
-        pressure=pressure,
+    return PressureAssessment(
         below_min=below,
         above_max=above,
-        invalid_pipes=np.array(sorted(bad), dtype=int),
         min_margin=float(margins.min()) if margins.size else float("inf"),
         mean_slack=float(slack.mean()) if slack.size else 0.0,
     )

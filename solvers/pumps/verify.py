@@ -52,7 +52,7 @@ from wntr.epanet.util import FlowUnits, HydParam, from_si
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, Placement
 from wdnopt.models.pumps.hydraulics import simulate
-from wdnopt.models.pumps.tree import TreeInstance
+from wdnopt.models.pumps.tree import TreeInstance, assess_pressures
 from wdnopt.solvers.pumps.fast_verify import PumpedNetworkSolver, PumpSpec, network_signature
 
 logger = logging.getLogger(__name__)
@@ -202,33 +202,25 @@ def _verification(
 ) -> Verification:
     """What the simulated ``pressure`` (by tree node) says about the placement."""
     linear = np.asarray(tree.pressure, dtype=float) + tree.boost(placement, catalogue)
-    checked = np.asarray(tree.checked, dtype=bool)
-    below = np.flatnonzero(checked & (pressure < tree.p_min - tol))
-    if tree.p_max is not None:
-        above = np.flatnonzero(checked & (pressure > tree.p_max + tol))
-    else:
-        above = np.array([], dtype=int)
-    margins = pressure[checked] - tree.p_min
-    was = np.asarray(tree.deficient, dtype=bool)
-    slack = (pressure[was] - tree.p_min) / tree.p_min
-    wet = checked & (np.asarray(tree.flow) > 0)
+    limits = assess_pressures(tree, pressure, tol=tol)
+    wet = np.asarray(tree.checked, dtype=bool) & (np.asarray(tree.flow) > 0)
     error = np.abs(pressure[wet] - linear[wet])
     result = Verification(
         pressure=pressure,
         linear_pressure=linear,
-        below_min=below,
-        above_max=above,
-        min_margin=float(margins.min()) if margins.size else float("inf"),
-        mean_slack=float(slack.mean()) if slack.size else 0.0,
+        below_min=limits.below_min,
+        above_max=limits.above_max,
+        min_margin=limits.min_margin,
+        mean_slack=limits.mean_slack,
         max_model_error=float(error.max()) if error.size else 0.0,
-        verified=not (len(below) or len(above)),
+        verified=not (len(limits.below_min) or len(limits.above_max)),
         pumps=names,
     )
     logger.info(
         "%s: %d pump(s), %d node(s) below P_min, model error %.2g m",
         tree.name,
         len(names),
-        len(below),
+        len(limits.below_min),
         result.max_model_error,
     )
     return result
