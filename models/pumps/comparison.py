@@ -18,7 +18,13 @@ from pydantic import Field, field_validator, model_validator
 from wdnopt.models.errors import FieldError
 from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
 from wdnopt.models.pumps.costs import Objective
-from wdnopt.models.pumps.schema import M_PER_PSI, Costs, NetworkSource, PumpPlacementScenario
+from wdnopt.models.pumps.schema import (
+    Costs,
+    NetworkSource,
+    PumpPlacementScenario,
+    check_pressure_limits,
+    pressure_min,
+)
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.models.schema import Positive, RelPath, SchemaModel, SolverOptions
 
@@ -148,12 +154,7 @@ class PumpComparisonScenario(SchemaModel):
     def _check_shared(self) -> PumpComparisonScenario:
         if not self.catalogue.is_file():
             raise FieldError("catalogue", "an existing pump catalogue CSV", str(self.catalogue))
-        if self.p_min_psi is not None and "p_min" in self.model_fields_set:
-            raise FieldError("p_min_psi", "either p_min (m) or p_min_psi, not both")
-        if self.p_max is not None and self.p_max <= self.pressure_min:
-            raise FieldError(
-                "p_max", f"a ceiling above p_min = {self.pressure_min:.3f} m", repr(self.p_max)
-            )
+        check_pressure_limits(self)
         return self
 
     def placement_scenario(self, network: int, objective: Objective) -> PumpPlacementScenario:
@@ -174,6 +175,4 @@ class PumpComparisonScenario(SchemaModel):
     @property
     def pressure_min(self) -> float:
         """``P_min`` in m (from ``p_min_psi`` when given)."""
-        if self.p_min_psi is not None:
-            return self.p_min_psi * M_PER_PSI
-        return self.p_min
+        return pressure_min(self)

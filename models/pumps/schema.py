@@ -120,20 +120,29 @@ class PumpPlacementScenario(SchemaModel):
 
     @model_validator(mode="after")
     def _check_pressures(self) -> PumpPlacementScenario:
-        if self.p_min_psi is not None and "p_min" in self.model_fields_set:
-            raise FieldError("p_min_psi", "either p_min (m) or p_min_psi, not both")
-        if self.p_max is not None and self.p_max <= self.pressure_min:
-            raise FieldError(
-                "p_max", f"a ceiling above p_min = {self.pressure_min:.3f} m", repr(self.p_max)
-            )
+        check_pressure_limits(self)
         return self
 
     @property
     def pressure_min(self) -> float:
         """``P_min`` in m (from ``p_min_psi`` when given)."""
-        if self.p_min_psi is not None:
-            return self.p_min_psi * M_PER_PSI
-        return self.p_min
+        return pressure_min(self)
 
     def cost_model(self) -> CostModel:
         return self.costs.cost_model()
+
+
+def pressure_min(scenario: Any) -> float:
+    """``P_min`` in m of a scenario with ``p_min`` (m) and optional ``p_min_psi``."""
+    if scenario.p_min_psi is not None:
+        return scenario.p_min_psi * M_PER_PSI
+    return scenario.p_min
+
+
+def check_pressure_limits(scenario: Any) -> None:
+    """``p_min`` or ``p_min_psi`` (not both); a ceiling ``p_max`` above ``P_min``."""
+    if scenario.p_min_psi is not None and "p_min" in scenario.model_fields_set:
+        raise FieldError("p_min_psi", "either p_min (m) or p_min_psi, not both")
+    low = pressure_min(scenario)
+    if scenario.p_max is not None and scenario.p_max <= low:
+        raise FieldError("p_max", f"a ceiling above p_min = {low:.3f} m", repr(scenario.p_max))
