@@ -43,6 +43,11 @@ import wntr
 
 from wdnopt.models.pumps.hydraulics import _steady_options, check_factor, resolve_hour
 
+_EPANET_LOCK = threading.Lock()
+"""One EPANET project at a time in a process. EPANET 2.2.0's input reader keeps state outside
+the project handle: two threads opening their own files at once were seen to fail with error
+200 ("errors in input file"). Parallel sweeps use processes, which this lock does not touch."""
+
 logger = logging.getLogger(__name__)
 
 _EN_PRESSURE = 11
@@ -211,7 +216,7 @@ class PumpedNetworkSolver:
         """Pressure (m) at each of ``node_names`` (NaN for a name not in the network)."""
         if os.getpid() != self._pid:
             raise RuntimeError("a PumpedNetworkSolver cannot be used in a forked process")
-        with self._lock:
+        with _EPANET_LOCK, self._lock:
             path = Path(self._dir) / "run.inp"
             path.write_text(self.inp_text(pumps), encoding="latin-1")
             en = self._en
