@@ -34,30 +34,27 @@ class ResilienceReport:
     extra_cost (over the base), unmet (ML/day), short_zones ("Z1 3.0, Z4 1.5")."""
 
 
+_OUTAGE_FIELDS = {
+    "source": ("source_capacity", None),
+    "plant": ("plant_capacity", "plant_upgrade_capacity"),
+    "arc": ("arc_capacity", "arc_upgrade_capacity"),
+}
+"""Element kind → its capacity field on the network and its upgrade field on the expansion."""
+
+
 def without(net: RoutingNetwork, kind: str, index: int) -> RoutingNetwork:
     """``net`` with one source, plant or arc out of service (zero capacity, no upgrade)."""
+    if kind not in _OUTAGE_FIELDS:
+        raise ValueError(f"unknown element kind {kind!r}")
+    capacity_field, upgrade_field = _OUTAGE_FIELDS[kind]
+    cap = getattr(net, capacity_field).copy()
+    cap[index] = 0.0
     ex = net.expansion
-    if kind == "source":
-        cap = net.source_capacity.copy()
-        cap[index] = 0.0
-        return replace(net, source_capacity=cap)
-    if kind == "plant":
-        cap = net.plant_capacity.copy()
-        cap[index] = 0.0
-        if ex is not None:
-            up = ex.plant_upgrade_capacity.copy()
-            up[index] = np.nan
-            ex = replace(ex, plant_upgrade_capacity=up)
-        return replace(net, plant_capacity=cap, expansion=ex)
-    if kind == "arc":
-        cap = net.arc_capacity.copy()
-        cap[index] = 0.0
-        if ex is not None:
-            up = ex.arc_upgrade_capacity.copy()
-            up[index] = np.nan
-            ex = replace(ex, arc_upgrade_capacity=up)
-        return replace(net, arc_capacity=cap, expansion=ex)
-    raise ValueError(f"unknown element kind {kind!r}")
+    if upgrade_field is not None and ex is not None:
+        up = getattr(ex, upgrade_field).copy()
+        up[index] = np.nan
+        ex = replace(ex, **{upgrade_field: up})
+    return replace(net, **{capacity_field: cap, "expansion": ex})
 
 
 def _cost(result: RoutingResult) -> float | None:

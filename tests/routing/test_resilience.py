@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from wdnopt.models.routing.network import RoutingNetwork
+from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.routing_resilience import n_minus_one
@@ -66,3 +67,33 @@ def test_cli_table_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_cli_refuses_unknown_season(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["resilience", str(EXAMPLE), "--season", "monsoon"]) == 2
     assert "--season" in capsys.readouterr().err
+
+
+def test_an_element_out_of_service_loses_its_upgrade_too() -> None:
+    # Z1 needs 10 ML/day; its only arc carries 4 and can be upgraded by 10 for 5 $/day.
+    # P1 has no capacity until its upgrade (+20 for 1 $/day). Base: both upgrades bought,
+    # cost 10 ML × (1 + 2 + 3) $/ML + 5 + 1 = 66. With the arc out, the
+    # upgrade must not bring it back: all 10 ML/day unmet. With P1 out (upgradable by 20):
+    # likewise 10 unmet.
+    scenario = RoutingScenario.model_validate(
+        {
+            "sources": [{"id": "S1", "capacity": 50}],
+            "plants": [
+                {"id": "P1", "capacity": 0, "treatment_cost": 2, "upgrade_capacity": 20,
+                 "upgrade_cost": 1}
+            ],
+            "zones": [{"id": "Z1", "demand": 10}],
+            "arcs": [
+                {"from": "S1", "to": "P1", "cost": 1},
+                {"from": "P1", "to": "Z1", "cost": 3, "capacity": 4, "upgrade_capacity": 10,
+                 "upgrade_cost": 5},
+            ],
+        }
+    )  # fmt: skip
+    net = RoutingNetwork.from_scenario(scenario)
+    report = n_minus_one(net)
+    assert report.base.objective == pytest.approx(10 * (1 + 2 + 3) + 5 + 1)
+    table = report.table.set_index("id")
+    assert table.loc["P1 → Z1", "unmet"] == pytest.approx(10)
+    assert table.loc["P1", "unmet"] == pytest.approx(10)
+    assert table.loc["S1", "unmet"] == pytest.approx(10)
