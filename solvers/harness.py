@@ -55,7 +55,7 @@ import pandas as pd
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.catalogue import load_catalogue
 from wdnopt.models.pumps.comparison import PumpComparisonScenario
-from wdnopt.models.pumps.instance import load_network, tree_instances, tree_layout
+from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.scenario import load_scenario
@@ -65,7 +65,7 @@ from wdnopt.solvers.pumps import registry
 
 logger = logging.getLogger(__name__)
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 """Version of the run files' layout (part of every run id)."""
 
 GROUP = ["network", "demand_factor", "objective"]
@@ -93,6 +93,8 @@ RESULT_COLUMNS = [
     "n_pumps",
     "total_kw",
     "verified",
+    "start_cost",
+    "start_holds",
     "min_margin_m",
     "mean_slack",
     "max_model_error_m",
@@ -103,6 +105,9 @@ RESULT_COLUMNS = [
 """Columns of ``results.csv``: ``cost`` is the run's objective (money), ``bound`` a proved lower
 bound (MILP, exact algorithms, MIN-OPEX), ``paper_bound`` the paper's IV-B figure (MIN-OPEX rows;
 not a valid bound in general), ``gap`` a fraction, times in s, ``total_kw`` rated kW,
+``verified`` whether the plan holds on the network as given (EPANET with its pumps inserted),
+``start_cost``/``start_holds`` the algorithm's own plan before the repair on the network and
+whether it held, ``max_model_error_m`` how far the algorithm's model was from that simulation,
 ``min_margin_m`` the smallest EPANET pressure above ``P_min`` (m), ``mean_slack`` the mean
 ``(P − P_min)/P_min`` at the nodes deficient before placement."""
 
@@ -209,8 +214,7 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
     load_catalogue(scenario.catalogue)  # raises InputError naming the file and row
     digests = {"catalogue": _digest_file(scenario.catalogue)}
     for i, source in enumerate(scenario.networks):
-        wn = load_network(scenario.placement_scenario(i, scenario.objectives[0]))
-        tree_layout(wn)  # a looped network is refused here, not in every run
+        load_network(scenario.placement_scenario(i, scenario.objectives[0]))  # bad files: here
         if source.file is not None:
             digests[source.key] = _digest_file(source.file)
 
@@ -309,7 +313,7 @@ def _run_id(
             "shipped": source.shipped,
             "generator": source.generator.model_dump() if source.generator else None,
         },
-        "flow_tree": [scenario.flow_tree, scenario.flow_tree_factor],
+        "mode": [scenario.mode, scenario.checked, scenario.repair],
         "hour": scenario.hour,
         "p_min": scenario.pressure_min,
         "p_max": scenario.p_max,
@@ -350,30 +354,27 @@ _NETWORKS = _Cache(4)
 _PROBLEMS = _Cache(32)
 
 
-def _problem(spec: RunSpec) -> tuple[Any, PumpProblem]:
-    """The network and the problem of a run (built once per process and kept)."""
+def _problem(spec: RunSpec) -> PumpProblem:
+    """The problem of a run (the one problem factory; built once per process and kept)."""
     settings = spec.problem
-    net_key = settings.model_dump_json(include={"network", "flow_tree", "flow_tree_factor", "hour"})
+    net_key = settings.model_dump_json(include={"network"})
     wn = _NETWORKS.get(net_key, lambda: load_network(settings))
 
     def make() -> PumpProblem:
-        (tree,) = tree_instances(
-            wn,
-            [spec.demand_factor],
-            hour=settings.hour,
-            p_min=settings.pressure_min,
-            p_max=settings.p_max,
-            meta={"source": settings.network.label, "flow_tree": settings.flow_tree},
+        (problem,) = build_problems(
+            settings,
+            wn=wn,
+            factors=[spec.demand_factor],
+            objective=spec.objective,  # type: ignore[arg-type]
         )
-        catalogue = load_catalogue(settings.catalogue)
-        return PumpProblem(tree, catalogue, settings.cost_model(), spec.objective)  # type: ignore[arg-type]
+        return problem
 
     key = (
         settings.model_dump_json(exclude={"name", "algorithms"}),
         spec.demand_factor,
         spec.objective,
     )
-    return wn, _PROBLEMS.get(key, make)
+    return _PROBLEMS.get(key, make)
 
 
 def execute_run(spec: RunSpec) -> dict[str, Any]:
@@ -381,16 +382,19 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 
     Returns the run's record: ``spec`` (labels) and ``result`` (the figures of the table).
     """
-    from wdnopt.solvers.pumps.verify import verify_placement
+    from wdnopt.solvers.pumps.network_mode import repair_result
+    from wdnopt.solvers.pumps.verify import verify_pumps
 
     for name, level in spec.log_levels.items():
         logging.getLogger(name).setLevel(level)
     started = time.perf_counter()
     result: dict[str, Any] = {"status": str(Status.ERROR)}
     try:
-        wn, problem = _problem(spec)
+        problem = _problem(spec)
         algorithm = registry.get(spec.algorithm)
         answer = algorithm.run(problem, algorithm.make_options(spec.options))
+        if spec.problem.repairs and spec.algorithm != "network-dp":
+            answer = repair_result(problem, answer)
         tree = problem.tree
         result = {
             "status": str(answer.status),
@@ -399,8 +403,11 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
             "runtime_s": answer.runtime_s,
             "deficient_nodes": int(np.count_nonzero(tree.deficient)),
         }
+        if problem.network is not None and problem.network.looped:
+            # bounds of the tree model are not bounds of the looped network's problem
+            result["bound"] = None
         bounds = answer.extras.get("bounds")
-        if bounds:
+        if bounds and result["bound"] is not None:
             result["paper_bound"] = _paper_bound(bounds, spec.objective)
         if answer.status.has_solution:
             cost = answer.cost
@@ -412,18 +419,27 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
                 n_pumps=cost.n_pumps,
                 total_kw=cost.total_kw,
                 placement={
-                    tree.node_names[v]: problem.catalogue.sizes[k].name
-                    for v, k in answer.placement.items()
+                    f"{p.pipe}@{p.upstream}": problem.catalogue.sizes[p.size].name
+                    for p in answer.pumps
                 },
+                start_cost=answer.extras.get("start_cost"),
+                start_holds=answer.extras.get("start_holds"),
             )
-            if spec.verify:
+            if spec.verify and problem.network is not None:
                 t0 = time.perf_counter()
-                check = verify_placement(wn, tree, answer.placement, problem.catalogue)
+                check = verify_pumps(
+                    problem.network.wn,
+                    tree,
+                    answer.pumps,
+                    problem.catalogue,
+                    predicted=answer.predicted,
+                )
+                error = answer.extras.get("model_error_m", check.max_model_error)
                 result.update(
                     verified=bool(check.verified),
                     min_margin_m=check.min_margin,
                     mean_slack=check.mean_slack,
-                    max_model_error_m=check.max_model_error,
+                    max_model_error_m=error,
                     verify_s=time.perf_counter() - t0,
                 )
     except Exception as exc:  # a failing run is recorded, never stops the sweep
@@ -507,11 +523,13 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in ("seed", "n_pumps", "deficient_nodes"):
         frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
-    frame["verified"] = pd.array(frame["verified"].tolist(), dtype="boolean")
+    for column in ("verified", "start_holds"):
+        frame[column] = pd.array(frame[column].tolist(), dtype="boolean")
     text = ("scenario", "network", "objective", "algorithm", "status", "reference_kind")
     for column in (*text, "message", "run_id"):
         frame[column] = frame[column].astype("string")
-    special = {*text, "message", "run_id", "seed", "n_pumps", "deficient_nodes", "verified"}
+    special = {*text, "message", "run_id", "seed", "n_pumps", "deficient_nodes", "verified",
+               "start_holds"}  # fmt: skip
     for column in RESULT_COLUMNS:
         if column not in special:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)

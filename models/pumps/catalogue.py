@@ -1,12 +1,15 @@
-"""Reading a pump catalogue: a CSV file with columns ``name,power_kw,capex,efficiency``.
+"""Reading a pump catalogue: a CSV file with columns ``name,power_kw,capex,efficiency,max_head_m``.
 
 ``power_kw`` is the rated electrical power ``W_k`` (kW), ``capex`` the capital cost ``C_k``,
-``efficiency`` the wire-to-water efficiency ``η_k`` in (0, 1]. Rows keep the file order.
+``efficiency`` the wire-to-water efficiency ``η_k`` in (0, 1], ``max_head_m`` the largest head
+the pump can add (its shut-off head, m). ``max_head_m`` may be left out of an older catalogue:
+every size then gets :data:`DEFAULT_MAX_HEAD_M`, with a warning. Rows keep the file order.
 Every problem is an :class:`~wdnopt.models.errors.InputError` naming the file, row and field.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -16,7 +19,13 @@ from wdnopt.models.pumps.costs import Catalogue, PumpSize, check_catalogue
 DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "pumps" / "catalogue.csv"
 """The shipped catalogue (``data/pumps/catalogue.csv`` of the checkout)."""
 
+logger = logging.getLogger(__name__)
+
 COLUMNS = ("name", "power_kw", "capex", "efficiency")
+"""Required columns."""
+
+DEFAULT_MAX_HEAD_M = 60.0
+"""Maximum head (m) of every size of a catalogue without a ``max_head_m`` column."""
 
 
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
@@ -45,7 +54,33 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
                 raise InputError.single(
                     "a finite number", field=column, got=repr(row[column]), file=path, row=i
                 )
+        max_head = DEFAULT_MAX_HEAD_M
+        if "max_head_m" in row:
+            try:
+                max_head = float(row["max_head_m"])
+            except ValueError:
+                raise InputError.single(
+                    "a number of metres",
+                    field="max_head_m",
+                    got=repr(row["max_head_m"]),
+                    file=path,
+                    row=i,
+                ) from None
+            if not math.isfinite(max_head):
+                raise InputError.single(
+                    "a finite number of metres",
+                    field="max_head_m",
+                    got=repr(row["max_head_m"]),
+                    file=path,
+                    row=i,
+                )
         sizes.append(
-            PumpSize(row["name"], values["power_kw"], values["capex"], values["efficiency"])
+            PumpSize(
+                row["name"], values["power_kw"], values["capex"], values["efficiency"], max_head
+            )
+        )
+    if rows and "max_head_m" not in rows[0]:
+        logger.warning(
+            "%s: no max_head_m column; every size limited to %g m of head", path, DEFAULT_MAX_HEAD_M
         )
     return check_catalogue(sizes, file=path)

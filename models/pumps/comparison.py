@@ -29,8 +29,9 @@ from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.models.schema import Positive, RelPath, SchemaModel, SolverOptions
 
 SHARED_FIELDS = (
-    "flow_tree",
-    "flow_tree_factor",
+    "mode",
+    "checked",
+    "repair",
     "hour",
     "p_min",
     "p_min_psi",
@@ -77,8 +78,8 @@ class PumpComparisonScenario(SchemaModel):
     description: str = ""
     """What the sweep is for."""
     networks: list[SweepNetwork] = Field(min_length=1)
-    """The networks, e.g. ``networks = [{ file = "tree_100.inp" }]`` (tree networks, or looped
-    ones with ``flow_tree = true``)."""
+    """The networks, e.g. ``networks = [{ file = "tree_100.inp" }, { shipped = "Net3" }]``
+    (looped or tree networks)."""
     demand_factors: list[Positive] = Field(min_length=1)
     """Factors applied to every junction demand (plain multipliers)."""
     objectives: list[Literal["opex", "capex", "tco"]] = Field(
@@ -101,10 +102,13 @@ class PumpComparisonScenario(SchemaModel):
     pressure_curve_factors: list[Positive] | None = None
     """Demand factors of the pressure curve figure (none: 1.0 to the largest factor of the
     sweep, step 0.05)."""
-    flow_tree: bool = False
-    """Use the flow tree of a looped network (each junction keeps its largest inflow)."""
-    flow_tree_factor: Positive = 1.0
-    """Demand factor of the steady state the flow tree is derived from."""
+    mode: Literal["network", "flow-tree"] = "network"
+    """``network`` (plans must hold on each network as given) or ``flow-tree`` (the paper's
+    reading; plans still checked on the network); see the ``pump_placement`` scenario."""
+    checked: Literal["demand", "all"] = "demand"
+    """Junctions where the pressure limits apply: ``demand`` or ``all``."""
+    repair: bool | None = None
+    """Repair every plan on the network (default: in ``network`` mode)."""
     hour: Annotated[int, Field(ge=0)] | None = None
     """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
     p_min: Positive = P_MIN_DEFAULT

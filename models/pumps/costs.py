@@ -45,6 +45,9 @@ class PumpSize:
     """Capital cost ``C_k``."""
     efficiency: float
     """Wire-to-water efficiency ``η_k`` in (0, 1]."""
+    max_head_m: float = float("inf")
+    """Largest head the pump can add (its shut-off head), m. A constant-power pump's head
+    ``η_k W_k / (ρ g q)`` grows without bound as ``q → 0``; no model uses a pump above this."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ class Catalogue:
     @property
     def efficiency(self) -> np.ndarray:
         return np.array([s.efficiency for s in self.sizes], dtype=float)
+
+    @property
+    def max_head_m(self) -> np.ndarray:
+        """Maximum head of each size, m (+inf where the catalogue gives none)."""
+        return np.array([s.max_head_m for s in self.sizes], dtype=float)
 
     @property
     def hydraulic_kw(self) -> np.ndarray:
@@ -100,6 +108,10 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
                 got=repr(s.efficiency),
                 file=file,
                 row=i,
+            )
+        if not (s.max_head_m > 0):
+            raise InputError.single(
+                "a maximum head > 0 m", field="max_head_m", got=repr(s.max_head_m), file=file, row=i
             )
     return Catalogue(tuple(sizes))
 

@@ -36,6 +36,7 @@ import copy
 import logging
 from collections import deque
 
+import pandas as pd
 import wntr
 
 from wdnopt.models.errors import InputError
@@ -47,12 +48,13 @@ logger = logging.getLogger(__name__)
 _REGULATING_VALVES = {"PRV", "PSV", "PBV", "FCV"}
 
 
-def flow_tree_parents(wn: wntr.network.WaterNetworkModel, state: SteadyState) -> dict[str, str]:
-    """Junction name → name of its parent link (steps 1 and 2 of the module docstring)."""
+def flow_tree_parents(wn: wntr.network.WaterNetworkModel, flow: pd.Series) -> dict[str, str]:
+    """Junction name → name of its parent link (steps 1 and 2 of the module docstring), for the
+    link flows ``flow`` (m³/s by link name) of a steady state."""
     sources = set(wn.reservoir_name_list) | set(wn.tank_name_list)
     inflows: dict[str, list[tuple[float, str, str]]] = {}  # v -> [(|Q|, link, upstream)]
     for name, link in wn.links():
-        q = float(state.flow.get(name, 0.0))
+        q = float(flow.get(name, 0.0))
         if abs(q) <= FLOW_ROUNDOFF:
             continue
         up, down = (
@@ -141,7 +143,7 @@ def flow_tree(
     """
     if state is None:
         state = simulate(wn, factor, hour)
-    parents = flow_tree_parents(wn, state)
+    parents = flow_tree_parents(wn, state.flow)
     keep = set(parents.values())
     tree = copy.deepcopy(wn)
     tree.name = f"{wn.name}-flowtree"

@@ -5,7 +5,7 @@ which every component holds exactly one reservoir or tank, its root ``r``. Orien
 away from its root gives each other node ``v`` one parent ``a(v)`` and one incoming link
 ``e_v``. Nodes are numbered roots first, then breadth-first, so ``a(v) < v``. A cycle, or two
 sources in one component (a path between them carries flow both ways), makes the network
-*looped*: the caller must use its flow tree (``flow_tree = true``, :mod:`.flowtree`).
+*looped*: its problems are built by :func:`problem_at` (network or flow-tree mode).
 
 **At a demand factor** ``f`` one steady state of the tree gives ``p_v`` (m) and, for the link
 ``e_v`` of flow ``Q_e`` (m³/s, start → end),
@@ -24,6 +24,7 @@ Flows up to :data:`~.hydraulics.FLOW_ROUNDOFF` and reverse flows up to :data:`RE
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ import wntr
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.catalogue import load_catalogue
+from wdnopt.models.pumps.costs import Catalogue, Objective
 from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.generator import generate_tree
 from wdnopt.models.pumps.hydraulics import (
@@ -43,6 +45,7 @@ from wdnopt.models.pumps.hydraulics import (
     read_network,
     simulate,
 )
+from wdnopt.models.pumps.network import network_state, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
@@ -70,8 +73,7 @@ class TreeLayout:
 
 def _looped(network: str, detail: str) -> InputError:
     return InputError.single(
-        "a tree network (no loops, one reservoir or tank per connected part); "
-        "for a looped network use its flow tree (flow_tree = true, or --flow-tree)",
+        "a tree network (no loops, one reservoir or tank per connected part)",
         field="network",
         got=f"{network}: {detail}",
     )
@@ -231,47 +233,87 @@ def write_network(wn: wntr.network.WaterNetworkModel, path: str | Path) -> Path:
     return path
 
 
-# --- from a scenario ---------------------------------------------------------------------------
+# --- from a scenario: the one problem factory -----------------------------------------------
 
 
 def load_network(scenario: PumpPlacementScenario) -> wntr.network.WaterNetworkModel:
-    """The scenario's network: read or generated, reduced to its flow tree when asked."""
+    """The scenario's network as the user gave it: read from a file, shipped or generated."""
     source = scenario.network
     if source.generator is not None:
-        wn = generate_tree(source.generator.nodes, source.generator.seed)
+        return generate_tree(source.generator.nodes, source.generator.seed)
+    return read_network(source.file if source.file is not None else source.shipped)
+
+
+def problem_at(
+    scenario: PumpPlacementScenario,
+    wn: wntr.network.WaterNetworkModel,
+    state: SteadyState,
+    catalogue: Catalogue,
+    objective: Objective | None = None,
+) -> PumpProblem:
+    """The problem of ``scenario`` on ``wn`` in its steady state ``state`` (one demand factor).
+
+    ``network`` mode: the model is the flow tree of ``state`` over the network's own pressures
+    and flows (:func:`~.network.tree_model`). ``flow-tree`` mode: the flow tree derived in
+    ``state`` is re-simulated as a network of its own at the same factor (the paper's reading).
+    Either way the plans are checked on ``wn`` (``problem.network``).
+    """
+    net = network_state(
+        wn, state, p_min=scenario.pressure_min, p_max=scenario.p_max, checked=scenario.checked
+    )
+    meta = {
+        "source": scenario.network.label,
+        "mode": scenario.mode,
+        "catalogue": str(scenario.catalogue),
+    }
+    if not net.looped:  # the network is its own tree: the same model in both modes
+        tree = tree_instance(wn, state.demand_factor, state=state, meta=meta)
+    elif scenario.mode == "network":
+        tree = tree_model(net, state.pressure, state.flow, meta=meta)
     else:
-        wn = read_network(source.file if source.file is not None else source.shipped)
-    if scenario.flow_tree:
-        wn = flow_tree(wn, scenario.flow_tree_factor, scenario.hour)
-    return wn
+        reduced = flow_tree(wn, state.demand_factor, state.hour, state=state)
+        tree = tree_instance(reduced, state.demand_factor, hour=state.hour, meta=meta)
+    if not (net.looped and scenario.mode == "network"):
+        tree = dataclasses.replace(
+            tree,
+            checked=np.array([n in net.checked for n in tree.node_names], dtype=bool),
+            p_min=net.p_min,
+            p_max=net.p_max,
+        )
+    return PumpProblem(
+        tree=tree,
+        catalogue=catalogue,
+        cost_model=scenario.cost_model(),
+        objective=objective or scenario.objective,
+        network=net,
+        mode=scenario.mode,
+    )
 
 
-def build_problems(scenario: PumpPlacementScenario) -> list[PumpProblem]:
-    """One :class:`PumpProblem` per demand factor of the scenario (in the scenario's order).
+def build_problems(
+    scenario: PumpPlacementScenario,
+    *,
+    wn: wntr.network.WaterNetworkModel | None = None,
+    factors: list[float] | None = None,
+    objective: Objective | None = None,
+) -> list[PumpProblem]:
+    """One :class:`PumpProblem` per demand factor (the scenario's, or ``factors``), in order.
 
-    The network must be a tree (or ``flow_tree = true``); every instance carries in ``meta``
-    the network label, the hour, whether it is a flow tree, and the catalogue path.
+    The one problem factory of the CLI and the harness. ``wn`` may be given to reuse a
+    network already read for this scenario.
     """
     catalogue = load_catalogue(scenario.catalogue)
-    wn = load_network(scenario)
-    trees = tree_instances(
-        wn,
-        list(scenario.demand_factors),
-        hour=scenario.hour,
-        p_min=scenario.pressure_min,
-        p_max=scenario.p_max,
-        meta={
-            "source": scenario.network.label,
-            "flow_tree": scenario.flow_tree,
-            "catalogue": str(scenario.catalogue),
-        },
-    )
-    cost_model = scenario.cost_model()
+    wn = wn if wn is not None else load_network(scenario)
+    factors = list(scenario.demand_factors) if factors is None else factors
+    with SteadyStateSolver(wn, scenario.hour) as solver:
+        states = [solver.solve(f) for f in factors]
+    problems = [problem_at(scenario, wn, s, catalogue, objective) for s in states]
     logger.info(
-        "%s: %d problem(s), %d nodes, %s deficient",
+        "%s: %d problem(s) (%s mode), %d nodes, %s deficient",
         scenario.name or wn.name,
-        len(trees),
-        trees[0].n,
-        [int(t.deficient.sum()) for t in trees],
+        len(problems),
+        scenario.mode,
+        problems[0].tree.n,
+        [int(p.tree.deficient.sum()) for p in problems],
     )
-    return [PumpProblem(t, catalogue, cost_model, scenario.objective) for t in trees]
+    return problems

@@ -26,7 +26,8 @@ optimal placements' costs are unchanged):
   exactly one child ``w`` has a deficient node below it, a pump on ``e_w`` adds at least the head
   of the same pump on ``e_v`` (:math:`q_w \\le q_v`) to every node that needs it, at the same
   cost. Moving pumps down such chains while the pipe below is free turns any optimum into one
-  with :math:`\\sum_k y_{v,k} \\le \\sum_k y_{w,k}`: these rows cut symmetric solutions.
+  with :math:`\\sum_k y_{v,k} \\le \\sum_k y_{w,k}`: these rows cut symmetric solutions. With
+  maximum heads a pair is kept only when every size usable on ``e_v`` is usable on ``e_w``.
 * **Useless sizes** (with a ceiling). A size whose head exceeds the smallest head-room in the
   subtree of ``v`` can never sit on ``e_v``.
 
@@ -146,7 +147,8 @@ def reduce_tree(problem: PumpProblem, *, presolve: bool = True) -> ReducedTree:
     head = problem.head_gain
     cand = np.zeros(n, dtype=bool)
     cand[tree.candidates] = True
-    allowed = cand[:, None] & np.ones((1, len(problem.catalogue)), dtype=bool)
+    allowed = cand[:, None] & (head > 0)  # a size above its maximum head there has no gain
+    cand &= allowed.any(axis=1)
     chain = np.empty((0, 2), dtype=np.int64)
     if presolve:
         no_ceiling = not np.isfinite(sub_ceiling[relevant]).any()
@@ -158,7 +160,8 @@ def reduce_tree(problem: PumpProblem, *, presolve: bool = True) -> ReducedTree:
             for v in upper.tolist():
                 below = kids[starts[v] : starts[v + 1]]
                 w = int(below[relevant[below]][0])
-                if cand[w]:
+                # w's pump dominates v's only if every size usable on v is usable on w
+                if cand[w] and np.all(allowed[w] | ~allowed[v]):
                     pairs.append((v, w))
             if pairs:
                 chain = np.array(pairs, dtype=np.int64)

@@ -83,7 +83,7 @@ class Costs(SchemaModel):
 
 
 class PumpPlacementScenario(SchemaModel):
-    """Place booster pumps on a tree network so that every junction gets ``P_min``."""
+    """Place booster pumps on a network so that every checked junction gets ``P_min``."""
 
     kind: Literal["pump_placement"] = "pump_placement"
     """Scenario kind; ``pump_placement`` for this schema."""
@@ -93,10 +93,18 @@ class PumpPlacementScenario(SchemaModel):
     """What the scenario represents."""
     network: NetworkSource
     """The network: ``file``, ``shipped`` or ``generator`` (exactly one)."""
-    flow_tree: bool = False
-    """Use the flow tree of a looped network (each junction keeps its largest inflow)."""
-    flow_tree_factor: Positive = 1.0
-    """Demand factor of the steady state the flow tree is derived from."""
+    mode: Literal["network", "flow-tree"] = "network"
+    """``network``: every plan must hold on the network as given (looped or not), checked and
+    repaired there. ``flow-tree``: the paper's reading, for replicating it: solve on the flow
+    tree of the network derived at each demand factor; plans are still checked on the network."""
+    checked: Literal["demand", "all"] = "demand"
+    """Junctions where the pressure limits apply: ``demand`` (positive base demand) or ``all``.
+    Pump station nodes, inflow (negative-demand) junctions and junctions without flow never
+    count."""
+    repair: bool | None = None
+    """Repair every plan on the network (EPANET in the loop: add pumps where it falls short,
+    then drop and shrink pumps it does not need). Default: on in ``network`` mode, off in
+    ``flow-tree`` mode."""
     hour: Annotated[int, Field(ge=0)] | None = None
     """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
     demand_factors: list[Positive] = Field(min_length=1)
@@ -130,6 +138,11 @@ class PumpPlacementScenario(SchemaModel):
 
     def cost_model(self) -> CostModel:
         return self.costs.cost_model()
+
+    @property
+    def repairs(self) -> bool:
+        """Whether plans are repaired on the network (``repair``, or the mode's default)."""
+        return self.mode == "network" if self.repair is None else self.repair
 
 
 def pressure_min(scenario: Any) -> float:

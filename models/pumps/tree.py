@@ -133,12 +133,15 @@ class TreeInstance:
         return np.flatnonzero((self.parent >= 0) & (self.flow > 0) & self.subtree_has_deficit)
 
     def head_gain(self, catalogue: Catalogue) -> np.ndarray:
-        """``H[v, k] = η_k W_k / (ρ g q_v)`` in m; 0 where ``q_v = 0`` or ``v`` is a root."""
+        """``H[v, k] = η_k W_k / (ρ g q_v)`` in m; 0 where ``q_v = 0``, ``v`` is a root, or
+        ``H[v, k]`` is above the size's maximum head (the pump cannot run there: no model
+        uses it, and :func:`check_placement` refuses it)."""
         q = np.asarray(self.flow, dtype=float)
         ok = (q > 0) & (self.parent >= 0)
         inv = np.zeros_like(q)
         inv[ok] = 1.0 / (RHO_G * q[ok])
-        return inv[:, None] * catalogue.hydraulic_kw[None, :]
+        gain = inv[:, None] * catalogue.hydraulic_kw[None, :]
+        return np.where(gain <= catalogue.max_head_m[None, :], gain, 0.0)
 
     def boost(self, placement: Placement, catalogue: Catalogue) -> np.ndarray:
         """``B_v``: total head added on the path root → ``v`` by the placement, m."""
@@ -166,7 +169,8 @@ class PlacementCheck:
     above_max: np.ndarray
     """Checked nodes above ``P_max`` (indices; empty when no ceiling)."""
     invalid_pipes: np.ndarray
-    """Placement nodes that cannot hold a pump (roots, zero flow, unknown size)."""
+    """Placement nodes that cannot hold their pump (roots, zero flow, unknown size, a head
+    above the size's maximum head)."""
     min_margin: float
     """Smallest ``p_v + B_v − P_min`` over checked nodes, m."""
     mean_slack: float
@@ -181,6 +185,7 @@ def check_placement(
     tree: TreeInstance, placement: Placement, catalogue: Catalogue, *, tol: float = 1e-6
 ) -> PlacementCheck:
     """Check a placement against ``P_min`` (and ``P_max``) with the linear tree model."""
+    gains = tree.head_gain(catalogue) if placement else None
     bad = [
         v
         for v, k in placement.items()
@@ -188,6 +193,7 @@ def check_placement(
         or tree.parent[v] < 0
         or tree.flow[v] <= 0
         or not (0 <= k < len(catalogue))
+        or gains[v, k] <= 0  # type: ignore[index]
     ]
     ok = {v: k for v, k in placement.items() if v not in set(bad)}
     pressure = np.asarray(tree.pressure, dtype=float) + tree.boost(ok, catalogue)

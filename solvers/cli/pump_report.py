@@ -20,17 +20,18 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from wdnopt.models.pumps.instance import build_problems, load_network
+from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import to_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.result import PlacementResult
-from wdnopt.solvers.pumps.verify import Verification, verify_placement
+from wdnopt.solvers.pumps.verify import Verification, verify_pumps
 
 MAX_PUMP_ROWS = 40
-DEFAULT_ALGORITHM = "milp"
+DEFAULT_ALGORITHM = "network-dp"
 
 
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:
@@ -38,13 +39,20 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     algorithm = registry.get(name)
     options = _options(algorithm, scenario, args)
     problems = build_problems(scenario)
-    wn = load_network(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
         result = algorithm.run(problem, options)
+        if scenario.repairs and name != "network-dp":
+            result = repair_result(problem, result)
         check = None
-        if result.status.has_solution:
-            check = verify_placement(wn, problem.tree, result.placement, problem.catalogue)
+        if result.status.has_solution and problem.network is not None:
+            check = verify_pumps(
+                problem.network.wn,
+                problem.tree,
+                result.pumps,
+                problem.catalogue,
+                predicted=result.predicted,
+            )
         runs.append((problem, result, check))
     if getattr(args, "out", None):
         for problem, result, _ in runs:
@@ -57,7 +65,8 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2
-    return 0 if all(s.has_solution for s in statuses) else 1
+    holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
+    return 0 if all(s.has_solution for s in statuses) and holds else 1
 
 
 def _options(
@@ -77,19 +86,24 @@ def _options(
 
 
 def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFrame:
-    """One row per pump: node, pipe, size, head added (m), power (kW) and cost by objective."""
+    """One row per pump: pipe, the node it is inserted at, size, power (kW), the flow and head
+    of the algorithm's model there (NaN for a pump the repair placed), cost by objective."""
     tree, cat = problem.tree, problem.catalogue
     opex = problem.cost_model.size_opex(cat)
+    at = {(tree.pipe_names[v], tree.node_names[tree.parent[v]]): v
+          for v in range(tree.n) if tree.parent[v] >= 0}  # fmt: skip
     rows = []
-    for v, k in result.placement.items():
+    for pump in result.pumps:
+        k = pump.size
+        v = at.get((pump.pipe, pump.upstream))
         rows.append(
             {
-                "node": tree.node_names[v],
-                "pipe": tree.pipe_names[v],
+                "node": pump.upstream,
+                "pipe": pump.pipe,
                 "size": cat.sizes[k].name,
                 "power_kw": cat.sizes[k].power_kw,
-                "flow_m3s": float(tree.flow[v]),
-                "head_m": float(problem.head_gain[v, k]),
+                "flow_m3s": float(tree.flow[v]) if v is not None else float("nan"),
+                "head_m": float(problem.head_gain[v, k]) if v is not None else float("nan"),
                 "capex": float(cat.capex[k]),
                 "opex": float(opex[k]),
                 "cost": float(problem.size_costs[k]),
@@ -146,9 +160,13 @@ def report_dict(
                 else {
                     "min_margin_m": check.min_margin,
                     "mean_slack": check.mean_slack,
-                    "max_model_error_m": check.max_model_error,
+                    "max_model_error_m": r.extras.get("model_error_m", check.max_model_error),
                     "below_min": len(check.below_min),
                     "above_max": len(check.above_max),
+                    "failing": [
+                        {"junction": n, "short_m": s} for n, s in check.failing(problem.tree)
+                    ],
+                    "pump_faults": list(check.pump_faults),
                 },
                 "placement": placement_table(problem, r).to_dict(orient="records"),
             }
@@ -237,9 +255,24 @@ def print_report(
         if len(table) > MAX_PUMP_ROWS:
             console.print(f"… and {len(table) - MAX_PUMP_ROWS} more pumps (--out DIR writes all)")
         if check is not None:
-            ok = "[green]verified[/]" if check.verified else "[red]NOT verified[/]"
-            console.print(
-                f"EPANET check: {ok}; min margin {check.min_margin:.3f} m, "
-                f"{len(check.below_min)} below P_min, {len(check.above_max)} above P_max, "
-                f"model error ≤ {check.max_model_error:.2e} m, mean slack {check.mean_slack:.1%}"
+            ok = (
+                "[green]holds on the network[/]"
+                if check.verified
+                else "[red]does NOT hold on the network[/]"
             )
+            error = r.extras.get("model_error_m", check.max_model_error)
+            console.print(
+                f"EPANET check on {problem.network.name if problem.network else tree.name}: "
+                f"{ok}; min margin {check.min_margin:.3f} m, "
+                f"{len(check.below_min)} below P_min, {len(check.above_max)} above P_max, "
+                f"mean slack {check.mean_slack:.1%}"
+            )
+            console.print(
+                f"Model error of {r.algorithm}'s own prediction: {_num(error, 3)} m"
+                + ("" if problem.network is None or not problem.network.looped
+                   else " (looped network: the tree model is a linearisation)")
+            )  # fmt: skip
+            for name, short in check.failing(tree, limit=10):
+                console.print(f"  [red]{name}[/] short of P_min by {short:.3f} m")
+            for fault in check.pump_faults:
+                console.print(f"  [red]{fault}[/]")

@@ -80,15 +80,16 @@ def pre_lift(
     """Largest pumps for deficiencies no single free pump can lift; returns them and the rounds."""
     tree = problem.tree
     gains = problem.head_gain
-    k_max = int(np.argmax(problem.catalogue.hydraulic_kw))
-    head_max = np.where(hold, gains[:, k_max], 0.0)
+    # the size of most head on each pipe (the largest power, unless above its maximum head)
+    k_best = np.argmax(gains, axis=1) if gains.shape[1] else np.zeros(tree.n, dtype=int)
+    head_max = np.where(hold, gains[np.arange(tree.n), k_best], 0.0)
     parent = tree.parent.tolist()
     order = layout.order.tolist()
     placed: dict[int, int] = {}
     rounds = 0
     while True:
         nodes = np.fromiter(placed, dtype=np.int64, count=len(placed))
-        boost = placement_boost(layout, tree.n, nodes, gains[nodes, k_max])
+        boost = placement_boost(layout, tree.n, nodes, gains[nodes, k_best[nodes]])
         residual = np.where(tree.deficient, tree.deficiency - boost, 0.0).tolist()
         free_head = [0.0 if v in placed else h for v, h in enumerate(head_max.tolist())]
         best = [0.0] * tree.n  # largest free head on the path root → v
@@ -111,7 +112,7 @@ def pre_lift(
             return placed, rounds
         rounds += 1
         for x in targets:
-            placed[x] = k_max
+            placed[x] = int(k_best[x])
 
 
 def greedy_cover(

@@ -70,6 +70,7 @@ def _load_all() -> None:
 
 
 ALGORITHM_MODULES: list[str] = [
+    "wdnopt.solvers.pumps.network_mode",
     "wdnopt.solvers.pumps.milp",
     "wdnopt.solvers.pumps.tree_dp",
     "wdnopt.solvers.pumps.min_opex",

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from wdnopt.models.pumps.costs import PlacementCost, price_placement
+from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
 from wdnopt.solvers.highs import Status
@@ -19,7 +22,8 @@ class PlacementResult:
     algorithm: str
     status: Status
     placement: MappingProxyType
-    """Node index → catalogue size index (read-only)."""
+    """Node index of the problem's tree → catalogue size index (read-only); for a plan
+    repaired on the network, the pumps that are on the tree's pipes (``pumps`` is the plan)."""
     cost: PlacementCost
     objective: float | None
     """Cost of the placement under the problem's objective (None without a placement)."""
@@ -32,6 +36,10 @@ class PlacementResult:
     """Why the algorithm stopped or failed, in words (infeasibility reasons included)."""
     extras: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     """Algorithm-specific figures (e.g. the paper's lower bounds, continuous power)."""
+    pumps: tuple[PlannedPump, ...] = ()
+    """The plan on the network: each pump's pipe, the end it is inserted at, its size."""
+    predicted: np.ndarray | None = None
+    """The algorithm's own prediction of the pressure at every tree node with its plan, m."""
 
     @property
     def gap(self) -> float | None:
@@ -51,11 +59,24 @@ def make_result(
     runtime_s: float = 0.0,
     message: str = "",
     extras: dict[str, Any] | None = None,
+    pumps: tuple[PlannedPump, ...] | None = None,
+    predicted: np.ndarray | None = None,
 ) -> PlacementResult:
-    """Price and check ``placement`` and wrap it as a :class:`PlacementResult`."""
+    """Price and check a plan and wrap it as a :class:`PlacementResult`.
+
+    The plan is ``placement`` on the problem's tree, or ``pumps`` on the network (then
+    ``placement`` holds those of its pumps that sit on the tree's pipes). The tree model's
+    prediction ``p_v + B_v`` of the placement is the default ``predicted``.
+    """
     placement = dict(sorted((int(v), int(k)) for v, k in (placement or {}).items()))
     has = status.has_solution
-    cost = price_placement(placement, problem.catalogue, problem.cost_model)
+    tree = problem.tree
+    if pumps is None:
+        pumps = planned_pumps(tree, placement) if has else ()
+        if has and predicted is None:
+            predicted = tree.pressure + tree.boost(placement, problem.catalogue)
+    sizes = {i: p.size for i, p in enumerate(pumps)}
+    cost = price_placement(sizes, problem.catalogue, problem.cost_model)
     return PlacementResult(
         algorithm=algorithm,
         status=status,
@@ -67,4 +88,6 @@ def make_result(
         check=check_placement(problem.tree, placement, problem.catalogue) if has else None,
         message=message,
         extras=MappingProxyType(dict(extras or {})),
+        pumps=tuple(pumps),
+        predicted=predicted,
     )

@@ -1,16 +1,24 @@
-"""Verify a placement in EPANET: insert constant-power pumps, simulate, read the pressures.
+"""The one check of a plan: insert constant-power pumps in the user's network, simulate, judge.
 
-A placement ``{v: k}`` puts a size-``k`` pump on the incoming link ``e_v`` of node ``v``. In a
-copy of the tree network each such link is **re-attached, not split**: a new junction ``X_v``
-(zero demand, at the parent's elevation and position) takes the place of the parent ``a(v)``
-at the link's parent end, and an EPANET constant-power pump ``a(v) → X_v`` is added. The link
-keeps its length, diameter, roughness and minor loss, so its head loss at the (unchanged) flow
-``q_v`` stays the same, and the pump adds
+A plan is a set of :class:`~wdnopt.models.pumps.network.PlannedPump` (a tree placement
+``{v: k}`` is the plan "size ``k`` on ``e_v`` at ``v``'s parent"). In a copy of the network
+(looped or not) each pump's pipe is **re-attached, not split**: a new junction ``X`` (zero
+demand, at the elevation and position of the pump's ``upstream`` node) takes that node's place
+at the pipe's end, and an EPANET constant-power pump ``upstream → X`` is added. The pipe
+keeps its length, diameter, roughness and minor loss. On a tree, where the flow ``q_v`` does
+not change, the pump adds
 
 .. math:: H_{v,k} = \\frac{\\eta_k W_k}{\\rho g\\, q_v}
 
-between ``a(v)`` and the link. On a tree the simulated pressure must then be ``p_u + B_u``
-(:meth:`~wdnopt.models.pumps.tree.TreeInstance.boost`) at every node ``u``.
+between ``a(v)`` and the link, and the simulated pressure must be ``p_u + B_u``
+(:meth:`~wdnopt.models.pumps.tree.TreeInstance.boost`) at every node ``u``. On a looped network
+the pump's flow, hence its head, changes and loops share its boost: the **model error** (largest
+``|simulated − predicted|`` at checked junctions) says how far the algorithm's own model was off.
+
+**The verdict** (:attr:`Verification.verified`): the plan *holds on the network* when EPANET
+converges, every checked junction is within ``[P_min, P_max]`` (to :data:`DEFAULT_TOL`), and
+every new pump runs forward (flow above :data:`~wdnopt.models.pumps.hydraulics.FLOW_ROUNDOFF`)
+within its catalogue size's maximum head.
 
 **Power unit.** wntr takes a ``POWER`` pump's parameter in W (SI; it writes kW or hp into the
 ``.inp``). EPANET computes the head of a constant-power pump as ``8.814 P/q`` in ft, hp and cfs,
@@ -24,13 +32,13 @@ placement is untouched: it uses ``W_k`` (:func:`~wdnopt.models.pumps.costs.price
 wntr (:func:`with_pumps`) and runs wntr's ``EpanetSimulator``: the reference, about 0.3–0.8 s on
 a 1,747-node tree. :class:`Verifier` writes the network once per demand factor and hour and, per
 placement, edits that ``.inp`` text and solves it in the EPANET toolkit
-(:class:`~wdnopt.solvers.pumps.fast_verify.PumpedNetworkSolver`): the same pumps, names and
+(:class:`~wdnopt.models.pumps.hydraulics.PumpedNetworkSolver`): the same pumps, names and
 powers, about 20 ms. Its pressures are read in double precision where the simulator's binary
 output holds single precision, so the two differ by the latter's rounding (a few µm).
 
 :func:`verify_placement` uses a :class:`Verifier` from a small cache of its own in each thread
 of each process, keyed by the network object (held weakly), the demand factor and the hour, and
-checked against :func:`~wdnopt.solvers.pumps.fast_verify.network_signature` at every call, so
+checked against :func:`~wdnopt.models.pumps.hydraulics.network_signature` at every call, so
 an edited network, another network or another factor never reuses a stale ``.inp``.
 """
 
@@ -42,7 +50,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,9 +59,16 @@ from wntr.epanet.util import FlowUnits, HydParam, from_si
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, Placement
-from wdnopt.models.pumps.hydraulics import simulate
+from wdnopt.models.pumps.hydraulics import (
+    FLOW_ROUNDOFF,
+    PumpedNetworkSolver,
+    PumpedState,
+    PumpSpec,
+    network_signature,
+    simulate,
+)
+from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.tree import TreeInstance, assess_pressures
-from wdnopt.solvers.pumps.fast_verify import PumpedNetworkSolver, PumpSpec, network_signature
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +85,12 @@ CACHE_SIZE = 4
 
 @dataclass(frozen=True)
 class Verification:
-    """The EPANET pressures of a placement and what they say about it."""
+    """The EPANET run of a plan on the network and what it says about the plan."""
 
     pressure: np.ndarray
-    """Simulated pressure at every node of the tree instance (same indices), m."""
+    """Simulated pressure at every node of the tree model (same indices), m."""
     linear_pressure: np.ndarray
-    """``p_v + B_v`` of the linear tree model, m."""
+    """The model's prediction at the same nodes, m (NaN where there is none)."""
     below_min: np.ndarray
     """Checked nodes still below ``P_min − tol`` (indices)."""
     above_max: np.ndarray
@@ -85,11 +100,28 @@ class Verification:
     mean_slack: float
     """Mean ``(P_v − P_min)/P_min`` over the nodes deficient before placement (0 if none)."""
     max_model_error: float
-    """Largest ``|P_v − (p_v + B_v)|`` over checked nodes with flow, m."""
+    """Largest ``|P_v − predicted_v|`` over checked nodes with flow, m (NaN: no prediction)."""
     verified: bool
-    """True when no checked node is below ``P_min`` or above ``P_max`` (within ``tol``)."""
-    pumps: dict[int, str] = field(default_factory=dict)
-    """Node index → name of the pump inserted on its incoming link."""
+    """The verdict: the plan holds on the network. EPANET converged, no checked node is below
+    ``P_min`` or above ``P_max`` (within ``tol``), and every new pump runs forward within its
+    head range."""
+    pumps: dict[PlannedPump, str] = field(default_factory=dict)
+    """Each planned pump → the name of the pump inserted for it."""
+    pump_flow: dict[str, float] = field(default_factory=dict)
+    """Flow of each inserted pump (by name), m³/s."""
+    pump_head: dict[str, float] = field(default_factory=dict)
+    """Head each inserted pump adds (by name), m."""
+    pump_faults: tuple[str, ...] = ()
+    """Pumps that run backwards, without flow, or above their maximum head, in words."""
+    converged: bool = True
+    """False when EPANET reports the network unbalanced, unstable or disconnected."""
+
+    def failing(self, tree: TreeInstance, limit: int | None = None) -> list[tuple[str, float]]:
+        """Checked junctions below ``P_min``: ``(name, shortfall m)``, the worst first."""
+        short = [(tree.node_names[int(v)], float(tree.p_min - self.pressure[v]))
+                 for v in self.below_min]  # fmt: skip
+        short.sort(key=lambda t: -t[1])
+        return short[:limit] if limit is not None else short
 
 
 def _checked_placement(
@@ -121,109 +153,177 @@ def _fresh_name(base: str, taken: set[str] | frozenset[str]) -> str:
     return name
 
 
+def plan_names(
+    pumps: Sequence[PlannedPump], taken: set[str] | frozenset[str]
+) -> list[tuple[str, str]]:
+    """``(junction, pump)`` names of each planned pump: ``X{i}``/``BP{i}`` (1-based, in the
+    given order) with ``_1``, ``_2``, … where the network already uses the name."""
+    used = set(taken)
+    out = []
+    for i, _ in enumerate(pumps, start=1):
+        x_name, pump_name = _fresh_name(f"X{i}", used), _fresh_name(f"BP{i}", used)
+        used.update((x_name, pump_name))
+        out.append((x_name, pump_name))
+    return out
+
+
 def pump_specs(
-    tree: TreeInstance,
-    placement: Placement,
+    pumps: Sequence[PlannedPump],
     catalogue: Catalogue,
     taken: set[str] | frozenset[str],
     elevation: Mapping[str, float],
 ) -> list[PumpSpec]:
-    """The pumps of a placement: names (not among ``taken``), ends, power as wntr writes it.
+    """The EPANET pumps of a plan: names (not among ``taken``), ends, power as wntr writes it.
 
-    ``elevation`` gives each node's elevation (a reservoir's head). The names and powers are
-    those of :func:`with_pumps`: ``X{v}`` and ``BP{v}`` (with ``_1``, ``_2``, … on a clash).
+    ``elevation`` gives each node's elevation (a reservoir's head). Names and powers are those
+    of :func:`with_pumps`.
     """
-    used = set(taken)
+    _check_sizes(pumps, catalogue)
     specs = []
-    for v, k in _checked_placement(tree, placement, catalogue):
-        parent = tree.node_names[tree.parent[v]]
-        x_name, pump_name = _fresh_name(f"X{v}", used), _fresh_name(f"BP{v}", used)
-        used.update((x_name, pump_name))
-        power_kw = from_si(FlowUnits.LPS, pump_power_w(catalogue, k), HydParam.Power)
+    for pump, (x_name, pump_name) in zip(pumps, plan_names(pumps, taken), strict=True):
+        power_kw = from_si(FlowUnits.LPS, pump_power_w(catalogue, pump.size), HydParam.Power)
         specs.append(
             PumpSpec(
-                link=str(tree.pipe_names[v]),
-                parent=parent,
+                link=pump.pipe,
+                parent=pump.upstream,
                 junction=x_name,
                 pump=pump_name,
-                elevation=float(elevation[parent]),
+                elevation=float(elevation[pump.upstream]),
                 power=str(power_kw),
             )
         )
     return specs
 
 
+def _check_sizes(pumps: Sequence[PlannedPump], catalogue: Catalogue) -> None:
+    for pump in pumps:
+        if not (0 <= pump.size < len(catalogue)):
+            raise InputError.single(
+                "a pump of a catalogue size",
+                field="placement",
+                got=f"size {pump.size} on pipe {pump.pipe!r}",
+            )
+
+
 def with_pumps(
     wn: wntr.network.WaterNetworkModel,
-    tree: TreeInstance,
-    placement: Placement,
+    pumps: Sequence[PlannedPump],
     catalogue: Catalogue,
-) -> tuple[wntr.network.WaterNetworkModel, dict[int, str]]:
-    """A copy of ``wn`` with a constant-power pump on ``e_v`` for every ``v`` of the placement."""
+) -> tuple[wntr.network.WaterNetworkModel, dict[PlannedPump, str]]:
+    """A copy of ``wn`` with a constant-power pump for every planned pump (the reference way)."""
+    _check_sizes(pumps, catalogue)
     out = copy.deepcopy(wn)
     out.options.hydraulic.inpfile_units = "LPS"
-    names: dict[int, str] = {}
-    for v, k in _checked_placement(tree, placement, catalogue):
-        link_name = tree.pipe_names[v]
-        parent = tree.node_names[tree.parent[v]]
-        link = out.get_link(link_name)
-        node = out.get_node(parent)
+    names: dict[PlannedPump, str] = {}
+    taken = set(wn.node_name_list) | set(wn.link_name_list)
+    for pump, (x_name, pump_name) in zip(pumps, plan_names(pumps, taken), strict=True):
+        link = out.get_link(pump.pipe)
+        node = out.get_node(pump.upstream)
         elevation = getattr(node, "elevation", None)
         if elevation is None:  # a reservoir
             elevation = node.base_head
-        x_name, pump_name = _fresh(out, f"X{v}"), _fresh(out, f"BP{v}")
         out.add_junction(x_name, base_demand=0.0, elevation=elevation, coordinates=node.coordinates)
         x_node = out.get_node(x_name)
-        if link.start_node_name == parent:
+        if link.start_node_name == pump.upstream:
             link.start_node = x_node
-        else:
+        elif link.end_node_name == pump.upstream:
             link.end_node = x_node
-        power_w = pump_power_w(catalogue, k)
-        out.add_pump(pump_name, parent, x_name, pump_type="POWER", pump_parameter=power_w)
-        names[v] = pump_name
+        else:
+            raise ValueError(f"pipe {pump.pipe!r} does not end at {pump.upstream!r}")
+        power_w = pump_power_w(catalogue, pump.size)
+        out.add_pump(pump_name, pump.upstream, x_name, pump_type="POWER", pump_parameter=power_w)
+        names[pump] = pump_name
     return out, names
-
-
-def _fresh(wn: wntr.network.WaterNetworkModel, base: str) -> str:
-    name, i = base, 0
-    while name in wn.node_name_list or name in wn.link_name_list:
-        i += 1
-        name = f"{base}_{i}"
-    return name
 
 
 def _verification(
     tree: TreeInstance,
-    placement: Placement,
+    pumps: Sequence[PlannedPump],
     catalogue: Catalogue,
     pressure: np.ndarray,
-    names: dict[int, str],
+    names: dict[PlannedPump, str],
+    pump_flow: dict[str, float],
+    pump_head: dict[str, float],
+    converged: bool,
+    predicted: np.ndarray | None,
     tol: float,
 ) -> Verification:
-    """What the simulated ``pressure`` (by tree node) says about the placement."""
-    linear = np.asarray(tree.pressure, dtype=float) + tree.boost(placement, catalogue)
+    """What the simulated ``pressure`` (by tree node) and pump runs say about the plan."""
     limits = assess_pressures(tree, pressure, tol=tol)
-    wet = np.asarray(tree.checked, dtype=bool) & (np.asarray(tree.flow) > 0)
-    error = np.abs(pressure[wet] - linear[wet])
+    if predicted is None:
+        predicted = np.full(tree.n, np.nan)
+        error = float("nan")
+    else:
+        wet = np.asarray(tree.checked, dtype=bool) & (np.asarray(tree.flow) > 0)
+        diff = np.abs(pressure[wet] - predicted[wet])
+        error = float(diff.max()) if diff.size else 0.0
+    faults = []
+    max_head = catalogue.max_head_m
+    for pump, name in names.items():
+        q, h = pump_flow.get(name, 0.0), pump_head.get(name, 0.0)
+        if not q > FLOW_ROUNDOFF:
+            faults.append(f"{name} on pipe {pump.pipe} has no forward flow ({1000 * q:.3g} L/s)")
+        elif h > max_head[pump.size] + tol:
+            faults.append(
+                f"{name} on pipe {pump.pipe} adds {h:.2f} m, above the {max_head[pump.size]:g} m "
+                f"maximum head of {catalogue.sizes[pump.size].name}"
+            )
     result = Verification(
         pressure=pressure,
-        linear_pressure=linear,
+        linear_pressure=predicted,
         below_min=limits.below_min,
         above_max=limits.above_max,
         min_margin=limits.min_margin,
         mean_slack=limits.mean_slack,
-        max_model_error=float(error.max()) if error.size else 0.0,
-        verified=not (len(limits.below_min) or len(limits.above_max)),
+        max_model_error=error,
+        verified=converged and not (len(limits.below_min) or len(limits.above_max) or faults),
         pumps=names,
+        pump_flow=pump_flow,
+        pump_head=pump_head,
+        pump_faults=tuple(faults),
+        converged=converged,
     )
     logger.info(
-        "%s: %d pump(s), %d node(s) below P_min, model error %.2g m",
+        "%s: %d pump(s), %d node(s) below P_min, %d pump fault(s), model error %.2g m",
         tree.name,
         len(names),
         len(limits.below_min),
+        len(faults),
         result.max_model_error,
     )
     return result
+
+
+def predicted_pressure(
+    tree: TreeInstance, placement: Placement, catalogue: Catalogue
+) -> np.ndarray:
+    """The tree model's prediction of a placement: ``p_v + B_v``."""
+    return np.asarray(tree.pressure, dtype=float) + tree.boost(placement, catalogue)
+
+
+def verify_pumps_simulator(
+    wn: wntr.network.WaterNetworkModel,
+    tree: TreeInstance,
+    pumps: Sequence[PlannedPump],
+    catalogue: Catalogue,
+    *,
+    predicted: np.ndarray | None = None,
+    tol: float = DEFAULT_TOL,
+) -> Verification:
+    """The reference engine: a wntr copy with pumps (:func:`with_pumps`), ``EpanetSimulator``.
+
+    Same arguments and result as :func:`verify_pumps`; slower (copy, write, binary output).
+    """
+    pumped, names = with_pumps(wn, pumps, catalogue)
+    state = simulate(pumped, tree.demand_factor, tree.meta.get("hour"))
+    pressure = state.pressure.reindex(list(tree.node_names)).to_numpy(dtype=float)
+    flow = {name: float(state.flow[name]) for name in names.values()}
+    head = {
+        name: float(state.head[pumped.get_link(name).end_node_name])
+        - float(state.head[pumped.get_link(name).start_node_name])
+        for name in names.values()
+    }
+    return _verification(tree, pumps, catalogue, pressure, names, flow, head, True, predicted, tol)
 
 
 def verify_placement_simulator(
@@ -234,20 +334,22 @@ def verify_placement_simulator(
     *,
     tol: float = DEFAULT_TOL,
 ) -> Verification:
-    """The reference engine: a wntr copy with pumps (:func:`with_pumps`), ``EpanetSimulator``.
-
-    Same arguments and result as :func:`verify_placement`; slower (copy, write, binary output).
-    """
-    pumped, names = with_pumps(wn, tree, placement, catalogue)
-    state = simulate(pumped, tree.demand_factor, tree.meta.get("hour"))
-    pressure = state.pressure.reindex(list(tree.node_names)).to_numpy(dtype=float)
-    return _verification(tree, placement, catalogue, pressure, names, tol)
+    """:func:`verify_pumps_simulator` of a tree placement, with the tree model's prediction."""
+    _checked_placement(tree, placement, catalogue)
+    return verify_pumps_simulator(
+        wn,
+        tree,
+        planned_pumps(tree, dict(placement)),
+        catalogue,
+        predicted=predicted_pressure(tree, placement, catalogue),
+        tol=tol,
+    )
 
 
 class Verifier:
-    """Verifies placements on one network at one demand factor and hour, ~15 ms each.
+    """Verifies plans on one network at one demand factor and hour, ~15 ms each.
 
-    The network is written once (:class:`~wdnopt.solvers.pumps.fast_verify.PumpedNetworkSolver`,
+    The network is written once (:class:`~wdnopt.models.pumps.hydraulics.PumpedNetworkSolver`,
     files in a temporary directory of its own); ``wn`` must not be edited while the verifier is
     in use. One verifier serves one thread at a time (calls are serialised by a lock).
     """
@@ -260,6 +362,59 @@ class Verifier:
         self.factor = self._solver.factor
         self.hour = self._solver.hour
 
+    def run(
+        self, pumps: Sequence[PlannedPump], catalogue: Catalogue
+    ) -> tuple[PumpedState, dict[PlannedPump, str]]:
+        """The network's steady state with the planned pumps, and each pump's name."""
+        specs = pump_specs(pumps, catalogue, self._solver.names, self._solver.elevation)
+        state = self._solver.run(specs)
+        return state, {p: s.pump for p, s in zip(pumps, specs, strict=True)}
+
+    def verify_pumps(
+        self,
+        tree: TreeInstance,
+        pumps: Sequence[PlannedPump],
+        catalogue: Catalogue,
+        *,
+        predicted: np.ndarray | None = None,
+        tol: float = DEFAULT_TOL,
+    ) -> Verification:
+        """Simulate the network with the planned pumps; ``tree`` is a model of it at this
+        verifier's demand factor (and hour, when ``tree.meta['hour']`` is set)."""
+        return self.check(tree, pumps, catalogue, predicted=predicted, tol=tol)[0]
+
+    def check(
+        self,
+        tree: TreeInstance,
+        pumps: Sequence[PlannedPump],
+        catalogue: Catalogue,
+        *,
+        predicted: np.ndarray | None = None,
+        tol: float = DEFAULT_TOL,
+    ) -> tuple[Verification, PumpedState]:
+        """:meth:`verify_pumps` and the steady state it judged."""
+        hour = tree.meta.get("hour")
+        if tree.demand_factor != self.factor or (hour is not None and hour != self.hour):
+            raise ValueError(
+                f"tree {tree.name} at factor {tree.demand_factor:g}, hour {hour}: this verifier "
+                f"is for factor {self.factor:g}, hour {self.hour}"
+            )
+        state, names = self.run(pumps, catalogue)
+        pressure = state.pressure.reindex(list(tree.node_names)).to_numpy(dtype=float)
+        verdict = _verification(
+            tree,
+            pumps,
+            catalogue,
+            pressure,
+            names,
+            state.pump_flow,
+            state.pump_head,
+            state.converged,
+            predicted,
+            tol,
+        )
+        return verdict, state
+
     def verify(
         self,
         tree: TreeInstance,
@@ -268,18 +423,15 @@ class Verifier:
         *,
         tol: float = DEFAULT_TOL,
     ) -> Verification:
-        """Simulate the network with the placement's pumps; ``tree`` is its instance at
-        this verifier's demand factor (and hour, when ``tree.meta['hour']`` is set)."""
-        hour = tree.meta.get("hour")
-        if tree.demand_factor != self.factor or (hour is not None and hour != self.hour):
-            raise ValueError(
-                f"tree {tree.name} at factor {tree.demand_factor:g}, hour {hour}: this verifier "
-                f"is for factor {self.factor:g}, hour {self.hour}"
-            )
-        specs = pump_specs(tree, placement, catalogue, self._solver.names, self._solver.elevation)
-        pressure = self._solver.pressures(tree.node_names, specs)
-        names = {v: s.pump for (v, _), s in zip(sorted(placement.items()), specs, strict=True)}
-        return _verification(tree, placement, catalogue, pressure, names, tol)
+        """:meth:`verify_pumps` of a tree placement, with the tree model's prediction."""
+        _checked_placement(tree, placement, catalogue)
+        return self.verify_pumps(
+            tree,
+            planned_pumps(tree, dict(placement)),
+            catalogue,
+            predicted=predicted_pressure(tree, placement, catalogue),
+            tol=tol,
+        )
 
     def close(self) -> None:
         self._solver.close()
@@ -317,7 +469,7 @@ def cached_verifier(
     """This thread's :class:`Verifier` for ``wn`` at ``factor`` and ``hour``, made if needed.
 
     Reused only for the same network object whose
-    :func:`~wdnopt.solvers.pumps.fast_verify.network_signature` is unchanged.
+    :func:`~wdnopt.models.pumps.hydraulics.network_signature` is unchanged.
     """
     if _CACHE.pid != os.getpid():  # a forked process: the parent's files are not ours
         _CACHE.entries = OrderedDict()
@@ -349,9 +501,9 @@ def verify_placement(
     *,
     tol: float = DEFAULT_TOL,
 ) -> Verification:
-    """Simulate the tree network ``wn`` with the placement's pumps at the tree's demand factor.
+    """Simulate ``wn`` with the pumps of a tree placement at the tree's demand factor.
 
-    ``tree`` must be the instance of ``wn`` (e.g. from
+    ``tree`` must be a model of ``wn`` (e.g. from
     :func:`~wdnopt.models.pumps.instance.tree_instance`); its hour (``meta['hour']``) and
     demand factor are used. Runs on a cached :class:`Verifier` (see the module's notes);
     :func:`verify_placement_simulator` is the reference engine.
@@ -359,3 +511,18 @@ def verify_placement(
     _checked_placement(tree, placement, catalogue)
     verifier = cached_verifier(wn, tree.demand_factor, tree.meta.get("hour"))
     return verifier.verify(tree, placement, catalogue, tol=tol)
+
+
+def verify_pumps(
+    wn: wntr.network.WaterNetworkModel,
+    tree: TreeInstance,
+    pumps: Sequence[PlannedPump],
+    catalogue: Catalogue,
+    *,
+    predicted: np.ndarray | None = None,
+    tol: float = DEFAULT_TOL,
+) -> Verification:
+    """Simulate ``wn`` with the planned pumps (cached :class:`Verifier`); pressures are read
+    at the nodes of the model ``tree`` and compared with its limits and ``predicted``."""
+    verifier = cached_verifier(wn, tree.demand_factor, tree.meta.get("hour"))
+    return verifier.verify_pumps(tree, pumps, catalogue, predicted=predicted, tol=tol)

@@ -34,7 +34,7 @@ threads = 1
 def test_json_report_of_the_exact_reference(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["solve", str(scenario(tmp_path)), "--json"])
+    code = main(["solve", str(scenario(tmp_path)), "--json", "--algorithm", "milp"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert report["status"] == "optimal" and report["algorithm"] == "milp"

@@ -9,7 +9,7 @@ import pytest
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE, load_catalogue
-from wdnopt.models.pumps.hydraulics import read_network
+from wdnopt.models.pumps.hydraulics import demand_junctions, read_network, simulate
 from wdnopt.models.pumps.instance import build_problems, tree_instance
 from wdnopt.models.scenario import scenario_from_dict
 
@@ -53,13 +53,27 @@ def test_bad_scenarios(fields: dict, message: str) -> None:
     assert message in str(exc.value) and "s.toml" in str(exc.value)
 
 
-def test_looped_network_needs_the_flow_tree() -> None:
-    with pytest.raises(InputError, match="flow_tree = true"):
-        build_problems(scenario(network={"shipped": "Net3"}, demand_factors=[1.0]))
-    problems = build_problems(
-        scenario(network={"shipped": "Net3"}, demand_factors=[1.0, 1.5], flow_tree=True)
+def test_looped_networks_in_network_and_flow_tree_mode() -> None:
+    """Network mode models the network as given (its own EPANET pressures, every node);
+    flow-tree mode solves on the flow tree derived at the solve factor."""
+    wn = read_network("Net3")
+    reference = simulate(wn, 1.5)  # EpanetSimulator: not the engine the factory uses
+    (net,) = build_problems(scenario(network={"shipped": "Net3"}, demand_factors=[1.5]))
+    assert net.mode == "network" and net.network is not None and net.network.looped
+    assert set(net.tree.node_names) == set(wn.node_name_list)
+    p = reference.pressure.reindex(list(net.tree.node_names)).to_numpy()
+    assert np.max(np.abs(net.tree.pressure - p)) < 1e-3
+    # checked: junctions with demand, never a pump station node
+    pump_nodes = {n for _, pump in wn.pumps() for n in (pump.start_node_name, pump.end_node_name)}
+    checked = {n for n, c in zip(net.tree.node_names, net.tree.checked, strict=True) if c}
+    assert checked == set(net.network.checked) and not checked & pump_nodes
+    assert checked == {n for n in demand_junctions(wn) if n not in pump_nodes}
+    (tree,) = build_problems(
+        scenario(network={"shipped": "Net3"}, demand_factors=[1.5], mode="flow-tree")
     )
-    assert problems[1].tree.meta["flow_tree"] is True
+    assert tree.mode == "flow-tree" and tree.tree.meta["mode"] == "flow-tree"
+    assert tree.tree.n < len(wn.node_name_list) + 1
+    assert int(tree.tree.deficient.sum()) > int(net.tree.deficient.sum()) == 0
 
 
 def test_catalogue_errors_name_file_row_field(tmp_path: Path) -> None:

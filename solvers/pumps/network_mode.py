@@ -1,0 +1,133 @@
+"""Plans that hold on the network the user gave: the ``network-dp`` algorithm and the repair step.
+
+``network-dp`` (the default algorithm of ``wdnopt solve``) is EPANET in the loop: the exact tree
+DP on the linear model of the unpumped network (:func:`~wdnopt.models.pumps.network.tree_model`),
+then :func:`~wdnopt.solvers.pumps.repair.repair_plan` (simulate, linearise around the pumped
+state, place more with the DP, repeat; then prune). :func:`repair_result` applies the same
+repair to the answer of any other algorithm, so that every algorithm is compared on the real
+network.
+
+**What the statuses mean here.** On a tree network the model is the network: the DP's plan is
+optimal and holds as it is (status ``optimal``, with its bound). On a looped network no answer
+of these is proved optimal: a plan that holds is ``heuristic`` (no bound: the model's optimum is
+not a bound on the network's), and a plan that the repair could not make hold is reported as
+``unknown`` with no cost, its reason in the message: never as an answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.pumps.result import PlacementResult, make_result
+from wdnopt.solvers.pumps.tree_dp import TreeDpOptions, run_tree_dp
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """Options of the ``network-dp`` algorithm (keys of ``[algorithms.network-dp]``)."""
+
+    max_rounds: int = 30
+    """Rounds of simulate → linearise → place at most."""
+    time_limit: float = 300.0
+    """Wall-clock seconds for the whole run."""
+    prune: bool = True
+    """Drop and shrink pumps the network does not need."""
+
+
+def repair_result(
+    problem: PumpProblem, result: PlacementResult, options: RepairOptions | None = None
+) -> PlacementResult:
+    """``result`` repaired on ``problem.network`` (unchanged without a network or a plan).
+
+    The answer keeps the algorithm's name; its extras record the plan before the repair
+    (``start_cost``, ``start_holds``, ``model_error_m``: how far the algorithm's own model was
+    from the simulation) and what the repair did.
+    """
+    net = problem.network
+    if net is None or not result.status.has_solution:
+        return result
+    started = time.perf_counter()
+    fixed = repair_plan(problem, result.pumps, options, predicted=result.predicted)
+    unchanged = fixed.pumps == tuple(sorted(result.pumps))
+    extras = {
+        **result.extras,
+        "start_cost": result.objective,
+        "start_pumps": len(result.pumps),
+        "start_holds": fixed.start_holds,
+        "model_error_m": fixed.start_model_error,
+        "repair_rounds": fixed.rounds,
+        "repair_added": fixed.added,
+        "repair_removed": fixed.removed,
+        "repair_resized": fixed.resized,
+        "repair_simulations": fixed.simulations,
+        "repair_s": fixed.runtime_s,
+    }
+    runtime = result.runtime_s + time.perf_counter() - started
+    if unchanged and fixed.holds and not net.looped:
+        return replace(result, runtime_s=runtime, extras=type(result.extras)(extras))
+    what = (
+        f"repaired on the network: +{fixed.added} −{fixed.removed} pump(s), "
+        f"{fixed.resized} resized, {fixed.rounds} round(s)"
+        if not unchanged
+        else "held on the network as placed"
+    )
+    if not fixed.holds:
+        return make_result(
+            problem,
+            result.algorithm,
+            Status.UNKNOWN,
+            None,
+            runtime_s=runtime,
+            message=f"no plan that holds on the network: {fixed.message}",
+            extras=extras,
+        )
+    index = {(problem.tree.pipe_names[v], problem.tree.node_names[problem.tree.parent[v]]): v
+             for v in range(problem.tree.n) if problem.tree.parent[v] >= 0}  # fmt: skip
+    placement = {index[(p.pipe, p.upstream)]: p.size for p in fixed.pumps
+                 if (p.pipe, p.upstream) in index}  # fmt: skip
+    looped = net.looped
+    return make_result(
+        problem,
+        result.algorithm,
+        Status.HEURISTIC if looped or not unchanged else result.status,
+        placement,
+        bound=None if looped else result.bound,
+        runtime_s=runtime,
+        message=(f"{result.message}; " if result.message else "") + what,
+        extras=extras,
+        pumps=fixed.pumps,
+        predicted=result.predicted if unchanged else None,
+    )
+
+
+def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> PlacementResult:
+    """Registry entry: the tree DP on the linear model, repaired on the network."""
+    options = options or NetworkOptions()
+    started = time.perf_counter()
+    first = replace(run_tree_dp(problem, TreeDpOptions()), algorithm="network-dp")
+    net = problem.network
+    if net is None or (not net.looped and not first.status.has_solution):
+        return first
+    if not first.status.has_solution:  # the model finds no plan: start the loop empty
+        first = make_result(problem, "network-dp", Status.HEURISTIC, {}, message=first.message)
+    left = max(options.time_limit - (time.perf_counter() - started), 0.0)
+    repair = RepairOptions(max_rounds=options.max_rounds, time_limit=left, prune=options.prune)
+    out = repair_result(problem, first, repair)
+    return replace(out, runtime_s=time.perf_counter() - started)
+
+
+ALGORITHM = register(
+    Algorithm(
+        name="network-dp",
+        run=run_network,
+        options=NetworkOptions,
+        summary="EPANET in the loop: exact tree DP on the linearised network, simulate, "
+        "repeat, prune (plans hold on the network as given; exact on trees)",
+        exact=False,
+    )
+)

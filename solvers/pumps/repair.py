@@ -1,0 +1,281 @@
+"""Repair a plan on the network the user gave: EPANET in the loop, then prune.
+
+Given a problem with its network (:attr:`PumpProblem.network`) and a starting plan ``P``
+(possibly empty, e.g. from any algorithm of the registry):
+
+1. **Simulate** the network with ``P`` (:class:`~wdnopt.solvers.pumps.verify.Verifier`). If
+   the plan holds (every checked junction within its limits, every new pump forward and within
+   its maximum head), go to 4.
+2. **Drop faulty pumps**: a new pump without forward flow, or above its maximum head, is
+   removed (step 3 may place another where it is needed).
+3. **Linearise and place**: build the tree model of the simulated state
+   (:func:`~wdnopt.models.pumps.network.tree_model`: the flow tree of the state with the
+   network's own pressures and flows; pipes that already hold a pump cannot take another) and
+   solve it exactly with the tree DP (:mod:`~wdnopt.solvers.pumps.tree_dp`) for the remaining
+   deficits; add its pumps to ``P``. If no pump in the model lifts a junction that is still
+   deficient, stop. Go to 1, at most ``max_rounds`` times.
+4. **Prune**: drop each pump, the most expensive first, when the plan still holds without it;
+   then move each pump to the cheapest smaller size with which the plan still holds.
+
+**Guarantees.** A plan reported as holding was simulated in EPANET on the user's network with
+exactly its pumps, and held there; pruning only keeps changes that were simulated and held, so
+no pump of a returned plan can be removed alone. On a tree network step 3 is exact: the model
+is the network, the first round places an optimal plan and pruning leaves it as it is.
+**Not guaranteed**: optimality on a looped network (the tree model ignores how loops share a
+pump's boost and change its flow; ``milp-network``-style bounds are needed to measure the gap),
+nor finding a plan when one exists (the loop stops after ``max_rounds`` rounds or
+``time_limit`` seconds, or when the model finds no pump that lifts a deficient junction).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.models.pumps.tree import TreeInstance
+from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
+from wdnopt.solvers.pumps.tree_ops import max_boost
+from wdnopt.solvers.pumps.verify import Verification, cached_verifier
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RepairOptions:
+    """Options of the repair (keys ``repair_*`` are not used: these are its own fields)."""
+
+    max_rounds: int = 30
+    """Rounds of simulate → linearise → place at most."""
+    time_limit: float = 300.0
+    """Wall-clock seconds for the whole repair, pruning included (pruning stops early)."""
+    prune: bool = True
+    """Drop and shrink pumps the network does not need."""
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What the repair did."""
+
+    pumps: tuple[PlannedPump, ...]
+    """The repaired plan."""
+    holds: bool
+    """Whether the repaired plan held in its last simulation."""
+    start_holds: bool
+    """Whether the starting plan held on the network."""
+    start_model_error: float
+    """Model error of the starting plan (its prediction against the simulation), m."""
+    rounds: int
+    """Rounds of simulate → linearise → place."""
+    added: int
+    removed: int
+    resized: int
+    simulations: int
+    runtime_s: float
+    message: str
+
+
+def liftable_targets(problem: PumpProblem) -> tuple[TreeInstance, np.ndarray]:
+    """The model with each deficit cut to what catalogue pumps can lift in it, and how many
+    junctions were cut.
+
+    A deficient junction that no pump of the model lifts to ``P_min`` (every pipe above it
+    either holds a pump already, carries too little flow for any size within its maximum head,
+    or too much for enough head) gets the target ``p_v + 0.9 · maxboost_v`` this round, so that
+    the DP lifts what it can; the next simulation shows what is left. Returns the model and
+    the cut junctions (indices).
+    """
+    tree = problem.tree
+    reach = max_boost(problem)
+    short = tree.deficient & (tree.deficiency > reach - 1e-6)
+    if not short.any():
+        return tree, np.flatnonzero(short)
+    pressure = np.asarray(tree.pressure, dtype=float).copy()
+    pressure[short] = tree.p_min - 0.9 * reach[short]
+    return replace(tree, pressure=pressure), np.flatnonzero(short)
+
+
+def upsized(
+    model: TreeInstance,
+    cut: np.ndarray,
+    pumps: tuple[PlannedPump, ...],
+    verdict: Verification,
+    catalogue: Catalogue,
+) -> dict[PlannedPump, PlannedPump]:
+    """For each cut junction, the nearest pump above it in the model moved one size up.
+
+    The next size is the one of least hydraulic power above the pump's own whose head at the
+    pump's present flow stays within its maximum head; a pump with no such size stays.
+    """
+    by_pipe = {p.pipe: p for p in pumps}
+    power, max_head = catalogue.hydraulic_kw, catalogue.max_head_m
+    out: dict[PlannedPump, PlannedPump] = {}
+    for v in cut:
+        u = int(v)
+        while model.parent[u] >= 0 and model.pipe_names[u] not in by_pipe:
+            u = int(model.parent[u])
+        pump = by_pipe.get(str(model.pipe_names[u]))
+        if pump is None or pump in out:
+            continue
+        q = verdict.pump_flow.get(verdict.pumps.get(pump, ""), 0.0)
+        if not q > 0:
+            continue
+        heads = power / (RHO_G * q)
+        bigger = [k for k in np.argsort(power, kind="stable")
+                  if power[k] > power[pump.size] and heads[k] <= max_head[k]]  # fmt: skip
+        if bigger:
+            out[pump] = PlannedPump(pump.pipe, pump.upstream, int(bigger[0]))
+    return out
+
+
+def repair_plan(
+    problem: PumpProblem,
+    start: tuple[PlannedPump, ...] = (),
+    options: RepairOptions | None = None,
+    *,
+    predicted: np.ndarray | None = None,
+) -> Repair:
+    """Repair ``start`` on ``problem.network`` (see the module notes)."""
+    options = options or RepairOptions()
+    net = problem.network
+    if net is None:
+        raise ValueError("repair needs the problem's network (PumpProblem.network)")
+    started = time.perf_counter()
+    deadline = started + options.time_limit
+    verifier = cached_verifier(net.wn, net.factor, net.hour)
+    catalogue, tree = problem.catalogue, problem.tree
+    costs = np.asarray(problem.size_costs, dtype=float)
+    sims = 0
+
+    def simulate(pumps: tuple[PlannedPump, ...]) -> tuple[Verification, object]:
+        nonlocal sims
+        sims += 1
+        return verifier.check(tree, pumps, catalogue)
+
+    pumps = tuple(sorted(start))
+    verdict, state = verifier.check(tree, pumps, catalogue, predicted=predicted)
+    sims += 1
+    start_holds, start_error = verdict.verified, verdict.max_model_error
+    added = removed = resized = rounds = 0
+    message = ""
+    while not verdict.verified and rounds < options.max_rounds:
+        if time.perf_counter() > deadline:
+            message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
+        rounds += 1
+        if verdict.pump_faults:
+            faulty = {name for name in verdict.pump_faults}
+            keep = tuple(
+                p for p in pumps if not any(f.startswith(verdict.pumps[p] + " ") for f in faulty)
+            )
+            removed += len(pumps) - len(keep)
+            pumps = keep
+            verdict, state = simulate(pumps)
+            if verdict.verified:
+                break
+        model = tree_model(
+            net,
+            state.pressure,  # type: ignore[attr-defined]
+            state.flow,  # type: ignore[attr-defined]
+            blocked=frozenset(p.pipe for p in pumps),
+        )
+        model, cut = liftable_targets(
+            PumpProblem(model, catalogue, problem.cost_model, problem.objective)
+        )
+        sub = PumpProblem(model, catalogue, problem.cost_model, problem.objective)
+        grow = upsized(model, cut, pumps, verdict, catalogue)
+        if len(cut):
+            logger.info("%s round %d: %d junction(s) lifted only in part by the model, %d "
+                        "pump(s) one size up", net.name, rounds, len(cut), len(grow))  # fmt: skip
+            pumps = tuple(sorted(grow.get(p, p) for p in pumps))
+            resized += len(grow)
+        if not model.deficient.any():
+            if grow:
+                verdict, state = simulate(pumps)
+                continue
+            message = "no pump on a pipe that can still take one, and no larger size, lifts " + (
+                ", ".join(f"{n} (short by {s:.2f} m)" for n, s in verdict.failing(tree, limit=5))
+            )
+            break
+        try:
+            solution = solve_tree_dp(sub)
+        except TooManyPieces as exc:
+            message = f"the tree model grew too large ({exc})"
+            break
+        if not np.isfinite(solution.cost) or not (solution.placement or grow):
+            short = verdict.failing(tree, limit=5)
+            message = (
+                "no pump on a pipe that can still take one lifts every deficient junction "
+                "within the pumps' maximum heads; short: "
+                + ", ".join(f"{n} by {s:.2f} m" for n, s in short)
+            )
+            break
+        new = planned_pumps(model, solution.placement)
+        added += len(new)
+        pumps = tuple(sorted(pumps + new))
+        logger.info(
+            "%s round %d: %d junction(s) short, +%d pump(s), %d in the plan",
+            net.name,
+            rounds,
+            len(verdict.below_min),
+            len(new),
+            len(pumps),
+        )
+        verdict, state = simulate(pumps)
+
+    if verdict.verified and options.prune and pumps:
+        # drop pumps, the most expensive first
+        for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
+            if time.perf_counter() > deadline:
+                break
+            trial = tuple(p for p in pumps if p != pump)
+            if simulate(trial)[0].verified:
+                pumps = trial
+                removed += 1
+        # shrink each pump to the cheapest size that still holds
+        for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
+            cheaper = [k for k in np.argsort(costs, kind="stable") if costs[k] < costs[pump.size]]
+            for k in cheaper:
+                if time.perf_counter() > deadline:
+                    break
+                smaller = PlannedPump(pump.pipe, pump.upstream, int(k))
+                trial = tuple(sorted([smaller if p == pump else p for p in pumps]))
+                if simulate(trial)[0].verified:
+                    pumps = trial
+                    resized += 1
+                    break
+        verdict, _ = simulate(pumps)
+    if not verdict.verified and not message:
+        message = f"the plan still fails on the network after {rounds} round(s)"
+    runtime = time.perf_counter() - started
+    logger.info(
+        "%s repair: holds %s, %d pump(s) (+%d, −%d, %d resized), %d round(s), %d simulations, "
+        "%.2f s",
+        net.name,
+        verdict.verified,
+        len(pumps),
+        added,
+        removed,
+        resized,
+        rounds,
+        sims,
+        runtime,
+    )
+    return Repair(
+        pumps=pumps,
+        holds=verdict.verified,
+        start_holds=start_holds,
+        start_model_error=start_error,
+        rounds=rounds,
+        added=added,
+        removed=removed,
+        resized=resized,
+        simulations=sims,
+        runtime_s=runtime,
+        message=message,
+    )
