@@ -54,3 +54,22 @@ def _check_sweep_example(code: str) -> None:
     keywords = re.findall(r"(\w+)=", match.group(3))
     params = inspect.signature(run_sweep).parameters
     assert all(k in params for k in keywords), keywords
+
+
+def test_readme_files_exist_and_the_net3_scenario_is_the_shipped_one() -> None:
+    """Every image and scenario the README names is in the checkout, and the TOML of its looped
+    network tour is the shipped scenario file (comments aside)."""
+    import tomllib
+
+    text = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert "docs/net3_plan.png" in images
+    for image in images:
+        assert (ROOT / image).is_file(), image
+    for scenario in set(re.findall(r"\bscenarios/[\w/]+\.toml\b", text)):
+        assert (ROOT / scenario).is_file(), scenario
+    tour = text.split("## Booster pumps on a real looped network", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", tour, flags=re.S)
+    assert block
+    shipped = ROOT / "scenarios" / "pumps" / "net3_network.toml"
+    assert tomllib.loads(block.group(1)) == tomllib.loads(shipped.read_text())

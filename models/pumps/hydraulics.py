@@ -362,6 +362,7 @@ def pressure_curve(
 # --- the network with inserted booster pumps -------------------------------------------------
 
 _EN_TANKCOUNT = 1
+_EN_STATUS = 11
 _LINK_SECTIONS = ("[PIPES]", "[PUMPS]", "[VALVES]")
 
 HYDRAULIC_FAILURES = {1: "hydraulically unbalanced", 2: "hydraulically unstable", 3: "disconnected"}
@@ -399,6 +400,9 @@ class PumpedState:
     """Head added by each inserted pump (head at its junction − head at its parent), m."""
     warning: int = 0
     """EPANET's warning code of the solve (0: none; see :data:`HYDRAULIC_FAILURES`)."""
+    link_open: pd.Series | None = None
+    """Whether each link is open in the solved state (by link name; pumps off and check
+    valves shut are closed)."""
 
     @property
     def converged(self) -> bool:
@@ -583,6 +587,7 @@ class PumpedNetworkSolver:
                 pressure = _node_values(en, self.node_names, _EN_PRESSURE)
                 head = _node_values(en, self.node_names, _EN_HEAD)
                 flow = _link_values(en, self.link_names, _EN_FLOW) / LPS_PER_M3S
+                status = _link_values(en, self.link_names, _EN_STATUS)
                 pump_flow = _link_values(en, [s.pump for s in pumps], _EN_FLOW) / LPS_PER_M3S
                 ends = _node_values(en, [s.junction for s in pumps], _EN_HEAD) - _node_values(
                     en, [s.parent for s in pumps], _EN_HEAD
@@ -599,6 +604,7 @@ class PumpedNetworkSolver:
             pump_flow={s.pump: float(q) for s, q in zip(pumps, pump_flow, strict=True)},
             pump_head={s.pump: float(h) for s, h in zip(pumps, ends, strict=True)},
             warning=warning if warning < 100 else 0,
+            link_open=pd.Series(status > 0.5, index=links),
         )
 
     def pressures(self, node_names: Sequence[str], pumps: Sequence[PumpSpec]) -> np.ndarray:

@@ -1,10 +1,12 @@
 """The report of ``wdnopt solve`` for pump placement scenarios.
 
 One problem per demand factor; each is solved by the algorithm chosen with ``--algorithm``
-(default ``milp``), then checked in EPANET with constant-power pumps
-(:func:`~wdnopt.solvers.pumps.verify.verify_placement`). The report shows, per factor, the
+(default ``network-dp``), then checked on the user's network in EPANET with constant-power
+pumps (:func:`~wdnopt.solvers.pumps.verify.verify_pumps`). The report shows, per factor, the
 status, the cost split, the placement (pipe, size, head added, cost) and the EPANET check;
-``--json`` prints one JSON object instead.
+``--json`` prints one JSON object instead. ``--plot FILE.png`` draws the junction pressures
+without and with the plan on the network (:mod:`wdnopt.solvers.network_plot`), one file per
+demand factor (``FILE_2.5.png`` for factor 2.5) when the scenario has several.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
@@ -38,6 +42,9 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     name = getattr(args, "algorithm", None) or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
     options = _options(algorithm, scenario, args)
+    plot = getattr(args, "plot", None)
+    if plot is not None:
+        check_plot_path(Path(plot))
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
@@ -62,11 +69,43 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
         sys.stdout.write(to_json(report_dict(scenario, name, runs)) + "\n")
     else:
         print_report(scenario, name, runs, Console(highlight=False))
+    if plot is not None:
+        from wdnopt.solvers.network_plot import plot_plan
+
+        for problem, result, check in runs:
+            path = plot_path(Path(plot), problem.tree.demand_factor, several=len(runs) > 1)
+            plot_plan(problem, result, check, path)
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2
     holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
     return 0 if all(s.has_solution for s in statuses) and holds else 1
+
+
+def check_plot_path(path: Path) -> None:
+    """:class:`InputError` (exit 2) unless ``path`` can be written: its folder must exist and be
+    writable, and ``path`` must not be a folder. Checked before anything is solved."""
+    folder = path.parent
+    if path.is_dir():
+        raise InputError.single(
+            "a file to write the PNG to, not a folder", field="--plot", got=str(path)
+        )
+    if not folder.is_dir():
+        raise InputError.single(
+            "a file in an existing folder", field="--plot", got=f"{path}: no folder {folder}"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError.single(
+            "a file in a folder you can write to",
+            field="--plot",
+            got=f"{path}: {folder} is not writable",
+        )
+
+
+def plot_path(path: Path, factor: float, *, several: bool) -> Path:
+    """Where the plot of one demand factor goes: ``path`` itself for a single factor, else the
+    factor inserted before the suffix (``net.png`` → ``net_2.png`` for factor 2)."""
+    return path.with_name(f"{path.stem}_{factor:g}{path.suffix}") if several else path
 
 
 def _options(

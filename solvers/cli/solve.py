@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
         description=(
             "Solve the scenario in a TOML file and print a readable report: status, total "
             "cost and the tables of the answer. Exit code 0 when a solution was found, 2 for "
-            "bad input or an infeasible problem, 1 when the solver found no answer."
+            "bad input or an infeasible problem, 1 when the solver found no answer or, for "
+            "pump placement, when a plan does not hold on the network."
         ),
     )
     p.add_argument("scenario", type=Path, help="scenario file (.toml)")
@@ -54,7 +55,12 @@ def register(sub: Any) -> None:
         "--plot",
         type=Path,
         metavar="FILE.png",
-        help="routing: write a PNG plot of the day (throughput, storage, cost by period)",
+        help=(
+            "routing: write a PNG plot of the day (throughput, storage, cost by period); "
+            "pump placement: a PNG map of the junction pressures without and with the plan, "
+            "pumps and junctions still below P_min marked, in an existing folder (with several "
+            "demand factors, one file per factor: FILE_2.5.png for factor 2.5)"
+        ),
     )
     p.add_argument(
         "--season",

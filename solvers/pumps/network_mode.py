@@ -37,6 +37,9 @@ class NetworkOptions:
     """Wall-clock seconds for the whole run."""
     prune: bool = True
     """Drop and shrink pumps the network does not need."""
+    tree_start: bool = True
+    """On a looped network, start from the tree DP's plan on the flow-tree model instead of
+    no pumps (the linear model of the network then adds what is missing)."""
 
 
 def repair_result(
@@ -113,6 +116,8 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     net = problem.network
     if net is None or (not net.looped and not first.status.has_solution):
         return first
+    if net.looped and not options.tree_start:
+        first = make_result(problem, "network-dp", Status.HEURISTIC, {}, message="")
     if not first.status.has_solution:  # the model finds no plan: start the loop empty
         first = make_result(problem, "network-dp", Status.HEURISTIC, {}, message=first.message)
     left = max(options.time_limit - (time.perf_counter() - started), 0.0)

@@ -36,14 +36,36 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, PumpedState
+from wdnopt.models.pumps.linear_network import cover_milp, linearise
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
+from wdnopt.solvers.highs import solve_with_highs
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 from wdnopt.solvers.pumps.tree_ops import max_boost
-from wdnopt.solvers.pumps.verify import Verification, cached_verifier
+from wdnopt.solvers.pumps.verify import DEFAULT_TOL, Verification, cached_verifier
 
 logger = logging.getLogger(__name__)
+
+LIFT_MARGIN = 0.02
+"""Metres above ``P_min`` (and below ``P_max``) the linear model aims at, so that a plan on
+the threshold is not lost to the simulation's round-off."""
+
+ROUND_TIME_LIMIT = 10.0
+"""Wall-clock seconds for HiGHS in one round of the linear model (its incumbent is used)."""
+
+STALL_ROUNDS = 3
+"""Rounds without progress after which the loop stops."""
+
+STALL_GAIN = 0.02
+"""Progress: the total shortfall at the checked junctions falls by this share."""
+
+MAX_ROW_PASSES = 4
+"""Solves per round at most, each with the rows the previous solution broke added."""
+
+ROUND_GAP = 0.01
+"""Relative gap HiGHS stops at in a round: the linear model is itself an approximation."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +155,75 @@ def upsized(
     return out
 
 
+def linear_round(
+    problem: PumpProblem,
+    verdict: Verification,
+    state: PumpedState,
+    pumps: tuple[PlannedPump, ...],
+    deadline: float,
+) -> tuple[tuple[PlannedPump, ...], str]:
+    """New pumps for the remaining deficits, from the linear model of the simulated state
+    (:mod:`~wdnopt.models.pumps.linear_network`) solved exactly by HiGHS; and a note when
+    there are none."""
+    net = problem.network
+    assert net is not None
+    wn, catalogue = net.wn, problem.catalogue
+    pumped = {
+        p.pipe: (p.upstream, float(verdict.pump_head.get(verdict.pumps.get(p, ""), 0.0)))
+        for p in pumps
+    }
+    is_open = state.link_open
+    candidates = [
+        name
+        for name in wn.pipe_name_list
+        if name not in pumped
+        and abs(float(state.flow[name])) > FLOW_ROUNDOFF
+        and (is_open is None or bool(is_open[name]))
+    ]
+    rows = sorted(net.checked)
+    model = linearise(
+        wn, state.head, state.flow, is_open, rows, candidates, catalogue, pumped=pumped
+    )
+    p = state.pressure.reindex(rows).to_numpy(dtype=float)
+    margin = LIFT_MARGIN
+    need = np.where(p < net.p_min - DEFAULT_TOL, net.p_min + margin - p, 0.0)
+    floor = np.minimum(net.p_min + margin - p, 0.0)
+    ceiling = (net.p_max - margin - p) if net.p_max is not None else np.full(len(rows), np.inf)
+    costs = np.asarray(problem.size_costs, dtype=float)
+    penalty = 10.0 * max(float(costs.max()), 1.0)
+    floor_rows: dict[int, float] = {}
+    ceiling_rows: dict[int, float] = {}
+    new: tuple[PlannedPump, ...] = ()
+    for _ in range(MAX_ROW_PASSES):
+        milp, gain = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
+        left = max(deadline - time.perf_counter(), 1.0)
+        report, _ = solve_with_highs(
+            milp, time_limit=min(ROUND_TIME_LIMIT, left), rel_gap=ROUND_GAP, threads=1
+        )
+        if not report.status.has_solution:
+            return (), f"the linear model of the network found no placement ({report.status})"
+        chosen = [
+            (e, k) for (e, k), var in milp.y.items() if var.value is not None and var.value > 0.5
+        ]
+        new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
+        # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
+        change = sum((gain[:, e, k] for e, k in chosen), np.zeros(len(rows)))
+        low = np.flatnonzero((need <= 0) & (change < floor - 1e-9))
+        high = np.flatnonzero(change > ceiling + 1e-9)
+        fresh = [j for j in low if j not in floor_rows] + [j for j in high if j not in ceiling_rows]
+        if not fresh:
+            break
+        floor_rows.update({int(j): float(floor[j]) for j in low})
+        ceiling_rows.update({int(j): float(ceiling[j]) for j in high})
+    if not new:
+        short = ", ".join(f"{n} by {s:.2f} m" for n, s in verdict.failing(problem.tree, limit=5))
+        return (), (
+            "no pump on a pipe that can still take one lifts the junctions still short "
+            f"within the pumps' maximum heads: {short}"
+        )
+    return new, ""
+
+
 def repair_plan(
     problem: PumpProblem,
     start: tuple[PlannedPump, ...] = (),
@@ -163,9 +254,21 @@ def repair_plan(
     start_holds, start_error = verdict.verified, verdict.max_model_error
     added = removed = resized = rounds = 0
     message = ""
+    history: list[float] = []
     while not verdict.verified and rounds < options.max_rounds:
         if time.perf_counter() > deadline:
             message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
+        history.append(sum(s for _, s in verdict.failing(tree)))
+        if len(history) > STALL_ROUNDS and history[-1] > (1 - STALL_GAIN) * min(
+            history[:-STALL_ROUNDS]
+        ):
+            short = ", ".join(f"{n} by {s:.2f} m" for n, s in verdict.failing(tree, limit=5))
+            message = (
+                f"no progress in {STALL_ROUNDS} rounds: the pumps placed do not lift the "
+                f"junctions still short ({short}); tanks, reservoirs or regulating valves near "
+                "them may hold their heads"
+            )
             break
         rounds += 1
         if verdict.pump_faults:
@@ -178,6 +281,19 @@ def repair_plan(
             verdict, state = simulate(pumps)
             if verdict.verified:
                 break
+        if net.looped:
+            new, note = linear_round(problem, verdict, state, pumps, deadline)  # type: ignore[arg-type]
+            if not new:
+                message = note
+                break
+            added += len(new)
+            pumps = tuple(sorted(pumps + new))
+            logger.info(
+                "%s round %d: %d junction(s) short, +%d pump(s), %d in the plan",
+                net.name, rounds, len(verdict.below_min), len(new), len(pumps),
+            )  # fmt: skip
+            verdict, state = simulate(pumps)
+            continue
         model = tree_model(
             net,
             state.pressure,  # type: ignore[attr-defined]

@@ -1,0 +1,290 @@
+"""The linear model of a looped network around a steady state: pressure per metre of pump head.
+
+Around a solved state (heads ``h``, flows ``q``, link statuses) every open link ``e = (u, v)``
+is linearised as a conductance :math:`c_e = (\\partial \\Delta h_e / \\partial q_e)^{-1}`:
+
+- a pipe: :math:`\\Delta h = r |q|^{n-1} q + m q|q|`, so :math:`\\partial \\Delta h/\\partial q
+  = n_e |h_u - h_v| / |q|` with ``n = 1.852`` (Hazen–Williams) or 2 (Darcy–Weisbach,
+  Chezy–Manning); flows below :data:`Q_FLOOR` use the pipe's resistance at that flow;
+- an existing pump with a head curve :math:`h = A - B q^C` running: :math:`B C q^{C-1}`;
+  a constant-power pump :math:`P/(\\rho g q^2)`; a pump off: no link;
+- a throttle or general valve as a pipe (from its state); a pressure-reducing, -sustaining,
+  -breaker or flow-control valve holds what it regulates: it is no link, and the node it
+  feeds is held at its head (a boost above it stops there);
+- a closed link (a pipe shut by its check valve, a pump off) is no link.
+
+Reservoirs and tanks hold their heads. Mass balance at every other junction gives the weighted
+Laplacian ``L`` (free junctions only). A head source ``g`` added in the direction ``u → v`` on
+link ``e`` changes the heads by
+
+.. math:: \\Delta h = g\\, c_e\\, L^{-1} (\\mathbf{1}_v - \\mathbf{1}_u), \\qquad
+    \\Delta q_e = g\\, s_e, \\quad s_e = c_e\\,(1 - c_e R_{uv}),\\quad
+    R_{uv} = (\\mathbf{1}_v - \\mathbf{1}_u)^\\top L^{-1} (\\mathbf{1}_v - \\mathbf{1}_u)
+
+(:attr:`LinearNetwork.sensitivity` holds :math:`S_{j,e} = \\partial p_j / \\partial g_e`;
+on a tree ``S`` is 1 below ``e`` and 0 elsewhere, and ``s_e = 0``: flows do not change).
+
+A constant-power pump of hydraulic power ``P`` on ``e`` runs where its head and the network
+agree: :math:`q' = q_e + s_e H`, :math:`H = P / (\\rho g q')`, i.e.
+
+.. math:: q' = \\tfrac12 \\big(q_e + \\sqrt{q_e^2 + 4 s_e P / (\\rho g)}\\big), \\qquad
+    H_{e,k} = \\frac{\\eta_k W_k}{\\rho g\\, q'}
+
+(:attr:`LinearNetwork.head`); a size whose ``H`` exceeds its maximum head is not usable there.
+The model predicts :math:`p_j + \\sum_{e,k} S_{j,e} H_{e,k} y_{e,k}`: exact for one pump on a
+tree, a first-order model on loops (several pumps interact; the repair loop simulates again).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+import wntr
+
+from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF
+
+logger = logging.getLogger(__name__)
+
+Q_FLOOR = 1e-3
+"""Flow (m³/s) below which a pipe's slope is taken at this flow (EPANET also floors it)."""
+
+HOLDING_VALVES = frozenset({"PRV", "PSV", "PBV", "FCV"})
+"""Valves that hold a pressure, a head loss or a flow: no boost passes them."""
+
+
+@dataclass(frozen=True, eq=False)
+class LinearNetwork:
+    """Pressure sensitivities of the checked junctions to pumps on the candidate pipes."""
+
+    junctions: tuple[str, ...]
+    """Rows of :attr:`sensitivity`: the junctions of interest."""
+    pipes: tuple[str, ...]
+    """Candidate pipes (columns)."""
+    upstream: tuple[str, ...]
+    """The end of each candidate pipe its flow leaves (where a pump goes)."""
+    flow: np.ndarray
+    """``q_e`` of each candidate, m³/s (> 0, from ``upstream``)."""
+    sensitivity: np.ndarray
+    """``S[j, e] = ∂p_j/∂g_e`` (m per m of head added on ``e``)."""
+    head: np.ndarray
+    """``H[e, k]``: head a size-``k`` pump adds on ``e`` at its operating point, m (0 where
+    the size would run above its maximum head)."""
+
+
+def _pipe_slope(pipe: wntr.network.Pipe, q: float, dh: float, headloss: str) -> float:
+    """``∂Δh/∂q`` of a pipe at flow ``q`` (m³/s) with head loss ``dh`` (m)."""
+    n = 1.852 if headloss.upper().startswith("H") else 2.0
+    if abs(q) > Q_FLOOR:
+        return max(n * abs(dh) / abs(q), 1e-9)
+    # Hazen–Williams resistance at the floor (any head-loss formula: a slope, not a value)
+    c = pipe.roughness if headloss.upper().startswith("H") else 120.0
+    r = 10.667 * pipe.length / (c**1.852 * pipe.diameter**4.871)
+    minor = pipe.minor_loss / (2 * 9.80665 * (np.pi * pipe.diameter**2 / 4) ** 2)
+    return 1.852 * r * Q_FLOOR**0.852 + 2 * minor * Q_FLOOR
+
+
+def linearise(
+    wn: wntr.network.WaterNetworkModel,
+    head: pd.Series,
+    flow: pd.Series,
+    link_open: pd.Series | None,
+    junctions: list[str],
+    candidates: list[str],
+    catalogue: Catalogue,
+    pumped: dict[str, tuple[str, float]] | None = None,
+) -> LinearNetwork:
+    """The :class:`LinearNetwork` of ``wn`` in a state (heads by node, flows and open flags by
+    link), for pumps on ``candidates`` (pipes with flow) seen at ``junctions``.
+
+    ``pumped`` gives the pipes that already hold a new pump: pipe → (the node the pump sits
+    at, the head it adds in the state). Such a pipe's head loss is its ends' head difference
+    plus that head, and the pump in series adds ``H/q`` to its slope (a constant-power pump's
+    head falls as its flow rises)."""
+    pumped = pumped or {}
+    headloss = wn.options.hydraulic.headloss
+    fixed = set(wn.reservoir_name_list) | set(wn.tank_name_list)
+    rows, cols, vals = [], [], []
+    for name, link in wn.links():
+        q = float(flow.get(name, 0.0))
+        if link_open is not None and not bool(link_open.get(name, True)):
+            continue
+        u, v = link.start_node_name, link.end_node_name
+        if link.link_type == "Pipe":
+            if link.initial_status == wntr.network.LinkStatus.Closed:
+                continue
+            dh = float(head[u] - head[v])
+            at, lift = pumped.get(name, (None, 0.0))
+            if at is not None:
+                dh += lift if at == u else -lift
+            slope = _pipe_slope(link, q, dh, headloss)
+            if at is not None and abs(q) > FLOW_ROUNDOFF:
+                slope += abs(lift) / abs(q)
+        elif link.link_type == "Pump":
+            if abs(q) <= FLOW_ROUNDOFF:
+                continue
+            if link.pump_type == "POWER":
+                slope = link.power / 1000.0 / (RHO_G * q * q)
+            else:
+                _, b, c = link.get_head_curve_coefficients()
+                slope = max(b * c * abs(q) ** (c - 1), 1e-9)
+        else:  # a valve
+            if link.valve_type in HOLDING_VALVES:
+                if abs(q) > FLOW_ROUNDOFF:
+                    fixed.add(v if q > 0 else u)
+                continue
+            if abs(q) <= FLOW_ROUNDOFF and abs(float(head[u] - head[v])) < 1e-9:
+                continue
+            slope = max(2 * abs(float(head[u] - head[v])) / max(abs(q), Q_FLOOR), 1e-9)
+        rows.append(u)
+        cols.append(v)
+        vals.append(1.0 / slope)
+    names = [n for n in wn.node_name_list if n not in fixed]
+    index = {n: i for i, n in enumerate(names)}
+    n = len(names)
+    diag = np.zeros(n)
+    ii, jj, off = [], [], []
+    conductance: dict[tuple[str, str], float] = {}
+    for u, v, c in zip(rows, cols, vals, strict=True):
+        conductance[(u, v)] = conductance.get((u, v), 0.0) + c
+        iu, iv = index.get(u), index.get(v)
+        if iu is not None:
+            diag[iu] += c
+        if iv is not None:
+            diag[iv] += c
+        if iu is not None and iv is not None:
+            ii += [iu, iv]
+            jj += [iv, iu]
+            off += [-c, -c]
+    reg = 1e-12 * (diag.max() if n else 1.0)
+    lap = sp.csc_matrix(
+        (np.concatenate([diag + reg, off]), (np.r_[np.arange(n), ii], np.r_[np.arange(n), jj])),
+        shape=(n, n),
+    )
+    lu = spla.splu(lap)
+    # one right-hand side per candidate: c_e (1_v − 1_u), flows from upstream to downstream
+    ups, downs, qs, cs = [], [], [], []
+    for name in candidates:
+        link = wn.get_link(name)
+        q = float(flow.get(name, 0.0))
+        up, down = (
+            (link.start_node_name, link.end_node_name)
+            if q > 0
+            else (link.end_node_name, link.start_node_name)
+        )
+        c = conductance.get((link.start_node_name, link.end_node_name), 0.0)
+        ups.append(up)
+        downs.append(down)
+        qs.append(abs(q))
+        cs.append(c)
+    rhs = np.zeros((n, len(candidates)))
+    for e, (up, down) in enumerate(zip(ups, downs, strict=True)):
+        if down in index:
+            rhs[index[down], e] += 1.0
+        if up in index:
+            rhs[index[up], e] -= 1.0
+    solved = lu.solve(rhs) if len(candidates) and n else np.zeros((n, len(candidates)))
+    resistance = np.einsum("ie,ie->e", rhs, solved) if len(candidates) else np.zeros(0)
+    c_arr = np.array(cs)
+    s = np.clip(c_arr * (1.0 - c_arr * resistance), 0.0, None)
+    rows_idx = [index.get(j) for j in junctions]
+    sens = np.zeros((len(junctions), len(candidates)))
+    for r, i in enumerate(rows_idx):
+        if i is not None:
+            sens[r] = solved[i] * c_arr
+    q_arr = np.array(qs)
+    power = catalogue.hydraulic_kw
+    q_new = 0.5 * (q_arr[:, None] + np.sqrt(q_arr[:, None] ** 2 + 4 * s[:, None] * power / RHO_G))
+    heads = power[None, :] / (RHO_G * np.maximum(q_new, 1e-12))
+    heads = np.where(heads <= catalogue.max_head_m[None, :], heads, 0.0)
+    logger.debug(
+        "linearised %s: %d free nodes, %d candidates, %d rows", wn.name, n, len(candidates),
+        len(junctions),
+    )  # fmt: skip
+    return LinearNetwork(
+        junctions=tuple(junctions),
+        pipes=tuple(candidates),
+        upstream=tuple(ups),
+        flow=q_arr,
+        sensitivity=sens,
+        head=heads,
+    )
+
+
+TERM_MIN = 1e-3
+"""Predicted pressure changes below this (m) are left out of the model's rows."""
+
+HELP_MIN = 1e-2
+"""A pump that lifts no deficient junction by this much (m) is not a candidate."""
+
+
+def cover_milp(
+    model: LinearNetwork,
+    need: np.ndarray,
+    floor_rows: dict[int, float],
+    ceiling_rows: dict[int, float],
+    costs: np.ndarray,
+    penalty: float,
+) -> tuple[pyo.ConcreteModel, np.ndarray]:
+    """The placement MILP on the linear model, elastic in its lift rows.
+
+    With :math:`a_j(y) = \\sum_{e,k} S_{j,e} H_{e,k} y_{e,k}` (the predicted change of
+    ``p_j``, terms under :data:`TERM_MIN` left out):
+
+    .. math::
+
+        \\min \\; \\sum_{e,k} c_k y_{e,k} + M \\sum_j \\sigma_j \\quad
+        \\text{s.t.} \\quad
+        a_j(y) + \\sigma_j \\ge \\mathrm{need}_j \\;(\\mathrm{need}_j > 0), \\qquad
+        a_j(y) \\ge \\mathrm{floor}_j, \\qquad a_j(y) \\le \\mathrm{ceiling}_j, \\qquad
+        \\sum_k y_{e,k} \\le 1, \\quad y \\in \\{0,1\\}, \\ \\sigma \\ge 0.
+
+    ``need_j = P_min − p_j`` at deficient rows. ``floor_rows`` (``P_min − p_j ≤ 0``: a
+    junction that is fine must not be pulled below ``P_min`` by a pump's suction) and
+    ``ceiling_rows`` (``P_max − p_j``) are the rows the caller found at stake (it adds the
+    ones a solution breaks and solves again). The elastic ``σ`` (price ``M`` per metre, above
+    any plan's cost) lets the model lift what it can when it cannot lift everything.
+
+    Returns the model and the gains ``a[j, e, k]`` it was built from (0 off the candidates).
+    """
+    gain = model.sensitivity[:, :, None] * model.head[None, :, :]  # j, e, k
+    deficient = np.flatnonzero(need > 0)
+    usable = model.head > 0
+    if len(deficient):
+        usable &= gain[deficient].max(axis=0) > HELP_MIN
+    else:
+        usable &= False
+    gain = np.where(usable[None] & (np.abs(gain) >= TERM_MIN), gain, 0.0)
+    m = pyo.ConcreteModel(name="linear_cover")
+    pairs = [(int(e), int(k)) for e, k in zip(*np.nonzero(usable), strict=True)]
+    m.y = pyo.Var(pairs, domain=pyo.Binary)
+    by_pipe: dict[int, list[int]] = {}
+    for e, k in pairs:
+        by_pipe.setdefault(e, []).append(k)
+    m.sigma = pyo.Var([int(j) for j in deficient], domain=pyo.NonNegativeReals)
+    m.cost = pyo.Objective(
+        expr=sum(float(costs[k]) * m.y[e, k] for e, k in pairs)
+        + penalty * sum(m.sigma[int(j)] for j in deficient)
+    )
+
+    def added(j: int) -> object:
+        es, ks = np.nonzero(gain[j])
+        return pyo.quicksum(
+            float(gain[j, e, k]) * m.y[int(e), int(k)] for e, k in zip(es, ks, strict=True)
+        )
+
+    m.lift = pyo.Constraint(
+        [int(j) for j in deficient], rule=lambda m, j: added(j) + m.sigma[j] >= float(need[j])
+    )
+    keep = [j for j in sorted(floor_rows) if gain[j].any()]
+    m.keep = pyo.Constraint(keep, rule=lambda m, j: added(j) >= float(floor_rows[j]))
+    capped = [j for j in sorted(ceiling_rows) if gain[j].any()]
+    m.cap = pyo.Constraint(capped, rule=lambda m, j: added(j) <= float(ceiling_rows[j]))
+    m.one = pyo.Constraint(list(by_pipe), rule=lambda m, e: sum(m.y[e, k] for k in by_pipe[e]) <= 1)
+    return m, gain
