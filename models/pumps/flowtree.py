@@ -13,12 +13,16 @@ with flow ``|Q_e| > ε`` (:data:`~.hydraulics.FLOW_ROUNDOFF`) is oriented along 
    attached, breadth-first from the nodes already attached, through a link (of any status) to
    an attached neighbour; pumps, valves and check-valve pipes only in their own direction.
    A junction that still has no path to a source is an error.
-3. **Everything else is removed** from a copy of the network: every link that is not a parent
+3. **Parallel pipes are combined**: a kept pipe with other open pipes between the same two
+   nodes, carrying flow the same way, gets the diameter of one pipe carrying them all
+   (:func:`_combine_parallel_pipes`); parallel pumps and valves are not combined (the one of
+   largest flow is kept).
+4. **Everything else is removed** from a copy of the network: every link that is not a parent
    link, every reservoir or tank left without a link, and every control and rule (a control
    could reopen a removed link or switch a kept pump, and the tree must stay one steady state).
    Removing (rather than closing) the links makes the result a structural tree that any tool
    reads as one.
-4. **Kept links are opened.** Kept pipes and pumps get status ``OPEN``; kept pressure-reducing,
+5. **Kept links are opened.** Kept pipes and pumps get status ``OPEN``; kept pressure-reducing,
    pressure-sustaining, pressure-breaker and flow-control valves get the fixed status ``OPEN``
    (EPANET then treats them as open links with their minor loss), because a regulating valve
    would cut the boost of a pump upstream of it and break the linear tree model of
@@ -117,6 +121,54 @@ def flow_tree_parents(wn: wntr.network.WaterNetworkModel, flow: pd.Series) -> di
     return parents
 
 
+def _combine_parallel_pipes(
+    wn: wntr.network.WaterNetworkModel, state: SteadyState, parents: dict[str, str]
+) -> dict[str, float]:
+    """Kept pipe → diameter of the one pipe that carries what it and its parallel pipes carry.
+
+    Open pipes joining the same two nodes as a kept pipe, with flow the same way, are parallel
+    to it. At the same head loss Hazen–Williams gives :math:`Q \\propto C D^{2.63} L^{-0.54}`
+    (Darcy–Weisbach, friction factors alike: :math:`Q \\propto D^{2.5} L^{-0.5}`), so the kept
+    pipe gets :math:`D = \\big(\\sum_i C_i D_i^{2.63} L_i^{-0.54}\\, L^{0.54} / C\\big)^{1/2.63}`
+    and keeps its length, roughness and minor loss.
+    """
+    hazen = wn.options.hydraulic.headloss.upper().startswith("H")
+    by_pair: dict[frozenset[str], list[str]] = {}
+    for name, pipe in wn.pipes():
+        if pipe.initial_status != wntr.network.LinkStatus.Closed:
+            pair = frozenset((pipe.start_node_name, pipe.end_node_name))
+            by_pair.setdefault(pair, []).append(name)
+    out: dict[str, float] = {}
+    for v, name in parents.items():
+        link = wn.get_link(name)
+        if link.link_type != "Pipe":
+            continue
+        pair = frozenset((link.start_node_name, link.end_node_name))
+        others = [o for o in by_pair.get(pair, []) if o != name]
+        if not others:
+            continue
+        group = [name] + [o for o in others if _flows_into(wn, state, o, v)]
+        if len(group) == 1:
+            continue
+        pipes = [wn.get_link(n) for n in group]
+        if hazen:
+            total = sum(p.roughness * p.diameter**2.63 * p.length**-0.54 for p in pipes)
+            out[name] = (total * link.length**0.54 / link.roughness) ** (1 / 2.63)
+        else:
+            total = sum(p.diameter**2.5 * p.length**-0.5 for p in pipes)
+            out[name] = (total * link.length**0.5) ** (1 / 2.5)
+        logger.info("flow tree: pipe %s carries its %d parallel pipe(s)", name, len(group) - 1)
+    return out
+
+
+def _flows_into(
+    wn: wntr.network.WaterNetworkModel, state: SteadyState, link: str, node: str
+) -> bool:
+    """Does ``link`` carry more than round-off into ``node``?"""
+    q = float(state.flow.get(link, 0.0))
+    return abs(q) > FLOW_ROUNDOFF and (q > 0) == (wn.get_link(link).end_node_name == node)
+
+
 def _can_feed(link: wntr.network.Link, upstream: str) -> bool:
     """Can ``link`` carry water away from node ``upstream``? Pumps, valves and check-valve
     pipes only in their own direction."""
@@ -157,6 +209,9 @@ def flow_tree(
     for name in list(tree.reservoir_name_list) + list(tree.tank_name_list):
         if name not in used:
             tree.remove_node(name)
+    combined = _combine_parallel_pipes(wn, state, parents)
+    for name, diameter in combined.items():
+        tree.get_link(name).diameter = diameter
     for name in keep:
         link = tree.get_link(name)
         regulating = link.link_type == "Valve" and link.valve_type in _REGULATING_VALVES

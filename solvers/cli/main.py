@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wdnopt",
         description=(
             "Optimisation toolkit for water networks: route water from sources through "
-            "treatment plants to zones at least cost, and place booster pumps on tree "
-            "networks exactly (MILP) or with the paper's heuristics."
+            "treatment plants to zones at least cost, and place booster pumps on any EPANET "
+            "network (looped or tree) so that every plan holds on the network as given, "
+            "exactly on trees (MILP, tree DP) or with the paper's heuristics."
         ),
         epilog="Run 'wdnopt COMMAND --help' for the options of a command.",
     )

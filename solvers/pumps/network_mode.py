@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
@@ -37,9 +38,9 @@ class NetworkOptions:
     """Wall-clock seconds for the whole run."""
     prune: bool = True
     """Drop and shrink pumps the network does not need."""
-    tree_start: bool = True
-    """On a looped network, start from the tree DP's plan on the flow-tree model instead of
-    no pumps (the linear model of the network then adds what is missing)."""
+    starts: Literal["both", "tree-dp", "empty"] = "both"
+    """On a looped network, where the loop starts: the tree DP's plan on the flow-tree model,
+    no pumps, or both (the cheaper plan that holds is kept)."""
 
 
 def repair_result(
@@ -101,7 +102,8 @@ def repair_result(
         placement,
         bound=None if looped else result.bound,
         runtime_s=runtime,
-        message=(f"{result.message}; " if result.message else "") + what,
+        message=(f"on its model: {result.message}; " if result.message else "")
+        + f"on the network: {what}",
         extras=extras,
         pumps=fixed.pumps,
         predicted=result.predicted if unchanged else None,
@@ -109,21 +111,37 @@ def repair_result(
 
 
 def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> PlacementResult:
-    """Registry entry: the tree DP on the linear model, repaired on the network."""
+    """Registry entry: the tree DP on the model, repaired on the network.
+
+    On a looped network the loop runs twice, from the tree DP's plan and from no pumps (as
+    ``starts`` says), each with half the time left; the cheaper plan that holds is kept
+    (``extras['start']`` says which).
+    """
     options = options or NetworkOptions()
     started = time.perf_counter()
     first = replace(run_tree_dp(problem, TreeDpOptions()), algorithm="network-dp")
     net = problem.network
     if net is None or (not net.looped and not first.status.has_solution):
         return first
-    if net.looped and not options.tree_start:
-        first = make_result(problem, "network-dp", Status.HEURISTIC, {}, message="")
+    empty = make_result(problem, "network-dp", Status.HEURISTIC, {}, message="")
     if not first.status.has_solution:  # the model finds no plan: start the loop empty
-        first = make_result(problem, "network-dp", Status.HEURISTIC, {}, message=first.message)
-    left = max(options.time_limit - (time.perf_counter() - started), 0.0)
-    repair = RepairOptions(max_rounds=options.max_rounds, time_limit=left, prune=options.prune)
-    out = repair_result(problem, first, repair)
-    return replace(out, runtime_s=time.perf_counter() - started)
+        first = replace(empty, message=first.message)
+    begins = {"tree-dp": first}
+    if net.looped and options.starts == "both":
+        begins["empty"] = empty
+    elif net.looped and options.starts == "empty":
+        begins = {"empty": empty}
+    answers = []
+    for i, (label, begin) in enumerate(begins.items()):
+        left = max(options.time_limit - (time.perf_counter() - started), 0.0)
+        repair = RepairOptions(
+            max_rounds=options.max_rounds, time_limit=left / (len(begins) - i), prune=options.prune
+        )
+        out = repair_result(problem, begin, repair)
+        answers.append(replace(out, extras=type(out.extras)({**out.extras, "start": label})))
+    holding = [a for a in answers if a.status.has_solution]
+    best = min(holding, key=lambda a: a.objective) if holding else answers[0]
+    return replace(best, runtime_s=time.perf_counter() - started)
 
 
 ALGORITHM = register(

@@ -52,7 +52,7 @@ LIFT_MARGIN = 0.02
 """Metres above ``P_min`` (and below ``P_max``) the linear model aims at, so that a plan on
 the threshold is not lost to the simulation's round-off."""
 
-ROUND_TIME_LIMIT = 10.0
+ROUND_TIME_LIMIT = 5.0
 """Wall-clock seconds for HiGHS in one round of the linear model (its incumbent is used)."""
 
 STALL_ROUNDS = 3
@@ -64,7 +64,7 @@ STALL_GAIN = 0.02
 MAX_ROW_PASSES = 4
 """Solves per round at most, each with the rows the previous solution broke added."""
 
-ROUND_GAP = 0.01
+ROUND_GAP = 0.02
 """Relative gap HiGHS stops at in a round: the linear model is itself an approximation."""
 
 
@@ -153,6 +153,30 @@ def upsized(
         if bigger:
             out[pump] = PlannedPump(pump.pipe, pump.upstream, int(bigger[0]))
     return out
+
+
+def fix_faulty(
+    pumps: tuple[PlannedPump, ...], verdict: Verification, catalogue: Catalogue
+) -> tuple[PlannedPump, ...]:
+    """The plan with each faulty pump replaced: one above its maximum head by the most
+    powerful smaller size that stays within its own maximum head at the pump's flow, one
+    without forward flow (or with no such size) dropped."""
+    power, max_head = catalogue.hydraulic_kw, catalogue.max_head_m
+    out = []
+    for pump in pumps:
+        name = verdict.pumps.get(pump, "")
+        q = verdict.pump_flow.get(name, 0.0)
+        h = verdict.pump_head.get(name, 0.0)
+        if q > FLOW_ROUNDOFF and h <= max_head[pump.size] + DEFAULT_TOL:
+            out.append(pump)
+            continue
+        if q > FLOW_ROUNDOFF:
+            fits = [k for k in range(len(catalogue)) if power[k] < power[pump.size]
+                    and power[k] / (RHO_G * q) <= max_head[k]]  # fmt: skip
+            if fits:
+                best = max(fits, key=lambda k: power[k])
+                out.append(PlannedPump(pump.pipe, pump.upstream, int(best)))
+    return tuple(sorted(out))
 
 
 def linear_round(
@@ -251,7 +275,8 @@ def repair_plan(
     pumps = tuple(sorted(start))
     verdict, state = verifier.check(tree, pumps, catalogue, predicted=predicted)
     sims += 1
-    start_holds, start_error = verdict.verified, verdict.max_model_error
+    start_holds = verdict.verified
+    start_error = verdict.max_model_error if pumps else float("nan")  # no pumps: no prediction
     added = removed = resized = rounds = 0
     message = ""
     history: list[float] = []
@@ -272,12 +297,10 @@ def repair_plan(
             break
         rounds += 1
         if verdict.pump_faults:
-            faulty = {name for name in verdict.pump_faults}
-            keep = tuple(
-                p for p in pumps if not any(f.startswith(verdict.pumps[p] + " ") for f in faulty)
-            )
-            removed += len(pumps) - len(keep)
-            pumps = keep
+            fixed = fix_faulty(pumps, verdict, catalogue)
+            removed += len(pumps) - len(fixed)
+            resized += sum(1 for p in fixed if p not in pumps)
+            pumps = fixed
             verdict, state = simulate(pumps)
             if verdict.verified:
                 break

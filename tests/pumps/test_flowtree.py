@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+import wntr
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.flowtree import flow_tree
@@ -65,3 +66,26 @@ def test_flow_tree_is_a_connected_tree(name: str) -> None:
                 subtree[p] += subtree[v]
     wet = inst.flow > 1e-4
     assert np.allclose(inst.flow[wet], subtree[wet], rtol=1e-3, atol=1e-5)
+
+
+def test_parallel_pipes_are_combined_not_dropped() -> None:
+    """Two unequal parallel mains from a reservoir: the flow tree's one pipe carries both,
+    so the junction's pressure is the network's (Hazen-Williams, exact for equal lengths)."""
+    wn = wntr.network.WaterNetworkModel()
+    wn.add_reservoir("R", base_head=60.0)
+    wn.add_junction("J", base_demand=0.08, elevation=10.0)
+    wn.add_junction("K", base_demand=0.02, elevation=12.0)
+    wn.add_pipe("P1", "R", "J", length=1000, diameter=0.30, roughness=120)
+    wn.add_pipe("P2", "R", "J", length=1000, diameter=0.20, roughness=110)
+    wn.add_pipe("P3", "J", "K", length=500, diameter=0.15, roughness=120)
+    wn.name = "parallel"
+    state = simulate(wn, 1.0)
+    tree = flow_tree(wn, 1.0, state=state)
+    assert sorted(tree.link_name_list) == ["P1", "P3"]
+    assert tree.get_link("P1").diameter > 0.30
+    again = simulate(tree, 1.0)
+    for node in ("J", "K"):
+        assert again.pressure[node] == pytest.approx(state.pressure[node], abs=0.01)
+    # dropping the second main instead would lose pressure
+    wn.remove_link("P2")
+    assert simulate(wn, 1.0).pressure["J"] < state.pressure["J"] - 1.0

@@ -12,7 +12,9 @@ from wdnopt.models.pumps.hydraulics import read_network, simulate
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.pumps.tree import check_placement
-from wdnopt.solvers.pumps.network_mode import run_network
+from wdnopt.solvers.cli.main import main
+from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.network_mode import repair_result, run_network
 from wdnopt.solvers.pumps.verify import verify_pumps, with_pumps
 
 
@@ -108,3 +110,46 @@ def test_threads_share_a_network_without_corrupting_it() -> None:
         wn.options.hydraulic.demand_multiplier
         == read_network("Net3").options.hydraulic.demand_multiplier
     )
+
+
+GA_QUICK = {"population": 20, "generations": 15}
+
+
+@pytest.mark.parametrize("name", ["tree-dp", "milp", "approx-pump", "tree-pump", "ga"])
+def test_every_algorithm_with_the_repair_holds_on_the_network(name: str) -> None:
+    p = problem({"shipped": "Net3"}, 2.5)
+    algorithm = registry.get(name)
+    raw = algorithm.run(p, algorithm.make_options(GA_QUICK if name == "ga" else {}))
+    result = repair_result(p, raw)
+    assert result.status.has_solution, result.message
+    assert result.status != "optimal" and result.bound is None  # no proof on a looped network
+    pressure = independent_pressures(p, result.pumps)
+    assert [n for n in p.network.checked if pressure[n] < p.network.p_min - 5e-3] == []
+    assert result.extras["start_cost"] == raw.objective
+
+
+def test_solve_exits_non_zero_when_the_plan_does_not_hold(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tree DP's plan on the flow-tree model, not repaired, fails on looped Net3."""
+    path = tmp_path / "net3.toml"
+    path.write_text(
+        'kind = "pump_placement"\ndemand_factors = [2.5]\nrepair = false\n'
+        '[network]\nshipped = "Net3"\n',
+        encoding="utf-8",
+    )
+    code = main(["solve", str(path), "--algorithm", "tree-dp"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "does NOT hold on the network" in out and "short of P_min" in out
+
+
+def test_all_junctions_on_request() -> None:
+    wn = read_network("ky10")
+    demand = problem({"shipped": "ky10"}, 1.5).network
+    (every,) = build_problems(
+        PumpPlacementScenario(network={"shipped": "ky10"}, demand_factors=[1.5], checked="all")
+    )
+    assert demand.checked < every.network.checked
+    for name in set(wn.junction_name_list) - every.network.checked:
+        assert name in every.network.excluded
