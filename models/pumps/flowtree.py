@@ -52,9 +52,12 @@ logger = logging.getLogger(__name__)
 _REGULATING_VALVES = {"PRV", "PSV", "PBV", "FCV"}
 
 
-def flow_tree_parents(wn: wntr.network.WaterNetworkModel, flow: pd.Series) -> dict[str, str]:
+def flow_tree_parents(
+    wn: wntr.network.WaterNetworkModel, flow: pd.Series, *, strict: bool = True
+) -> dict[str, str]:
     """Junction name → name of its parent link (steps 1 and 2 of the module docstring), for the
-    link flows ``flow`` (m³/s by link name) of a steady state."""
+    link flows ``flow`` (m³/s by link name) of a steady state. A junction with no path to a
+    source is an error when ``strict``, and left without a parent otherwise."""
     sources = set(wn.reservoir_name_list) | set(wn.tank_name_list)
     inflows: dict[str, list[tuple[float, str, str]]] = {}  # v -> [(|Q|, link, upstream)]
     for name, link in wn.links():
@@ -112,7 +115,7 @@ def flow_tree_parents(wn: wntr.network.WaterNetworkModel, flow: pd.Series) -> di
             attached.add(v)
             queue.append(v)
     missing = sorted(junctions - attached)
-    if missing:
+    if missing and strict:
         raise InputError.single(
             "every junction connected to a reservoir or tank",
             field="network",

@@ -200,13 +200,14 @@ def tree_model(
     the flow of that link towards ``v`` when the link is a pipe, not in ``blocked`` (pipes
     that already hold a new pump), and carries more than :data:`~.hydraulics.FLOW_ROUNDOFF`
     towards ``v``; elsewhere ``q_v = 0``: no pump can go on ``e_v``. Checked nodes are
-    ``net.checked``. A junction whose flow-tree link is a regulating valve
+    ``net.checked``. A junction with no path to a source in the state (behind closed links) is
+    a root of its own part. A junction whose flow-tree link is a regulating valve
     (:data:`REGULATING_VALVES`) is a root of the model: the valve sets its head, so a pump
     above the valve does not lift it (the model errs on the safe side for a valve that is
     fully open in the state).
     """
     wn = net.wn
-    parents = flow_tree_parents(wn, flow)
+    parents = flow_tree_parents(wn, flow, strict=False)
     children: dict[str, list[tuple[str, str]]] = {}
     for v, link_name in parents.items():
         link = wn.get_link(link_name)
@@ -217,7 +218,10 @@ def tree_model(
     links: list[str | None] = []
     q: list[float] = []
     index: dict[str, int] = {}
-    for root in list(wn.reservoir_name_list) + list(wn.tank_name_list):
+    cut_off = [j for j in wn.junction_name_list if j not in parents]  # no path to a source
+    for root in list(wn.reservoir_name_list) + list(wn.tank_name_list) + cut_off:
+        if root in index:
+            continue
         index[root] = len(names)
         names.append(root)
         parent.append(-1)

@@ -211,6 +211,8 @@ def linear_round(
     p = state.pressure.reindex(rows).to_numpy(dtype=float)
     margin = LIFT_MARGIN
     need = np.where(p < net.p_min - DEFAULT_TOL, net.p_min + margin - p, 0.0)
+    if not (need > 0).any():
+        return (), "junctions above P_max that no new pump can bring down"
     floor = np.minimum(net.p_min + margin - p, 0.0)
     ceiling = (net.p_max - margin - p) if net.p_max is not None else np.full(len(rows), np.inf)
     costs = np.asarray(problem.size_costs, dtype=float)
@@ -304,6 +306,8 @@ def repair_plan(
             verdict, state = simulate(pumps)
             if verdict.verified:
                 break
+            if verdict.pump_faults and not (len(verdict.below_min) or len(verdict.above_max)):
+                continue  # only pumps out of range: fix them again
         if net.looped:
             new, note = linear_round(problem, verdict, state, pumps, deadline)  # type: ignore[arg-type]
             if not new:
