@@ -30,7 +30,10 @@ agree: :math:`q' = q_e + s_e H`, :math:`H = P / (\\rho g q')`, i.e.
 .. math:: q' = \\tfrac12 \\big(q_e + \\sqrt{q_e^2 + 4 s_e P / (\\rho g)}\\big), \\qquad
     H_{e,k} = \\frac{\\eta_k W_k}{\\rho g\\, q'}
 
-(:attr:`LinearNetwork.head`); a size whose ``H`` exceeds its maximum head is not usable there.
+(:attr:`LinearNetwork.head`). A size whose head exceeds :data:`HEAD_MARGIN` of its maximum
+head is not usable there; ``cautious`` tests the head at today's flow,
+:math:`P/(\\rho g q_e)`, instead (used once a pump has run out of range in the network: the
+model's estimate of a pump's flow is then not trusted).
 The model predicts :math:`p_j + \\sum_{e,k} S_{j,e} H_{e,k} y_{e,k}`: exact for one pump on a
 tree, a first-order model on loops (several pumps interact; the repair loop simulates again).
 """
@@ -54,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 Q_FLOOR = 1e-3
 """Flow (m³/s) below which a pipe's slope is taken at this flow (EPANET also floors it)."""
+
+HEAD_MARGIN = 1.0
+"""Share of a size's maximum head the model lets it use: the operating point is an estimate."""
 
 HOLDING_VALVES = frozenset({"PRV", "PSV", "PBV", "FCV"})
 """Valves that hold a pressure, a head loss or a flow: no boost passes them."""
@@ -99,6 +105,8 @@ def linearise(
     candidates: list[str],
     catalogue: Catalogue,
     pumped: dict[str, tuple[str, float]] | None = None,
+    *,
+    cautious: bool = False,
 ) -> LinearNetwork:
     """The :class:`LinearNetwork` of ``wn`` in a state (heads by node, flows and open flags by
     link), for pumps on ``candidates`` (pipes with flow) seen at ``junctions``.
@@ -202,7 +210,10 @@ def linearise(
     power = catalogue.hydraulic_kw
     q_new = 0.5 * (q_arr[:, None] + np.sqrt(q_arr[:, None] ** 2 + 4 * s[:, None] * power / RHO_G))
     heads = power[None, :] / (RHO_G * np.maximum(q_new, 1e-12))
-    heads = np.where(heads <= catalogue.max_head_m[None, :], heads, 0.0)
+    # cautious: the range test at today's flow (a pump's own flow may grow less than the
+    # model says); otherwise at the operating point the model expects
+    tested = power[None, :] / (RHO_G * np.maximum(q_arr[:, None], 1e-12)) if cautious else heads
+    heads = np.where(tested <= HEAD_MARGIN * catalogue.max_head_m[None, :], heads, 0.0)
     logger.debug(
         "linearised %s: %d free nodes, %d candidates, %d rows", wn.name, n, len(candidates),
         len(junctions),
@@ -222,6 +233,37 @@ TERM_MIN = 1e-3
 
 HELP_MIN = 1e-2
 """A pump that lifts no deficient junction by this much (m) is not a candidate."""
+
+TOP_PIPES = 40
+"""Candidate pipes kept per deficient junction: those of largest lift there (the union over
+the junctions is the MILP's columns)."""
+
+
+def greedy_cover(gain: np.ndarray, need: np.ndarray, costs: np.ndarray) -> list[tuple[int, int]]:
+    """A cover of ``need`` by the gains ``a[j, e, k]``, greedily by lift per unit of cost.
+
+    At most one size per pipe; each step takes the (pipe, size) of largest
+    :math:`\\sum_j \\min(a_{j,e,k}, r_j)^+ / c_k` over the remaining needs ``r``; stops
+    when every need is met or nothing lifts any more. The MILP's fallback when HiGHS has no
+    incumbent in its time.
+    """
+    left = np.maximum(need, 0.0).astype(float)
+    taken: set[int] = set()
+    chosen: list[tuple[int, int]] = []
+    price = np.maximum(np.asarray(costs, dtype=float), 1e-9)
+    rows = np.flatnonzero(left > 0)
+    while (left > 1e-9).any():
+        useful = np.minimum(np.maximum(gain[rows], 0.0), left[rows][:, None, None]).sum(axis=0)
+        if taken:
+            useful[list(taken)] = 0.0
+        score = useful / price[None, :]
+        e, k = np.unravel_index(int(np.argmax(score)), score.shape)
+        if score[e, k] <= 0:
+            break
+        chosen.append((int(e), int(k)))
+        taken.add(int(e))
+        left = np.maximum(left - gain[:, e, k], 0.0) * (left > 0)
+    return chosen
 
 
 def cover_milp(
@@ -257,7 +299,12 @@ def cover_milp(
     deficient = np.flatnonzero(need > 0)
     usable = model.head > 0
     if len(deficient):
-        usable &= gain[deficient].max(axis=0) > HELP_MIN
+        lift = np.where(usable[None], gain[deficient], 0.0).max(axis=2)  # rows × pipes
+        best = np.zeros(lift.shape[1], dtype=bool)
+        top = min(TOP_PIPES, lift.shape[1])
+        if top:
+            best[np.argpartition(-lift, top - 1, axis=1)[:, :top].ravel()] = True
+        usable &= (lift.max(axis=0) > HELP_MIN)[:, None] & best[:, None]
     else:
         usable &= False
     gain = np.where(usable[None] & (np.abs(gain) >= TERM_MIN), gain, 0.0)

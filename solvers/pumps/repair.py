@@ -37,7 +37,7 @@ import numpy as np
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, PumpedState
-from wdnopt.models.pumps.linear_network import cover_milp, linearise
+from wdnopt.models.pumps.linear_network import cover_milp, greedy_cover, linearise
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
@@ -185,9 +185,12 @@ def linear_round(
     state: PumpedState,
     pumps: tuple[PlannedPump, ...],
     deadline: float,
+    forbidden: set[tuple[str, int]] | None = None,
 ) -> tuple[tuple[PlannedPump, ...], str]:
     """New pumps for the remaining deficits, from the linear model of the simulated state
-    (:mod:`~wdnopt.models.pumps.linear_network`) solved exactly by HiGHS; and a note when
+    (:mod:`~wdnopt.models.pumps.linear_network`) solved exactly by HiGHS (never a size on a
+    pipe in ``forbidden``: it ran out of its head range there before; once any has, the
+    model's range test is the cautious one); and a note when
     there are none."""
     net = problem.network
     assert net is not None
@@ -206,8 +209,23 @@ def linear_round(
     ]
     rows = sorted(net.checked)
     model = linearise(
-        wn, state.head, state.flow, is_open, rows, candidates, catalogue, pumped=pumped
+        wn,
+        state.head,
+        state.flow,
+        is_open,
+        rows,
+        candidates,
+        catalogue,
+        pumped=pumped,
+        cautious=bool(forbidden),
     )
+    if forbidden:
+        head = model.head.copy()
+        for e, pipe in enumerate(model.pipes):
+            for k in range(head.shape[1]):
+                if (pipe, k) in forbidden:
+                    head[e, k] = 0.0
+        model = replace(model, head=head)
     p = state.pressure.reindex(rows).to_numpy(dtype=float)
     margin = LIFT_MARGIN
     need = np.where(p < net.p_min - DEFAULT_TOL, net.p_min + margin - p, 0.0)
@@ -226,11 +244,15 @@ def linear_round(
         report, _ = solve_with_highs(
             milp, time_limit=min(ROUND_TIME_LIMIT, left), rel_gap=ROUND_GAP, threads=1
         )
-        if not report.status.has_solution:
-            return (), f"the linear model of the network found no placement ({report.status})"
-        chosen = [
-            (e, k) for (e, k), var in milp.y.items() if var.value is not None and var.value > 0.5
-        ]
+        if report.objective is not None:
+            chosen = [
+                (e, k)
+                for (e, k), var in milp.y.items()
+                if var.value is not None and var.value > 0.5
+            ]
+        else:  # no incumbent in the time: the greedy cover of the same model
+            logger.info("%s: HiGHS %s without a plan; greedy cover", net.name, report.status)
+            chosen = greedy_cover(gain, need, costs)
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
         # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
         change = sum((gain[:, e, k] for e, k in chosen), np.zeros(len(rows)))
@@ -282,6 +304,7 @@ def repair_plan(
     added = removed = resized = rounds = 0
     message = ""
     history: list[float] = []
+    forbidden: set[tuple[str, int]] = set()  # (pipe, size) that ran out of range: not again
     while not verdict.verified and rounds < options.max_rounds:
         if time.perf_counter() > deadline:
             message = f"stopped by the time limit of {options.time_limit:g} s"
@@ -300,6 +323,7 @@ def repair_plan(
         rounds += 1
         if verdict.pump_faults:
             fixed = fix_faulty(pumps, verdict, catalogue)
+            forbidden.update((p.pipe, p.size) for p in pumps if p not in fixed)
             removed += len(pumps) - len(fixed)
             resized += sum(1 for p in fixed if p not in pumps)
             pumps = fixed
@@ -309,7 +333,14 @@ def repair_plan(
             if verdict.pump_faults and not (len(verdict.below_min) or len(verdict.above_max)):
                 continue  # only pumps out of range: fix them again
         if net.looped:
-            new, note = linear_round(problem, verdict, state, pumps, deadline)  # type: ignore[arg-type]
+            new, note = linear_round(
+                problem,
+                verdict,
+                state,
+                pumps,
+                deadline,
+                forbidden,  # type: ignore[arg-type]
+            )
             if not new:
                 message = note
                 break
