@@ -46,6 +46,7 @@ When a ceiling is set, the exact ``B`` rows are kept beside the capped ones.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -199,6 +200,7 @@ def build_placement_milp(
     tighten: bool = True,
     reduced: ReducedTree | None = None,
     cost_floor: float | None = None,
+    cost_ceiling: float | None = None,
 ) -> pyo.ConcreteModel:
     """The placement MILP of ``problem`` as a Pyomo model (build only, no solve).
 
@@ -208,8 +210,16 @@ def build_placement_milp(
 
     ``cost_floor``: a lower bound on the optimum proved elsewhere (e.g. by the tree dynamic
     programme), added as the row ``floor``; the model's own proof then rests on it.
+    ``cost_ceiling``: the cost of a known feasible plan; a size dearer than it alone can be in
+    no optimal plan, so its columns are left out (a size priced at 1e15 to switch it off then
+    never reaches HiGHS, whose tolerances it would break).
     """
     rt = reduced if reduced is not None else reduce_tree(problem, presolve=presolve)
+    if cost_ceiling is not None and np.isfinite(cost_ceiling):
+        affordable = rt.cost <= cost_ceiling * (1 + 1e-9) + 1e-9
+        allowed = rt.allowed & affordable[None, :]
+        chain = rt.chain[allowed[rt.chain[:, 0]].any(axis=1)] if len(rt.chain) else rt.chain
+        rt = dataclasses.replace(rt, allowed=allowed, chain=chain)
     m = pyo.ConcreteModel(name=f"pump_placement[{problem.tree.name}]")
     m.reduced = rt  # plain Python attribute: the data the rows were built from
     define_pump_choice(m, rt)
@@ -253,7 +263,8 @@ def define_chain_order(m: pyo.ConcreteModel, rt: ReducedTree) -> None:
     m.chain_order = pyo.Constraint(
         m.CHAIN,
         rule=lambda m, v, w: (
-            sum(m.y[v, k] for k in m.sizes_of[v]) <= sum(m.y[w, k] for k in m.sizes_of[w])
+            sum(m.y[v, k] for k in m.sizes_of.get(v, ()))
+            <= sum(m.y[w, k] for k in m.sizes_of.get(w, ()))
         ),
     )
 

@@ -30,6 +30,7 @@ from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import to_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification, verify_pumps
@@ -48,7 +49,7 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
-        result = algorithm.run(problem, options)
+        result = cross_check(problem, algorithm.run(problem, options))
         if scenario.repairs and name != "network-dp":
             result = repair_result(problem, result)
         check = None

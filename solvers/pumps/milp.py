@@ -104,7 +104,7 @@ def run_milp(problem: PumpProblem, options: MilpOptions | None = None) -> Placem
             message="no deficient node: no pump needed",
         )
     warm = _warm_start(problem, options)
-    floor = None
+    floor = ceiling = None
     dp_s = 0.0
     if options.dp_start or options.dp_bound:
         dp_started = time.perf_counter()
@@ -115,12 +115,13 @@ def run_milp(problem: PumpProblem, options: MilpOptions | None = None) -> Placem
             dp = None
         dp_s = time.perf_counter() - dp_started
         if dp is not None and np.isfinite(dp.cost):
+            ceiling = dp.cost  # the cost of a feasible plan: dearer sizes are left out
             if options.dp_bound:
                 floor = dp.cost
             if warm is None and options.dp_start:
                 warm = dp.placement
     model = build_placement_milp(
-        problem, tighten=options.tighten, reduced=reduced, cost_floor=floor
+        problem, tighten=options.tighten, reduced=reduced, cost_floor=floor, cost_ceiling=ceiling
     )
     build_s = time.perf_counter() - start - dp_s
     solver = make_highs(

@@ -77,6 +77,19 @@ def make_result(
             predicted = tree.pressure + tree.boost(placement, problem.catalogue)
     sizes = {i: p.size for i, p in enumerate(pumps)}
     cost = price_placement(sizes, problem.catalogue, problem.cost_model)
+    check = check_placement(tree, placement, problem.catalogue) if has else None
+    if (
+        status is Status.OPTIMAL
+        and check is not None
+        and not check.feasible
+        and pumps == tuple(planned_pumps(tree, placement))
+    ):
+        # a solver's "optimal" whose plan fails the model it was solved on is no optimum
+        status, has = Status.ERROR, False
+        message = (
+            f"{message}; its plan fails the model's own check ({len(check.below_min)} node(s) "
+            f"below P_min, {len(check.invalid_pipes)} pump(s) out of range): not reported"
+        )
     return PlacementResult(
         algorithm=algorithm,
         status=status,
@@ -85,7 +98,7 @@ def make_result(
         objective=cost.of(problem.objective) if has else None,
         bound=bound,
         runtime_s=runtime_s,
-        check=check_placement(problem.tree, placement, problem.catalogue) if has else None,
+        check=check if has else None,
         message=message,
         extras=MappingProxyType(dict(extras or {})),
         pumps=tuple(pumps),

@@ -1,0 +1,67 @@
+"""Exact answers cross-checked before they are called optimal.
+
+On a tree network the MILP (:mod:`~wdnopt.solvers.pumps.milp`) and the tree dynamic programme
+(:mod:`~wdnopt.solvers.pumps.tree_dp`) solve the same problem by independent routes. An
+``optimal`` answer of either is confirmed by the other: equal optima (to a relative
+:data:`AGREE`) keep the status and say so; different optima, or a cross-check that proves
+nothing, downgrade it (``unknown`` when the two disagree: no number is printed as optimal that
+one exact method contradicts). On a looped network neither is exact (their plans are repaired
+on the network), so there is nothing to cross-check.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.result import PlacementResult, make_result
+
+logger = logging.getLogger(__name__)
+
+AGREE = 1e-6
+"""Relative difference under which two optima are the same."""
+
+PARTNER = {"milp": "tree-dp", "tree-dp": "milp"}
+"""The exact method that checks each one."""
+
+
+def cross_check(problem: PumpProblem, result: PlacementResult) -> PlacementResult:
+    """``result`` confirmed (or downgraded) by the other exact method (see the module notes)."""
+    other = PARTNER.get(result.algorithm)
+    looped = problem.network is not None and problem.network.looped
+    if other is None or result.status is not Status.OPTIMAL or looped:
+        return result
+    algorithm = registry.get(other)
+    check = algorithm.run(problem, algorithm.make_options({}))
+    assert result.objective is not None
+    if check.status is Status.OPTIMAL and check.objective is not None:
+        scale = max(abs(result.objective), abs(check.objective), 1.0)
+        if abs(result.objective - check.objective) <= AGREE * scale:
+            return replace(result, message=f"{result.message}; confirmed by {other}")
+        logger.warning(
+            "%s: %s says %.10g, %s says %.10g",
+            problem.tree.name,
+            result.algorithm,
+            result.objective,
+            other,
+            check.objective,
+        )
+        return make_result(
+            problem,
+            result.algorithm,
+            Status.UNKNOWN,
+            None,
+            runtime_s=result.runtime_s + check.runtime_s,
+            message=(
+                f"exact methods disagree: {result.algorithm} {result.objective:,.2f}, "
+                f"{other} {check.objective:,.2f}; no optimum is reported"
+            ),
+        )
+    return replace(
+        result,
+        status=Status.HEURISTIC,
+        message=f"{result.message}; not confirmed by {other} ({check.status}: {check.message})",
+    )
