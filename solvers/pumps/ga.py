@@ -81,6 +81,9 @@ class GAOptions:
     undershoot: float = 0.1
     """... and down to ``(1 − undershoot)`` × the deficit."""
     seed: int = 0
+    time_limit: float | None = None
+    """Wall-clock seconds for the whole run (none: all generations); a run stopped by it keeps
+    its best plan and says at which generation it stopped."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,12 +266,17 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
     best_cost = np.inf
     found_at = -1
     fit, feasible = _evaluate(enc, genes, lam)
+    deadline = started + options.time_limit if options.time_limit is not None else np.inf
+    stopped_at = None
     for generation in range(options.generations + 1):
         if feasible.any():
             i = int(np.flatnonzero(feasible)[np.argmin(fit[feasible])])
             if fit[i] < best_cost:
                 best_cost, best_genes, found_at = float(fit[i]), genes[i].copy(), generation
         if generation == options.generations:
+            break
+        if time.perf_counter() > deadline:
+            stopped_at = generation
             break
         elite = np.argsort(fit, kind="stable")[: min(options.elites, len(fit))]
         kids = _breed(enc, fit, genes, options, rng)
@@ -282,7 +290,12 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
     placement = {int(enc.cand[j]): int(g - 1) for j, g in enumerate(best_genes) if g > 0}
     check = check_placement(problem.tree, placement, problem.catalogue)
     runtime = time.perf_counter() - started
-    extras = {"generations": options.generations, "found_at": found_at, "repaired": repaired}
+    extras = {
+        "generations": options.generations if stopped_at is None else stopped_at,
+        "found_at": found_at,
+        "repaired": repaired,
+        "stopped_by_time_limit": stopped_at is not None,
+    }
     if not check.feasible:
         return make_result(
             problem,
@@ -301,6 +314,10 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
         if repaired
         else f" (best found in generation {found_at})"
     )
+    if stopped_at is not None:
+        message += (
+            f"; stopped by the time limit after {stopped_at} of {options.generations} generations"
+        )
     return make_result(
         problem,
         NAME,

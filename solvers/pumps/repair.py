@@ -402,7 +402,9 @@ def repair_plan(
         )
         verdict, state = simulate(pumps)
 
-    if verdict.verified and options.prune and pumps:
+    # on a tree network a plan that holds as placed came from the exact model: nothing to prune
+    exact_start = start_holds and not net.looped
+    if verdict.verified and options.prune and pumps and not exact_start:
         # drop pumps, the most expensive first
         for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
             if time.perf_counter() > deadline:
