@@ -75,10 +75,10 @@ def repair_result(
     if unchanged and fixed.holds and not net.looped:
         return replace(result, runtime_s=runtime, extras=type(result.extras)(extras))
     what = (
-        f"repaired on the network: +{fixed.added} −{fixed.removed} pump(s), "
-        f"{fixed.resized} resized, {fixed.rounds} round(s)"
+        f"repaired (+{fixed.added} −{fixed.removed} pump(s), {fixed.resized} resized, "
+        f"{fixed.rounds} round(s))"
         if not unchanged
-        else "held on the network as placed"
+        else "holds as placed"
     )
     if not fixed.holds:
         return make_result(
