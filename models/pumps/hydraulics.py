@@ -625,27 +625,22 @@ class PumpedNetworkSolver:
 
 def _node_values(en: Any, names: Sequence[str], code: int) -> np.ndarray:
     """A toolkit value of every named node of the open project, in double precision."""
-    lib, project = en.ENlib, en._project
-    index, value = ctypes.c_int(), ctypes.c_double()
-    out = np.empty(len(names))
-    for pos, name in enumerate(names):
-        err = lib.EN_getnodeindex(project, name.encode("latin-1"), ctypes.byref(index))
-        err = err or lib.EN_getnodevalue(project, index.value, code, ctypes.byref(value))
-        if err:
-            en.errcode = err
-            en._error()
-        out[pos] = value.value
-    return out
+    return _values(en, names, code, en.ENlib.EN_getnodeindex, en.ENlib.EN_getnodevalue)
 
 
 def _link_values(en: Any, names: Sequence[str], code: int) -> np.ndarray:
     """A toolkit value of every named link of the open project, in double precision."""
-    lib, project = en.ENlib, en._project
+    return _values(en, names, code, en.ENlib.EN_getlinkindex, en.ENlib.EN_getlinkvalue)
+
+
+def _values(en: Any, names: Sequence[str], code: int, get_index: Any, get_value: Any) -> np.ndarray:
+    """``get_value(code)`` of every element named, found by ``get_index`` (toolkit calls)."""
+    project = en._project
     index, value = ctypes.c_int(), ctypes.c_double()
     out = np.empty(len(names))
     for pos, name in enumerate(names):
-        err = lib.EN_getlinkindex(project, name.encode("latin-1"), ctypes.byref(index))
-        err = err or lib.EN_getlinkvalue(project, index.value, code, ctypes.byref(value))
+        err = get_index(project, name.encode("latin-1"), ctypes.byref(index))
+        err = err or get_value(project, index.value, code, ctypes.byref(value))
         if err:
             en.errcode = err
             en._error()

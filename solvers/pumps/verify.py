@@ -294,6 +294,14 @@ def _verification(
     return result
 
 
+def tree_plan(
+    tree: TreeInstance, placement: Placement, catalogue: Catalogue
+) -> tuple[tuple[PlannedPump, ...], np.ndarray]:
+    """The plan of a tree placement (checked) and the tree model's prediction of it."""
+    _checked_placement(tree, placement, catalogue)
+    return planned_pumps(tree, dict(placement)), predicted_pressure(tree, placement, catalogue)
+
+
 def predicted_pressure(
     tree: TreeInstance, placement: Placement, catalogue: Catalogue
 ) -> np.ndarray:
@@ -335,15 +343,8 @@ def verify_placement_simulator(
     tol: float = DEFAULT_TOL,
 ) -> Verification:
     """:func:`verify_pumps_simulator` of a tree placement, with the tree model's prediction."""
-    _checked_placement(tree, placement, catalogue)
-    return verify_pumps_simulator(
-        wn,
-        tree,
-        planned_pumps(tree, dict(placement)),
-        catalogue,
-        predicted=predicted_pressure(tree, placement, catalogue),
-        tol=tol,
-    )
+    pumps, predicted = tree_plan(tree, placement, catalogue)
+    return verify_pumps_simulator(wn, tree, pumps, catalogue, predicted=predicted, tol=tol)
 
 
 class Verifier:
@@ -424,14 +425,8 @@ class Verifier:
         tol: float = DEFAULT_TOL,
     ) -> Verification:
         """:meth:`verify_pumps` of a tree placement, with the tree model's prediction."""
-        _checked_placement(tree, placement, catalogue)
-        return self.verify_pumps(
-            tree,
-            planned_pumps(tree, dict(placement)),
-            catalogue,
-            predicted=predicted_pressure(tree, placement, catalogue),
-            tol=tol,
-        )
+        pumps, predicted = tree_plan(tree, placement, catalogue)
+        return self.verify_pumps(tree, pumps, catalogue, predicted=predicted, tol=tol)
 
     def close(self) -> None:
         self._solver.close()
