@@ -24,15 +24,26 @@ bound), and ``reference_kind`` says ``bound``. ``gap = (cost − reference) / re
 fraction (0 when both are 0). Runs that return a bound only (MIN-OPEX) have no cost and no gap;
 their bound is in ``bound`` and the paper's IV-B figure in ``paper_bound``.
 
-**Where runs execute.** One worker process per core of this machine by default, through a Dask
-``LocalCluster`` (one thread per worker; the MILP runs with one HiGHS thread); ``workers=1``
-runs in this process; ``scheduler=ADDRESS`` sends the runs to an existing Dask cluster, whose
-workers must have ``wdnopt`` installed and see the scenario's files at the same paths.
+**Where runs execute.** By default in this process, until the runs timed so far predict more
+than :data:`PARALLEL_AFTER_S` seconds of work left; then the remaining runs go to a Dask
+``LocalCluster`` of one worker process per core (one thread each; the MILP runs with one HiGHS
+thread). Starting a cluster and importing the solvers in every worker costs seconds, so short
+sweeps stay in one process and are never slower than ``workers=1``. ``workers=1`` runs in this
+process, ``workers=N`` on a cluster of N processes from the start; ``scheduler=ADDRESS`` sends
+the runs to an existing Dask cluster, whose workers must have ``wdnopt`` installed and see the
+scenario's files at the same paths. Workers may run several threads: the runs of one process
+take turns (EPANET and Pyomo's output streams are not thread-safe), processes run in parallel.
+
+**The output folder** is held by one sweep at a time (:func:`folder_lock`); Ctrl-C stops a
+sweep with its finished runs recorded, and the cluster's worker processes are closed quietly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
+import fcntl
 import hashlib
 import io
 import json
@@ -40,10 +51,13 @@ import logging
 import math
 import os
 import platform
+import signal
 import socket
+import threading
 import time
+import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -377,11 +391,27 @@ def _problem(spec: RunSpec) -> PumpProblem:
     return _PROBLEMS.get(key, make)
 
 
+_RUN_LOCK = threading.Lock()
+"""Held by every run: one run at a time per process, whatever the threads of its worker.
+
+EPANET's helpers and Pyomo's solver output streams are not thread-safe (a worker running two
+MILP runs in two threads can deadlock in Pyomo's ``TeeStream``), and the problem caches are
+shared by the process, so runs in threads of one process wait for each other; processes run
+in parallel."""
+
+
 def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Run one algorithm on one problem, verify its placement in EPANET; never raises.
 
     Returns the run's record: ``spec`` (labels) and ``result`` (the figures of the table).
+    Safe on workers with several threads: runs of one process take turns (:data:`_RUN_LOCK`).
     """
+    with _RUN_LOCK:
+        return _execute_run(spec)
+
+
+def _execute_run(spec: RunSpec) -> dict[str, Any]:
+    from wdnopt.solvers.pumps.exact import cross_check
     from wdnopt.solvers.pumps.network_mode import repair_result
     from wdnopt.solvers.pumps.verify import verify_pumps
 
@@ -392,7 +422,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
     try:
         problem = _problem(spec)
         algorithm = registry.get(spec.algorithm)
-        answer = algorithm.run(problem, algorithm.make_options(spec.options))
+        answer = cross_check(problem, algorithm.run(problem, algorithm.make_options(spec.options)))
         if spec.problem.repairs and spec.algorithm != "network-dp":
             answer = repair_result(problem, answer)
         tree = problem.tree
@@ -616,6 +646,16 @@ def gap_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- running ---------------------------------------------------------------------------------
 
+PARALLEL_AFTER_S = 30.0
+"""By default a sweep runs in this process, and moves its remaining runs to a local cluster
+only once the runs timed so far predict more than this much work left (s): starting the
+cluster, importing the solvers in every worker and building each problem again there costs
+seconds, and on small machines parallel runs also slow each other down, so short sweeps are
+faster in one process."""
+
+LOCK_FILE = ".wdnopt-compare.lock"
+"""The lock file of an output folder in use (see :func:`folder_lock`)."""
+
 
 @dataclass(frozen=True)
 class SweepProgress:
@@ -631,10 +671,17 @@ class SweepProgress:
     """Runs finished by this call with status ``error``."""
     last: dict[str, Any] | None = None
     """The record of the run that just finished (None for the first call)."""
+    dashboard: str | None = None
+    """The link of the Dask dashboard, when one was asked for and is up."""
 
     @property
     def left(self) -> int:
         return self.total - self.skipped - self.done - self.failed
+
+    @property
+    def finished(self) -> int:
+        """Runs with a run file: from before and from this call."""
+        return self.skipped + self.done + self.failed
 
 
 def default_workers() -> int:
@@ -643,6 +690,102 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` as a Path if it is, or can be made, a writable folder; else InputError."""
+    out = Path(out_dir)
+    existing = out
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        got = "a file" if existing == out else f"{existing} is a file"
+        raise InputError.single("a folder for the results", got=got, file=out)
+    if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
+        got = "not writable" if existing == out else f"{existing} is not writable"
+        raise InputError.single("a writable folder for the results", got=got, file=out)
+    return out
+
+
+def _holder(fd: int) -> str:
+    """Who holds (or held) a lock file, in words, from its contents ('' when empty)."""
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        info = json.loads(text) if text.strip() else {}
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(info, dict) or not info:
+        return ""
+    return (
+        f"`wdnopt compare` (pid {info.get('pid')} on {info.get('host')}, "
+        f"started {info.get('started')})"
+    )
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: str | Path, *, wait: bool = False, poll_s: float = 0.5) -> Iterator[Path]:
+    """Hold the output folder for one sweep; yields the lock file.
+
+    The lock is ``fcntl.flock`` on ``out_dir/.wdnopt-compare.lock``, which holds the pid, host
+    and start time of the sweep. The system drops it when its process ends, however it ends,
+    so a lock file left by a killed sweep is taken over (with a warning). A folder in use
+    raises :class:`InputError` naming the other sweep, unless ``wait``: then this waits.
+    The lock file is removed when released.
+    """
+    out = Path(out_dir)
+    path = out / LOCK_FILE
+    told = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = _holder(fd) or "another `wdnopt compare`"
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                logger.warning("%s: no lock on this file system (%s); not locked", out, exc)
+                yield path
+                return
+            if not wait:
+                raise InputError.single(
+                    "an output folder no other sweep is writing to; wait for that one to "
+                    "finish, or pass --wait to start when it has",
+                    got=f"in use by {holder}",
+                    file=out,
+                ) from None
+            if not told:
+                logger.warning("%s is in use by %s: waiting for it to finish", out, holder)
+                told = True
+            time.sleep(poll_s)
+            continue
+        try:  # the file may have been removed by the sweep that just released it
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        previous = _holder(fd)
+        if previous:
+            logger.warning(
+                "%s: taking over the lock of %s, which ended without releasing it", out, previous
+            )
+        stamp = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(stamp).encode(), 0)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(path)
+        os.close(fd)
 
 
 def read_records(out_dir: Path, plan: SweepPlan) -> dict[str, dict[str, Any]]:
@@ -672,26 +815,71 @@ def run_sweep(
     progress: Callable[[SweepProgress], None] | None = None,
     retry_failed: bool = False,
     report: bool = True,
+    wait: bool = False,
+    dashboard: str | None = None,
 ) -> pd.DataFrame:
     """Run a sweep (a scenario object or file) into ``out_dir``; returns the results table.
 
     Runs already recorded in ``out_dir/runs`` are skipped (with ``retry_failed``, those that
-    ended in ``error`` are run again). ``workers``: local worker processes (default: one per
-    core; 1 runs in this process); ``scheduler``: the address of a Dask scheduler to use
-    instead. ``progress`` is called after every run; an exception it raises stops the sweep
-    (the runs finished so far stay recorded). With ``report``, the figures and the report are
-    written too (:func:`write_outputs`).
+    ended in ``error`` are run again). Where the runs execute:
+
+    - ``workers=None`` (default): in this process, moving the remaining runs to a local
+      cluster of one worker process per core once the runs timed so far predict more than
+      :data:`PARALLEL_AFTER_S` seconds of work left (never, on one core);
+    - ``workers=1``: in this process; ``workers=N``: a local cluster of N worker processes;
+    - ``scheduler``: the address of a Dask scheduler to use instead. Its workers may run
+      several threads: runs in one process take turns (:func:`execute_run`).
+
+    ``dashboard``: the address of the local cluster's dashboard (e.g. ``":8787"``; none by
+    default; it makes the runs start on the cluster at once). ``progress`` is called after every
+    run; an exception it raises stops the sweep (the runs finished so far stay recorded,
+    ``results.csv`` is written). The output folder is held for the sweep
+    (:func:`folder_lock`): a second sweep into it raises :class:`InputError`, or with ``wait``
+    waits for the first. With ``report``, the figures and the report are written too
+    (:func:`write_outputs`).
     """
     started = time.perf_counter()
-    sweep, file = load_sweep(scenario)
-    plan = plan_sweep(sweep, file=file)
-    out = Path(out_dir)
     if workers is not None and workers < 1:
         raise InputError.single("a number of workers ≥ 1", field="--workers", got=repr(workers))
+    if dashboard is not None and workers == 1 and scheduler is None:
+        raise InputError.single(
+            "worker processes for a dashboard (--workers 2 or more, or the default)",
+            field="--dashboard",
+            got="--workers 1",
+        )
+    out = check_out_dir(out_dir)
+    sweep, file = load_sweep(scenario)
+    plan = plan_sweep(sweep, file=file)
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
+    with folder_lock(out, wait=wait):
+        return _run_locked(
+            plan,
+            out,
+            started=started,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            retry_failed=retry_failed,
+            report=report,
+            dashboard=dashboard,
+        )
+
+
+def _run_locked(
+    plan: SweepPlan,
+    out: Path,
+    *,
+    started: float,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[SweepProgress], None] | None,
+    retry_failed: bool,
+    report: bool,
+    dashboard: str | None,
+) -> pd.DataFrame:
     for stale in (out / "runs").glob(".*.tmp"):  # left by a writer that was killed
         stale.unlink(missing_ok=True)
     records = read_records(out, plan)
@@ -704,10 +892,20 @@ def run_sweep(
     logger.info("%d run(s): %d done before, %d to run", len(plan.runs), skipped, len(pending))
     counts = {"done": 0, "failed": 0}
     last_table = [time.monotonic()]
+    link: list[str | None] = [None]
 
     def report_progress(last: dict[str, Any] | None) -> None:
         if progress is not None:
-            progress(SweepProgress(len(plan.runs), skipped, counts["done"], counts["failed"], last))
+            progress(
+                SweepProgress(
+                    len(plan.runs), skipped, counts["done"], counts["failed"], last, link[0]
+                )
+            )
+
+    def on_start(dashboard_link: str | None) -> None:
+        if dashboard_link:
+            link[0] = dashboard_link
+            report_progress(None)
 
     def on_record(spec: RunSpec, record: dict[str, Any]) -> None:
         write_json_atomic(record, out / "runs" / f"{spec.run_id}.json")
@@ -721,13 +919,26 @@ def run_sweep(
 
     write_csv_atomic(results_table(plan, records), out / "results.csv")
     report_progress(None)
-    n_workers = workers or default_workers()
+    used: int | None = workers or 1
     if pending:
-        if scheduler is None and n_workers == 1:
-            for spec in _ordered(pending):  # here: this process's loggers stay as they are
-                on_record(spec, execute_run(dataclasses.replace(spec, log_levels={})))
-        else:
-            _run_dask(_ordered(pending), on_record, n_workers, scheduler)
+        ordered = _ordered(pending)
+        try:
+            if scheduler is not None:
+                used = None
+                _run_dask(ordered, on_record, 0, scheduler, dashboard, on_start)
+            elif workers is None and dashboard is None:
+                used = _run_adaptive(ordered, on_record, default_workers(), on_start)
+            elif (workers or default_workers()) == 1:
+                used = 1
+                for spec in ordered:
+                    on_record(spec, _run_here(spec))
+            else:
+                used = workers or default_workers()
+                _run_dask(ordered, on_record, used, None, dashboard, on_start)
+        except BaseException:  # stopped (Ctrl-C, a progress callback): keep the table right
+            with contextlib.suppress(Exception):
+                write_csv_atomic(results_table(plan, records), out / "results.csv")
+            raise
     frame = results_table(plan, records)
     write_csv_atomic(frame, out / "results.csv")
     buffer = io.BytesIO()
@@ -738,7 +949,7 @@ def run_sweep(
     if report:
         info = run_info(
             plan,
-            workers=None if scheduler else n_workers,
+            workers=used,
             scheduler=scheduler,
             wall_s=time.perf_counter() - started,
             ran=len(pending),
@@ -753,36 +964,140 @@ def _ordered(specs: list[RunSpec]) -> list[RunSpec]:
     return sorted(specs, key=lambda s: (slow.get(s.algorithm, 3), -s.demand_factor))
 
 
+def _run_here(spec: RunSpec) -> dict[str, Any]:
+    """One run in this process (whose loggers stay as they are)."""
+    return execute_run(dataclasses.replace(spec, log_levels={}))
+
+
+def _work_left(specs: list[RunSpec], times: dict[str, list[float]]) -> float:
+    """The seconds ``specs`` should take in one process, from the runs timed so far.
+
+    An algorithm not timed yet counts as the fastest one timed: runs go slowest first, so this
+    errs towards staying in this process."""
+    means = {name: sum(t) / len(t) for name, t in times.items() if t}
+    if not means:
+        return 0.0
+    fallback = min(means.values())
+    return sum(means.get(spec.algorithm, fallback) for spec in specs)
+
+
+def _run_adaptive(
+    specs: list[RunSpec],
+    on_record: Callable[[RunSpec, dict[str, Any]], None],
+    n_workers: int,
+    on_start: Callable[[str | None], None],
+) -> int:
+    """Run here until the work left is worth a local cluster (:data:`PARALLEL_AFTER_S`).
+
+    Returns the number of worker processes used in the end (1: all ran here)."""
+    times: dict[str, list[float]] = {}
+    for i, spec in enumerate(specs):
+        rest = specs[i:]
+        if n_workers > 1 and _work_left(rest, times) > PARALLEL_AFTER_S:
+            logger.info(
+                "%d run(s) left, about %.0f s of work: starting %d worker processes",
+                len(rest),
+                _work_left(rest, times),
+                n_workers,
+            )
+            _run_dask(rest, on_record, n_workers, None, None, on_start)
+            return n_workers
+        t0 = time.perf_counter()
+        record = _run_here(spec)
+        times.setdefault(spec.algorithm, []).append(time.perf_counter() - t0)
+        on_record(spec, record)
+    return 1
+
+
+@contextlib.contextmanager
+def _quiet_shutdown() -> Iterator[None]:
+    """No log lines, warnings or second Ctrl-C while a cluster and its client close."""
+    names = ("distributed", "tornado", "asyncio")
+    levels = {name: logging.getLogger(name).level for name in names}
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        for name in names:
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        if main:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if main and handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored in here, and in the processes started in here, which inherit it.
+
+    The worker processes of a local cluster are in the terminal's process group: without this
+    Ctrl-C reaches each of them and every one prints its traceback; this process alone handles
+    it and closes them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 def _run_dask(
     specs: list[RunSpec],
     on_record: Callable[[RunSpec, dict[str, Any]], None],
     n_workers: int,
     scheduler: str | None,
+    dashboard: str | None = None,
+    on_start: Callable[[str | None], None] | None = None,
 ) -> None:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
+    client = None
     try:
         if scheduler is not None:
             client = Client(scheduler, timeout="30s")
         else:
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
+            with _sigint_ignored():
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=dashboard,
+                    silence_logs=logging.ERROR,
+                )
+                client = Client(cluster)
     except OSError as exc:
-        if cluster is not None:
-            cluster.close()
+        with _quiet_shutdown():
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
         raise InputError.single(
             f"a reachable Dask scheduler ({exc})", field="--scheduler", got=repr(scheduler)
         ) from None
+    except BaseException:
+        with _quiet_shutdown():
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        raise
     futures: dict[Any, RunSpec] = {}
     try:
         logger.info("Dask: %s", client)
+        if scheduler is not None:
+            threads = {w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()}
+            if max(threads, default=1) > 1:
+                logger.info("workers with %s threads: runs in one process take turns", threads)
+        if on_start is not None:
+            on_start(client.dashboard_link if dashboard is not None else None)
         for rank, spec in enumerate(specs):
             future = client.submit(
                 execute_run, spec, key=f"wdnopt-run-{spec.run_id}", priority=len(specs) - rank
@@ -797,12 +1112,16 @@ def _run_dask(
             future.release()
             on_record(spec, record)
     finally:
-        unfinished = [f for f in futures if not f.done()]
-        if unfinished:  # stopped early: drop what is still queued
-            client.cancel(unfinished)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with _quiet_shutdown():
+            unfinished = [f for f in futures if not f.done()]
+            if unfinished:  # stopped early: drop what is still queued
+                with contextlib.suppress(Exception):
+                    client.cancel(unfinished)
+            with contextlib.suppress(Exception):
+                client.close()
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=10)
 
 
 # --- outputs ---------------------------------------------------------------------------------

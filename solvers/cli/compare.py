@@ -32,7 +32,35 @@ from wdnopt.solvers.report import percent
 logger = logging.getLogger(__name__)
 
 
+def _workers(text: str) -> int:
+    """``--workers``: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number ≥ 1 expected, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number ≥ 1 expected, got {value}")
+    return value
+
+
+def _address(text: str) -> str:
+    """``--dashboard``: ``[HOST]:PORT`` with a port from 0 to 65535 (0: any free port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "", text
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"an address [HOST]:PORT with a port from 0 to 65535 expected, got {text!r}"
+        )
+    return f"{host}:{number}"
+
+
 def register(sub: Any) -> None:
+    cores = harness.default_workers()
     p = sub.add_parser(
         "compare",
         help="run a sweep of pump placement algorithms and write tables, figures and a report",
@@ -40,22 +68,50 @@ def register(sub: Any) -> None:
             "Run every algorithm of a pump_comparison scenario over its networks, demand "
             "factors, objectives and seeds; write results.csv/.parquet (one row per run), "
             "gaps.csv, PNG figures and report.md/.html in DIR. Runs already in DIR/runs are "
-            "skipped, so an interrupted sweep resumes where it stopped."
+            "skipped, so an interrupted sweep (Ctrl-C) resumes where it stopped when run "
+            "again. One sweep at a time writes into DIR: a second one is refused (or waits, "
+            "with --wait)."
+        ),
+        epilog=(
+            "Where the runs execute: by default in this process, moving the remaining runs to "
+            f"one worker process per core ({cores} here) once the runs timed so far predict "
+            f"more than {harness.PARALLEL_AFTER_S:.0f} s of work left; starting the workers "
+            "costs seconds, so short sweeps are never slower than with --workers 1. "
+            "--workers N uses N worker processes from the start. With --scheduler, the "
+            "cluster's workers may run several threads each: the runs of one process take "
+            "turns (EPANET and the solvers' output are not thread-safe), processes run in "
+            "parallel."
         ),
     )
     p.add_argument("scenario", type=Path, help='sweep scenario (.toml, kind = "pump_comparison")')
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--workers",
-        type=int,
+        type=_workers,
         metavar="N",
-        help=f"local worker processes (default: one per core, {harness.default_workers()} here; "
-        "1 runs in this process)",
+        help="worker processes: 1 runs every run in this process, N ≥ 2 starts N local "
+        f"workers (default: this process, then one worker per core, {cores} here, when the "
+        "sweep is long enough; see below)",
     )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="send the runs to an existing Dask cluster (e.g. tcp://host:8786) instead",
+        help="send the runs to an existing Dask cluster (e.g. tcp://host:8786) instead; its "
+        "workers may have several threads (runs in one process take turns)",
+    )
+    p.add_argument(
+        "--dashboard",
+        nargs="?",
+        const=":8787",
+        type=_address,
+        metavar="ADDRESS",
+        help="serve the local cluster's Dask dashboard at ADDRESS ([HOST]:PORT, default :8787; "
+        "the runs then start on the cluster at once); none without this option",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another sweep is writing into DIR, wait for it to finish instead of refusing",
     )
     p.add_argument(
         "--retry-failed", action="store_true", help="run again the runs that ended in error"
@@ -67,43 +123,61 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
+    harness.check_out_dir(args.out)
     if getattr(args, "verbose", 0) == 0:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
 
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop
     console = Console(stderr=True, highlight=False)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task: list[TaskID] = []
+    finished = [0]
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task: list[TaskID] = []
+            shown: list[str] = []
 
-        def show(state: harness.SweepProgress) -> None:
-            counts = f"done {state.done}, failed {state.failed}, left {state.left}"
-            if state.skipped:
-                counts += f" ({state.skipped} from before)"
-            if not task:
-                task.append(
-                    bar.add_task("runs", total=state.total, completed=state.skipped, counts=counts)
-                )
-            finished = state.skipped + state.done + state.failed
-            bar.update(task[0], completed=finished, counts=counts)
+            def show(state: harness.SweepProgress) -> None:
+                finished[0] = state.finished
+                if state.dashboard and not shown:
+                    shown.append(state.dashboard)
+                    bar.console.print(f"dashboard: {state.dashboard}")
+                counts = f"done {state.done}, failed {state.failed}, left {state.left}"
+                if state.skipped:
+                    counts += f" ({state.skipped} from before)"
+                if not task:
+                    task.append(
+                        bar.add_task(
+                            "runs", total=state.total, completed=state.skipped, counts=counts
+                        )
+                    )
+                bar.update(task[0], completed=state.finished, counts=counts)
 
-        frame = harness.run_sweep(
-            args.scenario,
-            args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=show,
-            retry_failed=args.retry_failed,
-            report=not args.no_report,
+            frame = harness.run_sweep(
+                args.scenario,
+                args.out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=show,
+                retry_failed=args.retry_failed,
+                report=not args.no_report,
+                wait=args.wait,
+                dashboard=args.dashboard,
+            )
+    except KeyboardInterrupt:
+        console.print(
+            f"interrupted: {finished[0]} runs done, results in {args.out}; "
+            "run the same command again to resume",
+            soft_wrap=True,
         )
+        return 130
     out = Console(highlight=False)
     print_gaps(harness.gap_table(frame), out)
     errors = frame[frame["status"] == "error"]

@@ -84,7 +84,9 @@ def test_missing_scenario_and_wrong_kind(
 
 def test_bad_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sweep = write_sweep(tmp_path)
-    assert main(["compare", str(sweep), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    with pytest.raises(SystemExit) as exit_:  # refused by the argument parser
+        main(["compare", str(sweep), "--out", str(tmp_path / "o"), "--workers", "0"])
+    assert exit_.value.code == 2
     assert "--workers" in capsys.readouterr().err
 
 
