@@ -287,6 +287,9 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
     if best_genes is None:
         best_genes = _repair(problem, enc, genes[int(np.argmin(fit))])
         repaired = True
+    # a size above its maximum head on a pipe adds nothing there (its head is 0): no pump
+    usable = enc.heads[np.arange(len(best_genes)), best_genes] > 0
+    best_genes = np.where(usable, best_genes, 0)
     placement = {int(enc.cand[j]): int(g - 1) for j, g in enumerate(best_genes) if g > 0}
     check = check_placement(problem.tree, placement, problem.catalogue)
     runtime = time.perf_counter() - started

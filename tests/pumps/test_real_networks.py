@@ -153,3 +153,13 @@ def test_all_junctions_on_request() -> None:
     assert demand.checked < every.network.checked
     for name in set(wn.junction_name_list) - every.network.checked:
         assert name in every.network.excluded
+
+
+def test_ga_never_keeps_a_pump_above_its_maximum_head() -> None:
+    """A gene of a size out of range on its pipe adds no head: the GA's plan leaves it out
+    rather than failing its own check."""
+    p = problem({"shipped": "ky4"}, 3.0)
+    algorithm = registry.get("ga")
+    result = algorithm.run(p, algorithm.make_options(GA_QUICK))
+    assert result.status.has_solution, result.message
+    assert result.check.feasible and len(result.check.invalid_pipes) == 0
