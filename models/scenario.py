@@ -153,6 +153,18 @@ def read_csv_table(path: Path, *, where: str = "", field: str = "") -> list[dict
             reader = csv.DictReader(fh)
             if not reader.fieldnames:
                 raise InputError.single("a header row naming the columns", file=path)
+            names = [n.strip() for n in reader.fieldnames]
+            if "" in names:
+                raise InputError.single(
+                    "a name for every column of the header",
+                    got=f"column {names.index('') + 1}",
+                    file=path,
+                )
+            doubles = sorted({n for n in names if names.count(n) > 1})
+            if doubles:
+                raise InputError.single(
+                    "each column once in the header", field=doubles[0], got="repeated", file=path
+                )
             rows = []
             for i, row in enumerate(reader, start=1):
                 if None in row:

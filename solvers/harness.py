@@ -223,6 +223,9 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
                 file=where,
             )
     algorithms = tuple(n for n in known if n in wanted)
+    for name in scenario.options:  # options of algorithms not run are checked all the same
+        if name not in algorithms:
+            _base_options(scenario, name, where)
     options = {n: _base_options(scenario, n, where) for n in algorithms}
 
     load_catalogue(scenario.catalogue)  # raises InputError naming the file and row

@@ -89,7 +89,9 @@ class PumpComparisonScenario(SchemaModel):
     algorithms: list[str] | None = Field(default=None, min_length=1)
     """Names of registered algorithms (``milp``, ``tree-dp``, ``min-opex``, ``approx-pump``,
     ``tree-pump``, ``ga``; ``wdnopt solve --help`` lists them); none: every one."""
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    seeds: list[Annotated[int, Field(ge=0, le=2**32 - 1)]] = Field(
+        default_factory=lambda: [0], min_length=1
+    )
     """Seeds of the algorithms that take one (the GA); the others run once."""
     reference: str = "milp"
     """Exact algorithm whose proved optimum (or best bound) is the reference of the gaps; it is

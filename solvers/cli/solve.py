@@ -7,10 +7,12 @@ The scenario's ``kind`` picks the handler: each kind has a module in this packag
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli import compare, pump_report, routing_report
 from wdnopt.solvers.pumps import registry as pump_registry
@@ -42,7 +44,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, metavar="DIR", help="also write the tables as CSV in DIR")
     p.add_argument(
-        "--time-limit", type=float, metavar="S", help="override the scenario's solver time limit"
+        "--time-limit",
+        type=time_limit,
+        metavar="S",
+        help=f"override the scenario's time limit: wall-clock seconds of each algorithm run, "
+        f"a finite number in (0, {MAX_TIME_LIMIT:g}]",
     )
     p.add_argument(
         "--algorithm",
@@ -70,6 +76,45 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+MAX_TIME_LIMIT = 7 * 86_400.0
+"""Largest time limit accepted (a week), s."""
+
+
+def time_limit(text: str) -> float:
+    """A time limit from the command line: a finite number of seconds in (0, a week]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds, not {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TIME_LIMIT):
+        raise argparse.ArgumentTypeError(
+            f"a finite number of seconds in (0, {MAX_TIME_LIMIT:g}], not {text!r}"
+        )
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    season = getattr(args, "season", None)
+    if season is not None:
+        known = [s.id for s in getattr(scenario, "seasons", None) or []]
+        if season not in known:
+            raise InputError.single(
+                f"one of the scenario's seasons {known}"
+                if known
+                else "no --season: the scenario has no seasons",
+                field="--season",
+                got=repr(season),
+                file=args.scenario,
+            )
+    if scenario.kind == "pump_placement":
+        for name, values in scenario.algorithms.items():
+            if name not in pump_registry.names():
+                raise InputError.single(
+                    f"an algorithm, one of {sorted(pump_registry.names())}",
+                    field=f"algorithms.{name}",
+                    got="unknown algorithm",
+                    file=args.scenario,
+                )
+            pump_registry.get(name).make_options(values, where=str(args.scenario))
     return HANDLERS[scenario.kind](scenario, args)

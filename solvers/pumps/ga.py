@@ -45,13 +45,24 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import check_placement
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.registry import (
+    Algorithm,
+    Count,
+    NonNegative,
+    NonNegativeCount,
+    Seconds,
+    Seed,
+    Share,
+    register,
+)
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_ops import TOL, tree_layout, unliftable_nodes, unliftable_result
 
@@ -64,24 +75,24 @@ NAME = "ga"
 class GAOptions:
     """Options of the GA (defaults: the paper's VII-B settings)."""
 
-    population: int = 100
-    generations: int = 500
-    crossover: float = 0.8
+    population: Annotated[int, Field(ge=2, le=1_000_000)] = 100
+    generations: Count = 500
+    crossover: Share = 0.8
     """Probability that a pair of parents is recombined."""
-    mutation: float = 0.05
+    mutation: Share = 0.05
     """Probability that an offspring is mutated."""
-    tournament: int = 2
+    tournament: Count = 2
     """Individuals per selection tournament."""
-    elites: int = 1
+    elites: NonNegativeCount = 1
     """Fittest individuals copied unchanged into the next generation."""
-    penalty: float = 10.0
+    penalty: NonNegative = 10.0
     """``λ`` in units of the dearest pump's cost, per violated node and per metre short."""
-    overshoot: float = 0.5
+    overshoot: NonNegative = 0.5
     """Initial sizes aim at up to ``(1 + overshoot)`` × the deficit."""
-    undershoot: float = 0.1
+    undershoot: Share = 0.1
     """... and down to ``(1 − undershoot)`` × the deficit."""
-    seed: int = 0
-    time_limit: float | None = None
+    seed: Seed = 0
+    time_limit: Seconds | None = None
     """Wall-clock seconds for the whole run (none: all generations); a run stopped by it keeps
     its best plan and says at which generation it stopped."""
 

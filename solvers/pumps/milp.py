@@ -21,10 +21,11 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pydantic import Field
 
 from wdnopt.models.pumps.milp import (
     ReducedTree,
@@ -35,7 +36,7 @@ from wdnopt.models.pumps.milp import (
 )
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import SolveReport, Status, make_highs, solve_with_highs
-from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.registry import Algorithm, Seconds, Share, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 
@@ -46,11 +47,11 @@ log = logging.getLogger(__name__)
 class MilpOptions:
     """Options of the exact MILP (keys of ``[algorithms.milp]`` in a scenario)."""
 
-    time_limit: float = 60.0
+    time_limit: Seconds = 60.0
     """Wall-clock limit of the HiGHS solve, s."""
-    rel_gap: float = 1e-4
+    rel_gap: Share = 1e-4
     """Relative gap at which HiGHS stops and reports the optimum as proved."""
-    threads: int = 1
+    threads: Annotated[int, Field(ge=1, le=1024)] = 1
     """HiGHS threads."""
     presolve: bool = True
     """Reduce the tree before building (implied rows, chain order, useless sizes)."""

@@ -22,7 +22,7 @@ from typing import Literal
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.registry import Algorithm, Count, Seconds, register
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TreeDpOptions, run_tree_dp
@@ -32,9 +32,9 @@ from wdnopt.solvers.pumps.tree_dp import TreeDpOptions, run_tree_dp
 class NetworkOptions:
     """Options of the ``network-dp`` algorithm (keys of ``[algorithms.network-dp]``)."""
 
-    max_rounds: int = 30
+    max_rounds: Count = 30
     """Rounds of simulate → linearise → place at most."""
-    time_limit: float = 300.0
+    time_limit: Seconds = 300.0
     """Wall-clock seconds for the whole run."""
     prune: bool = True
     """Drop and shrink pumps the network does not need."""

@@ -7,13 +7,25 @@ harness and the CLI only iterate this registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+
+from pydantic import Field, TypeAdapter, ValidationError
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.result import PlacementResult
+
+Count = Annotated[int, Field(ge=1, le=10_000_000)]
+"""An option that counts something: at least 1."""
+NonNegativeCount = Annotated[int, Field(ge=0, le=10_000_000)]
+Seconds = Annotated[float, Field(gt=0, le=7 * 86_400, allow_inf_nan=False)]
+"""A wall-clock time limit: finite, more than 0 s, at most a week."""
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A probability or a fraction in [0, 1]."""
+NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,44 @@ class Algorithm:
                 got="unknown option",
                 file=where or None,
             )
-        return self.options(**values)
+        hints = get_type_hints(self.options, include_extras=True)
+        checked: dict[str, Any] = {}
+        for key, value in values.items():
+            try:
+                # strict: TOML gives typed values, so "5" for a count or 1 for a switch is a
+                # mistake, not something to convert (mappings keep their string keys: lax)
+                checked[key] = TypeAdapter(hints[key]).validate_python(
+                    value, strict=not _has_mapping(hints[key])
+                )
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                inner = "".join(f"[{p!r}]" for p in error["loc"])
+                raise InputError.single(
+                    f"options of {self.name}: {_expected(error)}",
+                    field=f"algorithms.{self.name}.{key}{inner}",
+                    got=repr(value),
+                    file=where or None,
+                ) from None
+        return self.options(**checked)
+
+
+def _has_mapping(hint: Any) -> bool:
+    """True when ``hint`` is (or holds) a mapping type."""
+    origin = get_origin(hint)
+    if origin in (dict, Mapping) or hint in (dict, Mapping):
+        return True
+    return any(_has_mapping(arg) for arg in get_args(hint))
+
+
+def _expected(error: Any) -> str:
+    """pydantic's message as what was expected: 'Input should be ≥ 1' → 'a value ≥ 1'."""
+    msg = str(error["msg"])
+    for start, instead in (("Input should be ", ""), ("Value error, ", "")):
+        if msg.startswith(start):
+            msg = instead + msg[len(start) :]
+    if msg.startswith(("greater", "less")):
+        msg = "a value " + msg
+    return msg
 
 
 REGISTRY: dict[str, Algorithm] = {}

@@ -35,7 +35,7 @@ import numpy as np
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.pumps.registry import Algorithm, register
+from wdnopt.solvers.pumps.registry import Algorithm, Count, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def window(low: float, high: float) -> Step:
 class TreeDpOptions:
     """Options of the exact tree dynamic programme (keys of ``[algorithms.tree-dp]``)."""
 
-    max_pieces: int = 200_000
+    max_pieces: Count = 200_000
     """Stop (status ``error``) when one subtree's cost function has more pieces than this."""
 
 
