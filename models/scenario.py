@@ -209,19 +209,24 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _bound(value: Any) -> str:
+    """A bound of a range as a reader writes it: 1e+12, 0.5, 100 (not 1000000000000.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _expected(err: Any) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind in _EXPECTED:
         return _EXPECTED[kind]
     if kind == "greater_than_equal":
-        return f"a number ≥ {ctx.get('ge')}"
+        return f"a number ≥ {_bound(ctx.get('ge'))}"
     if kind == "greater_than":
-        return f"a number > {ctx.get('gt')}"
+        return f"a number > {_bound(ctx.get('gt'))}"
     if kind == "less_than_equal":
-        return f"a number ≤ {ctx.get('le')}"
+        return f"a number ≤ {_bound(ctx.get('le'))}"
     if kind == "less_than":
-        return f"a number < {ctx.get('lt')}"
+        return f"a number < {_bound(ctx.get('lt'))}"
     if kind == "literal_error":
         return f"one of {ctx.get('expected')}"
     if kind == "enum":

@@ -34,8 +34,28 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 RelPath = Annotated[Path, AfterValidator(_resolve)]
 """A file path; relative paths are taken relative to the scenario file."""
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+MAX_MAGNITUDE = 1e12
+"""Largest value of any amount in a scenario (money, flows, capacities, prices, powers):
+a sane amount is far below it, and the solvers lose all precision near 1e308."""
+MAX_DEMAND_FACTOR = 100.0
+"""Largest demand factor (a hundred times the network's demands)."""
+MAX_PRESSURE = 1_000.0
+"""Largest pressure limit, m of water (or psi where the field is in psi)."""
+MAX_HOUR = 8_760
+"""Largest pattern hour (a year of hours)."""
+
+NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+"""A finite amount in [0, 1e12]."""
+Positive = Annotated[float, Field(gt=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+"""A finite amount in (0, 1e12]."""
+Magnitude = NonNegative
+"""Money, flows, capacities and prices: finite, in [0, :data:`MAX_MAGNITUDE`]."""
+DemandFactor = Annotated[float, Field(gt=0, le=MAX_DEMAND_FACTOR, allow_inf_nan=False)]
+"""A multiplier of every junction demand: finite, in (0, 100]."""
+Pressure = Annotated[float, Field(gt=0, le=MAX_PRESSURE, allow_inf_nan=False)]
+"""A pressure limit: finite, in (0, 1000]."""
+Hour = Annotated[int, Field(ge=0, le=MAX_HOUR)]
+"""An hour of the demand patterns: 0 to 8760."""
 
 
 class SolverOptions(SchemaModel):

@@ -300,7 +300,7 @@ def _base_options(scenario: PumpComparisonScenario, name: str, where: str) -> di
     if "threads" in allowed and "threads" not in values:
         values["threads"] = 1
     try:
-        registry.get(name).make_options(values, where=where)
+        registry.get(name).make_options(values, where=where, table="options")
     except (TypeError, ValueError) as exc:
         raise InputError.single(
             f"valid options of {name} ({exc})", field=f"options.{name}", file=where

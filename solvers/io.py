@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from wdnopt.models.errors import InputError
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK
@@ -72,3 +74,41 @@ def _clean(obj: Any) -> Any:
     if hasattr(obj, "item") and not isinstance(obj, str | bytes):
         return _clean(obj.item())
     return obj
+
+
+def check_output_path(path: str | Path, *, option: str, folder: bool = False) -> Path:
+    """``path`` as a Path if a command can write there, else :class:`InputError` (exit 2).
+
+    Checked before any work, so that a long solve never ends in a write that fails. A file
+    (``folder=False``, e.g. ``--csv``, ``--plot``) must not be a folder and must go in an
+    existing folder you can write to. A folder (``folder=True``, e.g. ``--out DIR``) is made
+    when written to: it must be a folder if it exists, and the nearest existing folder above
+    it must be writable. ``option`` is the command-line option the message names.
+    """
+    path = Path(path)
+    if not folder:
+        parent = path.parent
+        if path.is_dir():
+            raise InputError.single("a file to write to, not a folder", field=option, got=str(path))
+        if not parent.is_dir():
+            raise InputError.single(
+                "a file in an existing folder", field=option, got=f"{path}: no folder {parent}"
+            )
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError.single(
+                "a file in a folder you can write to",
+                field=option,
+                got=f"{path}: {parent} is not writable",
+            )
+        return path
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        got = f"{path}: a file" if existing == path else f"{path}: {existing} is a file"
+        raise InputError.single("a folder to write to", field=option, got=got)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError.single(
+            "a folder you can write to", field=option, got=f"{path}: {existing} is not writable"
+        )
+    return path

@@ -198,6 +198,263 @@ def test_csv_with_a_repeated_column(tmp_path: Path, capsys: pytest.CaptureFixtur
     refused(["solve", str(path)], capsys, "pumps.csv", "capex")
 
 
+# --- magnitudes: amounts near 1e308 are refused with the field ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("top", "tables", "field"),
+    [("", "[costs]\nenergy_price = 1e308", "costs.energy_price"),
+     ("", "[costs]\nenergy_price = nan", "costs.energy_price"),
+     ("", "[costs]\nlifetime_years = 1e308", "costs.lifetime_years"),
+     ("p_min = 1e308", "", "p_min"), ("p_min = inf", "", "p_min"),
+     ("p_max = 1e308", "", "p_max"), ("hour = 100000000", "", "hour"),
+     ("", "[solver]\ntime_limit = 1e308", "solver.time_limit")],
+)  # fmt: skip
+def test_huge_values_in_placement_scenarios(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], top: str, tables: str, field: str
+) -> None:
+    path = write(tmp_path, PLACEMENT.format(top=top, tables=tables))
+    refused(["solve", str(path)], capsys, field)
+
+
+@pytest.mark.parametrize("factors", ["[1e308]", "[101]", "[inf]", "[nan]"])
+def test_huge_demand_factors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], factors: str
+) -> None:
+    text = PLACEMENT.format(top="", tables="").replace("[2.6]", factors)
+    refused(["solve", str(write(tmp_path, text))], capsys, "demand_factors")
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [(("BP3,3,8750", "BP3,3,1e308"), "capex"), (("BP3,3,8750", "BP3,1e308,8750"), "power_kw"),
+     (("BP3,3,8750", "BP3,inf,8750"), "power_kw"), ((",20\n", ",1e308\n"), "max_head_m"),
+     (("0.55", "nan"), "efficiency"), (("BP3,3,8750", "BP3,3,nan"), "capex")],
+)  # fmt: skip
+def test_huge_catalogue_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: tuple[str, str], field: str
+) -> None:
+    write(tmp_path, CATALOGUE.replace(*edit, 1), "pumps.csv")
+    path = write(tmp_path, PLACEMENT.format(top='catalogue = "pumps.csv"', tables=""))
+    refused(["solve", str(path)], capsys, "pumps.csv", field)
+
+
+# --- routing scenarios --------------------------------------------------------------------------
+
+ROUTING = """kind = "routing"
+{head}
+sources = [{{id = "S1", capacity = {capacity}}}]
+plants = [{{id = "P1", capacity = 30, treatment_cost = {treatment}}}]
+zones = {zones}
+arcs = [{{from = "S1", to = "P1", cost = {cost}}}, {{from = "P1", to = "Z1", cost = 2}}]
+{tail}
+"""
+ROUTING_PARTS = {
+    "head": "",
+    "capacity": "50",
+    "treatment": "8",
+    "zones": '[{id = "Z1", demand = 12}]',
+    "cost": "3",
+    "tail": "",
+}
+
+
+def routing(**parts: str) -> str:
+    return ROUTING.format(**{**ROUTING_PARTS, **parts})
+
+
+@pytest.mark.parametrize(
+    ("parts", "field"),
+    [({"capacity": "1e308"}, "sources[0].capacity"), ({"capacity": "-1"}, "sources[0].capacity"),
+     ({"capacity": "inf"}, "sources[0].capacity"), ({"capacity": '"lots"'}, "sources[0].capacity"),
+     ({"treatment": "1e300"}, "plants[0].treatment_cost"),
+     ({"treatment": "nan"}, "plants[0].treatment_cost"),
+     ({"cost": "1e308"}, "arcs[0].cost"), ({"cost": "-inf"}, "arcs[0].cost"),
+     ({"zones": '[{id = "Z1", demand = 1e308}]'}, "zones[0].demand"),
+     ({"zones": '[{id = "Z1", demand = 1e13}]'}, "zones[0].demand"),
+     ({"zones": '[{id = "Z1"}]'}, "zones[0].demand"), ({"zones": "[]"}, "zones"),
+     ({"head": "energy_price = 1e308"}, "energy_price"),
+     ({"head": "colour = 1"}, "colour"),
+     ({"tail": "[schedule]\nperiods = 0"}, "schedule.periods"),
+     ({"tail": "[schedule]\nperiods = 1000000000"}, "schedule.periods"),
+     ({"tail": "[schedule]\nperiods = 2\nenergy_price = [0.1, 1e308]"}, "schedule.energy_price"),
+     ({"tail": "[solver]\ntime_limit = -1"}, "solver.time_limit"),
+     ({"tail": "[solver]\nrel_gap = 2"}, "solver.rel_gap")],
+)  # fmt: skip
+def test_bad_routing_scenarios(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], parts: dict[str, str], field: str
+) -> None:
+    refused(["solve", str(write(tmp_path, routing(**parts)))], capsys, "s.toml", field)
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [("id,demand,demand\nZ1,12,13\n", "demand"), ("id, demand ,demand\nZ1,12,13\n", "demand"),
+     ("id,,demand\nZ1,x,12\n", "header"), ("id,demand\nZ1,1e308\n", "demand"),
+     ("id,demand\nZ1,-4\n", "demand"), ("id,demand\nZ1,twelve\n", "demand"),
+     ("id,demand\nZ1,12,5\n", "row 1"), ("", "header")],
+)  # fmt: skip
+def test_bad_routing_csv_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, field: str
+) -> None:
+    write(tmp_path, table, "zones.csv")
+    path = write(tmp_path, routing(zones='"zones.csv"'))
+    refused(["solve", str(path)], capsys, "zones.csv", field)
+
+
+def test_missing_routing_csv_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    refused(["solve", str(write(tmp_path, routing(zones='"nope.csv"')))], capsys, "zones")
+
+
+# --- sweeps: algorithm options checked before any run -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tables", "field"),
+    [('[options.ga]\ngenerations = "many"', "options.ga.generations"),
+     ("[options.ga]\nmutation = 2.0", "options.ga.mutation"),
+     ("[options.milp]\ntime_limit = -1", "options.milp.time_limit"),
+     ("[options.approx-pump]\nprune = 3", "options.approx-pump.prune")],
+)  # fmt: skip
+def test_bad_sweep_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tables: str, field: str
+) -> None:
+    path = write(tmp_path, SWEEP.format(top="", tables=tables))
+    out = tmp_path / "out"
+    refused(
+        ["compare", str(path), "--out", str(out), "--workers", "1"], capsys, field.split(".")[-1]
+    )
+    assert not (out / "runs").exists() or not any((out / "runs").iterdir())
+
+
+def test_sweep_with_huge_pressure_curve_factor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, SWEEP.format(top="pressure_curve_factors = [1e308]", tables=""))
+    refused(["compare", str(path), "--out", str(tmp_path / "out")], capsys, "pressure_curve")
+
+
+# --- command-line numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--factors", "1e308"], "--factors"), (["--factors", "0"], "--factors"),
+     (["--factors", "-1,2"], "--factors"), (["--factors", "nan"], "--factors"),
+     (["--factors", "inf"], "--factors"), (["--factors", "1:inf:1"], "--factors"),
+     (["--factors", "1:2:nan"], "--factors"), (["--factors", "1:90:0.00001"], "--factors"),
+     (["--factors", "101"], "--factors"), (["--hour", "-1"], "--hour"),
+     (["--hour", "1.5"], "--hour"), (["--hour", "100000000"], "--hour"),
+     (["--p-min", "nan"], "--p-min"), (["--p-min", "1e308"], "--p-min"),
+     (["--p-min", "0"], "--p-min")],
+)  # fmt: skip
+def test_bad_pressure_curve_options(
+    capsys: pytest.CaptureFixture[str], args: list[str], named: str
+) -> None:
+    refused(["pressure-curve", str(TREE), *args], capsys, named)
+
+
+TWO_SOURCES = ROOT / "scenarios" / "routing" / "two_sources_three_plants_six_zones.toml"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--time-limit", "-1"], "--time-limit"), (["--time-limit", "nan"], "--time-limit"),
+     (["--time-limit", "0"], "--time-limit"), (["--season", "summer"], "--season")],
+)  # fmt: skip
+def test_bad_routing_solve_options(
+    capsys: pytest.CaptureFixture[str], args: list[str], named: str
+) -> None:
+    refused(["solve", str(TWO_SOURCES), *args], capsys, named)
+
+
+def test_resilience_refuses_an_unknown_season(capsys: pytest.CaptureFixture[str]) -> None:
+    refused(["resilience", str(TWO_SOURCES), "--season", "monsoon"], capsys, "--season")
+
+
+def test_resilience_refuses_a_pump_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, PLACEMENT.format(top="", tables=""))
+    refused(["resilience", str(path)], capsys, "kind")
+
+
+# --- output paths: checked before any work ------------------------------------------------------
+
+
+def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every solve fail loudly: an output path must be refused before any of them."""
+    from wdnopt.solvers.cli import pressure, pump_report, resilience, routing_report
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("work started before the output path was checked")
+
+    monkeypatch.setattr(routing_report, "solve_routing", fail)
+    monkeypatch.setattr(routing_report, "solve_seasons", fail)
+    monkeypatch.setattr(pump_report, "build_problems", fail)
+    monkeypatch.setattr(pressure, "pressure_curve", fail)
+    monkeypatch.setattr(resilience, "n_minus_one", fail)
+
+
+OUTPUTS = [
+    # (command, option, what the path is)
+    (["solve", str(TWO_SOURCES)], "--out", "file"),
+    (["solve", str(TWO_SOURCES)], "--out", "under a file"),
+    (["solve", str(TWO_SOURCES)], "--plot", "folder"),
+    (["solve", str(TWO_SOURCES)], "--plot", "no folder"),
+    (["solve", str(TREE)], "--plot", "no folder"),
+    (["solve", str(TREE)], "--out", "file"),
+    (["pressure-curve", str(TREE)], "--csv", "folder"),
+    (["pressure-curve", str(TREE)], "--csv", "no folder"),
+    (["pressure-curve", str(TREE)], "--plot", "folder"),
+    (["pressure-curve", str(TREE)], "--plot", "no folder"),
+    (["resilience", str(TWO_SOURCES)], "--csv", "folder"),
+    (["resilience", str(TWO_SOURCES)], "--csv", "no folder"),
+]
+
+
+@pytest.mark.parametrize(("command", "option", "kind"), OUTPUTS)
+def test_unwritable_outputs_are_refused_before_any_work(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    option: str,
+    kind: str,
+) -> None:
+    _no_work(monkeypatch)
+    (tmp_path / "a_file").write_text("x", encoding="utf-8")
+    target = {
+        "file": tmp_path / "a_file",
+        "under a file": tmp_path / "a_file" / "out",
+        "folder": tmp_path,
+        "no folder": tmp_path / "missing" / "x.csv",
+    }[kind]
+    if command[1] == str(TREE) and command[0] == "solve":
+        command = ["solve", str(write(tmp_path, PLACEMENT.format(top="", tables="")))]
+    refused([*command, option, str(target)], capsys, option)
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(["solve", str(TWO_SOURCES)], "--out"), (["solve", str(TWO_SOURCES)], "--plot"),
+     (["pressure-curve", str(TREE)], "--csv"), (["resilience", str(TWO_SOURCES)], "--csv")],
+)  # fmt: skip
+def test_outputs_in_a_read_only_folder_are_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    option: str,
+) -> None:
+    import wdnopt.solvers.io as io_module
+
+    _no_work(monkeypatch)
+    monkeypatch.setattr(io_module.os, "access", lambda *args, **kwargs: False)
+    refused([*command, option, str(tmp_path / "x")], capsys, option, "not writable")
+
+
 # --- valid edge cases still run ----------------------------------------------------------------
 
 
@@ -211,4 +468,38 @@ def test_valid_edge_cases_run(
 ) -> None:
     path = write(tmp_path, PLACEMENT.format(top=top, tables=tables))
     assert main(["solve", str(path), "--algorithm", "tree-dp", "--time-limit", "30"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_large_but_sane_amounts_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = routing(capacity="1e9", zones='[{id = "Z1", demand = 0}]', cost="0")
+    out = tmp_path / "new" / "tables"
+    assert main(["solve", str(write(tmp_path, text)), "--out", str(out)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert (out / "plants.csv").is_file() or any(out.iterdir())
+
+
+def test_catalogue_with_a_free_pump_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, CATALOGUE.replace("BP1,1,6200", "BP1,1,0", 1), "pumps.csv")
+    path = write(tmp_path, PLACEMENT.format(top='catalogue = "pumps.csv"', tables=""))
+    assert main(["solve", str(path), "--algorithm", "tree-dp"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_pressure_curve_at_the_largest_factor_writes_its_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "curve.csv"
+    assert main(["pressure-curve", str(TREE), "--factors", "1,100", "--csv", str(csv)]) == 0
+    assert csv.read_text(encoding="utf-8").startswith("factor")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_resilience_writes_its_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "n1.csv"
+    assert main(["resilience", str(TWO_SOURCES), "--no-arcs", "--csv", str(csv)]) in (0, 1)
+    assert csv.is_file()
     assert "Traceback" not in capsys.readouterr().err

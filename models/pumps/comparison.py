@@ -26,7 +26,14 @@ from wdnopt.models.pumps.schema import (
     pressure_min,
 )
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
-from wdnopt.models.schema import Positive, RelPath, SchemaModel, SolverOptions
+from wdnopt.models.schema import (
+    DemandFactor,
+    Hour,
+    Pressure,
+    RelPath,
+    SchemaModel,
+    SolverOptions,
+)
 
 SHARED_FIELDS = (
     "mode",
@@ -80,7 +87,7 @@ class PumpComparisonScenario(SchemaModel):
     networks: list[SweepNetwork] = Field(min_length=1)
     """The networks, e.g. ``networks = [{ file = "tree_100.inp" }, { shipped = "Net3" }]``
     (looped or tree networks)."""
-    demand_factors: list[Positive] = Field(min_length=1)
+    demand_factors: list[DemandFactor] = Field(min_length=1)
     """Factors applied to every junction demand (plain multipliers)."""
     objectives: list[Literal["opex", "capex", "tco"]] = Field(
         default_factory=lambda: ["opex", "tco"], min_length=1
@@ -101,7 +108,7 @@ class PumpComparisonScenario(SchemaModel):
     verify: bool = True
     """Check every placement in an EPANET simulation (columns ``verified``, ``min_margin_m``,
     ``mean_slack``)."""
-    pressure_curve_factors: list[Positive] | None = None
+    pressure_curve_factors: list[DemandFactor] | None = None
     """Demand factors of the pressure curve figure (none: 1.0 to the largest factor of the
     sweep, step 0.05)."""
     mode: Literal["network", "flow-tree"] = "network"
@@ -111,13 +118,13 @@ class PumpComparisonScenario(SchemaModel):
     """Junctions where the pressure limits apply: ``demand`` or ``all``."""
     repair: bool | None = None
     """Repair every plan on the network (default: in ``network`` mode)."""
-    hour: Annotated[int, Field(ge=0)] | None = None
+    hour: Hour | None = None
     """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
-    p_min: Positive = P_MIN_DEFAULT
+    p_min: Pressure = P_MIN_DEFAULT
     """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
-    p_min_psi: Positive | None = None
+    p_min_psi: Pressure | None = None
     """Minimum service pressure in psi, instead of ``p_min``."""
-    p_max: Positive | None = None
+    p_max: Pressure | None = None
     """Optional pressure ceiling, m."""
     catalogue: RelPath = DEFAULT_CATALOGUE
     """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""

@@ -23,6 +23,7 @@ from typing import Literal
 import numpy as np
 
 from wdnopt.models.errors import InputError
+from wdnopt.models.schema import MAX_MAGNITUDE
 
 Objective = Literal["opex", "capex", "tco"]
 OBJECTIVES: tuple[Objective, ...] = ("opex", "capex", "tco")
@@ -82,8 +83,16 @@ class Catalogue:
         return self.power_kw * self.efficiency
 
 
+MAX_POWER_KW = 1e6
+"""Largest rated power of a catalogue size, kW (a thousand megawatts)."""
+MAX_HEAD_M = 10_000.0
+"""Largest maximum head of a catalogue size, m."""
+
+
 def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) -> Catalogue:
-    """A catalogue with at least one size, unique names, positive power and efficiency in (0,1]."""
+    """A catalogue with at least one size, unique names, power in (0, :data:`MAX_POWER_KW`] kW,
+    capex in [0, :data:`~wdnopt.models.schema.MAX_MAGNITUDE`], efficiency in (0, 1] and a
+    maximum head in (0, :data:`MAX_HEAD_M`] m (or none: ``inf``, for sizes built in code)."""
     if not sizes:
         raise InputError.single("at least one pump size", file=file)
     names: set[str] = set()
@@ -93,13 +102,21 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
                 "a unique size name", field="name", got=s.name, file=file, row=i
             )
         names.add(s.name)
-        if not (np.isfinite(s.power_kw) and s.power_kw > 0):
+        if not (np.isfinite(s.power_kw) and 0 < s.power_kw <= MAX_POWER_KW):
             raise InputError.single(
-                "a power > 0 kW", field="power_kw", got=repr(s.power_kw), file=file, row=i
+                f"a power > 0 kW and at most {MAX_POWER_KW:g} kW",
+                field="power_kw",
+                got=repr(s.power_kw),
+                file=file,
+                row=i,
             )
-        if not (np.isfinite(s.capex) and s.capex >= 0):
+        if not (np.isfinite(s.capex) and 0 <= s.capex <= MAX_MAGNITUDE):
             raise InputError.single(
-                "a capex ≥ 0", field="capex", got=repr(s.capex), file=file, row=i
+                f"a capex ≥ 0 and at most {MAX_MAGNITUDE:g}",
+                field="capex",
+                got=repr(s.capex),
+                file=file,
+                row=i,
             )
         if not (0 < s.efficiency <= 1):
             raise InputError.single(
@@ -109,9 +126,13 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
                 file=file,
                 row=i,
             )
-        if not (s.max_head_m > 0):
+        if not (s.max_head_m > 0 and (s.max_head_m <= MAX_HEAD_M or s.max_head_m == np.inf)):
             raise InputError.single(
-                "a maximum head > 0 m", field="max_head_m", got=repr(s.max_head_m), file=file, row=i
+                f"a maximum head > 0 m and at most {MAX_HEAD_M:g} m",
+                field="max_head_m",
+                got=repr(s.max_head_m),
+                file=file,
+                row=i,
             )
     return Catalogue(tuple(sizes))
 

@@ -15,7 +15,15 @@ from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
 from wdnopt.models.pumps.costs import CostModel
 from wdnopt.models.pumps.hydraulics import ShippedName
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
-from wdnopt.models.schema import NonNegative, Positive, RelPath, SchemaModel, SolverOptions
+from wdnopt.models.schema import (
+    DemandFactor,
+    Hour,
+    NonNegative,
+    Pressure,
+    RelPath,
+    SchemaModel,
+    SolverOptions,
+)
 
 M_PER_PSI = 0.70307
 """Metres of water per psi (the factor behind ``P_MIN_DEFAULT``)."""
@@ -24,9 +32,9 @@ M_PER_PSI = 0.70307
 class GeneratedTree(SchemaModel):
     """A synthetic tree network (:mod:`wdnopt.models.pumps.generator`)."""
 
-    nodes: Annotated[int, Field(ge=1)]
+    nodes: Annotated[int, Field(ge=1, le=1_000_000)]
     """Number of junctions (one reservoir is added)."""
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     """Seed of the random generator: the same seed gives the same tree."""
 
 
@@ -69,7 +77,7 @@ class Costs(SchemaModel):
 
     energy_price: NonNegative = 0.12
     """Price of electricity, money per kWh."""
-    lifetime_years: Positive = 15.0
+    lifetime_years: Annotated[float, Field(gt=0, le=1000)] = 15.0
     """Life of a pump, years."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
     """Yearly discount rate of the energy bill's NPV (0: no discounting)."""
@@ -105,15 +113,15 @@ class PumpPlacementScenario(SchemaModel):
     """Repair every plan on the network (EPANET in the loop: add pumps where it falls short,
     then drop and shrink pumps it does not need). Default: on in ``network`` mode, off in
     ``flow-tree`` mode."""
-    hour: Annotated[int, Field(ge=0)] | None = None
+    hour: Hour | None = None
     """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
-    demand_factors: list[Positive] = Field(min_length=1)
+    demand_factors: list[DemandFactor] = Field(min_length=1)
     """Factors applied to every junction demand; one problem per factor."""
-    p_min: Positive = P_MIN_DEFAULT
+    p_min: Pressure = P_MIN_DEFAULT
     """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
-    p_min_psi: Positive | None = None
+    p_min_psi: Pressure | None = None
     """Minimum service pressure in psi, instead of ``p_min`` (1 psi = 0.70307 m)."""
-    p_max: Positive | None = None
+    p_max: Pressure | None = None
     """Optional pressure ceiling, m."""
     catalogue: RelPath = DEFAULT_CATALOGUE
     """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""

@@ -136,7 +136,7 @@ class Schedule(SchemaModel):
     price); treatment costs do not.
     """
 
-    periods: int = Field(default=24, ge=1)
+    periods: int = Field(default=24, ge=1, le=10_000)
     """Number of periods in the day."""
     period_hours: Positive | None = None
     """Length of a period, hours (none: 24 / periods)."""

@@ -8,6 +8,7 @@ pressure is below ``P_min`` are counted. Prints a table; optionally writes a CSV
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,18 +22,33 @@ from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
+from wdnopt.solvers.cli import numbers
+from wdnopt.solvers.io import check_output_path, write_atomic, write_csv_atomic
 
 logger = logging.getLogger(__name__)
 
 
+MAX_FACTOR = 100.0
+"""Largest demand factor accepted (a hundred times the network's demand)."""
+MAX_FACTORS = 1_000
+"""Most demand factors in one curve (one EPANET solve each)."""
+
+
 def parse_factors(text: str) -> list[float]:
-    """``START:STOP:STEP`` (both ends included) or a comma list ``1.0,1.5,2``; all > 0."""
+    """``START:STOP:STEP`` (both ends included) or a comma list ``1.0,1.5,2``; each factor
+    finite, in (0, :data:`MAX_FACTOR`], at most :data:`MAX_FACTORS` of them."""
     try:
         if ":" in text:
             start, stop, step = (float(x) for x in text.split(":"))
-            if step <= 0 or stop < start:
+            if not all(np.isfinite([start, stop, step])) or step <= 0 or stop < start:
                 raise ValueError
             count = int(np.floor((stop - start) / step + 1e-9)) + 1
+            if count > MAX_FACTORS:
+                raise InputError.single(
+                    f"at most {MAX_FACTORS} demand factors",
+                    field="--factors",
+                    got=f"{text!r}: {count} factors",
+                )
             factors = [round(start + i * step, 10) for i in range(count)]
         else:
             factors = [float(x) for x in text.split(",") if x.strip()]
@@ -42,10 +58,18 @@ def parse_factors(text: str) -> list[float]:
             field="--factors",
             got=repr(text),
         ) from None
-    bad = [f for f in factors if not (np.isfinite(f) and f > 0)]
+    bad = [f for f in factors if not (np.isfinite(f) and 0 < f <= MAX_FACTOR)]
     if not factors or bad:
         raise InputError.single(
-            "demand factors > 0", field="--factors", got=repr(bad[0] if bad else text)
+            f"demand factors > 0, finite and at most {MAX_FACTOR:g}",
+            field="--factors",
+            got=repr(bad[0] if bad else text),
+        )
+    if len(factors) > MAX_FACTORS:
+        raise InputError.single(
+            f"at most {MAX_FACTORS} demand factors",
+            field="--factors",
+            got=f"{len(factors)} factors",
         )
     return factors
 
@@ -64,28 +88,48 @@ def register(sub: Any) -> None:
         "--factors",
         default="1.0:3.0:0.1",
         metavar="SPEC",
-        help="START:STOP:STEP (ends included) or a comma list (default 1.0:3.0:0.1)",
+        help=f"START:STOP:STEP (ends included) or a comma list (default 1.0:3.0:0.1); "
+        f"each factor in (0, {MAX_FACTOR:g}], at most {MAX_FACTORS} factors",
     )
-    p.add_argument("--hour", type=int, help="pattern hour to solve (default: peak-demand hour)")
+    p.add_argument(
+        "--hour",
+        type=numbers.hour,
+        help=f"pattern hour to solve, 0 to {numbers.MAX_HOUR} (default: peak-demand hour)",
+    )
     p.add_argument(
         "--p-min",
         type=float,
         default=P_MIN_DEFAULT,
         metavar="M",
-        help=f"minimum pressure, m (default {P_MIN_DEFAULT:.3f} = 21.3 psi)",
+        help=f"minimum pressure, m, in (0, {numbers.MAX_PRESSURE_M:g}] "
+        f"(default {P_MIN_DEFAULT:.3f} = 21.3 psi)",
     )
     p.add_argument(
         "--flow-tree", action="store_true", help="use the network's flow tree (at factor 1)"
     )
-    p.add_argument("--csv", type=Path, metavar="FILE", help="write the curve as CSV")
-    p.add_argument("--plot", type=Path, metavar="FILE.png", help="write the curve as a PNG plot")
+    p.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write the curve as CSV (in an existing folder)"
+    )
+    p.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="write the curve as a PNG plot (in an existing folder)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     factors = parse_factors(args.factors)
-    if not (np.isfinite(args.p_min) and args.p_min > 0):
-        raise InputError.single("a pressure > 0 m", field="--p-min", got=repr(args.p_min))
+    if not (np.isfinite(args.p_min) and 0 < args.p_min <= numbers.MAX_PRESSURE_M):
+        raise InputError.single(
+            f"a pressure > 0 m, finite and at most {numbers.MAX_PRESSURE_M:g} m",
+            field="--p-min",
+            got=repr(args.p_min),
+        )
+    for option, path in (("--csv", args.csv), ("--plot", args.plot)):
+        if path is not None:
+            check_output_path(path, option=option)
     wn = read_network(args.network)
     if args.flow_tree:
         wn = flow_tree(wn, 1.0, args.hour)
@@ -93,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     title = f"{wn.name}: demand junctions below {args.p_min:.3f} m"
     print_curve(curve, title)
     if args.csv is not None:
-        curve.to_csv(args.csv, index=False)
+        write_csv_atomic(curve, args.csv)
     if args.plot is not None:
         plot_curve(curve, args.plot, title)
     return 0
@@ -126,9 +170,12 @@ def plot_curve(curve: pd.DataFrame, path: Path, title: str) -> None:
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
+    buffer = io.BytesIO()
     try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise InputError.single(f"a writable file ({exc.strerror})", file=path) from None
+        fig.savefig(buffer, format="png", dpi=120)
     finally:
         plt.close(fig)
+    try:
+        write_atomic(path, buffer.getvalue())
+    except OSError as exc:
+        raise InputError.single(f"a writable file ({exc.strerror})", file=path) from None

@@ -14,7 +14,7 @@ from rich.table import Table
 from wdnopt.models.errors import InputError
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.io import to_json, write_csv_atomic
+from wdnopt.solvers.io import check_output_path, to_json, write_csv_atomic
 from wdnopt.solvers.routing_resilience import n_minus_one
 
 
@@ -31,7 +31,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("scenario", type=Path, help="routing scenario file (.toml)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead")
-    p.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
+    p.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write the table as CSV (existing folder)"
+    )
     p.add_argument("--season", metavar="NAME", help="the season whose capacities to use")
     p.add_argument(
         "--no-arcs", action="store_true", help="take out sources and plants only (not arcs)"
@@ -46,6 +48,8 @@ def _num(x: float | None, digits: int = 2) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.csv is not None:
+        check_output_path(args.csv, option="--csv")
     scenario = load_scenario(args.scenario)
     if scenario.kind != "routing":
         raise InputError.single(

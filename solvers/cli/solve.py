@@ -7,7 +7,6 @@ The scenario's ``kind`` picks the handler: each kind has a module in this packag
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli import compare, pump_report, routing_report
+from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
+from wdnopt.solvers.io import check_output_path
 from wdnopt.solvers.pumps import registry as pump_registry
 
 HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
@@ -42,7 +43,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="print one JSON object on stdout (status, objective, bound, tables) instead",
     )
-    p.add_argument("--out", type=Path, metavar="DIR", help="also write the tables as CSV in DIR")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write the tables as CSV in DIR (made if missing; checked before solving)",
+    )
     p.add_argument(
         "--time-limit",
         type=time_limit,
@@ -76,24 +82,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-MAX_TIME_LIMIT = 7 * 86_400.0
-"""Largest time limit accepted (a week), s."""
-
-
-def time_limit(text: str) -> float:
-    """A time limit from the command line: a finite number of seconds in (0, a week]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a number of seconds, not {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_TIME_LIMIT):
-        raise argparse.ArgumentTypeError(
-            f"a finite number of seconds in (0, {MAX_TIME_LIMIT:g}], not {text!r}"
-        )
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output_path(args.out, option="--out", folder=True)
+    if args.plot is not None:
+        check_output_path(args.plot, option="--plot")
     scenario = load_scenario(args.scenario)
     season = getattr(args, "season", None)
     if season is not None:

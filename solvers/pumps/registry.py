@@ -38,15 +38,20 @@ class Algorithm:
     exact: bool = False
     """True for an algorithm that proves optimality (the reference of the gaps)."""
 
-    def make_options(self, values: dict[str, Any] | None = None, *, where: str = "") -> Any:
-        """Options from a scenario table; unknown keys are refused with a clear message."""
+    def make_options(
+        self, values: dict[str, Any] | None = None, *, where: str = "", table: str = "algorithms"
+    ) -> Any:
+        """Options from a scenario table, checked before any run: unknown keys, values of the
+        wrong type (strictly: ``"5"`` is not a count) and values out of the range the field's
+        annotation gives are refused with an :class:`InputError` naming the file ``where`` and
+        the field ``<table>.<algorithm>.<option>``."""
         values = dict(values or {})
         allowed = {f.name for f in fields(self.options)}
         unknown = sorted(set(values) - allowed)
         if unknown:
             raise InputError.single(
                 f"options of {self.name}: one of {sorted(allowed)}",
-                field=f"algorithms.{self.name}.{unknown[0]}",
+                field=f"{table}.{self.name}.{unknown[0]}",
                 got="unknown option",
                 file=where or None,
             )
@@ -64,7 +69,7 @@ class Algorithm:
                 inner = "".join(f"[{p!r}]" for p in error["loc"])
                 raise InputError.single(
                     f"options of {self.name}: {_expected(error)}",
-                    field=f"algorithms.{self.name}.{key}{inner}",
+                    field=f"{table}.{self.name}.{key}{inner}",
                     got=repr(value),
                     file=where or None,
                 ) from None
