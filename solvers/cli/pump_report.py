@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import to_json, write_csv_atomic
+from wdnopt.solvers.io import check_output_path, to_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
@@ -45,7 +43,7 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     options = _options(algorithm, scenario, args)
     plot = getattr(args, "plot", None)
     if plot is not None:
-        check_plot_path(Path(plot))
+        check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
@@ -81,26 +79,6 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
         return 2
     holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
     return 0 if all(s.has_solution for s in statuses) and holds else 1
-
-
-def check_plot_path(path: Path) -> None:
-    """:class:`InputError` (exit 2) unless ``path`` can be written: its folder must exist and be
-    writable, and ``path`` must not be a folder. Checked before anything is solved."""
-    folder = path.parent
-    if path.is_dir():
-        raise InputError.single(
-            "a file to write the PNG to, not a folder", field="--plot", got=str(path)
-        )
-    if not folder.is_dir():
-        raise InputError.single(
-            "a file in an existing folder", field="--plot", got=f"{path}: no folder {folder}"
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError.single(
-            "a file in a folder you can write to",
-            field="--plot",
-            got=f"{path}: {folder} is not writable",
-        )
 
 
 def plot_path(path: Path, factor: float, *, several: bool) -> Path:
