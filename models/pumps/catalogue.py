@@ -36,44 +36,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     rows = read_csv_table(path, field="catalogue")
     sizes = []
     for i, row in enumerate(rows, start=1):
-        values: dict[str, float] = {}
         for column in COLUMNS:
             if column not in row:
                 raise InputError.single(
                     "a value (this column is required)", field=column, file=path, row=i
                 )
-            if column == "name":
-                continue
-            try:
-                values[column] = float(row[column])
-            except ValueError:
-                raise InputError.single(
-                    "a number", field=column, got=repr(row[column]), file=path, row=i
-                ) from None
-            if not math.isfinite(values[column]):
-                raise InputError.single(
-                    "a finite number", field=column, got=repr(row[column]), file=path, row=i
-                )
-        max_head = DEFAULT_MAX_HEAD_M
-        if "max_head_m" in row:
-            try:
-                max_head = float(row["max_head_m"])
-            except ValueError:
-                raise InputError.single(
-                    "a number of metres",
-                    field="max_head_m",
-                    got=repr(row["max_head_m"]),
-                    file=path,
-                    row=i,
-                ) from None
-            if not math.isfinite(max_head):
-                raise InputError.single(
-                    "a finite number of metres",
-                    field="max_head_m",
-                    got=repr(row["max_head_m"]),
-                    file=path,
-                    row=i,
-                )
+        values = {c: _number(row, c, path, i) for c in (*COLUMNS[1:], "max_head_m") if c in row}
+        max_head = values.get("max_head_m", DEFAULT_MAX_HEAD_M)
         sizes.append(
             PumpSize(
                 row["name"], values["power_kw"], values["capex"], values["efficiency"], max_head
@@ -84,3 +53,18 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
             "%s: no max_head_m column; every size limited to %g m of head", path, DEFAULT_MAX_HEAD_M
         )
     return check_catalogue(sizes, file=path)
+
+
+def _number(row: dict[str, str], column: str, path: Path, i: int) -> float:
+    """The finite number in ``column`` of CSV row ``i``, or an :class:`InputError` naming it."""
+    try:
+        value = float(row[column])
+    except ValueError:
+        raise InputError.single(
+            "a number", field=column, got=repr(row[column]), file=path, row=i
+        ) from None
+    if not math.isfinite(value):
+        raise InputError.single(
+            "a finite number", field=column, got=repr(row[column]), file=path, row=i
+        )
+    return value

@@ -102,38 +102,20 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
                 "a unique size name", field="name", got=s.name, file=file, row=i
             )
         names.add(s.name)
-        if not (np.isfinite(s.power_kw) and 0 < s.power_kw <= MAX_POWER_KW):
-            raise InputError.single(
-                f"a power > 0 kW and at most {MAX_POWER_KW:g} kW",
-                field="power_kw",
-                got=repr(s.power_kw),
-                file=file,
-                row=i,
-            )
-        if not (np.isfinite(s.capex) and 0 <= s.capex <= MAX_MAGNITUDE):
-            raise InputError.single(
-                f"a capex ≥ 0 and at most {MAX_MAGNITUDE:g}",
-                field="capex",
-                got=repr(s.capex),
-                file=file,
-                row=i,
-            )
-        if not (0 < s.efficiency <= 1):
-            raise InputError.single(
-                "an efficiency in (0, 1]",
-                field="efficiency",
-                got=repr(s.efficiency),
-                file=file,
-                row=i,
-            )
-        if not (s.max_head_m > 0 and (s.max_head_m <= MAX_HEAD_M or s.max_head_m == np.inf)):
-            raise InputError.single(
-                f"a maximum head > 0 m and at most {MAX_HEAD_M:g} m",
-                field="max_head_m",
-                got=repr(s.max_head_m),
-                file=file,
-                row=i,
-            )
+        for field, ok, expected in (
+            ("power_kw", 0 < s.power_kw <= MAX_POWER_KW, f"a power in (0, {MAX_POWER_KW:g}] kW"),
+            ("capex", 0 <= s.capex <= MAX_MAGNITUDE, f"a capex in [0, {MAX_MAGNITUDE:g}]"),
+            ("efficiency", 0 < s.efficiency <= 1, "an efficiency in (0, 1]"),
+            (
+                "max_head_m",
+                0 < s.max_head_m <= MAX_HEAD_M or s.max_head_m == np.inf,
+                f"a maximum head in (0, {MAX_HEAD_M:g}] m",
+            ),
+        ):
+            if not ok:  # NaN fails every comparison
+                raise InputError.single(
+                    expected, field=field, got=repr(getattr(s, field)), file=file, row=i
+                )
     return Catalogue(tuple(sizes))
 
 
