@@ -425,7 +425,12 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
     try:
         problem = _problem(spec)
         algorithm = registry.get(spec.algorithm)
-        answer = cross_check(problem, algorithm.run(problem, algorithm.make_options(spec.options)))
+        options = algorithm.make_options(spec.options)
+        answer = cross_check(
+            problem,
+            algorithm.run(problem, options),
+            time_limit=getattr(options, "time_limit", None),
+        )
         if spec.problem.repairs and spec.algorithm != "network-dp":
             answer = repair_result(problem, answer)
         tree = problem.tree

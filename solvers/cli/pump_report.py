@@ -47,7 +47,11 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
-        result = cross_check(problem, algorithm.run(problem, options))
+        result = cross_check(
+            problem,
+            algorithm.run(problem, options),
+            time_limit=getattr(options, "time_limit", None),
+        )
         if scenario.repairs and name != "network-dp":
             result = repair_result(problem, result)
         check = None

@@ -24,12 +24,21 @@ logger = logging.getLogger(__name__)
 AGREE = 1e-6
 """Relative difference under which two optima are the same."""
 
+MIN_CHECK_S = 0.5
+"""Seconds the cross-check always gets."""
+
 PARTNER = {"milp": "tree-dp", "tree-dp": "milp"}
 """The exact method that checks each one."""
 
 
-def cross_check(problem: PumpProblem, result: PlacementResult) -> PlacementResult:
-    """``result`` confirmed (or downgraded) by the other exact method (see the module notes)."""
+def cross_check(
+    problem: PumpProblem, result: PlacementResult, *, time_limit: float | None = None
+) -> PlacementResult:
+    """``result`` confirmed (or downgraded) by the other exact method (see the module notes).
+
+    ``time_limit`` is the wall-clock limit of the whole run: the check gets what ``result``
+    left of it (at least :data:`MIN_CHECK_S`), so the two together stay near the limit.
+    """
     other = PARTNER.get(result.algorithm)
     looped = problem.network is not None and problem.network.looped
     if other is None or result.status is not Status.OPTIMAL or looped:
@@ -39,7 +48,10 @@ def cross_check(problem: PumpProblem, result: PlacementResult) -> PlacementResul
         status, value, why = Status.OPTIMAL, float(known), ""
     else:
         algorithm = registry.get(other)
-        check = algorithm.run(problem, algorithm.make_options({}))
+        values = {}
+        if time_limit is not None and "time_limit" in algorithm.options.__dataclass_fields__:
+            values["time_limit"] = max(time_limit - result.runtime_s, MIN_CHECK_S)
+        check = algorithm.run(problem, algorithm.make_options(values))
         status, value, why = check.status, check.objective, check.message
     assert result.objective is not None
     if status is Status.OPTIMAL and value is not None:
