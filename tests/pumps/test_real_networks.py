@@ -69,6 +69,9 @@ def test_network_plans_hold_in_an_independent_run(network: dict, factor: float) 
 )
 def test_no_deficit_means_no_pumps(network: dict, factor: float) -> None:
     p = problem(network, factor)
+    # no deficit by the independent route too (EpanetSimulator on the file read again)
+    pressure = independent_pressures(p, ())
+    assert min(pressure[n] for n in p.network.checked) >= p.network.p_min
     assert not p.network.deficient()
     result = run_network(p)
     assert result.cost.n_pumps == 0 and result.objective == 0.0
