@@ -252,6 +252,8 @@ def greedy_cover(gain: np.ndarray, need: np.ndarray, costs: np.ndarray) -> list[
     chosen: list[tuple[int, int]] = []
     price = np.maximum(np.asarray(costs, dtype=float), 1e-9)
     rows = np.flatnonzero(left > 0)
+    if gain.size == 0:
+        return chosen
     while (left > 1e-9).any():
         useful = np.minimum(np.maximum(gain[rows], 0.0), left[rows][:, None, None]).sum(axis=0)
         if taken:

@@ -126,6 +126,7 @@ def _load_all() -> None:
 ALGORITHM_MODULES: list[str] = [
     "wdnopt.solvers.pumps.network_mode",
     "wdnopt.solvers.pumps.milp",
+    "wdnopt.solvers.pumps.milp_network",
     "wdnopt.solvers.pumps.tree_dp",
     "wdnopt.solvers.pumps.min_opex",
     "wdnopt.solvers.pumps.approx_pump",

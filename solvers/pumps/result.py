@@ -83,6 +83,7 @@ def make_result(
         and check is not None
         and not check.feasible
         and pumps == tuple(planned_pumps(tree, placement))
+        and (problem.network is None or not problem.network.looped)
     ):
         # a solver's "optimal" whose plan fails the model it was solved on is no optimum
         status, has = Status.ERROR, False

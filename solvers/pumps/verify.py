@@ -18,7 +18,9 @@ the pump's flow, hence its head, changes and loops share its boost: the **model 
 **The verdict** (:attr:`Verification.verified`): the plan *holds on the network* when EPANET
 converges, every checked junction is within ``[P_min, P_max]`` (to :data:`DEFAULT_TOL`), and
 every new pump runs forward (flow above :data:`~wdnopt.models.pumps.hydraulics.FLOW_ROUNDOFF`)
-within its catalogue size's maximum head.
+within its catalogue size's maximum head: its head in EPANET, and its constant-power head
+``η W / (ρ g q)`` at its flow, are at most that head (at flows below ``η W / (ρ g H_max)``
+EPANET leaves the constant-power law, so a head it reports there is not the pump's).
 
 **Power unit.** wntr takes a ``POWER`` pump's parameter in W (SI; it writes kW or hp into the
 ``.inp``). EPANET computes the head of a constant-power pump as ``8.814 P/q`` in ft, hp and cfs,
@@ -259,10 +261,20 @@ def _verification(
         error = float(diff.max()) if diff.size else 0.0
     faults = []
     max_head = catalogue.max_head_m
+    power = catalogue.hydraulic_kw / RHO_G  # c_k = η W / (ρ g): the head is c_k / q
     for pump, name in names.items():
         q, h = pump_flow.get(name, 0.0), pump_head.get(name, 0.0)
         if not q > FLOW_ROUNDOFF:
             faults.append(f"{name} on pipe {pump.pipe} has no forward flow ({1000 * q:.3g} L/s)")
+        elif power[pump.size] / q > max_head[pump.size] + tol:
+            # below its least flow: a constant-power pump would need more than its maximum
+            # head there (EPANET's own head at such flows leaves the constant-power law)
+            faults.append(
+                f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, below the "
+                f"{1000 * power[pump.size] / max_head[pump.size]:.3g} L/s "
+                f"{catalogue.sizes[pump.size].name} needs to stay within its "
+                f"{max_head[pump.size]:g} m maximum head"
+            )
         elif h > max_head[pump.size] + tol:
             faults.append(
                 f"{name} on pipe {pump.pipe} adds {h:.2f} m, above the {max_head[pump.size]:g} m "

@@ -1,0 +1,741 @@
+"""The MILP relaxation of booster pump placement on a looped network: a certified lower bound.
+
+The true problem (``real-networks.md``): choose at most one catalogue size ``k`` per candidate
+pipe ``e`` (a pump at its upstream end ``u_e``, pushing away from it) so that EPANET's steady
+state of the network with the pumps has every checked junction within ``[P_min, P_max]`` and
+every new pump running forward within its maximum head, at least cost. This module builds a
+MILP whose feasible set contains the EPANET state of every such plan (within the head box
+below), so its optimum is a lower bound on the optimum of the true problem.
+
+**Variables.** Heads ``h_v`` of junctions (reservoirs and tanks hold their heads of the state),
+flows ``q_e`` of every open link (positive from its start node to its end node), pump choices
+``y_{e,k} ∈ {0,1}``, pump heads ``g_{e,k} ≥ 0`` and ``w_{e,k} = y_{e,k} f_e`` (the pump's flow;
+``f_e = σ_e q_e`` is the flow away from ``u_e``, ``σ_e = ±1``).
+
+**Constraints** (one family per function below, each with its formula):
+
+- mass balance at every junction (:func:`_balance`);
+- the head loss of each pipe, :math:`h_a - h_b + \\sigma_e \\sum_k g_{e,k} = \\Delta_e`,
+  with :math:`\\Delta_e` bounded by tangents of the law below and its chord above on the flow
+  bounds, split by a direction binary where the flow can take both signs (:func:`_pipes`);
+- existing pumps (their curves, with an on/off binary) and valves (:func:`_pumps`,
+  :func:`_valves`);
+- a new pump of hydraulic power ``P_k`` has :math:`g = c_k / w` with :math:`c_k = P_k/(\\rho g)`
+  on :math:`w \\in [c_k/H^{max}_k, \\bar f_e]` (:func:`_new_pumps`);
+- pressure limits at the checked junctions; the cost :math:`\\sum c_k y_{e,k}`.
+
+**What "valid" rests on.** Every bound of the model follows from the head envelope of
+:func:`head_box`: checked junctions between ``P_min`` and ``P_max`` (the problem's own limits),
+and no junction's head moved by a plan by more than ``E`` from the unpumped state, ``E`` the sum
+of the maximum heads of as many pumps as the incumbent's cost allows (a no-gain property of
+networks of monotone elements; an assumption only where regulating valves sit). Flow bounds
+follow from it (a pipe cannot lose more head than its ends' envelopes allow) and are tightened
+by bound tightening on the relaxation itself. Existing pumps off in the unpumped state stay off.
+The tests check that the relaxation accepts the simulated state of every plan that holds on
+small networks (all placements enumerated) and of sampled plans on Net3.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+import wntr
+
+from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.head_loss import (
+    CUT_SLACK,
+    NU_WATER,
+    HeadLoss,
+    over_line,
+    pipe_law,
+    under_line,
+)
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF
+from wdnopt.models.pumps.network import NetworkState, PlannedPump
+
+logger = logging.getLogger(__name__)
+
+TANGENTS = 5
+"""Tangent points per law at the start (more are added where the relaxation's flows sit)."""
+
+Q_CAP = 100.0
+"""Largest flow (m³/s) any bound starts from."""
+
+DIRECTION_MIN = 1e-6
+"""A bound closer to 0 than this (m³/s) counts as 0 when deciding a flow's sign."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pipe a new pump may go on."""
+
+    pipe: str
+    upstream: str
+    sign: int
+    """+1 when ``upstream`` is the pipe's start node (the pump pushes start → end), else −1."""
+    sizes: tuple[int, ...]
+    """Catalogue sizes that can run on it within their maximum heads and the flow bounds."""
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkData:
+    """What the relaxation needs of a network state, read once."""
+
+    junctions: tuple[str, ...]
+    fixed: dict[str, float]
+    """Reservoirs and tanks → their heads in the state, m."""
+    elevation: dict[str, float]
+    demand: dict[str, float]
+    """Junction → demand in the state, m³/s."""
+    links: tuple[str, ...]
+    """Open links (closed pipes and valves, and pumps off in the state, are left out)."""
+    ends: dict[str, tuple[str, str]]
+    kind: dict[str, str]
+    """Link → ``pipe``, ``cv`` (a pipe with a check valve), ``tcv``, ``pump``, ``power``
+    (a constant-power pump), ``forward`` (a PRV or PSV: flow only start → end) or ``free``
+    (another valve: no head relation)."""
+    laws: dict[str, HeadLoss]
+    """Pipes and TCVs → their head-loss law."""
+    curves: dict[str, tuple[float, float, float]]
+    """Existing head-curve pumps → ``(A, B, C)`` of ``A − B q^C``."""
+    power: dict[str, float]
+    """Existing constant-power pumps → ``P/(ρ g)`` (m·m³/s)."""
+    checked: frozenset[str]
+    p_min: float
+    p_max: float | None
+    state_head: dict[str, float]
+    state_flow: dict[str, float]
+
+
+def network_data(net: NetworkState) -> NetworkData:
+    """Read the network and its unpumped state (``net``) for the relaxation."""
+    wn, state = net.wn, net.state
+    closed = wntr.network.LinkStatus.Closed
+    formula = wn.options.hydraulic.headloss
+    nu = NU_WATER * float(wn.options.hydraulic.viscosity or 1.0)
+    fixed = {n: float(state.head[n]) for n in wn.reservoir_name_list + wn.tank_name_list}
+    junctions = tuple(wn.junction_name_list)
+    links, ends, kind, laws, curves, power = [], {}, {}, {}, {}, {}
+    for name, link in wn.links():
+        q = float(state.flow.get(name, 0.0))
+        if link.link_type == "Pipe":
+            if link.initial_status == closed:
+                continue
+            kind[name] = "cv" if link.check_valve else "pipe"
+            laws[name] = pipe_law(link, formula, nu)
+        elif link.link_type == "Pump":
+            if abs(q) <= FLOW_ROUNDOFF or link.initial_status == closed:
+                continue  # off in the state: stays off
+            if link.pump_type == "POWER":
+                kind[name] = "power"
+                power[name] = float(link.power) / 1000.0 / RHO_G
+            else:
+                kind[name] = "pump"
+                curves[name] = tuple(float(x) for x in link.get_head_curve_coefficients())
+        else:
+            if link.initial_status == closed:
+                continue
+            vt = link.valve_type
+            if vt == "TCV":
+                kind[name] = "tcv"
+                laws[name] = pipe_law(link, formula, nu)
+            elif vt in ("PRV", "PSV"):
+                kind[name] = "forward"
+            else:
+                kind[name] = "free"
+        links.append(name)
+        ends[name] = (link.start_node_name, link.end_node_name)
+    return NetworkData(
+        junctions=junctions,
+        fixed=fixed,
+        elevation={n: float(wn.get_node(n).elevation) for n in junctions},
+        demand={n: float(state.demand[n]) for n in junctions},
+        links=tuple(links),
+        ends=ends,
+        kind=kind,
+        laws=laws,
+        curves=curves,
+        power=power,
+        checked=net.checked,
+        p_min=net.p_min,
+        p_max=net.p_max,
+        state_head={n: float(v) for n, v in state.head.items()},
+        state_flow={n: float(v) for n, v in state.flow.items()},
+    )
+
+
+def candidates(data: NetworkData) -> list[tuple[str, str, int]]:
+    """Candidate pipes: ``(pipe, upstream, sign)`` of every pipe with flow in the state."""
+    out = []
+    for name in data.links:
+        if data.kind[name] not in ("pipe", "cv"):
+            continue
+        q = data.state_flow.get(name, 0.0)
+        if abs(q) <= FLOW_ROUNDOFF:
+            continue
+        a, b = data.ends[name]
+        out.append((name, a, 1) if q > 0 else (name, b, -1))
+    return out
+
+
+@dataclass(frozen=True)
+class HeadBox:
+    """The head envelope of every junction, m: the states the bound is certified for."""
+
+    low: dict[str, float]
+    high: dict[str, float]
+    envelope: float
+    """``E``: how far (m) a plan may move a junction's pressure from the unpumped state."""
+
+    @property
+    def span(self) -> float:
+        """Largest head difference between two nodes inside the box."""
+        return max(self.high.values(), default=0.0) - min(self.low.values(), default=0.0)
+
+
+def head_box(
+    data: NetworkData,
+    catalogue: Catalogue,
+    n_max: int | None = None,
+    envelope: float | None = None,
+) -> HeadBox:
+    """The head envelope of the module notes, per junction ``j``:
+
+    .. math::
+        z_j + \\underline p_j \\le h_j \\le z_j + \\overline p_j, \\qquad
+        \\underline p_j = P_{min} \\;(j \\text{ checked}), \\;
+        p^0_j - E \\;(\\text{else}), \\qquad
+        \\overline p_j = \\min(p^0_j + E, P_{max})
+
+    with ``p⁰`` the unpumped state's pressures and ``E`` (default) the sum of the ``n_max``
+    largest maximum heads of the catalogue (``n_max``: new pumps at most, default one per
+    candidate pipe). In a network of monotone elements (pipes, check valves, pumps with falling
+    curves) with fixed demands, head sources ``g_1, …, g_n`` added in series move no head by
+    more than :math:`\\sum_i g_i`; regulating valves are not monotone elements, so on networks
+    with them the envelope is an assumption (reported with the bound).
+    """
+    heads = np.asarray(catalogue.max_head_m, dtype=float)
+    heads = np.sort(np.where(np.isfinite(heads), heads, 1e3))[::-1]
+    n = len(candidates(data)) if n_max is None else max(int(n_max), 0)
+    if envelope is not None:
+        e = float(envelope)
+    else:
+        e = float(heads[: min(n, len(heads))].sum() + max(n - len(heads), 0) * heads[0])
+    low, high = {}, {}
+    for j in data.junctions:
+        z = data.elevation[j]
+        p0 = data.state_head.get(j, z) - z
+        hi = p0 + e
+        if j in data.checked:
+            lo = data.p_min
+            if data.p_max is not None:
+                hi = min(hi, data.p_max)
+            hi = max(hi, lo)
+        else:
+            lo = p0 - e
+        low[j], high[j] = z + lo, z + hi
+    for name, h in data.fixed.items():
+        low[name] = high[name] = h
+    return HeadBox(low=low, high=high, envelope=e)
+
+
+@dataclass
+class Bounds:
+    """Flow bounds by link (m³/s) and per-junction head bounds."""
+
+    q_lo: dict[str, float]
+    q_hi: dict[str, float]
+    h_lo: dict[str, float]
+    h_hi: dict[str, float]
+
+
+def initial_bounds(
+    data: NetworkData, box: HeadBox, cands: list[tuple[str, str, int]], catalogue: Catalogue
+) -> Bounds:
+    """Flow bounds from the envelope. A link's head difference :math:`h_a - h_b` moves by at
+    most ``E`` from the unpumped state's :math:`\\Delta^0_e` (the no-gain property of
+    :func:`head_box`), and a pipe loses :math:`h_a - h_b + \\sigma_e g_e` with
+    :math:`0 \\le g_e \\le G` (``G`` the largest maximum head) on a candidate, so
+
+    .. math:: \\varphi_e^{-1}(\\Delta^0_e - E - [\\sigma_e < 0] G) \\le q_e \\le
+        \\varphi_e^{-1}(\\Delta^0_e + E + [\\sigma_e > 0] G)
+
+    (``φ⁻¹`` odd, increasing); also within what the ends' envelopes allow. An existing pump's
+    gain moves by at most ``E`` as well, which bounds its flow on its curve."""
+    heads = np.asarray(catalogue.max_head_m, dtype=float)
+    top = float(np.max(np.where(np.isfinite(heads), heads, 200.0)))
+    sign_of = {c[0]: c[2] for c in cands}
+    q_lo, q_hi = {}, {}
+    cap_all = 0.0
+    lo_h, hi_h, e_env = box.low, box.high, box.envelope
+    h0 = data.state_head
+
+    def reach(e: str) -> float:
+        a, b = data.ends[e]
+        return max(hi_h[a] - lo_h[b], hi_h[b] - lo_h[a], 0.0)
+
+    def change(e: str) -> tuple[float, float]:
+        a, b = data.ends[e]
+        d0 = h0[a] - h0[b]
+        return d0 - e_env, d0 + e_env
+
+    for name in data.links:
+        law = data.laws.get(name)
+        if law is None:
+            continue
+        cap = law.inverse(reach(name) + (top if name in sign_of else 0.0), Q_CAP)
+        lo_l, hi_l = change(name)
+        s = sign_of.get(name, 0)
+        lo_l -= top if s < 0 else 0.0
+        hi_l += top if s > 0 else 0.0
+        lo = float(np.sign(lo_l)) * law.inverse(abs(lo_l), Q_CAP)
+        hi = float(np.sign(hi_l)) * law.inverse(abs(hi_l), Q_CAP)
+        q_lo[name], q_hi[name] = max(lo, -cap), min(hi, cap)
+        cap_all = max(cap_all, cap)
+    for name in data.links:
+        k = data.kind[name]
+        if k in ("pipe", "tcv"):
+            continue
+        cap = cap_all if cap_all > 0 else Q_CAP
+        if k == "cv":
+            q_lo[name] = 0.0
+            q_hi[name] = max(q_hi[name], 0.0)
+        elif k == "pump":
+            a, b, c = data.curves[name]
+            lo_l, hi_l = change(name)  # the gain h_b − h_a lies in [−hi_l, −lo_l]
+            least_gain = max(-hi_l, -reach(name))
+            most = ((a - least_gain) / b) ** (1.0 / c) if b > 0 and a > least_gain else cap
+            q_lo[name], q_hi[name] = 0.0, min(most, Q_CAP)
+        elif k == "power":
+            q_lo[name], q_hi[name] = data.power[name] / max(reach(name), 1e-6), cap
+        elif k == "forward":
+            q_lo[name], q_hi[name] = 0.0, cap
+        else:
+            q_lo[name], q_hi[name] = -cap, cap
+    h_lo = {j: box.low[j] for j in data.junctions}
+    h_hi = {j: box.high[j] for j in data.junctions}
+    return Bounds(q_lo=q_lo, q_hi=q_hi, h_lo=h_lo, h_hi=h_hi)
+
+
+def usable_sizes(catalogue: Catalogue, forward_hi: float) -> tuple[int, ...]:
+    """Sizes whose least flow within their maximum head, ``c_k / H^{max}_k``, is below the
+    candidate's largest forward flow."""
+    c = catalogue.hydraulic_kw / RHO_G
+    q_min = c / np.asarray(catalogue.max_head_m, dtype=float)
+    return tuple(int(k) for k in range(len(catalogue)) if q_min[k] < forward_hi)
+
+
+@dataclass(frozen=True, eq=False)
+class Relaxation:
+    """A built relaxation: the Pyomo model and how to read it."""
+
+    model: pyo.ConcreteModel
+    data: NetworkData
+    bounds: Bounds
+    box: HeadBox
+    candidates: tuple[Candidate, ...]
+    costs: np.ndarray
+    tangents: dict[str, list[float]] = field(default_factory=dict)
+    """Link → the flows (≥ 0, by side) its tangents were taken at (for refinement)."""
+    by_pipe: dict[str, int] = field(default_factory=dict)
+    """Candidate pipe → its index in :attr:`candidates`."""
+
+    def plan(self) -> tuple[PlannedPump, ...]:
+        """The pumps of the model's current solution (``y > 0.5``)."""
+        m = self.model
+        out = []
+        for i, c in enumerate(self.candidates):
+            for k in c.sizes:
+                if pyo.value(m.y[i, k]) > 0.5:
+                    out.append(PlannedPump(c.pipe, c.upstream, k))
+        return tuple(sorted(out))
+
+    def flows(self) -> dict[str, float]:
+        return {n: float(pyo.value(self.model.q[n])) for n in self.data.links}
+
+
+def _tangent_points(lo: float, hi: float, around: float | None) -> list[float]:
+    """Points in ``[lo, hi]`` (both ≥ 0): geometric spread plus ``around``."""
+    if hi <= 0:
+        return []
+    start = max(lo, hi * 1e-3)
+    pts = list(np.geomspace(start, hi, TANGENTS)) if hi > start else [hi]
+    if around is not None and lo <= around <= hi:
+        pts.append(around)
+    return sorted(set(float(p) for p in pts if p > 0))
+
+
+def build_relaxation(
+    data: NetworkData,
+    bounds: Bounds,
+    box: HeadBox,
+    cands: list[tuple[str, str, int]],
+    catalogue: Catalogue,
+    costs: np.ndarray,
+    *,
+    tangents: dict[str, list[float]] | None = None,
+    budget: float | None = None,
+) -> Relaxation:
+    """The relaxation on these bounds (see the module notes); ``tangents`` adds flows to take
+    tangents at, by link; ``budget`` caps the cost (plans dearer than the incumbent are of no
+    interest: the bound stays valid for the optimum)."""
+    m = pyo.ConcreteModel(name="pump_relaxation")
+    tangents = {k: list(v) for k, v in (tangents or {}).items()}
+    m.J = pyo.Set(initialize=list(data.junctions), ordered=True)
+    m.L = pyo.Set(initialize=list(data.links), ordered=True)
+    m.h = pyo.Var(m.J, bounds=lambda m, j: (bounds.h_lo[j], bounds.h_hi[j]))
+    m.q = pyo.Var(m.L, bounds=lambda m, e: (bounds.q_lo[e], bounds.q_hi[e]))
+    built = []
+    for name, up, sign in cands:
+        lo, hi = bounds.q_lo[name], bounds.q_hi[name]
+        forward_hi = hi if sign > 0 else -lo
+        sizes = usable_sizes(catalogue, forward_hi)
+        built.append(Candidate(name, up, sign, sizes))
+    pairs = [(i, k) for i, c in enumerate(built) for k in c.sizes]
+    m.y = pyo.Var(pairs, domain=pyo.Binary)
+    m.g = pyo.Var(pairs, domain=pyo.NonNegativeReals)
+    m.w = pyo.Var(pairs, domain=pyo.NonNegativeReals)
+    m.cuts = pyo.ConstraintList()
+    m.cost = pyo.Objective(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs))
+    if budget is not None and pairs:
+        m.budget = pyo.Constraint(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs) <= budget)
+    relax = Relaxation(
+        m, data, bounds, box, tuple(built), np.asarray(costs), tangents,
+        {c.pipe: i for i, c in enumerate(built)},
+    )  # fmt: skip
+    _balance(relax)
+    _pipes(relax)
+    _pumps(relax)
+    _valves(relax)
+    _new_pumps(relax, catalogue)
+    _no_gain(relax)
+    return relax
+
+
+def _head(relax: Relaxation, node: str) -> object:
+    """``h_v``: a variable of a junction, the fixed head of a reservoir or tank."""
+    if node in relax.data.fixed:
+        return relax.data.fixed[node]
+    return relax.model.h[node]
+
+
+def _balance(relax: Relaxation) -> None:
+    """Mass balance: :math:`\\sum_{e \\in \\delta^-(v)} q_e - \\sum_{e \\in \\delta^+(v)} q_e
+    = d_v` at every junction ``v`` (inflow minus outflow is its demand)."""
+    data, m = relax.data, relax.model
+    into: dict[str, list[str]] = {j: [] for j in data.junctions}
+    out: dict[str, list[str]] = {j: [] for j in data.junctions}
+    for e in data.links:
+        a, b = data.ends[e]
+        if a in out:
+            out[a].append(e)
+        if b in into:
+            into[b].append(e)
+
+    def rule(m: pyo.ConcreteModel, j: str) -> object:
+        if not into[j] and not out[j]:
+            return pyo.Constraint.Skip
+        return sum(m.q[e] for e in into[j]) - sum(m.q[e] for e in out[j]) == data.demand[j]
+
+    m.balance = pyo.Constraint(m.J, rule=rule)
+
+
+def _loss_expr(relax: Relaxation, e: str) -> object:
+    """:math:`\\Delta_e = h_a - h_b + \\sigma_e \\sum_k g_{e,k}`: the head the link loses."""
+    a, b = relax.data.ends[e]
+    expr = _head(relax, a) - _head(relax, b)
+    i = relax.by_pipe.get(e)
+    if i is not None:
+        c = relax.candidates[i]
+        expr = expr + c.sign * sum(relax.model.g[i, k] for k in c.sizes)
+    return expr
+
+
+def _side_cuts(
+    law: HeadLoss, lo: float, hi: float, points: list[float]
+) -> tuple[list[tuple[float, float]], tuple[float, float]]:
+    """Tangent lines below and the chord above ``φ`` on ``[lo, hi]`` (``0 ≤ lo ≤ hi``)."""
+    under = [under_line(law, t, lo, hi) for t in points if lo <= t <= hi]
+    if not under:
+        under = [under_line(law, hi, lo, hi)]
+    over = over_line(law, lo, hi)
+    return under, over
+
+
+def _pipes(relax: Relaxation) -> None:
+    """Head loss of pipes and throttle valves, :math:`\\Delta_e \\approx \\varphi_e(q_e)`.
+
+    One-signed flow (``q ∈ [l, u]``, ``0 ≤ l``): :math:`\\Delta \\ge a_t q + b_t` for every
+    tangent ``t`` and :math:`\\Delta \\le` the chord on ``[l, u]`` (mirrored for ``u ≤ 0``).
+    Both signs possible: :math:`q = q^+ - q^-`, :math:`\\Delta = \\Delta^+ - \\Delta^-`, a
+    binary ``z`` (``z = 1``: forward) with :math:`q^+ \\le u z`, :math:`q^- \\le -l (1-z)`,
+    :math:`\\Delta^+ \\ge a_t q^+ + b_t z`, :math:`\\Delta^+ \\le \\frac{\\varphi(u)}{u} q^+ +
+    \\epsilon z` (perspective forms: all zero on the side not taken) and the same for the
+    reverse side. A pipe with a check valve is forward only and, when shut (``z = 0``), may
+    hold any head against the flow: :math:`\\Delta = \\Delta^+ - \\Delta^-` with
+    :math:`0 \\le \\Delta^- \\le (H^{hi} - H^{lo})(1 - z)`.
+    """
+    data, m, b = relax.data, relax.model, relax.bounds
+    split = []
+    for e in data.links:
+        if data.kind[e] not in ("pipe", "cv", "tcv"):
+            continue
+        lo, hi = b.q_lo[e], b.q_hi[e]
+        both = lo < -DIRECTION_MIN and hi > DIRECTION_MIN
+        if both or data.kind[e] == "cv":
+            split.append(e)
+    m.S = pyo.Set(initialize=split, ordered=True)
+    m.qp = pyo.Var(m.S, domain=pyo.NonNegativeReals)
+    m.qn = pyo.Var(m.S, domain=pyo.NonNegativeReals)
+    m.dp = pyo.Var(m.S, domain=pyo.NonNegativeReals)
+    m.dn = pyo.Var(m.S, domain=pyo.NonNegativeReals)
+    m.z = pyo.Var(m.S, domain=pyo.Binary)
+    span = relax.box.span
+    for e in data.links:
+        if data.kind[e] not in ("pipe", "cv", "tcv"):
+            continue
+        law = data.laws[e]
+        lo, hi = b.q_lo[e], b.q_hi[e]
+        loss = _loss_expr(relax, e)
+        state = abs(data.state_flow.get(e, 0.0))
+        extra = relax.tangents.setdefault(e, [])
+        if e in split:
+            q_f = max(hi, 0.0)
+            q_r = max(-lo, 0.0)
+            m.cuts.add(m.q[e] == m.qp[e] - m.qn[e])
+            m.cuts.add(loss == m.dp[e] - m.dn[e])
+            m.cuts.add(m.qp[e] <= q_f * m.z[e])
+            m.cuts.add(m.qn[e] <= q_r * (1 - m.z[e]))
+            sides = [(m.qp[e], m.dp[e], m.z[e], q_f)]
+            if data.kind[e] == "cv":
+                m.cuts.add(m.dn[e] <= span * (1 - m.z[e]))
+            else:
+                sides.append((m.qn[e], m.dn[e], 1 - m.z[e], q_r))
+            for qv, dv, on, top in sides:
+                if top <= 0:
+                    m.cuts.add(dv <= CUT_SLACK * on)
+                    continue
+                pts = _tangent_points(0.0, top, state if state <= top else None) + [
+                    t for t in extra if 0 < t <= top
+                ]
+                under, (ca, cb) = _side_cuts(law, 0.0, top, pts)
+                for a, bb in under:
+                    m.cuts.add(dv >= a * qv + bb * on)
+                m.cuts.add(dv <= ca * qv + max(cb, CUT_SLACK) * on)
+            continue
+        sign = 1.0 if hi > DIRECTION_MIN or lo >= -DIRECTION_MIN else -1.0
+        a_lo, a_hi = (max(lo, 0.0), max(hi, 0.0)) if sign > 0 else (max(-hi, 0.0), -lo)
+        flow = sign * m.q[e]
+        dh = sign * loss
+        if a_hi - a_lo <= 1e-12:
+            mid = float(law(a_hi))
+            slack = CUT_SLACK + 1e-4 * mid
+            m.cuts.add(dh >= mid - slack)
+            m.cuts.add(dh <= mid + slack)
+            continue
+        pts = _tangent_points(a_lo, a_hi, state if a_lo <= state <= a_hi else None) + [
+            t for t in extra if a_lo <= t <= a_hi
+        ]
+        under, (ca, cb) = _side_cuts(law, a_lo, a_hi, pts)
+        for a, bb in under:
+            m.cuts.add(dh >= a * flow + bb)
+        m.cuts.add(dh <= ca * flow + cb)
+
+
+def _pumps(relax: Relaxation) -> None:
+    """Existing pumps running in the state, gain :math:`\\gamma = h_b - h_a`, on/off binary ``o``.
+
+    Head curve :math:`A - B q^C` (concave): :math:`\\gamma \\le` its tangents
+    :math:`+ M(1-o)`, :math:`\\gamma \\ge` its chord on ``[0, \\bar q]`` :math:`- M(1-o)`,
+    :math:`0 \\le q \\le \\bar q o`. Constant power :math:`\\gamma = c/q` (convex): tangents
+    below and chord above, the same way. ``M`` is the head box's height.
+    """
+    data, m, b = relax.data, relax.model, relax.bounds
+    names = [e for e in data.links if data.kind[e] in ("pump", "power")]
+    m.P = pyo.Set(initialize=names, ordered=True)
+    m.on = pyo.Var(m.P, domain=pyo.Binary)
+    big = relax.box.span
+    for e in names:
+        a_node, b_node = data.ends[e]
+        gain = _head(relax, b_node) - _head(relax, a_node)
+        lo, hi = max(b.q_lo[e], 0.0), b.q_hi[e]
+        m.cuts.add(m.q[e] <= hi * m.on[e])
+        m.cuts.add(m.q[e] >= lo * m.on[e])
+        off = big * (1 - m.on[e])
+        if data.kind[e] == "pump":
+            ca, cb, cc = data.curves[e]
+
+            def curve(q: np.ndarray, ca: float = ca, cb: float = cb, cc: float = cc) -> np.ndarray:
+                return ca - cb * np.abs(np.asarray(q, dtype=float)) ** cc
+
+            for t in _tangent_points(0.0, hi, abs(data.state_flow[e])):
+                slope = -cb * cc * t ** (cc - 1)
+                grid = np.linspace(0.0, hi, 257)
+                line = curve(t) + slope * (grid - t)
+                excess = float(np.max(curve(grid) - line, initial=0.0))
+                m.cuts.add(
+                    gain <= float(curve(t)) + slope * (m.q[e] - t) + excess + CUT_SLACK + off
+                )
+            chord = (float(curve(hi)) - ca) / hi if hi > 0 else 0.0
+            m.cuts.add(gain >= ca + chord * m.q[e] - CUT_SLACK - off)
+        else:
+            c = data.power[e]
+            lo = max(lo, 1e-9)
+            for t in _tangent_points(lo, hi, abs(data.state_flow[e])):
+                m.cuts.add(gain >= 2 * c / t - c / t**2 * m.q[e] - CUT_SLACK - off)
+            m.cuts.add(gain <= c / lo + c / hi - c / (lo * hi) * m.q[e] + CUT_SLACK + off)
+
+
+def _valves(relax: Relaxation) -> None:
+    """Regulating valves: a PRV or PSV passes flow forward only (``q ≥ 0``, in its bounds);
+    the others hold no head relation here (a valid, loose relaxation)."""
+
+
+NO_GAIN_SLACK = 1e-3
+"""Metres of EPANET accuracy allowed in :func:`_no_gain`."""
+
+
+def _no_gain(relax: Relaxation) -> None:
+    """Heads move together, by no more than the pumps add: with :math:`G = \\sum_{e,k} g_{e,k}`
+    and a free shift ``s``,
+
+    .. math:: s \\le h_v - h^0_v \\le s + G \\;\\; (v \\text{ a junction}), \\qquad
+        s \\le 0 \\le s + G
+
+    (fixed heads do not move): every head change of the plan lies in one interval of width
+    ``G`` that holds 0, the no-gain property of :func:`head_box`."""
+    m, data = relax.model, relax.data
+    if not len(m.g):
+        return
+    total = sum(m.g[i] for i in m.g)
+    m.shift = pyo.Var(bounds=(-relax.box.envelope - NO_GAIN_SLACK, 0.0))
+    for j in data.junctions:
+        h0 = data.state_head[j]
+        m.cuts.add(m.h[j] - h0 >= m.shift - NO_GAIN_SLACK)
+        m.cuts.add(m.h[j] - h0 <= m.shift + total + NO_GAIN_SLACK)
+    m.cuts.add(m.shift + total >= -NO_GAIN_SLACK)
+
+
+def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
+    """New pumps on candidate ``e`` (forward flow :math:`f_e = \\sigma_e q_e \\in [l, u]`).
+
+    .. math::
+        \\sum_k y_{e,k} \\le 1, \\quad q^{min}_k y_{e,k} \\le w_{e,k} \\le u\\, y_{e,k}, \\quad
+        f_e - u(1 - \\textstyle\\sum_k y) \\le \\sum_k w_{e,k} \\le f_e - l(1 - \\sum_k y),
+
+        g_{e,k} \\ge \\frac{2 c_k}{t} y_{e,k} - \\frac{c_k}{t^2} w_{e,k} \\;(\\text{tangents}),
+        \\qquad g_{e,k} \\le \\Big(\\frac{c_k}{q^{min}_k} + \\frac{c_k}{u}\\Big) y_{e,k}
+        - \\frac{c_k}{q^{min}_k u} w_{e,k} \\;(\\text{chord}),
+
+    with :math:`c_k = P_k/(\\rho g)` and :math:`q^{min}_k = c_k / H^{max}_k` (a pump chosen runs
+    forward within its maximum head). With ``y = 0`` every term is 0.
+    """
+    m, b = relax.model, relax.bounds
+    c_all = catalogue.hydraulic_kw / RHO_G
+    h_max = np.asarray(catalogue.max_head_m, dtype=float)
+    for i, c in enumerate(relax.candidates):
+        if not c.sizes:
+            continue
+        lo_q, hi_q = b.q_lo[c.pipe], b.q_hi[c.pipe]
+        f_lo, f_hi = (lo_q, hi_q) if c.sign > 0 else (-hi_q, -lo_q)
+        flow = c.sign * m.q[c.pipe]
+        total_y = sum(m.y[i, k] for k in c.sizes)
+        total_w = sum(m.w[i, k] for k in c.sizes)
+        m.cuts.add(total_y <= 1)
+        m.cuts.add(total_w <= flow - f_lo * (1 - total_y))
+        m.cuts.add(total_w >= flow - f_hi * (1 - total_y))
+        extra = relax.tangents.get(f"pump:{c.pipe}", [])
+        for k in c.sizes:
+            ck = float(c_all[k])
+            qmin = ck / h_max[k] if math.isfinite(h_max[k]) else ck / 1e4
+            m.cuts.add(m.w[i, k] >= qmin * m.y[i, k])
+            m.cuts.add(m.w[i, k] <= f_hi * m.y[i, k])
+            slack = CUT_SLACK + 1e-4 * ck / qmin
+            pts = [float(t) for t in np.geomspace(qmin, f_hi, TANGENTS)] + [
+                t for t in extra if qmin <= t <= f_hi
+            ]
+            for t in pts:
+                m.cuts.add(m.g[i, k] >= (2 * ck / t - slack) * m.y[i, k] - ck / t**2 * m.w[i, k])
+            m.cuts.add(
+                m.g[i, k]
+                <= (ck / qmin + ck / f_hi + slack) * m.y[i, k] - ck / (qmin * f_hi) * m.w[i, k]
+            )
+            m.cuts.add(m.g[i, k] <= (h_max[k] + slack) * m.y[i, k])
+
+
+def plan_values(
+    relax: Relaxation,
+    pumps: tuple[PlannedPump, ...],
+    head: dict[str, float],
+    flow: dict[str, float],
+    pump_flow: dict[PlannedPump, float],
+    pump_head: dict[PlannedPump, float],
+) -> None:
+    """Set the model's variables to a simulated state of a plan (for checking that the
+    relaxation accepts it): heads by node, flows by link, each pump's flow and head."""
+    m, data = relax.model, relax.data
+    for j in data.junctions:
+        m.h[j].set_value(head[j], skip_validation=True)
+    for e in data.links:
+        m.q[e].set_value(flow.get(e, 0.0), skip_validation=True)
+    chosen = {(p.pipe, p.upstream): p for p in pumps}
+    for i, c in enumerate(relax.candidates):
+        p = chosen.get((c.pipe, c.upstream))
+        for k in c.sizes:
+            on = p is not None and p.size == k
+            m.y[i, k].set_value(1.0 if on else 0.0, skip_validation=True)
+            m.w[i, k].set_value(pump_flow[p] if on else 0.0, skip_validation=True)
+            m.g[i, k].set_value(pump_head[p] if on else 0.0, skip_validation=True)
+    for e in m.S:
+        q = flow.get(e, 0.0)
+        loss = float(pyo.value(_loss_expr(relax, e)))
+        fwd = q > 0
+        m.z[e].set_value(1.0 if fwd else 0.0, skip_validation=True)
+        m.qp[e].set_value(max(q, 0.0), skip_validation=True)
+        m.qn[e].set_value(max(-q, 0.0), skip_validation=True)
+        m.dp[e].set_value(loss if fwd else 0.0, skip_validation=True)
+        m.dn[e].set_value(-loss if not fwd else 0.0, skip_validation=True)
+    for e in m.P:
+        m.on[e].set_value(1.0 if flow.get(e, 0.0) > FLOW_ROUNDOFF else 0.0, skip_validation=True)
+    if hasattr(m, "shift"):
+        moved = [head[j] - data.state_head[j] for j in data.junctions]
+        m.shift.set_value(min(0.0, *moved), skip_validation=True)
+
+
+def violations(relax: Relaxation, tol: float = 0.0) -> list[tuple[str, float]]:
+    """Constraints the model's current values break by more than ``tol``, worst first, and
+    variables out of their bounds (with the amount)."""
+    out = []
+    for con in relax.model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(con.body)
+        lo = pyo.value(con.lower) if con.has_lb() else None
+        up = pyo.value(con.upper) if con.has_ub() else None
+        amount = max((lo - body) if lo is not None else 0.0, (body - up) if up is not None else 0.0)
+        if amount > tol:
+            out.append((con.name, float(amount)))
+    for var in relax.model.component_data_objects(pyo.Var):
+        v = var.value
+        if v is None:
+            continue
+        amount = max(
+            (var.lb - v) if var.lb is not None else 0.0, (v - var.ub) if var.ub is not None else 0.0
+        )
+        if amount > tol:
+            out.append((var.name, float(amount)))
+    return sorted(out, key=lambda t: -t[1])
+
+
+def no_good(relax: Relaxation, pumps: tuple[PlannedPump, ...]) -> None:
+    """Exclude exactly this plan (it was simulated and does not hold, so it is infeasible):
+    :math:`\\sum_{(e,k) \\in P} y_{e,k} - \\sum_{(e,k) \\notin P} y_{e,k} \\le |P| - 1`."""
+    m = relax.model
+    inside = {(p.pipe, p.upstream, p.size) for p in pumps}
+    terms_in, terms_out = [], []
+    for i, c in enumerate(relax.candidates):
+        for k in c.sizes:
+            (terms_in if (c.pipe, c.upstream, k) in inside else terms_out).append(m.y[i, k])
+    m.cuts.add(sum(terms_in) - sum(terms_out) <= len(terms_in) - 1)
