@@ -343,6 +343,10 @@ class Relaxation:
     """Link → the flows (≥ 0, by side) its tangents were taken at (for refinement)."""
     by_pipe: dict[str, int] = field(default_factory=dict)
     """Candidate pipe → its index in :attr:`candidates`."""
+    segments: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
+    """(link, segment) → the segment's flow interval."""
+    pump_segments: dict[tuple[int, int, int], tuple[float, float]] = field(default_factory=dict)
+    """(candidate, size, segment) → the segment's pump-flow interval (several segments only)."""
 
     def plan(self) -> tuple[PlannedPump, ...]:
         """The pumps of the model's current solution (``y > 0.5``)."""
@@ -400,6 +404,9 @@ def build_relaxation(
     m.g = pyo.Var(pairs, domain=pyo.NonNegativeReals)
     m.w = pyo.Var(pairs, domain=pyo.NonNegativeReals)
     m.cuts = pyo.ConstraintList()
+    m.ys = pyo.Var(pyo.Any, dense=False, domain=pyo.Binary)
+    m.ws = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
+    m.gs = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
     m.cost = pyo.Objective(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs))
     if budget is not None and pairs:
         m.budget = pyo.Constraint(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs) <= budget)
@@ -455,95 +462,104 @@ def _loss_expr(relax: Relaxation, e: str) -> object:
     return expr
 
 
-def _side_cuts(
-    law: HeadLoss, lo: float, hi: float, points: list[float]
-) -> tuple[list[tuple[float, float]], tuple[float, float]]:
-    """Tangent lines below and the chord above ``φ`` on ``[lo, hi]`` (``0 ≤ lo ≤ hi``)."""
-    under = [under_line(law, t, lo, hi) for t in points if lo <= t <= hi]
-    if not under:
-        under = [under_line(law, hi, lo, hi)]
-    over = over_line(law, lo, hi)
-    return under, over
+def _segments(lo: float, hi: float, breaks: list[float]) -> list[tuple[float, float]]:
+    """``[lo, hi]`` cut at 0 (when both signs are possible) and at the breakpoints inside."""
+    cuts = {lo, hi}
+    if lo < -DIRECTION_MIN and hi > DIRECTION_MIN:
+        cuts.add(0.0)
+    span = hi - lo
+    for b in breaks:
+        if lo + 1e-3 * span < b < hi - 1e-3 * span and all(abs(b - c) > 1e-3 * span for c in cuts):
+            cuts.add(b)
+    points = sorted(cuts)
+    return [(points[i], points[i + 1]) for i in range(len(points) - 1)] or [(lo, hi)]
 
 
 def _pipes(relax: Relaxation) -> None:
     """Head loss of pipes and throttle valves, :math:`\\Delta_e \\approx \\varphi_e(q_e)`.
 
-    One-signed flow (``q ∈ [l, u]``, ``0 ≤ l``): :math:`\\Delta \\ge a_t q + b_t` for every
-    tangent ``t`` and :math:`\\Delta \\le` the chord on ``[l, u]`` (mirrored for ``u ≤ 0``).
-    Both signs possible: :math:`q = q^+ - q^-`, :math:`\\Delta = \\Delta^+ - \\Delta^-`, a
-    binary ``z`` (``z = 1``: forward) with :math:`q^+ \\le u z`, :math:`q^- \\le -l (1-z)`,
-    :math:`\\Delta^+ \\ge a_t q^+ + b_t z`, :math:`\\Delta^+ \\le \\frac{\\varphi(u)}{u} q^+ +
-    \\epsilon z` (perspective forms: all zero on the side not taken) and the same for the
-    reverse side. A pipe with a check valve is forward only and, when shut (``z = 0``), may
-    hold any head against the flow: :math:`\\Delta = \\Delta^+ - \\Delta^-` with
-    :math:`0 \\le \\Delta^- \\le (H^{hi} - H^{lo})(1 - z)`.
+    The flow interval ``[l, u]`` is cut at 0 (when both signs are possible) and at the
+    refinement's breakpoints into segments :math:`[b_s, b_{s+1}]`, one binary :math:`u_s` each
+    (none when there is one segment): :math:`\\sum_s u_s = 1`, :math:`q = \\sum_s q_s`,
+    :math:`\\Delta = \\sum_s \\Delta_s`, :math:`b_s u_s \\le q_s \\le b_{s+1} u_s` and, on a
+    segment of forward flow (mirrored for reverse flow),
+
+    .. math:: \\Delta_s \\ge a_t q_s + c_t u_s \\;(\\text{tangents}), \\qquad
+        \\Delta_s \\le \\alpha_s q_s + \\beta_s u_s \\;(\\text{the segment's chord})
+
+    (perspective forms: a segment not taken contributes 0). A pipe with a check valve has only
+    forward segments and one more, shut: :math:`q = 0`, :math:`-(H^{hi} - H^{lo}) u \\le
+    \\Delta \\le 0` (it may hold any head against the flow).
     """
     data, m, b = relax.data, relax.model, relax.bounds
-    split = []
+    rows: list[tuple[str, int, float, float]] = []  # (link, segment, low, high)
+    shut: list[str] = []
     for e in data.links:
         if data.kind[e] not in ("pipe", "cv", "tcv"):
             continue
         lo, hi = b.q_lo[e], b.q_hi[e]
-        both = lo < -DIRECTION_MIN and hi > DIRECTION_MIN
-        if both or data.kind[e] == "cv":
-            split.append(e)
-    m.S = pyo.Set(initialize=split, ordered=True)
-    m.qp = pyo.Var(m.S, domain=pyo.NonNegativeReals)
-    m.qn = pyo.Var(m.S, domain=pyo.NonNegativeReals)
-    m.dp = pyo.Var(m.S, domain=pyo.NonNegativeReals)
-    m.dn = pyo.Var(m.S, domain=pyo.NonNegativeReals)
-    m.z = pyo.Var(m.S, domain=pyo.Binary)
-    span = relax.box.span
-    for e in data.links:
-        if data.kind[e] not in ("pipe", "cv", "tcv"):
-            continue
+        if data.kind[e] == "cv":
+            lo = max(lo, 0.0)
+            shut.append(e)
+        for s, (a, c) in enumerate(_segments(lo, hi, relax.tangents.get(f"break:{e}", []))):
+            rows.append((e, s, a, c))
+    keys = [(e, s) for e, s, _, _ in rows]
+    m.SEG = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    m.qs = pyo.Var(m.SEG)
+    m.ds = pyo.Var(m.SEG)
+    count: dict[str, int] = {}
+    for e, _, _, _ in rows:
+        count[e] = count.get(e, 0) + 1
+    several = [(e, s) for e, s, _, _ in rows if count[e] > 1 or e in shut]
+    m.u = pyo.Var(several, domain=pyo.Binary)
+    m.CV = pyo.Set(initialize=shut, ordered=True)
+    m.shut = pyo.Var(m.CV, domain=pyo.Binary)
+    m.dshut = pyo.Var(m.CV, bounds=(-relax.box.span, 0.0))
+    by_link: dict[str, list[tuple[int, float, float]]] = {}
+    for e, s, a, c in rows:
+        by_link.setdefault(e, []).append((s, a, c))
+        relax.segments[e, s] = (a, c)
+    for e, segs in by_link.items():
         law = data.laws[e]
-        lo, hi = b.q_lo[e], b.q_hi[e]
         loss = _loss_expr(relax, e)
-        state = abs(data.state_flow.get(e, 0.0))
-        extra = relax.tangents.setdefault(e, [])
-        if e in split:
-            q_f = max(hi, 0.0)
-            q_r = max(-lo, 0.0)
-            m.cuts.add(m.q[e] == m.qp[e] - m.qn[e])
-            m.cuts.add(loss == m.dp[e] - m.dn[e])
-            m.cuts.add(m.qp[e] <= q_f * m.z[e])
-            m.cuts.add(m.qn[e] <= q_r * (1 - m.z[e]))
-            sides = [(m.qp[e], m.dp[e], m.z[e], q_f)]
-            if data.kind[e] == "cv":
-                m.cuts.add(m.dn[e] <= span * (1 - m.z[e]))
-            else:
-                sides.append((m.qn[e], m.dn[e], 1 - m.z[e], q_r))
-            for qv, dv, on, top in sides:
-                if top <= 0:
-                    m.cuts.add(dv <= CUT_SLACK * on)
-                    continue
-                pts = _tangent_points(0.0, top, state if state <= top else None) + [
-                    t for t in extra if 0 < t <= top
-                ]
-                under, (ca, cb) = _side_cuts(law, 0.0, top, pts)
-                for a, bb in under:
-                    m.cuts.add(dv >= a * qv + bb * on)
-                m.cuts.add(dv <= ca * qv + max(cb, CUT_SLACK) * on)
-            continue
-        sign = 1.0 if hi > DIRECTION_MIN or lo >= -DIRECTION_MIN else -1.0
-        a_lo, a_hi = (max(lo, 0.0), max(hi, 0.0)) if sign > 0 else (max(-hi, 0.0), -lo)
-        flow = sign * m.q[e]
-        dh = sign * loss
-        if a_hi - a_lo <= 1e-12:
-            mid = float(law(a_hi))
-            slack = CUT_SLACK + 1e-4 * mid
-            m.cuts.add(dh >= mid - slack)
-            m.cuts.add(dh <= mid + slack)
-            continue
-        pts = _tangent_points(a_lo, a_hi, state if a_lo <= state <= a_hi else None) + [
-            t for t in extra if a_lo <= t <= a_hi
-        ]
-        under, (ca, cb) = _side_cuts(law, a_lo, a_hi, pts)
-        for a, bb in under:
-            m.cuts.add(dh >= a * flow + bb)
-        m.cuts.add(dh <= ca * flow + cb)
+        is_cv = e in shut
+        flows = sum(m.qs[e, s] for s, _, _ in segs)
+        losses = sum(m.ds[e, s] for s, _, _ in segs)
+        if is_cv:
+            m.cuts.add(losses + m.dshut[e] == loss)
+            m.cuts.add(m.dshut[e] >= -relax.box.span * m.shut[e])
+            m.cuts.add(sum(m.u[e, s] for s, _, _ in segs) + m.shut[e] == 1)
+        else:
+            m.cuts.add(losses == loss)
+            if len(segs) > 1:
+                m.cuts.add(sum(m.u[e, s] for s, _, _ in segs) == 1)
+        m.cuts.add(flows == m.q[e])
+        fwd_top = max(b.q_hi[e], 0.0)
+        rev_top = max(-b.q_lo[e], 0.0)
+        state = data.state_flow.get(e, 0.0)
+        extra = relax.tangents.get(e, [])
+        for s, a, c in segs:
+            on = m.u[e, s] if (e, s) in m.u else 1.0  # noqa: SIM401 (a Pyomo Var)
+            qv, dv = m.qs[e, s], m.ds[e, s]
+            m.cuts.add(qv >= a * on)
+            m.cuts.add(qv <= c * on)
+            forward = a >= 0
+            sign = 1.0 if forward else -1.0
+            top = fwd_top if forward else rev_top
+            s_lo, s_hi = (a, c) if forward else (-c, -a)  # the segment in |q|
+            if s_hi - s_lo <= 1e-12:  # a fixed flow: the law's value, within the slack
+                mid = float(law(s_hi))
+                slack = CUT_SLACK + 1e-4 * mid
+                m.cuts.add(sign * dv >= (mid - slack) * on)
+                m.cuts.add(sign * dv <= (mid + slack) * on)
+                continue
+            pts = [t for t in _tangent_points(0.0, top, abs(state)) if t > 0]
+            pts += [abs(t) for t in extra if (t > 0) == forward and 0 < abs(t) <= top]
+            for t in sorted(set(pts)):
+                ta, tb = under_line(law, t, 0.0, top)
+                m.cuts.add(sign * dv >= ta * sign * qv + tb * on)
+            ca, cb = over_line(law, s_lo, s_hi)
+            m.cuts.add(sign * dv <= ca * sign * qv + cb * on)
 
 
 def _pumps(relax: Relaxation) -> None:
@@ -572,7 +588,8 @@ def _pumps(relax: Relaxation) -> None:
             def curve(q: np.ndarray, ca: float = ca, cb: float = cb, cc: float = cc) -> np.ndarray:
                 return ca - cb * np.abs(np.asarray(q, dtype=float)) ** cc
 
-            for t in _tangent_points(0.0, hi, abs(data.state_flow[e])):
+            extra = [t for t in relax.tangents.get(f"curve:{e}", []) if 0 < t <= hi]
+            for t in sorted(set(_tangent_points(0.0, hi, abs(data.state_flow[e])) + extra)):
                 slope = -cb * cc * t ** (cc - 1)
                 grid = np.linspace(0.0, hi, 257)
                 line = curve(t) + slope * (grid - t)
@@ -652,19 +669,36 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
         for k in c.sizes:
             ck = float(c_all[k])
             qmin = ck / h_max[k] if math.isfinite(h_max[k]) else ck / 1e4
-            m.cuts.add(m.w[i, k] >= qmin * m.y[i, k])
-            m.cuts.add(m.w[i, k] <= f_hi * m.y[i, k])
             slack = CUT_SLACK + 1e-4 * ck / qmin
             pts = [float(t) for t in np.geomspace(qmin, f_hi, TANGENTS)] + [
                 t for t in extra if qmin <= t <= f_hi
             ]
-            for t in pts:
-                m.cuts.add(m.g[i, k] >= (2 * ck / t - slack) * m.y[i, k] - ck / t**2 * m.w[i, k])
-            m.cuts.add(
-                m.g[i, k]
-                <= (ck / qmin + ck / f_hi + slack) * m.y[i, k] - ck / (qmin * f_hi) * m.w[i, k]
-            )
-            m.cuts.add(m.g[i, k] <= (h_max[k] + slack) * m.y[i, k])
+            breaks = [
+                float(np.sqrt(qmin * f_hi)),
+                *relax.tangents.get(f"pbreak:{c.pipe}:{k}", []),
+            ]
+            segs = _segments(qmin, f_hi, breaks)
+            if len(segs) == 1:
+                parts = [(m.y[i, k], m.w[i, k], m.g[i, k], qmin, f_hi)]
+            else:
+                parts = []
+                for s_, (a, bb) in enumerate(segs):
+                    key = (i, k, s_)
+                    relax.pump_segments[key] = (a, bb)
+                    m.ys[key] = 0
+                    m.ws[key] = 0
+                    m.gs[key] = 0
+                    parts.append((m.ys[key], m.ws[key], m.gs[key], a, bb))
+                m.cuts.add(m.y[i, k] == sum(p[0] for p in parts))
+                m.cuts.add(m.w[i, k] == sum(p[1] for p in parts))
+                m.cuts.add(m.g[i, k] == sum(p[2] for p in parts))
+            for yv, wv, gv, a, bb in parts:
+                m.cuts.add(wv >= a * yv)
+                m.cuts.add(wv <= bb * yv)
+                for t in pts:
+                    m.cuts.add(gv >= (2 * ck / t - slack) * yv - ck / t**2 * wv)
+                m.cuts.add(gv <= (ck / a + ck / bb + slack) * yv - ck / (a * bb) * wv)
+                m.cuts.add(gv <= (h_max[k] + slack) * yv)
 
 
 def plan_values(
@@ -690,20 +724,52 @@ def plan_values(
             m.y[i, k].set_value(1.0 if on else 0.0, skip_validation=True)
             m.w[i, k].set_value(pump_flow[p] if on else 0.0, skip_validation=True)
             m.g[i, k].set_value(pump_head[p] if on else 0.0, skip_validation=True)
-    for e in m.S:
+    for (e, seg), var in m.qs.items():
+        var.set_value(0.0, skip_validation=True)
+        m.ds[e, seg].set_value(0.0, skip_validation=True)
+        if (e, seg) in m.u:
+            m.u[e, seg].set_value(0.0, skip_validation=True)
+    segs_of: dict[str, list[tuple[int, float, float]]] = {}
+    for e, seg in m.qs:
+        segs_of.setdefault(e, []).append(seg)
+    for e, segs in segs_of.items():
         q = flow.get(e, 0.0)
         loss = float(pyo.value(_loss_expr(relax, e)))
-        fwd = q > 0
-        m.z[e].set_value(1.0 if fwd else 0.0, skip_validation=True)
-        m.qp[e].set_value(max(q, 0.0), skip_validation=True)
-        m.qn[e].set_value(max(-q, 0.0), skip_validation=True)
-        m.dp[e].set_value(loss if fwd else 0.0, skip_validation=True)
-        m.dn[e].set_value(-loss if not fwd else 0.0, skip_validation=True)
+        if e in m.CV:
+            closed = q <= FLOW_ROUNDOFF
+            m.shut[e].set_value(1.0 if closed else 0.0, skip_validation=True)
+            m.dshut[e].set_value(min(loss, 0.0) if closed else 0.0, skip_validation=True)
+            if closed:
+                continue
+        pick = min(segs, key=lambda sg: _outside(q, *relax.segments[e, sg]))
+        m.qs[e, pick].set_value(q, skip_validation=True)
+        m.ds[e, pick].set_value(loss, skip_validation=True)
+        if (e, pick) in m.u:
+            m.u[e, pick].set_value(1.0, skip_validation=True)
+    for key, var in m.ys.items():
+        i, k, seg = key
+        var.set_value(0.0, skip_validation=True)
+        m.ws[key].set_value(0.0, skip_validation=True)
+        m.gs[key].set_value(0.0, skip_validation=True)
+    for (i, k), yv in m.y.items():
+        if yv.value and yv.value > 0.5:
+            keys = [key for key in m.ys if key[0] == i and key[1] == k]
+            if keys:
+                w = m.w[i, k].value
+                pick = min(keys, key=lambda key: _outside(w, *relax.pump_segments[key]))
+                m.ys[pick].set_value(1.0, skip_validation=True)
+                m.ws[pick].set_value(w, skip_validation=True)
+                m.gs[pick].set_value(m.g[i, k].value, skip_validation=True)
     for e in m.P:
         m.on[e].set_value(1.0 if flow.get(e, 0.0) > FLOW_ROUNDOFF else 0.0, skip_validation=True)
     if hasattr(m, "shift"):
         moved = [head[j] - data.state_head[j] for j in data.junctions]
         m.shift.set_value(min(0.0, *moved), skip_validation=True)
+
+
+def _outside(x: float, lo: float, hi: float) -> float:
+    """How far ``x`` lies outside ``[lo, hi]`` (0 inside)."""
+    return max(lo - x, x - hi, 0.0)
 
 
 def violations(relax: Relaxation, tol: float = 0.0) -> list[tuple[str, float]]:

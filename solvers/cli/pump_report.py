@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import math
 import sys
 from pathlib import Path
@@ -37,6 +38,27 @@ MAX_PUMP_ROWS = 40
 DEFAULT_ALGORITHM = "network-dp"
 
 
+def _run(
+    algorithm: registry.Algorithm, problem: PumpProblem, options: Any, quiet: bool
+) -> PlacementResult:
+    """Run the algorithm; one progress line per iteration on stderr where it reports them
+    (``milp-network``: lower and upper bound, gap, time)."""
+    if quiet or "progress" not in inspect.signature(algorithm.run).parameters:
+        return algorithm.run(problem, options)
+    err = Console(stderr=True, highlight=False)
+
+    def show(step: Any) -> None:
+        gap = "–" if step.gap is None else f"{step.gap:.2%}"
+        lb = "–" if step.lower is None else f"{step.lower:,.0f}"
+        ub = "–" if step.upper is None else f"{step.upper:,.0f}"
+        err.print(
+            f"  {algorithm.name} at factor {problem.tree.demand_factor:g}, iteration "
+            f"{step.iteration}: LB {lb}, UB {ub}, gap {gap}, {step.elapsed_s:.1f} s"
+        )
+
+    return algorithm.run(problem, options, progress=show)
+
+
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:
     name = getattr(args, "algorithm", None) or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
@@ -49,10 +71,10 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     for problem in problems:
         result = cross_check(
             problem,
-            algorithm.run(problem, options),
+            _run(algorithm, problem, options, getattr(args, "json", False)),
             time_limit=getattr(options, "time_limit", None),
         )
-        if scenario.repairs and name != "network-dp":
+        if scenario.repairs and not registry.get(name).network_checked:
             result = repair_result(problem, result)
         check = None
         if result.status.has_solution and problem.network is not None:

@@ -27,7 +27,7 @@ AGREE = 1e-6
 MIN_CHECK_S = 0.5
 """Seconds the cross-check always gets."""
 
-PARTNER = {"milp": "tree-dp", "tree-dp": "milp"}
+PARTNER = {"milp": "tree-dp", "tree-dp": "milp", "milp-network": "tree-dp"}
 """The exact method that checks each one."""
 
 

@@ -18,10 +18,16 @@ evaluated at once: a pump on :math:`e_v` adds its head to the pre-order block of
 ``+H`` at the block starts and ``−H`` at the block ends, and one cumulative sum along the
 pre-order (:math:`O(\text{pop} \cdot n)` per generation).
 
-**Operators.** Guided initial population: each individual walks the candidates top-down and,
-where the boost from above leaves a deficiency :math:`r`, puts the smallest size whose head
-reaches :math:`r \cdot u`, :math:`u \sim U(` ``1 − undershoot``, ``1 + overshoot`` :math:`)`,
-so capacities are not far above the deficit (and a few individuals fall short, for diversity).
+**Operators.** Initial population, two ways (option ``start``). ``top-down`` (the default, a
+stronger start than the paper's): each individual walks the candidates top-down and, where the
+boost from above leaves a deficiency :math:`r`, puts the smallest size whose head reaches
+:math:`r \cdot u`, :math:`u \sim U(` ``1 − undershoot``, ``1 + overshoot`` :math:`)`, so
+capacities are not far above the deficit (and a few individuals fall short, for diversity).
+``paper`` (as the paper describes it): random genes, guided only so that the initial pumps are
+not far above the deficit: a candidate that serves a deficient node (largest deficiency
+:math:`d` among the nodes it is the nearest candidate above) gets, uniformly, no pump or one of
+the sizes whose head is at most :math:`(1 + \text{overshoot})\, d` (the smallest size when
+none is); the others get no pump.
 Each generation: the ``elites`` fittest are copied; the others are bred by tournament
 selection (size ``tournament``), one-point crossover with probability ``crossover`` (in
 pre-order, so cuts keep subtrees together), and mutation with probability ``mutation`` per
@@ -45,7 +51,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field
@@ -91,6 +97,9 @@ class GAOptions:
     """Initial sizes aim at up to ``(1 + overshoot)`` × the deficit."""
     undershoot: Share = 0.1
     """... and down to ``(1 − undershoot)`` × the deficit."""
+    start: Literal["top-down", "paper"] = "top-down"
+    """Initial population: ``top-down`` (sized to the deficits, top-down) or ``paper``
+    (random, guided only so that pumps are not far above the deficit)."""
     seed: Seed = 0
     time_limit: Seconds | None = None
     """Wall-clock seconds for the whole run (none: all generations); a run stopped by it keeps
@@ -186,7 +195,10 @@ def _smallest_reaching(heads_row: np.ndarray, target: np.ndarray) -> np.ndarray:
 def _initial(
     problem: PumpProblem, enc: _Encoding, options: GAOptions, rng: np.random.Generator
 ) -> np.ndarray:
-    """Guided individuals: top-down, size each deficit with a random factor near 1."""
+    """Guided individuals: top-down, size each deficit with a random factor near 1 (or the
+    paper's random start, ``options.start == "paper"``)."""
+    if options.start == "paper":
+        return _initial_paper(enc, options, rng)
     pop, m = options.population, len(enc.cand)
     genes = np.zeros((pop, m), dtype=np.int64)
     received = np.zeros((pop, m))  # boost at each candidate, own pump included
@@ -199,6 +211,24 @@ def _initial(
             k = _smallest_reaching(enc.heads[j], r * factor)
             genes[want, j] = k[want]
         received[:, j] = above + enc.heads[j, genes[:, j]]
+    return genes
+
+
+def _initial_paper(enc: _Encoding, options: GAOptions, rng: np.random.Generator) -> np.ndarray:
+    """Random individuals: on a candidate serving a deficit ``d``, no pump or a size of head
+    at most ``(1 + overshoot) d`` (the smallest size if none is), uniformly; else no pump."""
+    pop, m = options.population, len(enc.cand)
+    genes = np.zeros((pop, m), dtype=np.int64)
+    for j in np.flatnonzero(enc.need > TOL):
+        heads = enc.heads[j, 1:]
+        usable = np.flatnonzero((heads > 0) & (heads <= (1 + options.overshoot) * enc.need[j]))
+        if not len(usable):
+            positive = np.flatnonzero(heads > 0)
+            if not len(positive):
+                continue
+            usable = positive[[int(np.argmin(heads[positive]))]]
+        choices = np.concatenate([[0], usable + 1])
+        genes[:, j] = rng.choice(choices, size=pop)
     return genes
 
 
@@ -309,6 +339,7 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
         "found_at": found_at,
         "repaired": repaired,
         "stopped_by_time_limit": stopped_at is not None,
+        "start": options.start,
     }
     if not check.feasible:
         return make_result(
@@ -323,7 +354,7 @@ def run_ga(problem: PumpProblem, options: GAOptions | None = None) -> PlacementR
             ),
             extras=extras,
         )
-    message = f"{len(placement)} pumps" + (
+    message = f"{len(placement)} pumps, {options.start} start" + (
         " (no feasible individual; the fittest, repaired)"
         if repaired
         else f" (best found in generation {found_at})"

@@ -10,15 +10,19 @@ bounds from plans simulated in EPANET on the network the user gave:
    (integrality dropped) with the cost capped at ``UB``; every tightened interval makes the
    chords and tangents of the next model closer to the head-loss laws. Repeated while the
    intervals shrink by more than a few per cent and time allows.
-3. **Iterate**: solve the MILP (its bound is a valid ``LB``); simulate its plan. A plan that
-   holds updates ``UB``; one that does not is infeasible for the true problem, so a no-good
-   cut removes exactly it (the bound stays valid) and the repair of
-   :mod:`~wdnopt.solvers.pumps.repair` tries to make it hold (a new ``UB`` candidate). Then
-   tangents are added where the relaxation's flows sit, and the MILP is solved again.
-4. Stop when :math:`(UB - LB)/UB \\le` ``gap`` (status ``optimal``: the gap is closed and the
-   plan holds), or on the wall-clock ``time_limit`` (status ``time_limit``, with the bound and
-   the gap; the plan still holds), or when the relaxation has no plan at all (``infeasible``:
-   no plan in the head envelope can hold).
+3. **Iterate**: solve the MILP for plans strictly cheaper than ``UB`` (a short time cap at
+   first, doubled while a solve ends without a plan); :math:`\\min(UB, \\text{its bound})` is
+   a valid ``LB``. Simulate its plan. A plan that holds updates ``UB``; one that does not is
+   infeasible for the true problem, so a no-good cut removes exactly it (the bound stays
+   valid) and the repair of :mod:`~wdnopt.solvers.pumps.repair` tries to make it hold (a new
+   ``UB`` candidate). Then the approximation is refined where the relaxation's solution sits
+   (tangents where it is below a law, breakpoints that split the flow interval where it is on
+   a chord above it), and the MILP is solved again.
+4. Stop when :math:`(UB - LB)/UB \\le` ``gap`` or the MILP has no plan cheaper than ``UB``
+   (status ``optimal``: the gap is closed and the plan holds, confirmed by an independent
+   EPANET run), on the wall-clock ``time_limit`` (status ``time_limit``, with the bound and
+   the gap; the plan still holds), or when the relaxation has no plan at all
+   (``infeasible``: no plan in the head envelope can hold).
 
 Each iteration is logged at info level (LB, UB, gap, time) and passed to ``progress``.
 On a tree network the flows are fixed by the demands, the relaxation is the tree model itself
@@ -37,6 +41,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from wdnopt.models.pumps import relaxation as rx
+from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status, make_highs, solve_with_highs
@@ -50,7 +55,7 @@ from wdnopt.solvers.pumps.registry import (
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
-from wdnopt.solvers.pumps.verify import cached_verifier
+from wdnopt.solvers.pumps.verify import cached_verifier, verify_pumps_simulator
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,22 @@ REFINE_TOL = 1e-3
 
 LP_TIME = 5.0
 """Seconds HiGHS gets for one bound-tightening LP at most."""
+
+FIRST_SOLVE_S = 10.0
+"""Seconds the first MILP solve gets (doubled while a solve ends with no plan to refine
+around); a solve that stops with a plan is refined and solved again."""
+
+REPAIR_S = 3.0
+"""Seconds the repair of a plan that does not hold gets at most, in one iteration."""
+
+CHEAPER = 1e-7
+"""Relative margin by which the MILP looks for plans cheaper than the incumbent."""
+
+
+def _cheaper(upper: float | None) -> float | None:
+    """The MILP's budget: strictly below the incumbent's cost (plans that cost as much are no
+    better), so an infeasible MILP proves the incumbent optimal."""
+    return None if upper is None else upper - max(CHEAPER * abs(upper), 1e-9)
 
 
 @dataclass(frozen=True)
@@ -164,29 +185,50 @@ def _width(bounds: rx.Bounds) -> float:
     return float(sum(bounds.q_hi[e] - bounds.q_lo[e] for e in bounds.q_hi))
 
 
-def refine(relax: rx.Relaxation) -> int:
-    """Add tangents at the relaxation's flows where its head loss falls below the law (and
-    at each chosen pump's flow). Returns how many were added (0: nothing to refine)."""
+def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
+    """Refine the approximation where the relaxation's solution sits. A pipe whose head loss
+    falls below its law at the solution's flow gets a tangent there; one above it (on a chord)
+    gets a breakpoint there (its interval is split). A chosen pump whose head is above
+    :math:`c_k/w` gets a breakpoint at its flow, one below a tangent; an existing pump above
+    its curve a tangent. Returns how many were added (0: the solution satisfies every law)."""
     m, data = relax.model, relax.data
     added = 0
     for e in data.links:
         law = data.laws.get(e)
-        if law is None:
-            continue
         q = float(pyo.value(m.q[e]))
+        if law is None or abs(q) < 1e-7:
+            continue
         loss = float(pyo.value(rx._loss_expr(relax, e)))
         sign = 1.0 if q >= 0 else -1.0
-        if sign * loss >= float(law(abs(q))) - REFINE_TOL or abs(q) < 1e-7:
-            continue
-        relax.tangents.setdefault(e, []).append(abs(q))
-        added += 1
+        target = float(law(abs(q)))
+        if sign * loss < target - REFINE_TOL:
+            relax.tangents.setdefault(e, []).append(q)
+            added += 1
+        elif sign * loss > target + REFINE_TOL:
+            relax.tangents.setdefault(f"break:{e}", []).append(q)
+            added += 1
+    c_all = catalogue.hydraulic_kw / RHO_G
     for i, c in enumerate(relax.candidates):
         for k in c.sizes:
-            if pyo.value(m.y[i, k]) > 0.5:
-                w = float(pyo.value(m.w[i, k]))
-                if w > 0:
-                    relax.tangents.setdefault(f"pump:{c.pipe}", []).append(w)
-                    added += 1
+            if pyo.value(m.y[i, k]) < 0.5:
+                continue
+            w, g = float(pyo.value(m.w[i, k])), float(pyo.value(m.g[i, k]))
+            if w <= 0:
+                continue
+            head = float(c_all[k]) / w
+            if g > head + REFINE_TOL:
+                relax.tangents.setdefault(f"pbreak:{c.pipe}:{k}", []).append(w)
+                added += 1
+            elif g < head - REFINE_TOL:
+                relax.tangents.setdefault(f"pump:{c.pipe}", []).append(w)
+                added += 1
+    for e, (a, b, cc) in data.curves.items():
+        q = float(pyo.value(m.q[e]))
+        start, end = data.ends[e]
+        gain = float(pyo.value(rx._head(relax, end) - rx._head(relax, start)))
+        if q > 1e-7 and gain > a - b * q**cc + REFINE_TOL:
+            relax.tangents.setdefault(f"curve:{e}", []).append(q)
+            added += 1
     return added
 
 
@@ -246,7 +288,10 @@ def run_milp_network(
     box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m)
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
     lps = 0
-    if options.tighten:
+    if not net.looped:  # a tree network: the demands fix every flow, whatever the pumps
+        flows = {e: data.state_flow.get(e, 0.0) for e in data.links}
+        bounds = rx.Bounds(flows, dict(flows), bounds.h_lo, bounds.h_hi)
+    elif options.tighten:
         tight_end = min(deadline, time.perf_counter() + options.tighten_share * options.time_limit)
         width = _width(bounds)
         while time.perf_counter() < tight_end:
@@ -259,32 +304,37 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
-    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs, budget=upper)
+    relax = rx.build_relaxation(
+        data, bounds, box, cands, problem.catalogue, costs, budget=_cheaper(upper)
+    )
     solver = make_highs(rel_gap=options.gap / 10)
     lower: float | None = None
     history: list[Iteration] = []
     cuts = 0
     message = ""
     status = Status.TIME_LIMIT
+    cap = FIRST_SOLVE_S
     for it in range(1, options.max_iterations + 1):
         left = deadline - time.perf_counter()
         if left <= 0:
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
-        solver.config.time_limit = max(left, 0.5)
+        solver.config.time_limit = max(min(left, cap), 0.5)
         report, _ = solve_with_highs(relax.model, solver=solver)
         if report.status is Status.INFEASIBLE:
+            # no plan in the relaxation is cheaper than the incumbent (or at all)
             if upper is None:
                 status, lower = Status.INFEASIBLE, math.inf
                 message = "no plan can hold on the network (within the head envelope)"
             else:
-                lower = upper  # nothing cheaper than the incumbent is feasible
-                status = Status.OPTIMAL
+                lower, status = upper, Status.OPTIMAL
             history.append(Iteration(it, lower, upper, relative_gap(upper, lower),
                                      time.perf_counter() - started, None))  # fmt: skip
             break
         if report.bound is not None:
-            lower = report.bound if lower is None else max(lower, report.bound)
+            # the bound of plans cheaper than the incumbent: min(UB, bound) bounds them all
+            bound = report.bound if upper is None else min(report.bound, upper)
+            lower = bound if lower is None else max(lower, bound)
         plan_ok: bool | None = None
         if report.objective is not None:
             plan = relax.plan()
@@ -294,8 +344,8 @@ def run_milp_network(
             else:
                 rx.no_good(relax, plan)
                 cuts += 1
-                repair_left = min(10.0, max(deadline - time.perf_counter(), 0.0) / 4)
-                if repair_left > 0.5:
+                repair_left = min(REPAIR_S, max(deadline - time.perf_counter(), 0.0) / 4)
+                if repair_left > 0.5 and (upper is None or _plan_cost(plan, costs) < upper):
                     fixed = repair_plan(
                         problem, plan, RepairOptions(time_limit=repair_left, max_rounds=10)
                     )
@@ -314,10 +364,10 @@ def run_milp_network(
         if gap is not None and gap <= options.gap:
             status = Status.OPTIMAL
             break
-        if report.status is Status.TIME_LIMIT:
-            message = f"stopped by the time limit of {options.time_limit:g} s"
-            break
-        refine(relax)
+        if report.status is Status.TIME_LIMIT and report.objective is None:
+            cap *= 2  # nothing to refine around yet: give the same model more time
+            continue
+        refine(relax, problem.catalogue)
         relax = _rebuild(relax, data, bounds, box, cands, problem, costs, upper, seen)
     else:
         message = f"stopped after {options.max_iterations} MILP solves"
@@ -341,7 +391,7 @@ def _rebuild(
     for every plan simulated that does not hold."""
     new = rx.build_relaxation(
         data, bounds, box, cands, problem.catalogue, costs,
-        tangents=relax.tangents, budget=upper,
+        tangents=relax.tangents, budget=_cheaper(upper),
     )  # fmt: skip
     for plan, ok in seen.items():
         if not ok:
@@ -388,6 +438,15 @@ def _result(
         )  # fmt: skip
     if status is Status.OPTIMAL and not (gap is not None and gap <= options.gap):
         status = Status.TIME_LIMIT
+    if status is Status.OPTIMAL and problem.network is not None:
+        # cross-check: the plan holds in an independent run (wntr copy, EpanetSimulator)
+        check = verify_pumps_simulator(problem.network.wn, problem.tree, best, problem.catalogue)
+        if not check.verified:
+            status = Status.HEURISTIC
+            message = "its plan does not hold in the independent EPANET run: not optimal"
+            extras["independent_check"] = False
+        else:
+            extras["independent_check"] = True
     tree = problem.tree
     index = {(tree.pipe_names[v], tree.node_names[tree.parent[v]]): v
              for v in range(tree.n) if tree.parent[v] >= 0}  # fmt: skip
@@ -415,5 +474,6 @@ ALGORITHM = register(
         "loss, relaxed pump heads) for the lower bound, EPANET-checked plans for the upper "
         "bound, refined until the gap closes or time runs out",
         exact=True,
+        network_checked=True,
     )
 )

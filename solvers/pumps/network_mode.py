@@ -152,5 +152,6 @@ ALGORITHM = register(
         summary="EPANET in the loop: exact tree DP on the linearised network, simulate, "
         "repeat, prune (plans hold on the network as given; exact on trees)",
         exact=False,
+        network_checked=True,
     )
 )

@@ -37,6 +37,9 @@ class Algorithm:
     summary: str
     exact: bool = False
     """True for an algorithm that proves optimality (the reference of the gaps)."""
+    network_checked: bool = False
+    """True when its plans were simulated and held on the network as given (they need no
+    repair) and its bound, if any, is a bound of the network's problem, loops included."""
 
     def make_options(
         self, values: dict[str, Any] | None = None, *, where: str = "", table: str = "algorithms"

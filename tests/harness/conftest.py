@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wdnopt.solvers.harness import run_sweep
+from wdnopt.solvers.harness import LOOPED_REFERENCE, run_sweep
+from wdnopt.solvers.pumps import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = ROOT / "data" / "networks" / "tree_100.inp"
@@ -15,6 +16,12 @@ NETWORK = ROOT / "data" / "networks" / "tree_100.inp"
 FACTORS = [1.8, 2.4, 2.8]
 """1.8: no junction below P_min; 2.4 and 2.8: a few and many (see the pressure curve)."""
 SEEDS = [0, 1]
+
+
+def tree_algorithms() -> list[str]:
+    """What a sweep without an ``algorithms`` list runs on a tree network: every registered
+    algorithm but the looped networks' reference."""
+    return [n for n in registry.names() if n != LOOPED_REFERENCE]
 
 
 def sweep_text(

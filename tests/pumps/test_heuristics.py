@@ -153,3 +153,42 @@ def test_no_heuristic_below_an_exact_optimum(seed: int) -> None:
     for name, run in HEURISTICS.items():
         result = run(problem)
         assert result.objective >= optimum * (1 - 1e-6), name
+
+
+def test_ga_paper_start_is_random_and_never_far_above_the_deficit() -> None:
+    """The paper's initial population: on a candidate serving a deficit ``d``, no pump or a
+    size of head ≤ (1 + overshoot) d (the smallest if none is); nothing elsewhere. Checked
+    against the deficits recomputed here from the tree, node by node."""
+    from wdnopt.solvers.pumps.ga import _encode, _initial
+
+    problem = PumpProblem(random_tree_instance(200, 3), random_catalogue(5, 3), CostModel(), "tco")
+    options = GAOptions(start="paper", population=50, overshoot=0.5)
+    enc = _encode(problem)
+    genes = _initial(problem, enc, options, np.random.default_rng(0))
+    tree = problem.tree
+    heads = problem.head_gain
+    cand = list(enc.cand)
+    # the largest deficiency among the nodes whose nearest candidate at or above is c
+    serves = {c: 0.0 for c in cand}
+    for v in np.flatnonzero(tree.deficient):
+        u = int(v)
+        while u >= 0 and u not in serves:
+            u = int(tree.parent[u])
+        if u >= 0:
+            serves[u] = max(serves[u], float(tree.deficiency[v]))
+    assert len({tuple(g) for g in genes}) > 1  # random, not one guided individual
+    for j, c in enumerate(cand):
+        need = serves[c]
+        chosen = genes[:, j]
+        if need <= 1e-9:
+            assert (chosen == 0).all()
+            continue
+        sizes = heads[c]
+        allowed = {0} | {k + 1 for k in range(len(sizes)) if 0 < sizes[k] <= 1.5 * need + 1e-9}
+        if allowed == {0}:
+            positive = [k for k in range(len(sizes)) if sizes[k] > 0]
+            allowed |= {min(positive, key=lambda k: sizes[k]) + 1} if positive else set()
+        assert set(chosen.tolist()) <= allowed
+    result = run_ga(problem, GAOptions(start="paper", seed=1, generations=60))
+    assert result.status is Status.HEURISTIC and "paper start" in result.message
+    assert_certified(result, problem)

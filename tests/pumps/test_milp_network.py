@@ -80,7 +80,7 @@ def enumerate_optimum(problem) -> tuple[float | None, list[tuple[PlannedPump, ..
             PlannedPump(pipe, up, k) for (pipe, up, _), k in zip(cands, combo, strict=True)
             if k is not None
         )  # fmt: skip
-        verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
+        verdict, _ = verifier.check(problem.tree, plan, CATALOGUE)
         if not verdict.verified:
             continue
         holding.append(plan)
@@ -156,9 +156,7 @@ def test_plans_that_hold_on_net3_satisfy_the_relaxation() -> None:
     cands = rx.candidates(data)
     box = rx.head_box(data, problem.catalogue)
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
-    relax = rx.build_relaxation(
-        data, bounds, box, cands, problem.catalogue, problem.size_costs
-    )
+    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, problem.size_costs)
     verifier = cached_verifier(problem.network.wn, problem.network.factor, problem.network.hour)
     rng = np.random.default_rng(7)
     checked = 0
