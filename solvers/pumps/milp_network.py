@@ -181,6 +181,25 @@ def tighten_bounds(
     return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved
 
 
+def lp_bound(
+    data: rx.NetworkData,
+    bounds: rx.Bounds,
+    box: rx.HeadBox,
+    cands: list[tuple[str, str, int]],
+    problem: PumpProblem,
+    time_limit: float,
+) -> float | None:
+    """The least cost of the LP relaxation (integrality dropped): a valid lower bound that
+    is there even when the first MILP solve ends without one."""
+    costs = np.asarray(problem.size_costs, dtype=float)
+    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(relax.model)
+    report, _ = solve_with_highs(relax.model, time_limit=max(time_limit, 0.5))
+    if report.status is Status.INFEASIBLE:
+        return math.inf
+    return report.bound if report.status is Status.OPTIMAL else None
+
+
 def _width(bounds: rx.Bounds) -> float:
     return float(sum(bounds.q_hi[e] - bounds.q_lo[e] for e in bounds.q_hi))
 
@@ -304,11 +323,15 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
+    lower = lp_bound(
+        data, bounds, box, cands, problem, min(LP_TIME, deadline - time.perf_counter())
+    )
+    if lower is not None and upper is not None:
+        lower = min(lower, upper)
     relax = rx.build_relaxation(
         data, bounds, box, cands, problem.catalogue, costs, budget=_cheaper(upper)
     )
     solver = make_highs(rel_gap=options.gap / 10)
-    lower: float | None = None
     history: list[Iteration] = []
     cuts = 0
     message = ""
