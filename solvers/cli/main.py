@@ -16,13 +16,24 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, pressure, resilience, solve
+from wdnopt.solvers.cli import compare, examples, pressure, resilience, solve
 
-COMMANDS = [solve, pressure, compare, resilience]
+COMMANDS = [solve, pressure, compare, resilience, examples]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2
 """Exit code for input that cannot be used (and for infeasible problems)."""
+
+
+def version() -> str:
+    """The installed wdnopt's version (from its metadata)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("wdnopt")
+    except PackageNotFoundError:  # pragma: no cover - run from a folder without installing
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'wdnopt COMMAND --help' for the options of a command.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)"
     )
