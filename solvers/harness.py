@@ -74,7 +74,7 @@ from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import write_atomic, write_csv_atomic, write_json_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, write_atomic, write_csv_atomic, write_json_atomic
 from wdnopt.solvers.pumps import registry
 
 logger = logging.getLogger(__name__)
@@ -825,6 +825,8 @@ def run_sweep(
     report: bool = True,
     wait: bool = False,
     dashboard: str | None = None,
+    figure_format: str = "png",
+    dpi: int = DEFAULT_DPI,
 ) -> pd.DataFrame:
     """Run a sweep (a scenario object or file) into ``out_dir``; returns the results table.
 
@@ -843,8 +845,8 @@ def run_sweep(
     run; an exception it raises stops the sweep (the runs finished so far stay recorded,
     ``results.csv`` is written). The output folder is held for the sweep
     (:func:`folder_lock`): a second sweep into it raises :class:`InputError`, or with ``wait``
-    waits for the first. With ``report``, the figures and the report are written too
-    (:func:`write_outputs`).
+    waits for the first. With ``report``, the figures (``figure_format``: png, svg or pdf, at
+    ``dpi``) and the report are written too (:func:`write_outputs`).
     """
     started = time.perf_counter()
     if workers is not None and workers < 1:
@@ -873,6 +875,8 @@ def run_sweep(
             retry_failed=retry_failed,
             report=report,
             dashboard=dashboard,
+            figure_format=figure_format,
+            dpi=dpi,
         )
 
 
@@ -887,6 +891,8 @@ def _run_locked(
     retry_failed: bool,
     report: bool,
     dashboard: str | None,
+    figure_format: str = "png",
+    dpi: int = DEFAULT_DPI,
 ) -> pd.DataFrame:
     for stale in (out / "runs").glob(".*.tmp"):  # left by a writer that was killed
         stale.unlink(missing_ok=True)
@@ -962,7 +968,7 @@ def _run_locked(
             wall_s=time.perf_counter() - started,
             ran=len(pending),
         )
-        write_outputs(plan, frame, out, info)
+        write_outputs(plan, frame, out, info, figure_format=figure_format, dpi=dpi)
     return frame
 
 
@@ -1181,16 +1187,25 @@ def run_info(
 
 
 def write_outputs(
-    plan: SweepPlan, frame: pd.DataFrame, out: Path, info: dict[str, Any]
+    plan: SweepPlan,
+    frame: pd.DataFrame,
+    out: Path,
+    info: dict[str, Any],
+    *,
+    figure_format: str = "png",
+    dpi: int = DEFAULT_DPI,
 ) -> dict[str, Path]:
-    """Figures (PNG) and the report (Markdown and HTML) of a finished sweep."""
+    """Figures (PNG, SVG or PDF) and the report (Markdown, and HTML with the figures embedded)
+    of a finished sweep."""
     from wdnopt.solvers import figures, report
 
     curves = pressure_curves(plan)
     if len(curves):
         write_csv_atomic(curves, out / "pressure_curve.csv")
-    paths = figures.write_figures(frame, curves, out, p_min=plan.scenario.pressure_min)
-    paths.update(report.write_report(frame, gap_table(frame), paths, out, info))
+    paths, images = figures.write_sweep_figures(
+        frame, curves, out, p_min=plan.scenario.pressure_min, fmt=figure_format, dpi=dpi
+    )
+    paths.update(report.write_report(frame, gap_table(frame), paths, out, info, images))
     return paths
 
 

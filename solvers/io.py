@@ -59,6 +59,56 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""Formats a figure can be written in (``--format``)."""
+
+DEFAULT_DPI = 150
+"""Resolution of raster figures (PNG), dots per inch (``--dpi``)."""
+
+
+def figure_bytes(fig: Any, fmt: str = "png", dpi: int = DEFAULT_DPI) -> bytes:
+    """The bytes of a :class:`matplotlib.figure.Figure` in ``fmt`` (PNG, SVG or PDF).
+
+    The figure is rendered by its own canvas for that format: matplotlib's global backend and
+    pyplot's list of open figures are left untouched.
+    """
+    import io
+
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figure format {fmt!r}: one of {FIGURE_FORMATS}")
+    buffer = io.BytesIO()
+    metadata = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()
+
+
+def figure_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format a figure file is written in: ``fmt`` if given, else the file's suffix
+    (``.png``, ``.svg``, ``.pdf``), else PNG."""
+    if fmt is not None:
+        return fmt
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FIGURE_FORMATS else "png"
+
+
+def write_figure(
+    fig: Any, path: str | Path, *, fmt: str | None = None, dpi: int = DEFAULT_DPI
+) -> Path:
+    """Write a figure to ``path`` atomically, in ``fmt`` (default: from the file's suffix)."""
+    return write_atomic(path, figure_bytes(fig, figure_format(path, fmt), dpi))
+
+
+MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+"""Media type of each figure format."""
+
+
+def data_uri(data: bytes, fmt: str) -> str:
+    """A ``data:`` URI holding ``data`` (base64), so an HTML page needs no file beside it."""
+    import base64
+
+    return f"data:{MIME_TYPES[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def to_json(obj: Any) -> str:
     """One JSON document, NaN and infinities written as null (JSON has no such numbers)."""
     return json.dumps(_clean(obj), default=_json_default, allow_nan=False)

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from wdnopt.models.errors import InputError
 from wdnopt.solvers import harness
+from wdnopt.solvers.cli.figure_options import add_figure_options
 from wdnopt.solvers.report import percent
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def register(sub: Any) -> None:
         "--retry-failed", action="store_true", help="run again the runs that ended in error"
     )
     p.add_argument("--no-report", action="store_true", help="tables only: no figures, no report")
+    add_figure_options(p)
     p.set_defaults(func=run)
 
 
@@ -170,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
                 report=not args.no_report,
                 wait=args.wait,
                 dashboard=args.dashboard,
+                figure_format=args.format or "png",
+                dpi=args.dpi,
             )
     except KeyboardInterrupt:
         console.print(

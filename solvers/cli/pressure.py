@@ -2,16 +2,15 @@
 
 The paper's Fig. 1: every junction demand is multiplied by each factor in turn, one EPANET
 steady state is solved (peak-demand hour unless ``--hour``), and the demand junctions whose
-pressure is below ``P_min`` are counted. Prints a table; optionally writes a CSV and a PNG.
+pressure is below ``P_min`` are counted. Prints a table; optionally writes a CSV and a figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,11 @@ from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.solvers.cli import numbers
-from wdnopt.solvers.io import check_output_path, write_atomic, write_csv_atomic
+from wdnopt.solvers.cli.figure_options import add_figure_options, plot_format
+from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, write_csv_atomic, write_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +116,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--plot",
         type=Path,
-        metavar="FILE.png",
-        help="write the curve as a PNG plot (in an existing folder)",
+        metavar="FILE",
+        help="write the curve as a figure (in an existing folder; PNG, SVG or PDF by the "
+        "suffix or --format)",
     )
+    add_figure_options(p)
     p.set_defaults(func=run)
 
 
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     for option, path in (("--csv", args.csv), ("--plot", args.plot)):
         if path is not None:
             check_output_path(path, option=option)
+    fmt = plot_format(args, args.plot)
     wn = read_network(args.network)
     if args.flow_tree:
         wn = flow_tree(wn, 1.0, args.hour)
@@ -139,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv is not None:
         write_csv_atomic(curve, args.csv)
     if args.plot is not None:
-        plot_curve(curve, args.plot, title)
+        plot_curve(curve, args.plot, title, fmt=fmt, dpi=args.dpi)
     return 0
 
 
@@ -157,25 +163,26 @@ def print_curve(curve: pd.DataFrame, title: str) -> None:
     Console().print(table)
 
 
-def plot_curve(curve: pd.DataFrame, path: Path, title: str) -> None:
-    import matplotlib
+def curve_figure(curve: pd.DataFrame, title: str) -> Figure:
+    """The pressure curve: share of demand junctions below P_min against the demand factor."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ax.plot(curve["factor"], 100 * curve["share"], marker="o")
     ax.set_xlabel("demand factor")
     ax.set_ylabel("demand junctions below P_min (%)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    buffer = io.BytesIO()
+    return fig
+
+
+def plot_curve(
+    curve: pd.DataFrame, path: Path, title: str, *, fmt: str | None = None, dpi: int = DEFAULT_DPI
+) -> None:
+    """Write :func:`curve_figure` to ``path`` (``fmt``: default from the file's suffix)."""
     try:
-        fig.savefig(buffer, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    try:
-        write_atomic(path, buffer.getvalue())
+        write_figure(curve_figure(curve, title), path, fmt=fmt, dpi=dpi)
     except OSError as exc:
         raise InputError.single(f"a writable file ({exc.strerror})", file=path) from None

@@ -26,7 +26,7 @@ from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, to_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
@@ -77,7 +77,14 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
 
         for problem, result, check in runs:
             path = plot_path(Path(plot), problem.tree.demand_factor, several=len(runs) > 1)
-            plot_plan(problem, result, check, path)
+            plot_plan(
+                problem,
+                result,
+                check,
+                path,
+                fmt=getattr(args, "format", None),
+                dpi=getattr(args, "dpi", DEFAULT_DPI),
+            )
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2

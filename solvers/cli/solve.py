@@ -14,6 +14,7 @@ from typing import Any
 from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli import compare, pump_report, routing_report
+from wdnopt.solvers.cli.figure_options import add_figure_options, plot_format
 from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
 from wdnopt.solvers.pumps import registry as pump_registry
@@ -66,14 +67,16 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--plot",
         type=Path,
-        metavar="FILE.png",
+        metavar="FILE",
         help=(
-            "routing: write a PNG plot of the day (throughput, storage, cost by period); "
-            "pump placement: a PNG map of the junction pressures without and with the plan, "
+            "routing: write a plot of the day (throughput, storage, cost by period); "
+            "pump placement: a map of the junction pressures without and with the plan, "
             "pumps and junctions still below P_min marked, in an existing folder (with several "
-            "demand factors, one file per factor: FILE_2.5.png for factor 2.5)"
+            "demand factors, one file per factor: FILE_2.5.png for factor 2.5); PNG, SVG or "
+            "PDF by the suffix or --format"
         ),
     )
+    add_figure_options(p)
     p.add_argument(
         "--season",
         metavar="NAME",
@@ -87,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, option="--out", folder=True)
     if args.plot is not None:
         check_output_path(args.plot, option="--plot")
+    args.format = plot_format(args, args.plot)
     scenario = load_scenario(args.scenario)
     season = getattr(args, "season", None)
     if season is not None:
