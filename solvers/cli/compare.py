@@ -26,9 +26,8 @@ from rich.progress import (
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers import harness
 from wdnopt.solvers.cli.figure_options import add_figure_options
-from wdnopt.solvers.report import percent
+from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def _address(text: str) -> str:
 
 
 def register(sub: Any) -> None:
-    cores = harness.default_workers()
+    cores = default_workers()
     p = sub.add_parser(
         "compare",
         help="run a sweep of pump placement algorithms and write tables, figures and a report",
@@ -76,7 +75,7 @@ def register(sub: Any) -> None:
         epilog=(
             "Where the runs execute: by default in this process, moving the remaining runs to "
             f"one worker process per core ({cores} here) once the runs timed so far predict "
-            f"more than {harness.PARALLEL_AFTER_S:.0f} s of work left; starting the workers "
+            f"more than {PARALLEL_AFTER_S:.0f} s of work left; starting the workers "
             "costs seconds, so short sweeps are never slower than with --workers 1. "
             "--workers N uses N worker processes from the start. With --scheduler, the "
             "cluster's workers may run several threads each: the runs of one process take "
@@ -123,6 +122,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wdnopt.solvers import harness
+
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
     harness.check_out_dir(args.out)
@@ -130,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
 
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop
+        # a Ctrl-C that lands in the Dask client's event loop is logged there as an error with
+        # a traceback; the interrupt itself is reported below in one line
+        logging.getLogger("tornado").setLevel(logging.CRITICAL)
     console = Console(stderr=True, highlight=False)
     finished = [0]
     try:
@@ -195,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_gaps(gaps: Any, console: Console) -> None:
+    from wdnopt.solvers.report import percent
+
     table = Table(title="Gap to the optimum", title_justify="left")
     for column in ("algorithm", "objective", "runs", "compared", "mean", "worst", "within 1 %"):
         table.add_column(

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
-from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.solvers.cli import numbers
@@ -136,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             check_output_path(path, option=option)
     fmt = plot_format(args, args.plot)
+    from wdnopt.models.pumps.flowtree import flow_tree  # networkx: only when asked for
+
     wn = read_network(args.network)
     if args.flow_tree:
         wn = flow_tree(wn, 1.0, args.hour)

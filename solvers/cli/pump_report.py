@@ -25,6 +25,7 @@ from rich.table import Table
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
+from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, to_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
@@ -34,7 +35,6 @@ from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification, verify_pumps
 
 MAX_PUMP_ROWS = 40
-DEFAULT_ALGORITHM = "network-dp"
 
 
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:

@@ -7,24 +7,48 @@ The scenario's ``kind`` picks the handler: each kind has a module in this packag
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.cli import compare, pump_report, routing_report
 from wdnopt.solvers.cli.figure_options import add_figure_options, plot_format
 from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
-from wdnopt.solvers.pumps import registry as pump_registry
 
-HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
-    "routing": routing_report.solve_and_report,
-    "pump_placement": pump_report.solve_and_report,
-    "pump_comparison": compare.refuse_solve,
+DEFAULT_ALGORITHM = "network-dp"
+"""Pump placement algorithm of ``wdnopt solve`` when ``--algorithm`` is not given."""
+
+HANDLERS: dict[str, str] = {
+    "routing": "wdnopt.solvers.cli.routing_report:solve_and_report",
+    "pump_placement": "wdnopt.solvers.cli.pump_report:solve_and_report",
+    "pump_comparison": "wdnopt.solvers.cli.compare:refuse_solve",
 }
-"""Scenario kind → function that solves it and prints (or writes) the report."""
+"""Scenario kind → the function that solves it and prints (or writes) the report, imported
+when a scenario of that kind is solved (a routing solve never imports wntr)."""
+
+
+def handler(kind: str) -> Callable[[Any, argparse.Namespace], int]:
+    """The function of :data:`HANDLERS` for a scenario kind."""
+    module, _, name = HANDLERS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _AlgorithmNames:
+    """The registered pump placement algorithms, looked up only when asked for (``--help``,
+    or an ``--algorithm`` given), so that parsing a routing command imports no pump code."""
+
+    def _names(self) -> list[str]:
+        from wdnopt.solvers.pumps import registry
+
+        return registry.names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
 
 
 def register(sub: Any) -> None:
@@ -59,10 +83,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--algorithm",
-        default=pump_report.DEFAULT_ALGORITHM,
-        choices=pump_registry.names(),
+        default=None,
+        choices=_AlgorithmNames(),
         metavar="NAME",
-        help="pump placement algorithm (default %(default)s; one of %(choices)s)",
+        help=f"pump placement algorithm (default {DEFAULT_ALGORITHM}; one of %(choices)s)",
     )
     p.add_argument(
         "--plot",
@@ -91,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         check_output_path(args.plot, option="--plot")
     args.format = plot_format(args, args.plot)
+    from wdnopt.models.scenario import load_scenario
+
     scenario = load_scenario(args.scenario)
     season = getattr(args, "season", None)
     if season is not None:
@@ -105,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
                 file=args.scenario,
             )
     if scenario.kind == "pump_placement":
+        from wdnopt.solvers.pumps import registry as pump_registry
+
         for name, values in scenario.algorithms.items():
             if name not in pump_registry.names():
                 raise InputError.single(
@@ -114,4 +142,4 @@ def run(args: argparse.Namespace) -> int:
                     file=args.scenario,
                 )
             pump_registry.get(name).make_options(values, where=str(args.scenario))
-    return HANDLERS[scenario.kind](scenario, args)
+    return handler(scenario.kind)(scenario, args)
