@@ -7,11 +7,15 @@ one, never a mix, even when the writer is stopped mid-way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -23,8 +27,47 @@ _FILE_MODE = 0o666 & ~_UMASK
 """Mode of a written file: what ``open()`` would give (``mkstemp`` alone makes it 0600)."""
 
 
+STDOUT = "-"
+"""A file name meaning standard output (``--csv -``, ``--plot -``)."""
+
+_STDOUT: ContextVar[TextIO | None] = ContextVar("wdnopt_stdout", default=None)
+"""Where ``-`` writes go inside :func:`stdout_for_files` (else ``sys.stdout``)."""
+
+
+@contextlib.contextmanager
+def stdout_for_files() -> Iterator[None]:
+    """Inside: a file written to ``-`` goes to standard output, and anything printed goes to
+    standard error, so that ``wdnopt ... --csv - > curve.csv`` gets the file alone."""
+    token = _STDOUT.set(sys.stdout)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _STDOUT.reset(token)
+
+
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is ``-`` (standard output)."""
+    return path is not None and str(path) == STDOUT
+
+
+def _write_stdout(data: str | bytes) -> Path:
+    stream = _STDOUT.get() or sys.stdout
+    if isinstance(data, bytes):
+        stream.flush()
+        stream.buffer.write(data)
+        stream.buffer.flush()
+    else:
+        stream.write(data)
+        stream.flush()
+    return Path(STDOUT)
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (creating the folder if needed)."""
+    """Write ``data`` to ``path`` atomically (creating the folder if needed); ``-`` writes to
+    standard output."""
+    if is_stdout(path):
+        return _write_stdout(data)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
@@ -131,11 +174,18 @@ def check_output_path(path: str | Path, *, option: str, folder: bool = False) ->
 
     Checked before any work, so that a long solve never ends in a write that fails. A file
     (``folder=False``, e.g. ``--csv``, ``--plot``) must not be a folder and must go in an
-    existing folder you can write to. A folder (``folder=True``, e.g. ``--out DIR``) is made
-    when written to: it must be a folder if it exists, and the nearest existing folder above
-    it must be writable. ``option`` is the command-line option the message names.
+    existing folder you can write to, or be ``-`` (standard output). A folder
+    (``folder=True``, e.g. ``--out DIR``) is made when written to: it must be a folder if it
+    exists, and the nearest existing folder above it must be writable. ``option`` is the
+    command-line option the message names.
     """
     path = Path(path)
+    if is_stdout(path):
+        if folder:
+            raise InputError.single(
+                "a folder (standard output cannot hold files)", field=option, got="-"
+            )
+        return path
     if not folder:
         parent = path.parent
         if path.is_dir():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from rich.progress import (
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli.figure_options import add_figure_options
+from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
 from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
+from wdnopt.solvers.io import DEFAULT_DPI, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,12 @@ def register(sub: Any) -> None:
         "--retry-failed", action="store_true", help="run again the runs that ended in error"
     )
     p.add_argument("--no-report", action="store_true", help="tables only: no figures, no report")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout at the end (runs, failures, gap table, files) "
+        "instead of the tables; the progress still goes to stderr",
+    )
     add_figure_options(p)
     p.set_defaults(func=run)
 
@@ -126,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
+    refuse_unused_figure_options(args, draws=not args.no_report, why="no --no-report")
     harness.check_out_dir(args.out)
     if getattr(args, "verbose", 0) == 0:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
@@ -177,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
                 wait=args.wait,
                 dashboard=args.dashboard,
                 figure_format=args.format or "png",
-                dpi=args.dpi,
+                dpi=args.dpi or DEFAULT_DPI,
             )
     except KeyboardInterrupt:
         console.print(
@@ -186,9 +195,23 @@ def run(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
         return 130
+    errors = frame[frame["status"] == "error"]
+    if args.json:
+        payload = {
+            "command": "compare",
+            "scenario": str(args.scenario),
+            "out": str(args.out),
+            "runs": len(frame),
+            "failed": len(errors),
+            "gaps": harness.gap_table(frame).to_dict(orient="records"),
+            "results": str(args.out / "results.csv"),
+            "summary": str(args.out / "summary.json"),
+            "report": None if args.no_report else str(args.out / "report.html"),
+        }
+        sys.stdout.write(to_json(payload) + "\n")
+        return 1 if len(errors) else 0
     out = Console(highlight=False)
     print_gaps(harness.gap_table(frame), out)
-    errors = frame[frame["status"] == "error"]
     out.print(f"\n{len(frame)} runs; results in {args.out / 'results.csv'}")
     if not args.no_report:
         out.print(f"report: {args.out / 'report.md'} and {args.out / 'report.html'}")

@@ -31,9 +31,22 @@ def add_figure_options(parser: Any) -> None:
     parser.add_argument(
         "--dpi",
         type=bounded_int(10, MAX_DPI, unit="dots per inch"),
-        default=DEFAULT_DPI,
+        default=None,
         help=f"resolution of PNG figures, dots per inch (default {DEFAULT_DPI})",
     )
+
+
+def refuse_unused_figure_options(
+    args: argparse.Namespace, *, draws: bool, why: str, file: str | Path | None = None
+) -> None:
+    """``--format`` or ``--dpi`` given where no figure is written: exit 2 naming the option."""
+    if draws:
+        return
+    for option in ("--format", "--dpi"):
+        if getattr(args, option.lstrip("-"), None) is not None:
+            raise InputError.single(
+                f"a figure to write ({why})", field=option, got="no figure is written", file=file
+            )
 
 
 def plot_format(args: argparse.Namespace, plot: Path | None) -> str:

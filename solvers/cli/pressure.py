@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,18 @@ from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.solvers.cli import numbers
-from wdnopt.solvers.cli.figure_options import add_figure_options, plot_format
-from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, write_csv_atomic, write_figure
+from wdnopt.solvers.cli.figure_options import (
+    add_figure_options,
+    plot_format,
+    refuse_unused_figure_options,
+)
+from wdnopt.solvers.io import (
+    DEFAULT_DPI,
+    check_output_path,
+    to_json,
+    write_csv_atomic,
+    write_figure,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -119,6 +130,11 @@ def register(sub: Any) -> None:
         help="write the curve as a figure (in an existing folder; PNG, SVG or PDF by the "
         "suffix or --format)",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (network, p_min, hour, the curve) instead",
+    )
     add_figure_options(p)
     p.set_defaults(func=run)
 
@@ -134,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     for option, path in (("--csv", args.csv), ("--plot", args.plot)):
         if path is not None:
             check_output_path(path, option=option)
+    refuse_unused_figure_options(args, draws=args.plot is not None, why="--plot FILE")
     fmt = plot_format(args, args.plot)
     from wdnopt.models.pumps.flowtree import flow_tree  # networkx: only when asked for
 
@@ -142,11 +159,22 @@ def run(args: argparse.Namespace) -> int:
         wn = flow_tree(wn, 1.0, args.hour)
     curve = pressure_curve(wn, factors, args.p_min, args.hour)
     title = f"{wn.name}: demand junctions below {args.p_min:.3f} m"
-    print_curve(curve, title)
+    if args.json:
+        payload = {
+            "command": "pressure-curve",
+            "network": wn.name,
+            "p_min": args.p_min,
+            "hour": args.hour,
+            "flow_tree": bool(args.flow_tree),
+            "curve": curve.to_dict(orient="records"),
+        }
+        sys.stdout.write(to_json(payload) + "\n")
+    else:
+        print_curve(curve, title)
     if args.csv is not None:
         write_csv_atomic(curve, args.csv)
     if args.plot is not None:
-        plot_curve(curve, args.plot, title, fmt=fmt, dpi=args.dpi)
+        plot_curve(curve, args.plot, title, fmt=fmt, dpi=args.dpi or DEFAULT_DPI)
     return 0
 
 

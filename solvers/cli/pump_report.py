@@ -68,6 +68,7 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
         for problem, result, _ in runs:
             table = placement_table(problem, result)
             write_csv_atomic(table, Path(args.out) / f"pumps_{problem.tree.demand_factor:g}.csv")
+        write_pump_summary(Path(args.out), report_dict(scenario, name, runs), runs)
     if getattr(args, "json", False):
         sys.stdout.write(to_json(report_dict(scenario, name, runs)) + "\n")
     else:
@@ -83,13 +84,41 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
                 check,
                 path,
                 fmt=getattr(args, "format", None),
-                dpi=getattr(args, "dpi", DEFAULT_DPI),
+                dpi=getattr(args, "dpi", None) or DEFAULT_DPI,
             )
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2
     holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
     return 0 if all(s.has_solution for s in statuses) and holds else 1
+
+
+def write_pump_summary(
+    out: Path,
+    report: dict[str, Any],
+    runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
+) -> Path:
+    """``out/summary.json``: the totals of the report, the timings, one entry per factor."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    keep = ("demand_factor", "status", "objective", "bound", "gap", "runtime_s", "verified")
+    factors = [{k: f.get(k) for k in keep} for f in report["factors"]]
+    return write_summary(
+        out,
+        summary(
+            command="solve",
+            scenario=report["scenario"],
+            kind="pump_placement",
+            algorithm=report["algorithm"],
+            status=report["status"],
+            objective=report["objective"],
+            bound=report["bound"],
+            gap=report["gap"],
+            timings={"solve_s": sum(r.runtime_s or 0.0 for _, r, _ in runs)},
+            verified=report.get("verified"),
+            factors=factors,
+        ),
+    )
 
 
 def plot_path(path: Path, factor: float, *, several: bool) -> Path:

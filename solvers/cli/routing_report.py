@@ -49,6 +49,27 @@ def _exit_code(results: list[RoutingResult]) -> int:
     return 0 if all(r.status.has_solution for r in results) else 1
 
 
+def write_routing_summary(out: Path, result: RoutingResult) -> Path:
+    """``out/summary.json`` of a routing solve (status, objective, bound, gap, timings)."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    return write_summary(
+        out,
+        summary(
+            command="solve",
+            scenario=result.name,
+            kind="routing",
+            status=str(result.status),
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            timings={"build_s": result.build_s, "solve_s": result.runtime_s},
+            unmet=result.total_shortfall,
+            message=result.message,
+        ),
+    )
+
+
 def _figure(args: argparse.Namespace) -> tuple[str, int]:
     """``--format`` and ``--dpi`` of the day's figure."""
     return getattr(args, "format", None) or "png", getattr(args, "dpi", None) or DEFAULT_DPI
@@ -63,6 +84,7 @@ def _write(
     if out:
         for name, table in result.tables().items():
             write_csv_atomic(table, out / f"{name}.csv")
+        write_routing_summary(out, result)
     if not result.periods.empty and (out or plot):
         from wdnopt.solvers.routing_plot import write_day_png
 

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli.figure_options import add_figure_options, plot_format
+from wdnopt.solvers.cli.figure_options import (
+    add_figure_options,
+    plot_format,
+    refuse_unused_figure_options,
+)
 from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
 
@@ -114,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, option="--out", folder=True)
     if args.plot is not None:
         check_output_path(args.plot, option="--plot")
+    given_format = args.format
     args.format = plot_format(args, args.plot)
     from wdnopt.models.scenario import load_scenario
 
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 got=repr(season),
                 file=args.scenario,
             )
+    _refuse_options_of_other_kinds(scenario, args, given_format)
     if scenario.kind == "pump_placement":
         from wdnopt.solvers.pumps import registry as pump_registry
 
@@ -143,3 +149,46 @@ def run(args: argparse.Namespace) -> int:
                 )
             pump_registry.get(name).make_options(values, where=str(args.scenario))
     return handler(scenario.kind)(scenario, args)
+
+
+def _refuse_options_of_other_kinds(
+    scenario: Any, args: argparse.Namespace, given_format: str | None
+) -> None:
+    """An option given for a scenario it does nothing for is a mistake: exit 2, naming it."""
+    kind = scenario.kind
+    draws = args.plot is not None
+    if kind == "routing":
+        if args.algorithm is not None:
+            raise InputError.single(
+                "no --algorithm: it picks a pump placement algorithm, and a routing scenario "
+                "is solved by HiGHS",
+                field="--algorithm",
+                got=repr(args.algorithm),
+                file=args.scenario,
+            )
+        if getattr(scenario, "schedule", None) is None:
+            if draws:
+                raise InputError.single(
+                    "a routing scenario with a [schedule] (the plot draws the day)",
+                    field="--plot",
+                    got="no [schedule]",
+                    file=args.scenario,
+                )
+        else:
+            draws = draws or args.out is not None  # --out DIR gets the day's plot
+    elif kind == "pump_placement":
+        several = len(scenario.demand_factors) > 1
+        if args.plot is not None and str(args.plot) == "-" and several:
+            raise InputError.single(
+                "one demand factor for --plot - (several write one image each)",
+                field="--plot",
+                got=f"{len(scenario.demand_factors)} demand factors",
+                file=args.scenario,
+            )
+    args_given = argparse.Namespace(format=given_format, dpi=args.dpi)
+    refuse_unused_figure_options(
+        args_given,
+        draws=draws,
+        why="--plot FILE, or --out DIR for a routing scenario with a [schedule]",
+        file=args.scenario,
+    )

@@ -209,6 +209,7 @@ def _run_locked(
     write_atomic(out / "results.parquet", buffer.getvalue())
     gaps = gap_table(frame)
     write_csv_atomic(gaps, out / "gaps.csv")
+    write_sweep_summary(out, plan, frame, gaps, wall_s=time.perf_counter() - started)
     if report:
         info = run_info(
             plan,
@@ -219,6 +220,38 @@ def _run_locked(
         )
         write_outputs(plan, frame, out, info, figure_format=figure_format, dpi=dpi)
     return frame
+
+
+def write_sweep_summary(
+    out: Path, plan: SweepPlan, frame: pd.DataFrame, gaps: pd.DataFrame, *, wall_s: float
+) -> Path:
+    """``out/summary.json`` of a sweep: ``complete`` when every run of the plan has a record
+    and none ended in error (else ``errors`` or ``incomplete``), the counts, the gap table, the
+    timings; a sweep has no single objective, bound or gap (they are per problem, in
+    ``results.csv``)."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    errors = int((frame["status"] == str(Status.ERROR)).sum())
+    status = "errors" if errors else ("complete" if len(frame) == len(plan.runs) else "incomplete")
+    return write_summary(
+        out,
+        summary(
+            command="compare",
+            scenario=plan.name,
+            kind="pump_comparison",
+            status=status,
+            timings={
+                "wall_s": wall_s,
+                "runs_s": float(frame["runtime_s"].sum(skipna=True)),
+                "verify_s": float(frame["verify_s"].sum(skipna=True)),
+            },
+            runs=len(plan.runs),
+            recorded=len(frame),
+            errors=errors,
+            optimal=int((frame["status"] == str(Status.OPTIMAL)).sum()),
+            gaps=gaps.to_dict(orient="records"),
+        ),
+    )
 
 
 def _ordered(specs: list[RunSpec]) -> list[RunSpec]:
