@@ -12,13 +12,11 @@ demand factor (``FILE_2.5.png`` for factor 2.5) when the scenario has several.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -28,11 +26,10 @@ from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.placement import algorithm_options, placement_table, run_placement
 from wdnopt.solvers.pumps import registry
-from wdnopt.solvers.pumps.exact import cross_check
-from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.result import PlacementResult
-from wdnopt.solvers.pumps.verify import Verification, verify_pumps
+from wdnopt.solvers.pumps.verify import Verification
 
 MAX_PUMP_ROWS = 40
 
@@ -40,29 +37,14 @@ MAX_PUMP_ROWS = 40
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:
     name = getattr(args, "algorithm", None) or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
-    options = _options(algorithm, scenario, args)
+    options = algorithm_options(algorithm, scenario, getattr(args, "time_limit", None))
     plot = getattr(args, "plot", None)
     if plot is not None:
         check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
-        result = cross_check(
-            problem,
-            algorithm.run(problem, options),
-            time_limit=getattr(options, "time_limit", None),
-        )
-        if scenario.repairs and name != "network-dp":
-            result = repair_result(problem, result)
-        check = None
-        if result.status.has_solution and problem.network is not None:
-            check = verify_pumps(
-                problem.network.wn,
-                problem.tree,
-                result.pumps,
-                problem.catalogue,
-                predicted=result.predicted,
-            )
+        result, check = run_placement(problem, algorithm, options, repairs=scenario.repairs)
         runs.append((problem, result, check))
     if getattr(args, "out", None):
         for problem, result, _ in runs:
@@ -125,62 +107,6 @@ def plot_path(path: Path, factor: float, *, several: bool) -> Path:
     """Where the plot of one demand factor goes: ``path`` itself for a single factor, else the
     factor inserted before the suffix (``net.png`` → ``net_2.png`` for factor 2)."""
     return path.with_name(f"{path.stem}_{factor:g}{path.suffix}") if several else path
-
-
-def _options(
-    algorithm: registry.Algorithm, scenario: PumpPlacementScenario, args: argparse.Namespace
-) -> Any:
-    """The algorithm's options: ``[algorithms.NAME]``, then ``[solver]`` and ``--time-limit``
-    for the options of the same name."""
-    values = dict(scenario.algorithms.get(algorithm.name, {}))
-    allowed = {f.name for f in dataclasses.fields(algorithm.options)}
-    for key in ("time_limit", "rel_gap", "threads"):
-        given = getattr(scenario.solver, key, None)
-        if given is not None and key in allowed and key not in values:
-            values[key] = given
-    if getattr(args, "time_limit", None) and "time_limit" in allowed:
-        values["time_limit"] = args.time_limit
-    return algorithm.make_options(values)
-
-
-def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFrame:
-    """One row per pump: pipe, the node it is inserted at, size, power (kW), the flow and head
-    of the algorithm's model there (NaN for a pump the repair placed), cost by objective."""
-    tree, cat = problem.tree, problem.catalogue
-    opex = problem.cost_model.size_opex(cat)
-    at = {(tree.pipe_names[v], tree.node_names[tree.parent[v]]): v
-          for v in range(tree.n) if tree.parent[v] >= 0}  # fmt: skip
-    rows = []
-    for pump in result.pumps:
-        k = pump.size
-        v = at.get((pump.pipe, pump.upstream))
-        rows.append(
-            {
-                "node": pump.upstream,
-                "pipe": pump.pipe,
-                "size": cat.sizes[k].name,
-                "power_kw": cat.sizes[k].power_kw,
-                "flow_m3s": float(tree.flow[v]) if v is not None else float("nan"),
-                "head_m": float(problem.head_gain[v, k]) if v is not None else float("nan"),
-                "capex": float(cat.capex[k]),
-                "opex": float(opex[k]),
-                "cost": float(problem.size_costs[k]),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "node",
-            "pipe",
-            "size",
-            "power_kw",
-            "flow_m3s",
-            "head_m",
-            "capex",
-            "opex",
-            "cost",
-        ],
-    )
 
 
 def _sum(values: list[float | None]) -> float | None:

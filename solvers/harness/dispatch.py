@@ -29,7 +29,12 @@ from wdnopt.solvers.harness.outputs import run_info, write_outputs
 from wdnopt.solvers.harness.plan import RunSpec, SweepPlan, load_sweep, plan_sweep
 from wdnopt.solvers.harness.run import _error_record, execute_run
 from wdnopt.solvers.harness.table import gap_table, results_table
-from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, TABLE_EVERY_S, default_workers
+from wdnopt.solvers.harness.workers import (
+    PARALLEL_AFTER_S,
+    TABLE_EVERY_S,
+    default_workers,
+    free_workers,
+)
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, write_atomic, write_csv_atomic, write_json_atomic
 
@@ -283,21 +288,27 @@ def _run_adaptive(
     n_workers: int,
     on_start: Callable[[str | None], None],
 ) -> int:
-    """Run here until the work left is worth a local cluster (:data:`PARALLEL_AFTER_S`).
+    """Run here until the work left is worth a local cluster (:data:`PARALLEL_AFTER_S`) and
+    there are cores free for it (:func:`free_workers`: on a machine busy with other work,
+    worker processes only slow each other down, so the runs stay here).
 
     Returns the number of worker processes used in the end (1: all ran here)."""
     times: dict[str, list[float]] = {}
     for i, spec in enumerate(specs):
         rest = specs[i:]
         if n_workers > 1 and _work_left(rest, times) > PARALLEL_AFTER_S:
-            logger.info(
-                "%d run(s) left, about %.0f s of work: starting %d worker processes",
-                len(rest),
-                _work_left(rest, times),
-                n_workers,
-            )
-            _run_dask(rest, on_record, n_workers, None, None, on_start)
-            return n_workers
+            free = min(n_workers, free_workers())
+            if free > 1:
+                logger.info(
+                    "%d run(s) left, about %.0f s of work: starting %d worker processes",
+                    len(rest),
+                    _work_left(rest, times),
+                    free,
+                )
+                _run_dask(rest, on_record, free, None, None, on_start)
+                return free
+            logger.info("the other cores are busy: the runs stay in this process")
+            n_workers = 1
         t0 = time.perf_counter()
         record = _run_here(spec)
         times.setdefault(spec.algorithm, []).append(time.perf_counter() - t0)
