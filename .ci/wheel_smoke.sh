@@ -75,6 +75,19 @@ print("routing example:", d["status"], d["objective"])
 PY
 "$W" solve scenarios/pumps/tree_1747_tco.toml --algorithm tree-dp > /dev/null
 echo "shipped tree with the default catalogue: ok"
+"$W" solve scenarios/pumps/net3_network.toml --plot net3_plan.png > /dev/null
+"$W" pressure-curve data/networks/tree_1747.inp --factors 1.0:3.0:0.5 --plot curve.svg > /dev/null
+"$W" resilience scenarios/routing/two_sources_three_plants_six_zones.toml --json > n1.json
+"$W" --help > /dev/null
+"$PY" - <<'PY'
+import json
+from pathlib import Path
+
+assert Path("net3_plan.png").read_bytes()[:4] == b"\x89PNG"
+assert Path("curve.svg").read_bytes().startswith(b"<?xml")
+assert json.load(open("n1.json"))["base"]["objective"] == 989.0
+print("README commands (Net3 plan, pressure curve, resilience): ok")
+PY
 
 echo "== a small sweep"
 cat > sweep.toml <<'TOML'
