@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_SCENARIO ?= scenarios/demo/tree_100.toml
 DEMO_OUT      ?= results/demo
 
-.PHONY: setup demo demo-routing test lint format bench clean
+MIN_VENV := .venv-min
+
+.PHONY: setup demo demo-routing test test-wheel test-min lint format bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +29,25 @@ demo-routing: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-wheel
+
+# Build the wheel, install it (not editable) in a venv of its own and run the examples from a
+# temporary folder outside the clone (about a minute the first time, less after).
+test-wheel: $(STAMP)
+	PYTHON=$(PYTHON) bash .ci/wheel_smoke.sh
+
+# The suite on the declared minimum versions (every `>=` floor of pyproject.toml pinned with
+# `==`), in a venv of its own (several minutes: not part of `make test`).
+test-min:
+	rm -rf $(MIN_VENV)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python .ci/min_constraints.py pyproject.toml > $(MIN_VENV)/constraints.txt
+	cat $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test]'
+	$(MIN_VENV)/bin/python -m pip check
+	$(MIN_VENV)/bin/python -m pip list | grep -iE '^(pyomo|highspy|numpy|scipy|pandas|networkx|wntr|pydantic|matplotlib|dask|distributed|pyarrow) '
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,4 +61,4 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) build *.egg-info .pytest_cache .ruff_cache

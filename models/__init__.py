@@ -2,4 +2,41 @@
 
 Scenario schema, network and tree instances, cost model and Pyomo builders. Nothing here solves
 or prints; ``wdnopt.solvers`` does that and imports this package, never the reverse.
+
+The scenario entry points are importable from here, each module imported on first use::
+
+    from wdnopt.models import load_scenario, RoutingScenario, PumpPlacementScenario
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "load_scenario": "wdnopt.models.scenario",
+    "scenario_from_dict": "wdnopt.models.scenario",
+    "RoutingScenario": "wdnopt.models.routing.schema",
+    "PumpPlacementScenario": "wdnopt.models.pumps.schema",
+    "PumpComparisonScenario": "wdnopt.models.pumps.comparison",
+    "InputError": "wdnopt.models.errors",
+    "load_catalogue": "wdnopt.models.pumps.catalogue",
+    "DEFAULT_CATALOGUE": "wdnopt.models.pumps.catalogue",
+    "read_network": "wdnopt.models.pumps.hydraulics",
+}
+"""The entry points and the module of each."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -2,4 +2,49 @@
 
 HiGHS runs through Pyomo, the heuristics, the algorithm registry, the harness, reports and the
 command-line interface. This package imports ``wdnopt.models``; the reverse never happens.
+
+The main entry points are importable from here in one line, each module imported only when
+its name is first used (so ``import wdnopt.solvers`` costs nothing)::
+
+    from wdnopt.solvers import load_scenario, solve_routing, place_pumps, run_sweep, load_results
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "load_scenario": "wdnopt.models.scenario",
+    "scenario_from_dict": "wdnopt.models.scenario",
+    "RoutingScenario": "wdnopt.models.routing.schema",
+    "PumpPlacementScenario": "wdnopt.models.pumps.schema",
+    "PumpComparisonScenario": "wdnopt.models.pumps.comparison",
+    "InputError": "wdnopt.models.errors",
+    "Status": "wdnopt.solvers.highs",
+    "solve_routing": "wdnopt.solvers.routing",
+    "solve_seasons": "wdnopt.solvers.routing",
+    "RoutingResult": "wdnopt.solvers.routing",
+    "n_minus_one": "wdnopt.solvers.routing_resilience",
+    "place_pumps": "wdnopt.solvers.api",
+    "PumpPlan": "wdnopt.solvers.api",
+    "load_results": "wdnopt.solvers.api",
+    "SavedResults": "wdnopt.solvers.api",
+    "run_sweep": "wdnopt.solvers.harness",
+}
+"""The entry points and the module of each."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,6 +1,10 @@
-"""The figures of a comparison sweep (PNG, matplotlib's Agg backend).
+"""The figures of a comparison sweep (PNG, SVG or PDF).
 
-From the results table of :mod:`wdnopt.solvers.harness`, per network:
+Each figure is built by a function that returns a :class:`matplotlib.figure.Figure` of its own
+(``pressure_curve_figure``, ``cost_figure``, ``slack_figure``, ``gap_figure``): no pyplot
+figure is opened and matplotlib's global backend is never switched, so the functions are safe
+in a notebook. :func:`write_figures` writes them all. From the results table of
+:mod:`wdnopt.solvers.harness`, per network:
 
 - ``cost_<network>.png``: cost against the demand factor for every algorithm, one panel per
   objective, with the MILP optimum (hollow markers where not proved), MIN-OPEX's valid lower
@@ -19,12 +23,16 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import write_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, data_uri, figure_bytes, write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +46,11 @@ BOUND_COLOUR = "0.45"
 PAPER_COLOUR = "tab:red"
 
 
-def _plt():  # type: ignore[no-untyped-def]
-    import matplotlib
+def _figure(width: float, height: float) -> Figure:
+    """A new figure of its own (not registered with pyplot)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(figsize=(width, height))
 
 
 def slug(text: str) -> str:
@@ -69,36 +75,69 @@ def _style(colours: dict[str, str], algorithm: str) -> dict[str, object]:
     return dict(color=colours.get(algorithm, "tab:gray"), marker=marker, ls=ls, ms=5)
 
 
-def _save(fig: object, path: Path) -> Path:
-    import io
+def sweep_figures(frame: pd.DataFrame, curves: pd.DataFrame, *, p_min: float) -> dict[str, Figure]:
+    """Every figure of the sweep, by name (``pressure_curve``, ``cost_<network>``,
+    ``slack_<network>``, ``gap_<network>``), in the order of the report."""
+    figures: dict[str, Figure] = {}
+    if len(curves):
+        figures["pressure_curve"] = pressure_curve_figure(curves, p_min)
+    for network in frame["network"].drop_duplicates():
+        rows = frame[frame["network"] == network]
+        figures[f"cost_{network}"] = cost_figure(rows, str(network))
+        figures[f"slack_{network}"] = slack_figure(rows, str(network))
+        figures[f"gap_{network}"] = gap_figure(rows, str(network))
+    return figures
 
-    plt = _plt()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)  # type: ignore[attr-defined]
-    plt.close(fig)
-    return write_atomic(path, buffer.getvalue())
+
+def figure_file(name: str, fmt: str) -> str:
+    """File name of the figure ``name`` of :func:`sweep_figures`: ``cost_<slug>.<fmt>``."""
+    base, _, network = name.partition("_")
+    if name == "pressure_curve":
+        return f"pressure_curve.{fmt}"
+    return f"{base}_{slug(network)}.{fmt}"
 
 
 def write_figures(
-    frame: pd.DataFrame, curves: pd.DataFrame, out: Path, *, p_min: float
+    frame: pd.DataFrame,
+    curves: pd.DataFrame,
+    out: Path,
+    *,
+    p_min: float,
+    fmt: str = "png",
+    dpi: int = DEFAULT_DPI,
 ) -> dict[str, Path]:
-    """Every figure of the sweep in ``out``; returns name → path."""
+    """Write every figure of the sweep in ``out`` (atomically); returns name → path."""
+    return write_sweep_figures(frame, curves, out, p_min=p_min, fmt=fmt, dpi=dpi)[0]
+
+
+def write_sweep_figures(
+    frame: pd.DataFrame,
+    curves: pd.DataFrame,
+    out: Path,
+    *,
+    p_min: float,
+    fmt: str = "png",
+    dpi: int = DEFAULT_DPI,
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write every figure of the sweep in ``out``; returns name → path and name → a ``data:``
+    URI of the figure for a self-contained HTML page (the written PNG or SVG itself; a PNG
+    rendering of a PDF figure)."""
     paths: dict[str, Path] = {}
-    if len(curves):
-        paths["pressure_curve"] = plot_pressure_curve(curves, out / "pressure_curve.png", p_min)
-    for network in frame["network"].drop_duplicates():
-        rows = frame[frame["network"] == network]
-        name = slug(str(network))
-        paths[f"cost_{network}"] = plot_costs(rows, out / f"cost_{name}.png", str(network))
-        paths[f"slack_{network}"] = plot_slack(rows, out / f"slack_{name}.png", str(network))
-        paths[f"gap_{network}"] = plot_gaps(rows, out / f"gap_{name}.png", str(network))
-    return paths
+    images: dict[str, str] = {}
+    for name, fig in sweep_figures(frame, curves, p_min=p_min).items():
+        data = figure_bytes(fig, fmt, dpi)
+        paths[name] = write_atomic(out / figure_file(name, fmt), data)
+        if fmt == "pdf":
+            images[name] = data_uri(figure_bytes(fig, "png", dpi), "png")
+        else:
+            images[name] = data_uri(data, fmt)
+    return paths, images
 
 
-def plot_pressure_curve(curves: pd.DataFrame, path: Path, p_min: float) -> Path:
+def pressure_curve_figure(curves: pd.DataFrame, p_min: float) -> Figure:
     """Share of demand junctions below ``P_min`` against the factor (paper Fig. 1)."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig = _figure(6.4, 4.0)
+    ax = fig.subplots()
     for network, curve in curves.groupby("network", sort=False):
         ax.plot(curve["factor"], 100 * curve["share"], marker="o", ms=3, label=str(network))
     ax.set_xlabel("demand factor")
@@ -107,13 +146,13 @@ def plot_pressure_curve(curves: pd.DataFrame, path: Path, p_min: float) -> Path:
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def _panels(objectives: list[str], height: float = 4.0):  # type: ignore[no-untyped-def]
-    plt = _plt()
+def _panels(objectives: list[str], height: float = 4.0) -> tuple[Figure, list]:
     n = len(objectives)
-    fig, axes = plt.subplots(1, n, figsize=(5.6 * n, height), squeeze=False)
+    fig = _figure(5.6 * n, height)
+    axes = fig.subplots(1, n, squeeze=False)
     return fig, list(axes[0])
 
 
@@ -179,7 +218,7 @@ def _exact_names(rows: pd.DataFrame) -> set[str]:
     return {a for a in rows["algorithm"].unique() if registry.get(str(a)).exact}
 
 
-def plot_costs(rows: pd.DataFrame, path: Path, network: str) -> Path:
+def cost_figure(rows: pd.DataFrame, network: str) -> Figure:
     """Cost against the factor per algorithm, with the lower bounds (paper Fig. 6a/b)."""
     from matplotlib.ticker import EngFormatter
 
@@ -212,10 +251,10 @@ def plot_costs(rows: pd.DataFrame, path: Path, network: str) -> Path:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_slack(rows: pd.DataFrame, path: Path, network: str) -> Path:
+def slack_figure(rows: pd.DataFrame, network: str) -> Figure:
     """Mean pressure slack at the formerly deficient nodes (paper Fig. 6c/d)."""
     objectives = list(rows["objective"].drop_duplicates())
     fig, axes = _panels(objectives)
@@ -232,10 +271,10 @@ def plot_slack(rows: pd.DataFrame, path: Path, network: str) -> Path:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_gaps(rows: pd.DataFrame, path: Path, network: str) -> Path:
+def gap_figure(rows: pd.DataFrame, network: str) -> Figure:
     """Gap of every heuristic to the reference (hollow where the reference is a bound)."""
     objectives = list(rows["objective"].drop_duplicates())
     fig, axes = _panels(objectives)
@@ -273,4 +312,4 @@ def plot_gaps(rows: pd.DataFrame, path: Path, network: str) -> Path:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig

@@ -114,6 +114,19 @@ def make_highs(
     return solver
 
 
+def _reset_thread_scheduler() -> None:
+    """Let this solve size HiGHS's thread scheduler.
+
+    HiGHS keeps one scheduler per process, sized by the first solve: a later solve asking for
+    another number of threads (a pump MILP with ``threads = 1`` after a routing LP with the
+    default) stops at once with status unknown ("the scheduler has already been initialized").
+    Resetting it before each solve costs microseconds.
+    """
+    import highspy
+
+    highspy.Highs.resetGlobalScheduler(True)
+
+
 def solve_with_highs(
     model: pyo.ConcreteModel,
     *,
@@ -130,6 +143,7 @@ def solve_with_highs(
     """
     if solver is None:
         solver = make_highs(time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+    _reset_thread_scheduler()
     start = time.perf_counter()
     results = solver.solve(model)  # type: ignore[attr-defined]
     runtime = time.perf_counter() - start

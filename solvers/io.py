@@ -7,11 +7,15 @@ one, never a mix, even when the writer is stopped mid-way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -23,8 +27,47 @@ _FILE_MODE = 0o666 & ~_UMASK
 """Mode of a written file: what ``open()`` would give (``mkstemp`` alone makes it 0600)."""
 
 
+STDOUT = "-"
+"""A file name meaning standard output (``--csv -``, ``--plot -``)."""
+
+_STDOUT: ContextVar[TextIO | None] = ContextVar("wdnopt_stdout", default=None)
+"""Where ``-`` writes go inside :func:`stdout_for_files` (else ``sys.stdout``)."""
+
+
+@contextlib.contextmanager
+def stdout_for_files() -> Iterator[None]:
+    """Inside: a file written to ``-`` goes to standard output, and anything printed goes to
+    standard error, so that ``wdnopt ... --csv - > curve.csv`` gets the file alone."""
+    token = _STDOUT.set(sys.stdout)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _STDOUT.reset(token)
+
+
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is ``-`` (standard output)."""
+    return path is not None and str(path) == STDOUT
+
+
+def _write_stdout(data: str | bytes) -> Path:
+    stream = _STDOUT.get() or sys.stdout
+    if isinstance(data, bytes):
+        stream.flush()
+        stream.buffer.write(data)
+        stream.buffer.flush()
+    else:
+        stream.write(data)
+        stream.flush()
+    return Path(STDOUT)
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (creating the folder if needed)."""
+    """Write ``data`` to ``path`` atomically (creating the folder if needed); ``-`` writes to
+    standard output."""
+    if is_stdout(path):
+        return _write_stdout(data)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
@@ -59,6 +102,56 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""Formats a figure can be written in (``--format``)."""
+
+DEFAULT_DPI = 150
+"""Resolution of raster figures (PNG), dots per inch (``--dpi``)."""
+
+
+def figure_bytes(fig: Any, fmt: str = "png", dpi: int = DEFAULT_DPI) -> bytes:
+    """The bytes of a :class:`matplotlib.figure.Figure` in ``fmt`` (PNG, SVG or PDF).
+
+    The figure is rendered by its own canvas for that format: matplotlib's global backend and
+    pyplot's list of open figures are left untouched.
+    """
+    import io
+
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figure format {fmt!r}: one of {FIGURE_FORMATS}")
+    buffer = io.BytesIO()
+    metadata = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()
+
+
+def figure_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format a figure file is written in: ``fmt`` if given, else the file's suffix
+    (``.png``, ``.svg``, ``.pdf``), else PNG."""
+    if fmt is not None:
+        return fmt
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FIGURE_FORMATS else "png"
+
+
+def write_figure(
+    fig: Any, path: str | Path, *, fmt: str | None = None, dpi: int = DEFAULT_DPI
+) -> Path:
+    """Write a figure to ``path`` atomically, in ``fmt`` (default: from the file's suffix)."""
+    return write_atomic(path, figure_bytes(fig, figure_format(path, fmt), dpi))
+
+
+MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+"""Media type of each figure format."""
+
+
+def data_uri(data: bytes, fmt: str) -> str:
+    """A ``data:`` URI holding ``data`` (base64), so an HTML page needs no file beside it."""
+    import base64
+
+    return f"data:{MIME_TYPES[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def to_json(obj: Any) -> str:
     """One JSON document, NaN and infinities written as null (JSON has no such numbers)."""
     return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
@@ -81,11 +174,18 @@ def check_output_path(path: str | Path, *, option: str, folder: bool = False) ->
 
     Checked before any work, so that a long solve never ends in a write that fails. A file
     (``folder=False``, e.g. ``--csv``, ``--plot``) must not be a folder and must go in an
-    existing folder you can write to. A folder (``folder=True``, e.g. ``--out DIR``) is made
-    when written to: it must be a folder if it exists, and the nearest existing folder above
-    it must be writable. ``option`` is the command-line option the message names.
+    existing folder you can write to, or be ``-`` (standard output). A folder
+    (``folder=True``, e.g. ``--out DIR``) is made when written to: it must be a folder if it
+    exists, and the nearest existing folder above it must be writable. ``option`` is the
+    command-line option the message names.
     """
     path = Path(path)
+    if is_stdout(path):
+        if folder:
+            raise InputError.single(
+                "a folder (standard output cannot hold files)", field=option, got="-"
+            )
+        return path
     if not folder:
         parent = path.parent
         if path.is_dir():

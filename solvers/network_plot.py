@@ -9,14 +9,13 @@ checked junctions still below ``P_min`` with the plan are circled in red. Checke
 drawn larger than the others. The title gives the network, the demand factor, the number of
 pumps, the cost and the verdict of the EPANET check.
 
-The figure is a :class:`matplotlib.figure.Figure` of its own, rendered by the Agg canvas: no
-pyplot figure is opened and matplotlib's global backend is left as it is.
+The figure is a :class:`matplotlib.figure.Figure` of its own (:func:`plan_figure`), written as
+PNG, SVG or PDF: no pyplot figure is opened and matplotlib's global backend is left as it is.
 """
 
 from __future__ import annotations
 
 import copy
-import io
 from pathlib import Path
 
 import networkx as nx
@@ -32,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.io import write_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification
 
@@ -54,9 +53,18 @@ def plan_png(
     result: PlacementResult,
     check: Verification | None,
     *,
-    dpi: int = 110,
+    dpi: int = DEFAULT_DPI,
+    fmt: str = "png",
 ) -> bytes:
-    """The PNG of :func:`plot_plan` as bytes."""
+    """The image of :func:`plan_figure` as bytes (``fmt``: png, svg or pdf)."""
+    return figure_bytes(plan_figure(problem, result, check), fmt, dpi)
+
+
+def plan_figure(
+    problem: PumpProblem, result: PlacementResult, check: Verification | None
+) -> Figure:
+    """The plan on the network: junction pressures without (left) and with the plan (right),
+    as a :class:`~matplotlib.figure.Figure` of its own (pyplot and its backend untouched)."""
     net = problem.network
     if net is None:
         raise ValueError("the problem has no network to draw (a bare tree instance)")
@@ -124,10 +132,7 @@ def plan_png(
     bar.set_label(f"junction pressure, m (P_min = {p_min:.3f} m: red below)")
     bar.ax.axhline(p_min, color="black", linewidth=1.2)
     fig.suptitle(_title(problem, result, check), fontsize=12)
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    return fig
 
 
 def plot_plan(
@@ -135,14 +140,18 @@ def plot_plan(
     result: PlacementResult,
     check: Verification | None,
     path: str | Path,
+    *,
+    fmt: str | None = None,
+    dpi: int = DEFAULT_DPI,
 ) -> Path:
-    """Write the PNG of a plan on the network to ``path`` (atomically) and return the path.
+    """Write the image of a plan on the network to ``path`` (atomically) and return the path;
+    ``fmt`` png, svg or pdf (default: from the file's suffix).
 
     ``check`` is the EPANET run of the plan on the network
     (:func:`~wdnopt.solvers.pumps.verify.verify_pumps`); None when there is no plan, and then
     only the network without pumps is drawn.
     """
-    return write_atomic(path, plan_png(problem, result, check))
+    return write_figure(plan_figure(problem, result, check), path, fmt=fmt, dpi=dpi)
 
 
 def _title(problem: PumpProblem, result: PlacementResult, check: Verification | None) -> str:

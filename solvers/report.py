@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import write_atomic
+from wdnopt.solvers.io import FIGURE_FORMATS, data_uri, write_atomic
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Block:
     text: str = ""
     table: pd.DataFrame | None = None
     path: str = ""
+    """A figure's file, relative to the report (Markdown links it)."""
+    data: str = ""
+    """A figure's ``data:`` URI (HTML embeds it, so ``report.html`` stands alone)."""
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -60,7 +63,11 @@ def _fmt(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]]) -> pd.Da
 
 
 def report_blocks(
-    frame: pd.DataFrame, gaps: pd.DataFrame, figures: dict[str, Path], info: dict[str, Any]
+    frame: pd.DataFrame,
+    gaps: pd.DataFrame,
+    figures: dict[str, Path],
+    info: dict[str, Any],
+    images: dict[str, str] | None = None,
 ) -> list[Block]:
     """The report's content."""
     s = info.get("settings", {})
@@ -193,13 +200,16 @@ def report_blocks(
         "EPANET (paper Fig. 6c/d).",
         "gap": "Gap of every heuristic to the optimum (hollow where the reference is a bound).",
     }
+    images = images or {}
     for name, path in figures.items():
-        if Path(path).suffix != ".png":
+        if Path(path).suffix.lstrip(".") not in FIGURE_FORMATS:
             continue
         base = name.split("_", 1)[0] if name != "pressure_curve" else name
         network = name.split("_", 1)[1] if "_" in name and base != name else ""
         caption = captions.get(base, name) + (f" Network {network}." if network else "")
-        blocks.append(Block("figure", text=caption, path=Path(path).name))
+        blocks.append(
+            Block("figure", text=caption, path=Path(path).name, data=images.get(name, ""))
+        )
 
     blocks += [
         Block("h2", "Optimum of every problem"),
@@ -337,8 +347,9 @@ def to_html(blocks: list[Block]) -> str:
         elif b.kind == "table" and b.table is not None:
             out.append(b.table.to_html(index=False, escape=True, border=0))
         elif b.kind == "figure":
+            src = b.data or b.path
             out.append(
-                f'<figure><img src="{html.escape(b.path)}" alt="{html.escape(b.text)}">'
+                f'<figure><img src="{html.escape(src)}" alt="{html.escape(b.text)}">'
                 f"<figcaption>{html.escape(b.text)}</figcaption></figure>"
             )
         elif b.kind == "code":
@@ -355,9 +366,21 @@ def write_report(
     figures: dict[str, Path],
     out: Path,
     info: dict[str, Any],
+    images: dict[str, str] | None = None,
 ) -> dict[str, Path]:
-    """Write ``report.md`` and ``report.html`` in ``out``; returns their paths."""
-    blocks = report_blocks(frame, gaps, figures, info)
+    """Write ``report.md`` and ``report.html`` in ``out``; returns their paths.
+
+    ``report.md`` links the figure files beside it; ``report.html`` embeds every figure
+    (``images``: name → ``data:`` URI; by default the PNG or SVG file itself), so it can be
+    sent alone.
+    """
+    if images is None:
+        images = {
+            name: data_uri(Path(path).read_bytes(), Path(path).suffix.lstrip("."))
+            for name, path in figures.items()
+            if Path(path).suffix.lstrip(".") in ("png", "svg") and Path(path).is_file()
+        }
+    blocks = report_blocks(frame, gaps, figures, info, images)
     return {
         "report_md": write_atomic(out / "report.md", to_markdown(blocks)),
         "report_html": write_atomic(out / "report.html", to_html(blocks)),

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-from wdnopt.solvers.io import write_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
 from wdnopt.solvers.routing import RoutingResult
 
 
-def day_png(result: RoutingResult) -> bytes:
-    """PNG of the day: stacked plant throughput against demand, storage levels, and the
-    cost of each period with the tariff."""
+def day_png(result: RoutingResult, *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> bytes:
+    """The image of :func:`day_figure` as bytes (``fmt``: png, svg or pdf)."""
+    return figure_bytes(day_figure(result), fmt, dpi)
+
+
+def day_figure(result: RoutingResult) -> Figure:
+    """The day: stacked plant throughput against demand, storage levels, and the cost of each
+    period with the tariff (a Figure of its own: pyplot and its backend untouched)."""
     periods = result.periods
     if periods.empty:
         raise ValueError("the result has no schedule to plot")
@@ -26,11 +28,12 @@ def day_png(result: RoutingResult) -> bytes:
     mid = start + hours / 2
     has_storage = not result.storage.empty
     n_rows = 3 if has_storage else 2
-    fig, axes = plt.subplots(n_rows, 1, figsize=(10, 3.1 * n_rows), sharex=True)
+    fig = Figure(figsize=(10, 3.1 * n_rows))
+    axes = fig.subplots(n_rows, 1, sharex=True)
     ax = axes[0]
     bottom = np.zeros(len(periods))
     plants = [c for c in result.throughput.columns if c != "period"]
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(plants), 1)))
+    colours = colormaps["tab20"](np.linspace(0, 1, max(len(plants), 1)))
     for colour, plant in zip(colours, plants, strict=False):
         values = result.throughput[plant].to_numpy()
         if np.allclose(values, 0):
@@ -75,11 +78,11 @@ def day_png(result: RoutingResult) -> bytes:
     axes[-1].set_xlim(0, float(start[-1] + hours[-1]))
     axes[-1].set_xticks(np.arange(0, float(start[-1] + hours[-1]) + 1e-9, 3))
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
-def write_day_png(result: RoutingResult, path: str | Path) -> Path:
-    return write_atomic(path, day_png(result))
+def write_day_png(
+    result: RoutingResult, path: str | Path, *, fmt: str | None = None, dpi: int = DEFAULT_DPI
+) -> Path:
+    """Write the day's figure to ``path``, in ``fmt`` (default: from the file's suffix)."""
+    return write_figure(day_figure(result), path, fmt=fmt, dpi=dpi)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.costs import Catalogue, PumpSize, check_catalogue
+from wdnopt.models.resources import data_file
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "pumps" / "catalogue.csv"
-"""The shipped catalogue (``data/pumps/catalogue.csv`` of the checkout)."""
+DEFAULT_CATALOGUE = data_file("pumps", "catalogue.csv")
+"""The shipped catalogue (``pumps/catalogue.csv`` of the package ``wdnopt.data``)."""
 
 logger = logging.getLogger(__name__)
 

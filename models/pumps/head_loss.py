@@ -28,10 +28,12 @@ cuts off a state EPANET can reach (within EPANET's own accuracy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import wntr
+
+if TYPE_CHECKING:
+    import wntr
 
 G_EPANET = 32.2 * 0.3048
 """EPANET's gravity in m/s² (it computes in feet with g = 32.2 ft/s²)."""

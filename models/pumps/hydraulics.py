@@ -52,9 +52,11 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-import wntr
 
 from wdnopt.models.errors import InputError
+from wdnopt.models.lazy import lazy_import
+
+wntr = lazy_import("wntr")  # seconds to import: only when a network is read
 
 logger = logging.getLogger(__name__)
 

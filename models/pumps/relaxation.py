@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
-import wntr
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.head_loss import (
@@ -114,6 +113,8 @@ class NetworkData:
 def network_data(net: NetworkState) -> NetworkData:
     """Read the network and its unpumped state (``net``) for the relaxation."""
     wn, state = net.wn, net.state
+    import wntr
+
     closed = wntr.network.LinkStatus.Closed
     formula = wn.options.hydraulic.headloss
     nu = NU_WATER * float(wn.options.hydraulic.viscosity or 1.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from rich.progress import (
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers import harness
-from wdnopt.solvers.report import percent
+from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
+from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
+from wdnopt.solvers.io import DEFAULT_DPI, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def _address(text: str) -> str:
 
 
 def register(sub: Any) -> None:
-    cores = harness.default_workers()
+    cores = default_workers()
     p = sub.add_parser(
         "compare",
         help="run a sweep of pump placement algorithms and write tables, figures and a report",
@@ -75,7 +77,7 @@ def register(sub: Any) -> None:
         epilog=(
             "Where the runs execute: by default in this process, moving the remaining runs to "
             f"one worker process per core ({cores} here) once the runs timed so far predict "
-            f"more than {harness.PARALLEL_AFTER_S:.0f} s of work left; starting the workers "
+            f"more than {PARALLEL_AFTER_S:.0f} s of work left; starting the workers "
             "costs seconds, so short sweeps are never slower than with --workers 1. "
             "--workers N uses N worker processes from the start. With --scheduler, the "
             "cluster's workers may run several threads each: the runs of one process take "
@@ -117,17 +119,30 @@ def register(sub: Any) -> None:
         "--retry-failed", action="store_true", help="run again the runs that ended in error"
     )
     p.add_argument("--no-report", action="store_true", help="tables only: no figures, no report")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout at the end (runs, failures, gap table, files) "
+        "instead of the tables; the progress still goes to stderr",
+    )
+    add_figure_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from wdnopt.solvers import harness
+
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
+    refuse_unused_figure_options(args, draws=not args.no_report, why="no --no-report")
     harness.check_out_dir(args.out)
     if getattr(args, "verbose", 0) == 0:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
 
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop
+        # a Ctrl-C that lands in the Dask client's event loop is logged there as an error with
+        # a traceback; the interrupt itself is reported below in one line
+        logging.getLogger("tornado").setLevel(logging.CRITICAL)
     console = Console(stderr=True, highlight=False)
     finished = [0]
     try:
@@ -170,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
                 report=not args.no_report,
                 wait=args.wait,
                 dashboard=args.dashboard,
+                figure_format=args.format or "png",
+                dpi=args.dpi or DEFAULT_DPI,
             )
     except KeyboardInterrupt:
         console.print(
@@ -178,9 +195,23 @@ def run(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
         return 130
+    errors = frame[frame["status"] == "error"]
+    if args.json:
+        payload = {
+            "command": "compare",
+            "scenario": str(args.scenario),
+            "out": str(args.out),
+            "runs": len(frame),
+            "failed": len(errors),
+            "gaps": harness.gap_table(frame).to_dict(orient="records"),
+            "results": str(args.out / "results.csv"),
+            "summary": str(args.out / "summary.json"),
+            "report": None if args.no_report else str(args.out / "report.html"),
+        }
+        sys.stdout.write(to_json(payload) + "\n")
+        return 1 if len(errors) else 0
     out = Console(highlight=False)
     print_gaps(harness.gap_table(frame), out)
-    errors = frame[frame["status"] == "error"]
     out.print(f"\n{len(frame)} runs; results in {args.out / 'results.csv'}")
     if not args.no_report:
         out.print(f"report: {args.out / 'report.md'} and {args.out / 'report.html'}")
@@ -191,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_gaps(gaps: Any, console: Console) -> None:
+    from wdnopt.solvers.report import percent
+
     table = Table(title="Gap to the optimum", title_justify="left")
     for column in ("algorithm", "objective", "runs", "compared", "mean", "worst", "within 1 %"):
         table.add_column(

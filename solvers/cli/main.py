@@ -16,13 +16,25 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, pressure, resilience, solve
+from wdnopt.solvers.cli import compare, examples, pressure, resilience, solve
+from wdnopt.solvers.io import stdout_for_files
 
-COMMANDS = [solve, pressure, compare, resilience]
+COMMANDS = [solve, pressure, compare, resilience, examples]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2
 """Exit code for input that cannot be used (and for infeasible problems)."""
+
+
+def version() -> str:
+    """The installed wdnopt's version (from its metadata)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("wdnopt")
+    except PackageNotFoundError:  # pragma: no cover - run from a folder without installing
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,18 +48,45 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'wdnopt COMMAND --help' for the options of a command.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.register(sub)
+    for command in sub.choices.values():  # -v after the command too: wdnopt solve X -v
+        command.add_argument(
+            "-v",
+            "--verbose",
+            dest="verbose_after",
+            action="count",
+            default=0,
+            help="log more (-v info, -vv debug)",
+        )
     return parser
+
+
+STDOUT_OPTIONS = ("--plot", "--csv")
+"""File options that take ``-`` for standard output."""
+
+
+def stdout_claims(args: argparse.Namespace) -> list[str]:
+    """The options that write to standard output: a file option given as ``-``, ``--json``."""
+    claims = [
+        option
+        for option in STDOUT_OPTIONS
+        if str(getattr(args, option.lstrip("-"), None) or "") == "-"
+    ]
+    if getattr(args, "json", False):
+        claims.append("--json")
+    return claims
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.verbose += getattr(args, "verbose_after", 0)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if args.verbose == 0:
@@ -56,7 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("wntr").setLevel(logging.ERROR)
     err = Console(stderr=True, highlight=False)
     try:
-        code = args.func(args)
+        claims = stdout_claims(args)
+        if len(claims) > 1:
+            raise InputError.single(
+                "one option at most writing to standard output ('-' or --json)",
+                field=claims[1],
+                got=" and ".join(claims),
+            )
+        if claims and claims[0] != "--json":  # a file on stdout: the report goes to stderr
+            with stdout_for_files():
+                code = args.func(args)
+        else:
+            code = args.func(args)
     except InputError as exc:
         for problem in exc.problems:
             err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)

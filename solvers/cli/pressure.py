@@ -2,16 +2,16 @@
 
 The paper's Fig. 1: every junction demand is multiplied by each factor in turn, one EPANET
 steady state is solved (peak-demand hour unless ``--hour``), and the demand junctions whose
-pressure is below ``P_min`` are counted. Prints a table; optionally writes a CSV and a PNG.
+pressure is below ``P_min`` are counted. Prints a table; optionally writes a CSV and a figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import logging
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,11 +19,24 @@ from rich.console import Console
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
-from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.solvers.cli import numbers
-from wdnopt.solvers.io import check_output_path, write_atomic, write_csv_atomic
+from wdnopt.solvers.cli.figure_options import (
+    add_figure_options,
+    plot_format,
+    refuse_unused_figure_options,
+)
+from wdnopt.solvers.io import (
+    DEFAULT_DPI,
+    check_output_path,
+    to_json,
+    write_csv_atomic,
+    write_figure,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +126,16 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--plot",
         type=Path,
-        metavar="FILE.png",
-        help="write the curve as a PNG plot (in an existing folder)",
+        metavar="FILE",
+        help="write the curve as a figure (in an existing folder; PNG, SVG or PDF by the "
+        "suffix or --format)",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (network, p_min, hour, the curve) instead",
+    )
+    add_figure_options(p)
     p.set_defaults(func=run)
 
 
@@ -130,16 +150,31 @@ def run(args: argparse.Namespace) -> int:
     for option, path in (("--csv", args.csv), ("--plot", args.plot)):
         if path is not None:
             check_output_path(path, option=option)
+    refuse_unused_figure_options(args, draws=args.plot is not None, why="--plot FILE")
+    fmt = plot_format(args, args.plot)
+    from wdnopt.models.pumps.flowtree import flow_tree  # networkx: only when asked for
+
     wn = read_network(args.network)
     if args.flow_tree:
         wn = flow_tree(wn, 1.0, args.hour)
     curve = pressure_curve(wn, factors, args.p_min, args.hour)
     title = f"{wn.name}: demand junctions below {args.p_min:.3f} m"
-    print_curve(curve, title)
+    if args.json:
+        payload = {
+            "command": "pressure-curve",
+            "network": wn.name,
+            "p_min": args.p_min,
+            "hour": args.hour,
+            "flow_tree": bool(args.flow_tree),
+            "curve": curve.to_dict(orient="records"),
+        }
+        sys.stdout.write(to_json(payload) + "\n")
+    else:
+        print_curve(curve, title)
     if args.csv is not None:
         write_csv_atomic(curve, args.csv)
     if args.plot is not None:
-        plot_curve(curve, args.plot, title)
+        plot_curve(curve, args.plot, title, fmt=fmt, dpi=args.dpi or DEFAULT_DPI)
     return 0
 
 
@@ -157,25 +192,26 @@ def print_curve(curve: pd.DataFrame, title: str) -> None:
     Console().print(table)
 
 
-def plot_curve(curve: pd.DataFrame, path: Path, title: str) -> None:
-    import matplotlib
+def curve_figure(curve: pd.DataFrame, title: str) -> Figure:
+    """The pressure curve: share of demand junctions below P_min against the demand factor."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ax.plot(curve["factor"], 100 * curve["share"], marker="o")
     ax.set_xlabel("demand factor")
     ax.set_ylabel("demand junctions below P_min (%)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    buffer = io.BytesIO()
+    return fig
+
+
+def plot_curve(
+    curve: pd.DataFrame, path: Path, title: str, *, fmt: str | None = None, dpi: int = DEFAULT_DPI
+) -> None:
+    """Write :func:`curve_figure` to ``path`` (``fmt``: default from the file's suffix)."""
     try:
-        fig.savefig(buffer, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    try:
-        write_atomic(path, buffer.getvalue())
+        write_figure(curve_figure(curve, title), path, fmt=fmt, dpi=dpi)
     except OSError as exc:
         raise InputError.single(f"a writable file ({exc.strerror})", file=path) from None

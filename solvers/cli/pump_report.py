@@ -12,39 +12,32 @@ demand factor (``FILE_2.5.png`` for factor 2.5) when the scenario has several.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import inspect
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
+from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.placement import algorithm_options, placement_table, run_placement
 from wdnopt.solvers.pumps import registry
-from wdnopt.solvers.pumps.exact import cross_check
-from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.result import PlacementResult
-from wdnopt.solvers.pumps.verify import Verification, verify_pumps
+from wdnopt.solvers.pumps.verify import Verification
 
 MAX_PUMP_ROWS = 40
-DEFAULT_ALGORITHM = "network-dp"
 
 
-def _run(
-    algorithm: registry.Algorithm, problem: PumpProblem, options: Any, quiet: bool
-) -> PlacementResult:
-    """Run the algorithm; one progress line per iteration on stderr where it reports them
-    (``milp-network``: lower and upper bound, gap, time)."""
-    if quiet or "progress" not in inspect.signature(algorithm.run).parameters:
-        return algorithm.run(problem, options)
+def _progress(algorithm: registry.Algorithm, problem: PumpProblem) -> Callable[[Any], None]:
+    """One line on stderr per iteration of an algorithm that reports them (``milp-network``:
+    lower and upper bound, gap, time)."""
     err = Console(stderr=True, highlight=False)
 
     def show(step: Any) -> None:
@@ -56,40 +49,32 @@ def _run(
             f"{step.iteration}: LB {lb}, UB {ub}, gap {gap}, {step.elapsed_s:.1f} s"
         )
 
-    return algorithm.run(problem, options, progress=show)
+    return show
 
 
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:
     name = getattr(args, "algorithm", None) or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
-    options = _options(algorithm, scenario, args)
+    options = algorithm_options(algorithm, scenario, getattr(args, "time_limit", None))
     plot = getattr(args, "plot", None)
     if plot is not None:
         check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     for problem in problems:
-        result = cross_check(
+        result, check = run_placement(
             problem,
-            _run(algorithm, problem, options, getattr(args, "json", False)),
-            time_limit=getattr(options, "time_limit", None),
+            algorithm,
+            options,
+            repairs=scenario.repairs,
+            progress=None if getattr(args, "json", False) else _progress(algorithm, problem),
         )
-        if scenario.repairs and not registry.get(name).network_checked:
-            result = repair_result(problem, result)
-        check = None
-        if result.status.has_solution and problem.network is not None:
-            check = verify_pumps(
-                problem.network.wn,
-                problem.tree,
-                result.pumps,
-                problem.catalogue,
-                predicted=result.predicted,
-            )
         runs.append((problem, result, check))
     if getattr(args, "out", None):
         for problem, result, _ in runs:
             table = placement_table(problem, result)
             write_csv_atomic(table, Path(args.out) / f"pumps_{problem.tree.demand_factor:g}.csv")
+        write_pump_summary(Path(args.out), report_dict(scenario, name, runs), runs)
     if getattr(args, "json", False):
         sys.stdout.write(to_json(report_dict(scenario, name, runs)) + "\n")
     else:
@@ -99,7 +84,14 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
 
         for problem, result, check in runs:
             path = plot_path(Path(plot), problem.tree.demand_factor, several=len(runs) > 1)
-            plot_plan(problem, result, check, path)
+            plot_plan(
+                problem,
+                result,
+                check,
+                path,
+                fmt=getattr(args, "format", None),
+                dpi=getattr(args, "dpi", None) or DEFAULT_DPI,
+            )
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2
@@ -107,66 +99,38 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     return 0 if all(s.has_solution for s in statuses) and holds else 1
 
 
+def write_pump_summary(
+    out: Path,
+    report: dict[str, Any],
+    runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
+) -> Path:
+    """``out/summary.json``: the totals of the report, the timings, one entry per factor."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    keep = ("demand_factor", "status", "objective", "bound", "gap", "runtime_s", "verified")
+    factors = [{k: f.get(k) for k in keep} for f in report["factors"]]
+    return write_summary(
+        out,
+        summary(
+            command="solve",
+            scenario=report["scenario"],
+            kind="pump_placement",
+            algorithm=report["algorithm"],
+            status=report["status"],
+            objective=report["objective"],
+            bound=report["bound"],
+            gap=report["gap"],
+            timings={"solve_s": sum(r.runtime_s or 0.0 for _, r, _ in runs)},
+            verified=report.get("verified"),
+            factors=factors,
+        ),
+    )
+
+
 def plot_path(path: Path, factor: float, *, several: bool) -> Path:
     """Where the plot of one demand factor goes: ``path`` itself for a single factor, else the
     factor inserted before the suffix (``net.png`` → ``net_2.png`` for factor 2)."""
     return path.with_name(f"{path.stem}_{factor:g}{path.suffix}") if several else path
-
-
-def _options(
-    algorithm: registry.Algorithm, scenario: PumpPlacementScenario, args: argparse.Namespace
-) -> Any:
-    """The algorithm's options: ``[algorithms.NAME]``, then ``[solver]`` and ``--time-limit``
-    for the options of the same name."""
-    values = dict(scenario.algorithms.get(algorithm.name, {}))
-    allowed = {f.name for f in dataclasses.fields(algorithm.options)}
-    for key in ("time_limit", "rel_gap", "threads"):
-        given = getattr(scenario.solver, key, None)
-        if given is not None and key in allowed and key not in values:
-            values[key] = given
-    if getattr(args, "time_limit", None) and "time_limit" in allowed:
-        values["time_limit"] = args.time_limit
-    return algorithm.make_options(values)
-
-
-def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFrame:
-    """One row per pump: pipe, the node it is inserted at, size, power (kW), the flow and head
-    of the algorithm's model there (NaN for a pump the repair placed), cost by objective."""
-    tree, cat = problem.tree, problem.catalogue
-    opex = problem.cost_model.size_opex(cat)
-    at = {(tree.pipe_names[v], tree.node_names[tree.parent[v]]): v
-          for v in range(tree.n) if tree.parent[v] >= 0}  # fmt: skip
-    rows = []
-    for pump in result.pumps:
-        k = pump.size
-        v = at.get((pump.pipe, pump.upstream))
-        rows.append(
-            {
-                "node": pump.upstream,
-                "pipe": pump.pipe,
-                "size": cat.sizes[k].name,
-                "power_kw": cat.sizes[k].power_kw,
-                "flow_m3s": float(tree.flow[v]) if v is not None else float("nan"),
-                "head_m": float(problem.head_gain[v, k]) if v is not None else float("nan"),
-                "capex": float(cat.capex[k]),
-                "opex": float(opex[k]),
-                "cost": float(problem.size_costs[k]),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "node",
-            "pipe",
-            "size",
-            "power_kw",
-            "flow_m3s",
-            "head_m",
-            "capex",
-            "opex",
-            "cost",
-        ],
-    )
 
 
 def _sum(values: list[float | None]) -> float | None:

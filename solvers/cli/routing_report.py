@@ -18,7 +18,7 @@ from rich.table import Table
 
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import to_json, write_csv_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, to_json, write_csv_atomic
 from wdnopt.solvers.routing import RoutingResult, solve_routing, solve_seasons
 
 MAX_FLOW_ROWS = 40
@@ -35,7 +35,7 @@ def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int
     if scenario.seasons and season is None:
         return _report_seasons(scenario, args)
     result = solve_routing(scenario, season=season)
-    _write(result, args.out, getattr(args, "plot", None))
+    _write(result, args.out, getattr(args, "plot", None), _figure(args))
     if args.json:
         sys.stdout.write(to_json(result.to_dict()) + "\n")
     else:
@@ -49,14 +49,47 @@ def _exit_code(results: list[RoutingResult]) -> int:
     return 0 if all(r.status.has_solution for r in results) else 1
 
 
-def _write(result: RoutingResult, out: Path | None, plot: Path | None) -> None:
+def write_routing_summary(out: Path, result: RoutingResult) -> Path:
+    """``out/summary.json`` of a routing solve (status, objective, bound, gap, timings)."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    return write_summary(
+        out,
+        summary(
+            command="solve",
+            scenario=result.name,
+            kind="routing",
+            status=str(result.status),
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            timings={"build_s": result.build_s, "solve_s": result.runtime_s},
+            unmet=result.total_shortfall,
+            message=result.message,
+        ),
+    )
+
+
+def _figure(args: argparse.Namespace) -> tuple[str, int]:
+    """``--format`` and ``--dpi`` of the day's figure."""
+    return getattr(args, "format", None) or "png", getattr(args, "dpi", None) or DEFAULT_DPI
+
+
+def _write(
+    result: RoutingResult,
+    out: Path | None,
+    plot: Path | None,
+    figure: tuple[str, int] = ("png", DEFAULT_DPI),
+) -> None:
     if out:
         for name, table in result.tables().items():
             write_csv_atomic(table, out / f"{name}.csv")
+        write_routing_summary(out, result)
     if not result.periods.empty and (out or plot):
         from wdnopt.solvers.routing_plot import write_day_png
 
-        write_day_png(result, plot or out / "day.png")
+        fmt, dpi = figure
+        write_day_png(result, plot or out / f"day.{fmt}", fmt=fmt, dpi=dpi)
 
 
 def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
@@ -67,7 +100,7 @@ def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
         plot = getattr(args, "plot", None)
         if plot:
             plot = plot.with_name(f"{plot.stem}_{season}{plot.suffix}")
-        _write(result, out, plot)
+        _write(result, out, plot, _figure(args))
     if args.json:
         payload = {"seasons": {k: r.to_dict() for k, r in results.items()}}
         sys.stdout.write(to_json(payload) + "\n")

@@ -7,23 +7,52 @@ The scenario's ``kind`` picks the handler: each kind has a module in this packag
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.cli import compare, pump_report, routing_report
+from wdnopt.solvers.cli.figure_options import (
+    add_figure_options,
+    plot_format,
+    refuse_unused_figure_options,
+)
 from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
-from wdnopt.solvers.pumps import registry as pump_registry
 
-HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
-    "routing": routing_report.solve_and_report,
-    "pump_placement": pump_report.solve_and_report,
-    "pump_comparison": compare.refuse_solve,
+DEFAULT_ALGORITHM = "network-dp"
+"""Pump placement algorithm of ``wdnopt solve`` when ``--algorithm`` is not given."""
+
+HANDLERS: dict[str, str] = {
+    "routing": "wdnopt.solvers.cli.routing_report:solve_and_report",
+    "pump_placement": "wdnopt.solvers.cli.pump_report:solve_and_report",
+    "pump_comparison": "wdnopt.solvers.cli.compare:refuse_solve",
 }
-"""Scenario kind → function that solves it and prints (or writes) the report."""
+"""Scenario kind → the function that solves it and prints (or writes) the report, imported
+when a scenario of that kind is solved (a routing solve never imports wntr)."""
+
+
+def handler(kind: str) -> Callable[[Any, argparse.Namespace], int]:
+    """The function of :data:`HANDLERS` for a scenario kind."""
+    module, _, name = HANDLERS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _AlgorithmNames:
+    """The registered pump placement algorithms, looked up only when asked for (``--help``,
+    or an ``--algorithm`` given), so that parsing a routing command imports no pump code."""
+
+    def _names(self) -> list[str]:
+        from wdnopt.solvers.pumps import registry
+
+        return registry.names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
 
 
 def register(sub: Any) -> None:
@@ -58,22 +87,24 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--algorithm",
-        default=pump_report.DEFAULT_ALGORITHM,
-        choices=pump_registry.names(),
+        default=None,
+        choices=_AlgorithmNames(),
         metavar="NAME",
-        help="pump placement algorithm (default %(default)s; one of %(choices)s)",
+        help=f"pump placement algorithm (default {DEFAULT_ALGORITHM}; one of %(choices)s)",
     )
     p.add_argument(
         "--plot",
         type=Path,
-        metavar="FILE.png",
+        metavar="FILE",
         help=(
-            "routing: write a PNG plot of the day (throughput, storage, cost by period); "
-            "pump placement: a PNG map of the junction pressures without and with the plan, "
+            "routing: write a plot of the day (throughput, storage, cost by period); "
+            "pump placement: a map of the junction pressures without and with the plan, "
             "pumps and junctions still below P_min marked, in an existing folder (with several "
-            "demand factors, one file per factor: FILE_2.5.png for factor 2.5)"
+            "demand factors, one file per factor: FILE_2.5.png for factor 2.5); PNG, SVG or "
+            "PDF by the suffix or --format"
         ),
     )
+    add_figure_options(p)
     p.add_argument(
         "--season",
         metavar="NAME",
@@ -87,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, option="--out", folder=True)
     if args.plot is not None:
         check_output_path(args.plot, option="--plot")
+    given_format = args.format
+    args.format = plot_format(args, args.plot)
+    from wdnopt.models.scenario import load_scenario
+
     scenario = load_scenario(args.scenario)
     season = getattr(args, "season", None)
     if season is not None:
@@ -100,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
                 got=repr(season),
                 file=args.scenario,
             )
+    _refuse_options_of_other_kinds(scenario, args, given_format)
     if scenario.kind == "pump_placement":
+        from wdnopt.solvers.pumps import registry as pump_registry
+
         for name, values in scenario.algorithms.items():
             if name not in pump_registry.names():
                 raise InputError.single(
@@ -110,4 +148,47 @@ def run(args: argparse.Namespace) -> int:
                     file=args.scenario,
                 )
             pump_registry.get(name).make_options(values, where=str(args.scenario))
-    return HANDLERS[scenario.kind](scenario, args)
+    return handler(scenario.kind)(scenario, args)
+
+
+def _refuse_options_of_other_kinds(
+    scenario: Any, args: argparse.Namespace, given_format: str | None
+) -> None:
+    """An option given for a scenario it does nothing for is a mistake: exit 2, naming it."""
+    kind = scenario.kind
+    draws = args.plot is not None
+    if kind == "routing":
+        if args.algorithm is not None:
+            raise InputError.single(
+                "no --algorithm: it picks a pump placement algorithm, and a routing scenario "
+                "is solved by HiGHS",
+                field="--algorithm",
+                got=repr(args.algorithm),
+                file=args.scenario,
+            )
+        if getattr(scenario, "schedule", None) is None:
+            if draws:
+                raise InputError.single(
+                    "a routing scenario with a [schedule] (the plot draws the day)",
+                    field="--plot",
+                    got="no [schedule]",
+                    file=args.scenario,
+                )
+        else:
+            draws = draws or args.out is not None  # --out DIR gets the day's plot
+    elif kind == "pump_placement":
+        several = len(scenario.demand_factors) > 1
+        if args.plot is not None and str(args.plot) == "-" and several:
+            raise InputError.single(
+                "one demand factor for --plot - (several write one image each)",
+                field="--plot",
+                got=f"{len(scenario.demand_factors)} demand factors",
+                file=args.scenario,
+            )
+    args_given = argparse.Namespace(format=given_format, dpi=args.dpi)
+    refuse_unused_figure_options(
+        args_given,
+        draws=draws,
+        why="--plot FILE, or --out DIR for a routing scenario with a [schedule]",
+        file=args.scenario,
+    )

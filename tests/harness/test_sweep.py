@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import math
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,7 @@ import pytest
 
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.harness import RESULT_COLUMNS, add_gaps, gap_table, plan_sweep
+from wdnopt.solvers.harness import RESULT_COLUMNS, add_gaps, gap_table, plan_sweep, run_sweep
 from wdnopt.solvers.pumps import registry
 
 from .conftest import FACTORS, SEEDS, tree_algorithms
@@ -133,13 +135,36 @@ def test_report_and_figures(tiny_sweep: tuple[Path, Path, pd.DataFrame]) -> None
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, name
     md = (out / "report.md").read_text(encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")
-    for name in names:
-        assert f"({name}.png)" in md and f'src="{name}.png"' in html
+    for name in names:  # Markdown links the files; HTML embeds the very same bytes
+        embedded = base64.b64encode((out / f"{name}.png").read_bytes()).decode()
+        assert f"({name}.png)" in md and f'src="data:image/png;base64,{embedded}"' in html
+    assert 'src="' not in html.replace('src="data:', "")  # nothing to fetch beside the page
     for text in ("Gaps to the optimum", "tree-pump", "wntr", "tiny"):
         assert text in md and text in html
     curve = pd.read_csv(out / "pressure_curve.csv")
     below = curve.set_index("factor")["share"]
     assert below.loc[1.8] == 0 and below.loc[2.8] > 0
+
+
+def test_figures_as_svg_and_pdf(
+    tiny_sweep: tuple[Path, Path, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The finished sweep's outputs again in SVG and PDF (every run is read back, none runs
+    again): the figures in that format, the HTML report embedding SVG as is and PDF as PNG."""
+    scenario, out, frame = tiny_sweep
+    for fmt, magic, mime in (("svg", b"<?xml", "image/svg+xml"), ("pdf", b"%PDF", "image/png")):
+        copy = tmp_path / fmt
+        shutil.copytree(out / "runs", copy / "runs")
+        again = run_sweep(scenario, copy, workers=1, figure_format=fmt, dpi=60)
+        assert again["run_id"].tolist() == frame["run_id"].tolist()
+        data = (copy / f"cost_tree_100.{fmt}").read_bytes()
+        assert data.startswith(magic)
+        assert not (copy / "cost_tree_100.png").exists()
+        html = (copy / "report.html").read_text(encoding="utf-8")
+        assert html.count(f'src="data:{mime};base64,') == 4
+        if fmt == "svg":
+            assert base64.b64encode(data).decode() in html
+        assert f"(cost_tree_100.{fmt})" in (copy / "report.md").read_text(encoding="utf-8")
 
 
 def test_add_gaps_by_hand() -> None:

@@ -30,6 +30,19 @@ def test_curve_table_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert curve["below"].iloc[-1] == int((state.pressure[names] < P_MIN_DEFAULT).sum())
 
 
+def test_plot_format_by_suffix_or_option(tmp_path: Path) -> None:
+    """--plot FILE.svg writes SVG, --format pdf a PDF; a suffix naming another format than
+    --format is refused before any EPANET run (exit 2)."""
+    network = str(DATA / "tree_100.inp")
+    args = ["pressure-curve", network, "--factors", "2.0,3.0"]
+    assert main([*args, "--plot", str(tmp_path / "c.svg")]) == 0
+    assert (tmp_path / "c.svg").read_bytes().startswith(b"<?xml")
+    assert main([*args, "--plot", str(tmp_path / "c"), "--format", "pdf", "--dpi", "72"]) == 0
+    assert (tmp_path / "c").read_bytes().startswith(b"%PDF")
+    assert main([*args, "--plot", str(tmp_path / "d.png"), "--format", "svg"]) == 2
+    assert not (tmp_path / "d.png").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

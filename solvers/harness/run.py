@@ -1,0 +1,206 @@
+"""One run: an algorithm on one problem, its plan verified in EPANET; never raises.
+
+:func:`execute_run` returns the run's record (its labels and figures), the content of one
+``runs/<run id>.json`` file. Networks and problems are cached per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from wdnopt.models.pumps.instance import build_problems, load_network
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.harness.plan import RunSpec
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps import registry
+
+logger = logging.getLogger(__name__)
+
+
+class _Cache:
+    """A few recent values by key (networks and instances, per process)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = make()
+        self.items[key] = value
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_NETWORKS = _Cache(4)
+_PROBLEMS = _Cache(32)
+
+
+def _problem(spec: RunSpec) -> PumpProblem:
+    """The problem of a run (the one problem factory; built once per process and kept)."""
+    settings = spec.problem
+    net_key = settings.model_dump_json(include={"network"})
+    wn = _NETWORKS.get(net_key, lambda: load_network(settings))
+
+    def make() -> PumpProblem:
+        (problem,) = build_problems(
+            settings,
+            wn=wn,
+            factors=[spec.demand_factor],
+            objective=spec.objective,  # type: ignore[arg-type]
+        )
+        return problem
+
+    key = (
+        settings.model_dump_json(exclude={"name", "algorithms"}),
+        spec.demand_factor,
+        spec.objective,
+    )
+    return _PROBLEMS.get(key, make)
+
+
+_RUN_LOCK = threading.Lock()
+"""Held by every run: one run at a time per process, whatever the threads of its worker.
+
+EPANET's helpers and Pyomo's solver output streams are not thread-safe (a worker running two
+MILP runs in two threads can deadlock in Pyomo's ``TeeStream``), and the problem caches are
+shared by the process, so runs in threads of one process wait for each other; processes run
+in parallel."""
+
+
+def execute_run(spec: RunSpec) -> dict[str, Any]:
+    """Run one algorithm on one problem, verify its placement in EPANET; never raises.
+
+    Returns the run's record: ``spec`` (labels) and ``result`` (the figures of the table).
+    Safe on workers with several threads: runs of one process take turns (:data:`_RUN_LOCK`).
+    """
+    with _RUN_LOCK:
+        return _execute_run(spec)
+
+
+def _execute_run(spec: RunSpec) -> dict[str, Any]:
+    from wdnopt.solvers.pumps.exact import cross_check
+    from wdnopt.solvers.pumps.network_mode import repair_result
+    from wdnopt.solvers.pumps.verify import verify_pumps
+
+    for name, level in spec.log_levels.items():
+        logging.getLogger(name).setLevel(level)
+    started = time.perf_counter()
+    result: dict[str, Any] = {"status": str(Status.ERROR)}
+    try:
+        problem = _problem(spec)
+        algorithm = registry.get(spec.algorithm)
+        options = algorithm.make_options(spec.options)
+        answer = cross_check(
+            problem,
+            algorithm.run(problem, options),
+            time_limit=getattr(options, "time_limit", None),
+        )
+        if spec.problem.repairs and not algorithm.network_checked:
+            answer = repair_result(problem, answer)
+        tree = problem.tree
+        result = {
+            "status": str(answer.status),
+            "message": answer.message,
+            "bound": answer.bound,
+            "runtime_s": answer.runtime_s,
+            "deficient_nodes": int(np.count_nonzero(tree.deficient)),
+        }
+        if problem.network is not None and problem.network.looped and not algorithm.network_checked:
+            # bounds of the tree model are not bounds of the looped network's problem
+            result["bound"] = None
+        bounds = answer.extras.get("bounds")
+        if bounds and result["bound"] is not None:
+            result["paper_bound"] = _paper_bound(bounds, spec.objective)
+        if answer.status.has_solution:
+            cost = answer.cost
+            result.update(
+                cost=answer.objective,
+                capex=cost.capex,
+                opex=cost.opex,
+                tco=cost.tco,
+                n_pumps=cost.n_pumps,
+                total_kw=cost.total_kw,
+                placement={
+                    f"{p.pipe}@{p.upstream}": problem.catalogue.sizes[p.size].name
+                    for p in answer.pumps
+                },
+                start_cost=answer.extras.get("start_cost"),
+                start_holds=answer.extras.get("start_holds"),
+            )
+            if spec.verify and problem.network is not None:
+                t0 = time.perf_counter()
+                check = verify_pumps(
+                    problem.network.wn,
+                    tree,
+                    answer.pumps,
+                    problem.catalogue,
+                    predicted=answer.predicted,
+                )
+                error = answer.extras.get("model_error_m", check.max_model_error)
+                result.update(
+                    verified=bool(check.verified),
+                    min_margin_m=check.min_margin,
+                    mean_slack=check.mean_slack,
+                    max_model_error_m=error,
+                    verify_s=time.perf_counter() - t0,
+                )
+    except Exception as exc:  # a failing run is recorded, never stops the sweep
+        logger.info("run %s (%s) failed: %s", spec.run_id, spec.algorithm, exc)
+        result = {
+            "status": str(Status.ERROR),
+            "message": f"{type(exc).__name__}: {exc}",
+            "runtime_s": time.perf_counter() - started,
+        }
+    return {
+        "run_id": spec.run_id,
+        "spec": {
+            "scenario": spec.scenario,
+            "network": spec.network,
+            "demand_factor": spec.demand_factor,
+            "objective": spec.objective,
+            "algorithm": spec.algorithm,
+            "seed": spec.seed,
+            "options": spec.options,
+        },
+        "result": _finite(result),
+        "host": socket.gethostname(),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _paper_bound(bounds: dict[str, float], objective: str) -> float:
+    """The paper's IV-B figure for ``objective`` from MIN-OPEX's bounds."""
+    key = {"opex": "opex_ratio", "capex": "paper_capex", "tco": "paper_tco"}[objective]
+    return float(bounds[key])
+
+
+def _finite(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN or infinity: such numbers become None."""
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()
+    }
+
+
+def _error_record(spec: RunSpec, exc: BaseException) -> dict[str, Any]:
+    """The record of a run whose worker failed outside :func:`execute_run` (e.g. it died)."""
+    return {
+        "run_id": spec.run_id,
+        "spec": {"algorithm": spec.algorithm},
+        "result": {"status": str(Status.ERROR), "message": f"{type(exc).__name__}: {exc}"},
+        "host": None,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

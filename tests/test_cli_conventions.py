@@ -1,0 +1,136 @@
+"""Conventions every command follows: --version, -v anywhere, '-' for standard output, options
+that do not apply refused, --json on every command, summary.json in every --out folder."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wdnopt.solvers.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "routing" / "two_sources_three_plants_six_zones.toml"
+SCHEDULE = ROOT / "scenarios" / "routing" / "daily_schedule.toml"
+TREE = ROOT / "data" / "networks" / "tree_100.inp"
+SUMMARY_KEYS = {"command", "status", "objective", "bound", "gap", "timings", "versions"}
+
+
+def wdnopt(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "wdnopt.solvers.cli.main", *args], capture_output=True, timeout=300
+    )
+
+
+def test_version() -> None:
+    done = wdnopt("--version")
+    assert done.returncode == 0
+    assert done.stdout.decode().split() == ["wdnopt", version("wdnopt")]
+
+
+def test_verbose_after_the_command() -> None:
+    quiet, loud = wdnopt("solve", str(EXAMPLE)), wdnopt("solve", str(EXAMPLE), "-v")
+    assert quiet.returncode == loud.returncode == 0
+    assert b"INFO" not in quiet.stderr and b"INFO wdnopt" in loud.stderr
+
+
+def test_dash_writes_the_file_to_stdout_and_the_report_to_stderr(tmp_path: Path) -> None:
+    args = ("pressure-curve", str(TREE), "--factors", "2.0,3.0")
+    piped = wdnopt(*args, "--csv", "-")
+    assert wdnopt(*args, "--csv", str(tmp_path / "c.csv")).returncode == piped.returncode == 0
+    assert piped.stdout == (tmp_path / "c.csv").read_bytes()  # the file alone on stdout
+    assert b"below P_min" in piped.stderr  # the table went to stderr
+    image = wdnopt("solve", str(SCHEDULE), "--plot", "-", "--format", "svg")
+    assert image.returncode == 0 and image.stdout.startswith(b"<?xml")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["solve", str(EXAMPLE), "--algorithm", "milp"], "--algorithm"),
+        (["solve", str(EXAMPLE), "--plot", "day.png"], "--plot"),  # no [schedule]: no day
+        (["solve", str(EXAMPLE), "--dpi", "200"], "--dpi"),
+        (["solve", str(EXAMPLE), "--format", "svg"], "--format"),
+        (["solve", str(SCHEDULE), "--plot", "-", "--json"], "--json"),
+        (["pressure-curve", str(TREE), "--csv", "-", "--plot", "-"], "--csv"),
+        (["pressure-curve", str(TREE), "--dpi", "99"], "--dpi"),
+        (["solve", str(EXAMPLE), "--out", "-"], "--out"),
+    ],
+)
+def test_options_that_do_not_apply_are_refused(
+    args: list[str], option: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = [str(tmp_path / a) if a == "day.png" else a for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{option}:" in err and "Traceback" not in err
+
+
+def _summary(folder: Path) -> dict:
+    data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert set(data) >= SUMMARY_KEYS, set(data)
+    assert data["versions"]["wdnopt"] == version("wdnopt")
+    return data
+
+
+def test_summary_of_a_routing_solve_matches_its_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["solve", str(EXAMPLE), "--json", "--out", str(tmp_path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    data = _summary(tmp_path)
+    assert (data["status"], data["objective"], data["bound"]) == ("optimal", 989.0, 989.0)
+    assert (printed["status"], printed["objective"]) == (data["status"], data["objective"])
+    assert data["timings"]["solve_s"] == pytest.approx(printed["runtime_s"])
+
+
+def test_summary_and_json_of_a_pump_placement_and_a_sweep(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    placement = tmp_path / "p.toml"
+    placement.write_text(
+        f'kind = "pump_placement"\ndemand_factors = [2.6]\n[network]\nfile = "{TREE}"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "p"
+    args = ["solve", str(placement), "--algorithm", "tree-dp", "--json", "--out", str(out)]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    data = _summary(out)
+    assert data["status"] == printed["status"]
+    assert data["objective"] == pytest.approx(printed["objective"])
+    assert [f["demand_factor"] for f in data["factors"]] == [2.6]
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        f'kind = "pump_comparison"\nnetworks = [{{ file = "{TREE}" }}]\n'
+        'demand_factors = [2.6]\nobjectives = ["opex"]\nalgorithms = ["milp", "tree-pump"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "s"
+    args = ["compare", str(sweep), "--out", str(out), "--workers", "1", "--no-report", "--json"]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    data = _summary(out)
+    table = pd.read_csv(out / "results.csv")
+    assert printed["runs"] == len(table) == data["recorded"] == data["runs"] == 2
+    assert data["status"] == "complete" and data["errors"] == printed["failed"] == 0
+    assert data["optimal"] == int((table["status"] == "optimal").sum())
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert [g["algorithm"] for g in printed["gaps"]] == gaps["algorithm"].tolist()
+    assert data["objective"] is None  # a sweep has one per problem, in results.csv
+
+
+def test_json_of_the_pressure_curve_is_the_csv(tmp_path: Path) -> None:
+    args = ("pressure-curve", str(TREE), "--factors", "2.0,2.5")
+    printed = wdnopt(*args, "--json", "--csv", str(tmp_path / "c.csv"))
+    assert printed.returncode == 0
+    curve = pd.DataFrame(json.loads(printed.stdout)["curve"])
+    expected = pd.read_csv(io.BytesIO((tmp_path / "c.csv").read_bytes()))
+    pd.testing.assert_frame_equal(curve, expected, check_dtype=False)
