@@ -64,7 +64,8 @@ def main() -> None:
     print(f"instance: {net.name}: {n_vars:,} flow variables")
 
     # from scratch
-    model, build_s = timed(build_routing_model, net)
+    handle, build_s = timed(build_routing_model, net)
+    model = handle.model
     (report, _), solve_s = timed(solve_with_highs, model)
     print(
         f"{'from scratch':24} build {build_s:7.2f} s  solve {solve_s:7.2f} s  "
@@ -72,7 +73,8 @@ def main() -> None:
     )
 
     # persistent: demands as mutable Params, one solver object
-    model, pbuild_s = timed(build_routing_model, net, mutable_demand=True)
+    handle, pbuild_s = timed(build_routing_model, net, mutable_demand=True)
+    model = handle.model
     solver = make_highs()
     (first, _), first_s = timed(solve_with_highs, model, solver=solver)
     print(
@@ -105,8 +107,8 @@ def main() -> None:
 
     # the same change, rebuilt from scratch
     changed_net = replace(net, schedule=replace(net.schedule, demand=new_demand))
-    model2, rebuild_s = timed(build_routing_model, changed_net)
-    (check, _), resolve2_s = timed(solve_with_highs, model2)
+    handle2, rebuild_s = timed(build_routing_model, changed_net)
+    (check, _), resolve2_s = timed(solve_with_highs, handle2.model)
     rebuild_total = rebuild_s + resolve2_s
     print(
         f"{'re-solve, persistent':24} set {set_s:9.2f} s  solve {resolve_s:7.2f} s  "

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from wdnopt.models.routing.certificate import RoutingDecisions, period_sums
+from wdnopt.models.routing.certificate import RoutingDecisions, period_sums, received
+from wdnopt.models.routing.costs import CostBreakdown, cost_breakdown, zone_surplus
+from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
 
@@ -22,41 +24,34 @@ BINDING_TOL = 1e-7
 """A capacity is binding when its slack is below this (ML/day or ML)."""
 
 
-def read_flows(model: pyo.ConcreteModel, net: RoutingNetwork) -> np.ndarray:
+def read_flows(h: RoutingModel) -> np.ndarray:
     """Flows of every period, ML, shape (periods, arcs)."""
-    flow = np.array([x.value or 0.0 for x in model._xs], dtype=float)
-    return flow.reshape(net.n_periods, net.n_arcs)
+    return h.flows()
 
 
-def read_decisions(model: pyo.ConcreteModel, net: RoutingNetwork) -> RoutingDecisions:
+def read_decisions(h: RoutingModel) -> RoutingDecisions:
     """On/off, expansion choices and storage levels of a solved model."""
+    net = h.net
     n_t, n_p = net.n_periods, net.n_plants
     on = None
-    if model._on:
+    if h.on:
         on = np.ones((n_t, n_p))
-        for k, y in model._on.items():
+        for k, y in h.on.items():
             on[k // n_p, k % n_p] = round(y.value or 0.0)
 
     def choices(var_map: dict, n: int) -> np.ndarray | None:
         if not var_map:
             return None
-        out = np.zeros(n)
-        for i, v in var_map.items():
-            out[i] = round(v.value or 0.0)
-        return out
+        return np.round(h.values(var_map, n))
 
-    level = None
-    if model._level:
-        level = np.full((n_t, net.n_nodes), np.nan)
-        for (t, v), var in model._level.items():
-            level[t, v] = var.value or 0.0
+    ex = h.expansion
     return RoutingDecisions(
         on=on,
-        arc_built=choices(model._build_arc, net.n_arcs),
-        plant_built=choices(model._build_plant, n_p),
-        arc_upgraded=choices(model._upgrade_arc, net.n_arcs),
-        plant_upgraded=choices(model._upgrade_plant, n_p),
-        level=level,
+        arc_built=choices(ex.build_arc, net.n_arcs),
+        plant_built=choices(ex.build_plant, n_p),
+        arc_upgraded=choices(ex.upgrade_arc, net.n_arcs),
+        plant_upgraded=choices(ex.upgrade_plant, n_p),
+        level=h.level_values(),
     )
 
 
@@ -92,7 +87,7 @@ def tables(
     flow: np.ndarray,
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
-    model: pyo.ConcreteModel | None,
+    h: RoutingModel | None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of a result, by name."""
     n_t, n_a = net.n_periods, net.n_arcs
@@ -101,12 +96,14 @@ def tables(
     inflow, outflow = period_sums(net, flow)
     p0, z0 = net.plant_offset, net.zone_offset
     ids = net.node_ids
+    model = h.model if h is not None else None
+    supplied = received(net, flow, decisions.level)
+    costs = cost_breakdown(net, flow, decisions, supplied)
 
     def con(name: str) -> Any:
         return getattr(model, name, None) if model is not None else None
 
     daily = flow.sum(axis=0)
-    pumping = net.price_factor @ (flow * net.arc_cost[None, :])
     flows = pd.DataFrame(
         {
             "from": [ids[i] for i in net.tail],
@@ -114,18 +111,22 @@ def tables(
             "flow": daily,
             "capacity": net.arc_capacity,
             "cost_per_ml": net.arc_cost,
-            "cost": pumping,
+            "cost": costs.pumping.sum(axis=0),
         }
     )
+    if net.raw.any():
+        flows["raw"] = net.raw
     src_value = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam)
     sources = pd.DataFrame(
         {
             "source": net.source_ids,
             "capacity": net.source_capacity,
-            "supplied": outflow[:, :p0].sum(axis=0),
+            "supplied": (outflow[:, :p0] - inflow[:, :p0]).sum(axis=0),
             "value_per_ml": src_value.sum(axis=0),
         }
     )
+    if net.fixed_supply.any():
+        sources["fixed"] = net.fixed_supply
     plant_in = inflow[:, p0:z0]
     throughput = plant_in.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -144,13 +145,6 @@ def tables(
     if decisions.on is not None:
         plants["hours_running"] = (decisions.on * net.period_days[:, None] * 24).sum(axis=0)
     demand = net.period_demand
-    release = np.zeros((n_t, net.n_zones))
-    if decisions.level is not None and net.storage is not None:
-        for v, _c, start, _e in net.storage.nodes(net):
-            if v >= z0:
-                lv = decisions.level[:, v]
-                release[:, v - z0] = np.concatenate([[start], lv[:-1]]) - lv
-    supplied = inflow[:, z0:] + release
     marginal = np.zeros(net.n_zones)
     dem_con = con("demand")
     if sens is not None and dem_con is not None:
@@ -169,14 +163,17 @@ def tables(
             "marginal_cost": marginal,
         }
     )
+    if net.surplus_allowed.any():
+        zones["surplus"] = zone_surplus(net, supplied).sum(axis=0)
+        zones["surplus_cost"] = costs.surplus.sum(axis=0)
     out = {
         "flows": flows,
         "sources": sources,
         "plants": plants,
         "zones": zones,
-        "binding": binding_table(net, flow, inflow, outflow, decisions, sens, model),
+        "binding": binding_table(net, flow, inflow, outflow, decisions, sens, h),
     }
-    out.update(schedule_tables(net, flow, plant_in, decisions))
+    out.update(schedule_tables(net, plant_in, decisions, costs))
     out.update(decision_tables(net, decisions))
     return out
 
@@ -188,7 +185,7 @@ def binding_table(
     outflow: np.ndarray,
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
-    model: pyo.ConcreteModel | None,
+    h: RoutingModel | None,
 ) -> pd.DataFrame:
     """Capacities at their limit in at least one period: kind, id, capacity, used (peak rate,
     ML/day; for storage, peak level, ML), periods (how many periods bind), value_per_ml ($/day
@@ -197,6 +194,7 @@ def binding_table(
     p0, z0 = net.plant_offset, net.zone_offset
     ids = net.node_ids
     rows: list[dict[str, Any]] = []
+    model = h.model if h is not None else None
 
     def con(name: str) -> Any:
         return getattr(model, name, None) if model is not None else None
@@ -217,9 +215,9 @@ def binding_table(
             )
 
     src_v = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam).sum(axis=0)
-    for s in range(net.n_sources):
+    for s in np.flatnonzero(~net.fixed_supply).tolist():
         cap = float(net.source_capacity[s])
-        add("source", ids[s], cap, outflow[:, s], lam * cap, float(src_v[s]))
+        add("source", ids[s], cap, outflow[:, s] - inflow[:, s], lam * cap, float(src_v[s]))
     plant_v = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam).sum(axis=0)
     on = decisions.on if decisions.on is not None else np.ones((n_t, net.n_plants))
     ex = net.expansion
@@ -245,22 +243,22 @@ def binding_table(
     for a in np.flatnonzero(np.isfinite(arc_cap) & ~closed).tolist():
         cap = float(arc_cap[a])
         value = 0.0
-        if sens is not None and model is not None:
+        if sens is not None and h is not None:
             for t in range(n_t):
                 k = t * net.n_arcs + a
                 if upgrade_con is not None and k in upgrade_con:
                     y = float(sens.duals.get(upgrade_con[k], 0.0))
                 else:
-                    y = float(sens.reduced_costs.get(model._xs[k], 0.0))
+                    y = float(sens.reduced_costs.get(h.flow[k], 0.0))
                 value += max(0.0, -y) * lam[t]
         name = f"{ids[net.tail[a]]} → {ids[net.head[a]]}"
         add("arc", name, cap, flow[:, a], lam * cap, value)
-    if decisions.level is not None and net.storage is not None and model is not None:
+    if decisions.level is not None and net.storage is not None and h is not None:
         for v, cap, _s, _e in net.storage.nodes(net):
             value = 0.0
             if sens is not None:
                 value = sum(
-                    max(0.0, -float(sens.reduced_costs.get(model._level[(t, v)], 0.0)))
+                    max(0.0, -float(sens.reduced_costs.get(h.levels.var[(t, v)], 0.0)))
                     for t in range(n_t)
                 )
             add("storage", ids[v], cap, decisions.level[:, v], np.full(n_t, cap), value)
@@ -295,7 +293,7 @@ def binding_table(
 
 
 def schedule_tables(
-    net: RoutingNetwork, flow: np.ndarray, plant_in: np.ndarray, decisions: RoutingDecisions
+    net: RoutingNetwork, plant_in: np.ndarray, decisions: RoutingDecisions, costs: CostBreakdown
 ) -> dict[str, pd.DataFrame]:
     """With periods: cost and demand by period, throughput per plant per period, storage
     levels, and which plants run."""
@@ -304,11 +302,9 @@ def schedule_tables(
     n_t = net.n_periods
     hours = net.schedule.hours
     start = np.concatenate([[0.0], np.cumsum(hours)[:-1]])
-    pumping = net.price_factor * (flow @ net.arc_cost)
-    treatment = flow @ net.arc_treatment
-    fixed = np.zeros(n_t)
-    if decisions.on is not None and net.commitment is not None:
-        fixed = net.period_days * (decisions.on @ net.commitment.fixed_cost)
+    pumping = costs.pumping.sum(axis=1)
+    treatment = costs.treatment.sum(axis=1)
+    fixed = costs.fixed
     out: dict[str, pd.DataFrame] = {}
     out["periods"] = pd.DataFrame(
         {
@@ -321,7 +317,7 @@ def schedule_tables(
             "pumping_cost": pumping,
             "treatment_cost": treatment,
             "fixed_cost": fixed,
-            "cost": pumping + treatment + fixed,
+            "cost": costs.by_period,
         }
     )
     tp = pd.DataFrame(plant_in, columns=list(net.plant_ids))

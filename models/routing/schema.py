@@ -24,12 +24,21 @@ Efficiency = Annotated[float, Field(gt=0, le=1)]
 
 
 class Source(SchemaModel):
-    """A reservoir, well or catchment that supplies raw water."""
+    """A reservoir, well or catchment that supplies raw water: up to its ``capacity``, or
+    exactly its fixed ``supply`` (one of the two)."""
 
     id: NodeId = Field(min_length=1)
     """Unique name of the source."""
-    capacity: NonNegative
+    capacity: NonNegative | None = None
     """Most water it can supply, ML/day (the base season; see ``seasons``)."""
+    supply: NonNegative | None = None
+    """Water it sends that must all be taken, ML/day (a sewage catchment, a spring that
+    cannot be shut); ``seasons`` override it like a capacity."""
+
+    @property
+    def limit(self) -> float:
+        """Capacity, or the fixed supply, ML/day."""
+        return float(self.supply if self.supply is not None else self.capacity or 0.0)
 
 
 class StorageFields(SchemaModel):
@@ -83,8 +92,12 @@ class Zone(StorageFields):
     """Unique name of the zone."""
     demand: NonNegative
     """Water the zone must receive, ML/day."""
+    surplus_cost: NonNegative | None = None
+    """Price of water received beyond the demand, $/ML (none: the zone receives exactly its
+    demand; 0 allows a free surplus, e.g. an outfall taking whatever comes)."""
     quality: str | None = None
-    """Quality class the zone needs (none: any plant's water)."""
+    """Quality class the zone needs (none: any plant's water); such a zone is fed by arcs
+    from plants only."""
     pressure_head: NonNegative = 0.0
     """Head the water must have on arrival, m; adds to the lift of every arc into the zone
     (only arcs with a ``lift`` are priced by energy)."""
@@ -93,13 +106,37 @@ class Zone(StorageFields):
     the list itself (none: ``schedule.default_profile``, else flat)."""
 
 
+class StorageNode(SchemaModel):
+    """A service reservoir or tank as a node of its own (holds water between periods)."""
+
+    id: NodeId = Field(min_length=1)
+    """Unique name of the storage."""
+    capacity: NonNegative
+    """Most water it holds, ML."""
+    start: NonNegative = 0.0
+    """Level at the start of the day, ML."""
+    end: NonNegative | None = None
+    """Least level at the end of the day, ML (none: the start level)."""
+
+
+class Junction(SchemaModel):
+    """A transfer or booster node: what comes in goes out."""
+
+    id: NodeId = Field(min_length=1)
+    """Unique name of the junction."""
+
+
 class Arc(SchemaModel):
-    """A pipe or channel from a source to a plant, or from a plant to a zone."""
+    """A pipe or channel between two nodes (never into a source)."""
 
     from_: NodeId = Field(alias="from", min_length=1)
-    """Id of the node the water leaves (a source or a plant)."""
+    """Id of the node the water leaves."""
     to: NodeId = Field(min_length=1)
-    """Id of the node the water reaches (a plant or a zone)."""
+    """Id of the node the water reaches."""
+    raw: bool = False
+    """May carry untreated water into a zone: raw supply (irrigation from a river) or an
+    untreated bypass (a storm overflow), priced by ``cost``. Without it, water from a source
+    reaches a zone only through a plant."""
     cost: NonNegative = 0.0
     """Pumping cost of moving one ML along the arc, $/ML."""
     capacity: NonNegative | None = None
@@ -178,7 +215,7 @@ class Schedule(SchemaModel):
         return self
 
 
-ALLOWED_ARCS = {("source", "plant"), ("plant", "zone")}
+NODE_TABLES = ("sources", "plants", "zones", "storages", "junctions")
 
 
 class RoutingScenario(SchemaModel):
@@ -200,8 +237,12 @@ class RoutingScenario(SchemaModel):
     """The treatment plants (ML/day, $/ML)."""
     zones: list[Zone] = Field(min_length=1)
     """The demand zones (ML/day)."""
+    storages: list[StorageNode] = Field(default_factory=list)
+    """Service reservoirs and tanks as nodes (ML)."""
+    junctions: list[Junction] = Field(default_factory=list)
+    """Transfer and booster nodes."""
     arcs: list[Arc] = Field(min_length=1)
-    """The arcs source → plant and plant → zone ($/ML, ML/day)."""
+    """The arcs between nodes ($/ML, ML/day)."""
     energy_price: NonNegative | None = None
     """Reference energy price, $/kWh: the price at which arc ``cost`` values are quoted and at
     which ``lift`` arcs are priced (needed with ``lift`` or a tariff)."""
@@ -219,36 +260,72 @@ class RoutingScenario(SchemaModel):
 
     @model_validator(mode="after")
     def _check_network(self) -> RoutingScenario:
-        """Ids are unique; every arc joins known nodes in the order source → plant → zone."""
+        """Ids are unique; every arc joins known nodes, none enters a source; raw water
+        reaches a zone only through a plant or on a ``raw`` arc."""
         role: dict[str, str] = {}
-        for table in ("sources", "plants", "zones"):
+        for table in NODE_TABLES:
             for i, node in enumerate(getattr(self, table)):
                 if node.id in role:
                     raise FieldError(
                         f"{table}[{i}].id", "an id not used by another node", repr(node.id)
                     )
                 role[node.id] = table[:-1]
+        for i, src in enumerate(self.sources):
+            if (src.capacity is None) == (src.supply is None):
+                raise FieldError(
+                    f"sources[{i}]",
+                    "either capacity (ML/day it can give) or supply (ML/day that must be "
+                    "taken), not both",
+                    "both" if src.capacity is not None else "neither",
+                )
         seen: set[tuple[str, str]] = set()
         for i, arc in enumerate(self.arcs):
             for end, node in (("from", arc.from_), ("to", arc.to)):
                 if node not in role:
                     raise FieldError(
-                        f"arcs[{i}].{end}", "the id of a source, plant or zone", repr(node)
+                        f"arcs[{i}].{end}",
+                        "the id of a source, plant, zone, storage or junction",
+                        repr(node),
                     )
-            pair = (role[arc.from_], role[arc.to])
-            if pair not in ALLOWED_ARCS:
+            if role[arc.to] == "source":
                 raise FieldError(
-                    f"arcs[{i}]",
-                    "an arc from a source to a plant or from a plant to a zone",
-                    f"{pair[0]} {arc.from_!r} → {pair[1]} {arc.to!r}",
+                    f"arcs[{i}].to", "a node that is not a source (sources only send)", arc.to
                 )
+            if arc.from_ == arc.to:
+                raise FieldError(f"arcs[{i}]", "an arc between two different nodes", arc.to)
             if (arc.from_, arc.to) in seen:
                 raise FieldError(
                     f"arcs[{i}]", "one arc per pair of nodes", f"{arc.from_} → {arc.to} again"
                 )
             seen.add((arc.from_, arc.to))
+        self._check_raw(role)
         self._check_options()
         return self
+
+    def _check_raw(self, role: dict[str, str]) -> None:
+        """Untreated water (from a source, through any node but a plant) enters a zone only on
+        an arc with ``raw = true``."""
+        out: dict[str, list[int]] = {}
+        for i, arc in enumerate(self.arcs):
+            out.setdefault(arc.from_, []).append(i)
+        origin = {s.id: s.id for s in self.sources}
+        todo = [s.id for s in self.sources]
+        while todo:
+            u = todo.pop()
+            for i in out.get(u, []):
+                arc = self.arcs[i]
+                v = arc.to
+                if role[v] == "zone" and not arc.raw:
+                    via = "" if origin[u] == u else f" (from source {origin[u]!r})"
+                    raise FieldError(
+                        f"arcs[{i}]",
+                        "water from a source reaches a zone only through a plant, or on an "
+                        "arc with raw = true (priced untreated supply or bypass)",
+                        f"{u} → {v} would carry untreated water{via}",
+                    )
+                if role[v] != "plant" and v not in origin:
+                    origin[v] = origin[u]
+                    todo.append(v)
 
     def _check_options(self) -> None:
         """The optional features refer to known names and fit within their limits."""
@@ -286,6 +363,24 @@ class RoutingScenario(SchemaModel):
                         "a quality class a zone needs or a plant offers"
                         + (f" ({', '.join(sorted(known))})" if known else ""),
                         repr(q),
+                    )
+        plants = {p.id for p in self.plants}
+        graded = {z.id for z in self.zones if z.quality is not None}
+        for i, a in enumerate(self.arcs):
+            if a.to in graded and a.from_ not in plants:
+                raise FieldError(
+                    f"arcs[{i}]",
+                    f"an arc from a plant: zone {a.to!r} needs a quality class, which is "
+                    "traced on plant → zone arcs only",
+                    f"{a.from_} → {a.to}",
+                )
+        for i, st in enumerate(self.storages):
+            for name, value in (("start", st.start), ("end", st.end)):
+                if value is not None and value > st.capacity:
+                    raise FieldError(
+                        f"storages[{i}].{name}",
+                        f"at most the storage capacity ({st.capacity:g} ML)",
+                        f"{value:g}",
                     )
         for i, a in enumerate(self.arcs):
             if a.upgrade_capacity is not None and a.capacity is None:
