@@ -112,6 +112,8 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
             split += f", running ${_num(result.fixed_cost)}"
         if result.expansion_cost:
             split += f", expansion ${_num(result.expansion_cost)}"
+        if result.surplus_cost:
+            split += f", surplus ${_num(result.surplus_cost)}"
         console.print(f"Total daily cost: [bold]${_num(result.objective)}[/]  ({split})")
         if result.status is Status.TIME_LIMIT:
             console.print(
@@ -119,6 +121,15 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
             )
     if result.message:
         console.print(f"[red]{result.message}[/]")
+    if result.untreated > 1e-9:
+        raw = result.flows[result.flows.get("raw", False) & (result.flows["flow"] > 1e-9)]
+        arcs = ", ".join(
+            f"{a} → {b} {_num(f)}" for a, b, f in raw[["from", "to", "flow"]].itertuples(False)
+        )
+        console.print(
+            f"[yellow]Untreated water on raw arcs: {_num(result.untreated)} ML/day[/], "
+            f"${_num(float(raw['cost'].sum()))} of the pumping cost ({arcs})"
+        )
     console.print(f"Solved in {result.runtime_s:.3f} s (model built in {result.build_s:.3f} s)\n")
     shortfall = result.extras.get("value_unit") == "shortfall"
     value_col = "+1 ML/day cuts shortfall by" if shortfall else "+1 ML/day worth $"
@@ -148,24 +159,28 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
         _print_day(result, console)
 
     zones = Table(title="Zones (ML/day)", title_justify="left")
-    zone_cols = ["zone", "supplied", "demand", "shortfall"] + (
-        [] if shortfall else ["marginal $/ML"]
-    )
+    surplus = "surplus" in result.zones.columns
+    zone_cols = ["zone", "supplied", "demand", "shortfall"] + (["surplus"] if surplus else [])
+    zone_cols += [] if shortfall else ["marginal $/ML"]
     for col in zone_cols:
         zones.add_column(col, justify="left" if col == "zone" else "right", no_wrap=col == "zone")
     for row in result.zones.itertuples():
         short = f"[red]{_num(row.shortfall)}[/]" if row.shortfall > 1e-9 else "0"
         cells = [row.zone, _num(row.supplied), _num(row.demand), short]
+        cells += [_num(row.surplus)] if surplus else []
         zones.add_row(*cells, *([] if shortfall else [_num(row.marginal_cost)]))
     console.print(zones)
 
     sources = Table(title="Sources (ML/day)", title_justify="left")
-    for col in ("source", "supplied", "capacity", value_col):
+    fixed = "fixed" in result.sources.columns
+    for col in ("source", "supplied", "capacity", value_col) + (("fixed supply",) if fixed else ()):
         sources.add_column(
             col, justify="left" if col == "source" else "right", no_wrap=col == "source"
         )
     for row in result.sources.itertuples():
-        sources.add_row(row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml))
+        cells = [row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml)]
+        cells += ["yes" if row.fixed else "no"] if fixed else []
+        sources.add_row(*cells)
     console.print(sources)
 
     _print_binding(
