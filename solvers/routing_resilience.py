@@ -43,7 +43,8 @@ _OUTAGE_FIELDS = {
 
 
 def without(net: RoutingNetwork, kind: str, index: int) -> RoutingNetwork:
-    """``net`` with one source, plant or arc out of service (zero capacity, no upgrade)."""
+    """``net`` with one source, plant or arc out of service (zero capacity or fixed supply, no
+    upgrade)."""
     if kind not in _OUTAGE_FIELDS:
         raise ValueError(f"unknown element kind {kind!r}")
     capacity_field, upgrade_field = _OUTAGE_FIELDS[kind]
@@ -54,7 +55,12 @@ def without(net: RoutingNetwork, kind: str, index: int) -> RoutingNetwork:
         up = getattr(ex, upgrade_field).copy()
         up[index] = np.nan
         ex = replace(ex, **{upgrade_field: up})
-    return replace(net, **{capacity_field: cap, "expansion": ex})
+    changes: dict = {capacity_field: cap, "expansion": ex}
+    if kind == "source" and net.source_supply is not None:
+        supply = net.source_supply.copy()
+        supply[index] = np.where(np.isnan(supply[index]), np.nan, 0.0)
+        changes["source_supply"] = supply
+    return replace(net, **changes)
 
 
 def _cost(result: RoutingResult) -> float | None:
