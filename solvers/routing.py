@@ -32,6 +32,7 @@ import pyomo.environ as pyo
 
 from wdnopt.models.routing.builder import build_routing_model, define_cost_objective
 from wdnopt.models.routing.certificate import RoutingCertificate, RoutingDecisions, certify
+from wdnopt.models.routing.costs import pumping_power
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
@@ -49,7 +50,20 @@ __all__ = ["BINDING_TOL", "RoutingResult", "read_result", "solve_routing", "solv
 
 log = logging.getLogger(__name__)
 
-OPTIONAL_TABLES = ("periods", "throughput", "storage", "running", "expansion")
+OPTIONAL_TABLES = (
+    "periods",
+    "throughput",
+    "storage",
+    "running",
+    "expansion",
+    "arc_periods",
+    "plant_periods",
+    "storage_levels",
+)
+"""Tables a result has only with the feature that makes them (a schedule, storage, on/off
+decisions, expansion options)."""
+LONG_TABLES = ("arc_periods", "plant_periods", "storage_levels")
+"""The hourly schedule as long tables keyed by period and ids (also written as Parquet)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,17 @@ class RoutingResult:
     """With on/off decisions and a schedule: 1 where a plant runs, per period."""
     expansion: pd.DataFrame = field(default_factory=pd.DataFrame)
     """With expansion options: option, kind, id, capacity, cost_per_day, chosen."""
+    arc_periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With a schedule: period, start_h, from, to, flow, energy_kwh, power_kw, pumping_cost,
+    treatment_cost, one row per arc and period."""
+    plant_periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With a schedule: period, start_h, plant, throughput, one row per plant and period."""
+    storage_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With storage: period, time_h, storage, level; the start level as period 0."""
+    demand_charge: float | None = None
+    """Demand charge on the day's peak pumping power, $/day."""
+    peak_kw: float | None = None
+    """The day's peak pumping power, kW (arcs of known energy)."""
     period_flow: np.ndarray | None = None
     """Flow on every arc in every period, ML, shape (periods, arcs)."""
     decisions: RoutingDecisions | None = None
@@ -147,6 +172,9 @@ class RoutingResult:
             out["cost"]["expansion"] = self.expansion_cost
         if self.surplus_cost:
             out["cost"]["surplus"] = self.surplus_cost
+        if self.demand_charge:
+            out["cost"]["demand_charge"] = self.demand_charge
+        out["peak_kw"] = self.peak_kw
         out["untreated"] = self.untreated
         for name in OPTIONAL_TABLES:
             table = getattr(self, name)
@@ -165,6 +193,13 @@ class RoutingResult:
         }
         out.update({n: getattr(self, n) for n in OPTIONAL_TABLES if not getattr(self, n).empty})
         return out
+
+
+def peak_kw(net: RoutingNetwork, flow: np.ndarray) -> float | None:
+    """The day's peak pumping power, kW (None when no arc's energy is known)."""
+    if net.arc_energy is None or not net.n_arcs:
+        return None
+    return float(pumping_power(net, flow).max())
 
 
 def _network(
@@ -355,6 +390,11 @@ def _result(
         storage=t.get("storage", pd.DataFrame()),
         running=t.get("running", pd.DataFrame()),
         expansion=t.get("expansion", pd.DataFrame()),
+        arc_periods=t.get("arc_periods", pd.DataFrame()),
+        plant_periods=t.get("plant_periods", pd.DataFrame()),
+        storage_levels=t.get("storage_levels", pd.DataFrame()),
+        demand_charge=cert.demand_charge if has else None,
+        peak_kw=peak_kw(net, flow) if has else None,
         period_flow=flow,
         decisions=decisions,
         surplus_cost=cert.surplus_cost if has else None,

@@ -15,7 +15,13 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from wdnopt.models.routing.certificate import RoutingDecisions, period_sums, received
-from wdnopt.models.routing.costs import CostBreakdown, cost_breakdown, zone_surplus
+from wdnopt.models.routing.costs import (
+    CostBreakdown,
+    cost_breakdown,
+    energy_kwh,
+    pumping_power,
+    zone_surplus,
+)
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
@@ -173,7 +179,8 @@ def tables(
         "zones": zones,
         "binding": binding_table(net, flow, inflow, outflow, decisions, sens, h),
     }
-    out.update(schedule_tables(net, plant_in, decisions, costs))
+    out.update(schedule_tables(net, flow, plant_in, decisions, costs))
+    out.update(hourly_tables(net, flow, plant_in, decisions, costs))
     out.update(decision_tables(net, decisions))
     return out
 
@@ -293,10 +300,14 @@ def binding_table(
 
 
 def schedule_tables(
-    net: RoutingNetwork, plant_in: np.ndarray, decisions: RoutingDecisions, costs: CostBreakdown
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    plant_in: np.ndarray,
+    decisions: RoutingDecisions,
+    costs: CostBreakdown,
 ) -> dict[str, pd.DataFrame]:
-    """With periods: cost and demand by period, throughput per plant per period, storage
-    levels, and which plants run."""
+    """With periods (numbered from 1): cost, demand and pumping power by period, throughput
+    per plant per period, storage levels at the end of each period, and which plants run."""
     if net.schedule is None:
         return {}
     n_t = net.n_periods
@@ -308,7 +319,7 @@ def schedule_tables(
     out: dict[str, pd.DataFrame] = {}
     out["periods"] = pd.DataFrame(
         {
-            "period": np.arange(n_t),
+            "period": np.arange(1, n_t + 1),
             "start_h": start,
             "hours": hours,
             "price_factor": net.price_factor,
@@ -318,15 +329,16 @@ def schedule_tables(
             "treatment_cost": treatment,
             "fixed_cost": fixed,
             "cost": costs.by_period,
+            "power_kw": pumping_power(net, flow),
         }
     )
     tp = pd.DataFrame(plant_in, columns=list(net.plant_ids))
-    tp.insert(0, "period", np.arange(n_t))
+    tp.insert(0, "period", np.arange(1, n_t + 1))
     out["throughput"] = tp
     if decisions.level is not None and net.storage is not None:
         nodes = [v for v, *_ in net.storage.nodes(net)]
         levels = pd.DataFrame(decisions.level[:, nodes], columns=[net.node_ids[v] for v in nodes])
-        levels.insert(0, "period", np.arange(n_t))
+        levels.insert(0, "period", np.arange(1, n_t + 1))
         out["storage"] = levels
     if decisions.on is not None and net.commitment is not None:
         committed = np.flatnonzero(net.commitment.committed)
@@ -334,8 +346,68 @@ def schedule_tables(
             decisions.on[:, committed].astype(int),
             columns=[net.plant_ids[p] for p in committed],
         )
-        run.insert(0, "period", np.arange(n_t))
+        run.insert(0, "period", np.arange(1, n_t + 1))
         out["running"] = run
+    return out
+
+
+def hourly_tables(
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    plant_in: np.ndarray,
+    decisions: RoutingDecisions,
+    costs: CostBreakdown,
+) -> dict[str, pd.DataFrame]:
+    """With periods: long tables keyed by period (from 1) and node or arc ids.
+
+    ``arc_periods``: period, start_h, from, to, flow (ML), energy_kwh, power_kw (nan where
+    the arc's energy is unknown), pumping_cost, treatment_cost ($);
+    ``plant_periods``: period, start_h, plant, throughput (ML);
+    ``storage_levels``: period, time_h, storage, level (ML) at the end of the period, the
+    start level as period 0."""
+    if net.schedule is None:
+        return {}
+    n_t, n_a = net.n_periods, net.n_arcs
+    hours = net.schedule.hours
+    start = np.concatenate([[0.0], np.cumsum(hours)[:-1]])
+    ids = net.node_ids
+    period = np.repeat(np.arange(1, n_t + 1), n_a)
+    energy = energy_kwh(net, flow)
+    out = {
+        "arc_periods": pd.DataFrame(
+            {
+                "period": period,
+                "start_h": np.repeat(start, n_a),
+                "from": np.tile(np.array(ids, dtype=object)[net.tail], n_t),
+                "to": np.tile(np.array(ids, dtype=object)[net.head], n_t),
+                "flow": flow.ravel(),
+                "energy_kwh": energy.ravel(),
+                "power_kw": (energy / hours[:, None]).ravel(),
+                "pumping_cost": costs.pumping.ravel(),
+                "treatment_cost": costs.treatment.ravel(),
+            }
+        ),
+        "plant_periods": pd.DataFrame(
+            {
+                "period": np.repeat(np.arange(1, n_t + 1), net.n_plants),
+                "start_h": np.repeat(start, net.n_plants),
+                "plant": np.tile(np.array(net.plant_ids, dtype=object), n_t),
+                "throughput": plant_in.ravel(),
+            }
+        ),
+    }
+    if decisions.level is not None and net.storage is not None:
+        nodes = net.storage.nodes(net)
+        rows = []
+        for v, _cap, first, _end in nodes:
+            rows.append((0, 0.0, ids[v], first))
+            rows += [
+                (t + 1, float(start[t] + hours[t]), ids[v], float(decisions.level[t, v]))
+                for t in range(n_t)
+            ]
+        levels = pd.DataFrame(rows, columns=["period", "time_h", "storage", "level"])
+        out["storage_levels"] = levels.sort_values(["period", "storage"], kind="stable")
+        out["storage_levels"] = out["storage_levels"].reset_index(drop=True)
     return out
 
 

@@ -54,6 +54,7 @@ def build_routing_model(
     levels = define_storage_levels(m, net)
     shortage, untaken = define_elastic_vars(m, net) if elastic else ({}, {})
     surplus = define_surplus(m, net)
+    peak = define_peak_var(m, net)
     h = RoutingModel(
         model=m,
         net=net,
@@ -64,6 +65,7 @@ def build_routing_model(
         shortage=shortage,
         untaken=untaken,
         surplus=surplus,
+        peak=peak,
         elastic=elastic,
     )
     define_source_capacity(h)
@@ -75,6 +77,7 @@ def build_routing_model(
     define_node_balance(h)
     define_demand(h, mutable=mutable_demand)
     define_ramping(m, net, h.flow)
+    define_peak_power(h)
     if elastic:
         define_elastic_objective(h)
     else:
@@ -144,6 +147,35 @@ def define_surplus(m: pyo.ConcreteModel, net: RoutingNetwork) -> dict:
     keys = [t * net.n_zones + z for t in range(net.n_periods) for z in zones]
     m.surplus = pyo.Var(keys, domain=pyo.NonNegativeReals, dense=True)
     return dict(m.surplus.items())
+
+
+def define_peak_var(m: pyo.ConcreteModel, net: RoutingNetwork) -> Any:
+    """The day's peak pumping power :math:`\\hat P \\ge 0` (kW), when there is a demand
+    charge."""
+    if not net.demand_charge or net.arc_energy is None:
+        return None
+    m.peak_power = pyo.Var(domain=pyo.NonNegativeReals)
+    return m.peak_power
+
+
+def define_peak_power(h: RoutingModel) -> None:
+    """The peak is at least each period's pumping power:
+    :math:`\\sum_a \\frac{e_a}{h_t} x_{a,t} \\le \\hat P` for every period (``peak``; arcs of
+    known energy :math:`e_a` kWh/ML, :math:`h_t` hours)."""
+    net = h.net
+    if h.peak is None or net.arc_energy is None:
+        return
+    known = np.flatnonzero(~np.isnan(net.arc_energy) & (net.arc_energy > 0))
+    hours = net.period_days * 24.0
+    rows = {}
+    for t in range(net.n_periods):
+        terms = [
+            MonomialTermExpression((float(net.arc_energy[a]) / float(hours[t]), h.flow[k]))
+            for a, k in zip(known.tolist(), (t * net.n_arcs + known).tolist(), strict=True)
+        ]
+        terms.append(MonomialTermExpression((-1.0, h.peak)))
+        rows[t] = LinearExpression(args=terms) <= 0.0
+    _constraint(h.model, "peak", rows)
 
 
 def define_source_capacity(h: RoutingModel) -> None:
@@ -296,11 +328,13 @@ def define_cost_objective(h: RoutingModel) -> None:
     .. math:: \\sum_t \\sum_a (c_a f_t + t_{j(a)} + q_a) x_{a,t}
               + \\sum_t \\sum_z \\pi_z e_{z,t}
               + \\sum_t \\sum_p \\lambda_t F_p\\, y_{p,t} + \\sum B\\, b + \\sum G\\, g
+              + c_{peak} \\hat P
 
     where :math:`t_{j(a)}` is the treatment cost of the plant arc :math:`a` enters (0 for arcs
     into other nodes), :math:`q_a` the quality premium on arc :math:`a`, :math:`\\pi_z` the
-    price of a zone's surplus, :math:`F_p` the fixed running cost and :math:`B, G` the
-    annualised costs of building and upgrading."""
+    price of a zone's surplus, :math:`F_p` the fixed running cost, :math:`B, G` the
+    annualised costs of building and upgrading and :math:`c_{peak}` the demand charge ($/kW)
+    on the peak pumping power :math:`\\hat P`."""
     net, m = h.net, h.model
     coefs: list[float] = []
     variables: list[Any] = []
@@ -328,6 +362,9 @@ def define_cost_objective(h: RoutingModel) -> None:
     for c, v in expansion_cost_terms(h):
         coefs.append(c)
         variables.append(v)
+    if h.peak is not None:
+        coefs.append(float(net.demand_charge))
+        variables.append(h.peak)
     m.cost = pyo.Objective(
         expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables),
         sense=pyo.minimize,

@@ -56,6 +56,8 @@ class RoutingCertificate:
     """Largest |inflow − outflow − level change| at a storage or junction."""
     surplus_cost: float = 0.0
     """Price of the zones' surplus, $/day."""
+    demand_charge: float = 0.0
+    """Demand charge on the day's peak pumping power, $/day."""
     storage: float = 0.0
     """Largest excursion of a level outside [0, capacity] or below its end level, ML."""
     quality: float = 0.0
@@ -78,6 +80,7 @@ class RoutingCertificate:
             + self.surplus_cost
             + self.fixed_cost
             + self.expansion_cost
+            + self.demand_charge
         )
 
     def worst(self) -> float:
@@ -235,6 +238,7 @@ def certify(
         supply=supply,
         balance=_worst(np.abs(other)),
         surplus_cost=costs.surplus_total,
+        demand_charge=costs.demand_charge,
         storage=storage,
         quality=_worst(flow[:, net.arc_closed]) if net.quality is not None else 0.0,
         on_off=on_off,

@@ -29,13 +29,16 @@ def source_capacity(scenario: RoutingScenario, season: str | None) -> np.ndarray
 
 
 def arc_energy(scenario: RoutingScenario, index: dict[str, int]) -> np.ndarray | None:
-    """kWh/ML of every arc with a ``lift`` (head = lift + the zone's pressure head); nan for
-    the others. None when no arc has a lift."""
-    if all(a.lift is None for a in scenario.arcs):
+    """kWh/ML of every arc with an ``energy`` or a ``lift`` (head = lift + the zone's pressure
+    head); nan for the others. None when no arc has either."""
+    if all(a.lift is None and a.energy is None for a in scenario.arcs):
         return None
     head_at = {z.id: z.pressure_head for z in scenario.zones}
     out = np.full(len(scenario.arcs), np.nan)
     for i, a in enumerate(scenario.arcs):
+        if a.energy is not None:
+            out[i] = a.energy
+            continue
         if a.lift is None:
             continue
         head = a.lift + head_at.get(a.to, 0.0)

@@ -12,7 +12,10 @@ With flows :math:`x_{a,t}` (ML), levels and on/off decisions:
 - surplus :math:`\\pi_z e_{z,t}` per zone and period, :math:`e_{z,t}` what the zone keeps
   beyond its demand;
 - running :math:`\\lambda_t F_p y_{p,t}` per period;
-- expansion :math:`\\sum B b + \\sum G g` for the day.
+- expansion :math:`\\sum B b + \\sum G g` for the day;
+- demand charge :math:`c_{peak} \\hat P` with :math:`\\hat P = \\max_t \\sum_a P_{a,t}`, the
+  day's peak pumping power, :math:`P_{a,t} = e_a x_{a,t} / h_t` kW (:math:`e_a` kWh/ML,
+  :math:`h_t` hours).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ class CostBreakdown:
     """Fixed running cost of the plants in each period, shape (periods,)."""
     expansion: float
     """Annualised cost of what is built or upgraded, $/day."""
+    demand_charge: float = 0.0
+    """Price of the day's peak pumping power, $/day."""
+    peak_kw: float = 0.0
+    """The day's peak pumping power, kW (arcs of known energy only)."""
 
     @property
     def by_period(self) -> np.ndarray:
@@ -77,6 +84,7 @@ class CostBreakdown:
             + self.surplus_total
             + self.fixed_total
             + self.expansion
+            + self.demand_charge
         )
 
 
@@ -86,6 +94,21 @@ def zone_surplus(net: RoutingNetwork, received: np.ndarray) -> np.ndarray:
     (periods, zones)."""
     extra = np.maximum(received - net.period_demand, 0.0)
     return extra * net.surplus_allowed[None, :]
+
+
+def energy_kwh(net: RoutingNetwork, flow: np.ndarray) -> np.ndarray:
+    """Pumping energy of each arc in each period, :math:`e_a x_{a,t}` kWh, shape
+    (periods, arcs); nan on arcs of unknown energy."""
+    flow = np.asarray(flow, dtype=float).reshape(net.n_periods, net.n_arcs)
+    e = net.arc_energy if net.arc_energy is not None else np.full(net.n_arcs, np.nan)
+    return flow * e[None, :]
+
+
+def pumping_power(net: RoutingNetwork, flow: np.ndarray) -> np.ndarray:
+    """Pumping power of each period, :math:`\\sum_a e_a x_{a,t} / h_t` kW (arcs of known
+    energy), shape (periods,)."""
+    hours = net.period_days * 24.0
+    return np.nansum(energy_kwh(net, flow), axis=1) / hours
 
 
 def choice(x: np.ndarray | None, n: int) -> np.ndarray:
@@ -144,6 +167,13 @@ def cost_breakdown(
         on = np.round(plant_on(net, d))
         fixed = (net.period_days[:, None] * cm.fixed_cost[None, :] * on).sum(axis=1)
     expansion = float(sum(c @ np.round(x) for x, c in expansion_choices(net, d)))
+    peak = float(pumping_power(net, flow).max()) if net.n_arcs else 0.0
     return CostBreakdown(
-        pumping=pumping, treatment=treatment, surplus=surplus, fixed=fixed, expansion=expansion
+        pumping=pumping,
+        treatment=treatment,
+        surplus=surplus,
+        fixed=fixed,
+        expansion=expansion,
+        demand_charge=net.demand_charge * peak,
+        peak_kw=peak,
     )

@@ -62,7 +62,8 @@ class RoutingNetwork:
     storage: Storage | None = None
     """Storage at zones and plants (none: no storage)."""
     arc_energy: np.ndarray | None = None
-    """Pumping energy of each arc priced from its lift, kWh/ML (nan: cost given in $/ML)."""
+    """Pumping energy of each arc, kWh/ML, from its lift or given (nan: cost given in $/ML
+    only)."""
     season: str | None = None
     """The season whose source capacities these are (none: the base capacities)."""
     storage_ids: tuple[str, ...] = ()
@@ -76,6 +77,8 @@ class RoutingNetwork:
     surplus_cost: np.ndarray | None = None
     """Price of a surplus at each zone, $/ML (nan: the zone receives exactly its demand);
     none: every zone is exact."""
+    demand_charge: float = 0.0
+    """Price of the day's peak pumping power, $/kW per day (0: none)."""
     arc_raw: np.ndarray | None = None
     """Arcs allowed to carry untreated water into a zone (a priced bypass, raw supply for
     irrigation); none: no such arc."""
@@ -311,6 +314,7 @@ class RoutingNetwork:
             junction_ids=tuple(j.id for j in scenario.junctions),
             source_supply=convert.source_supply(scenario, capacity),
             surplus_cost=convert.surplus_cost(scenario),
+            demand_charge=float(scenario.demand_charge or 0.0),
             arc_raw=None
             if not any(a.raw for a in arcs)
             else np.array([a.raw for a in arcs], dtype=bool),

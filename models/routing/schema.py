@@ -145,6 +145,9 @@ class Arc(SchemaModel):
     """Static lift plus friction losses, m. When given, the arc's pumping cost is priced from
     energy: ``cost + 2.7241 · H / η · energy_price`` $/ML with ``H = lift`` plus the zone's
     ``pressure_head`` (for arcs into a zone)."""
+    energy: NonNegative | None = None
+    """Pumping energy of the arc, kWh/ML, when known without a lift; priced like a lift:
+    ``cost + energy · energy_price`` $/ML, and counted in the peak power."""
     efficiency: Efficiency | None = None
     """Wire-to-water pump efficiency of the arc (none: the scenario's ``pump_efficiency``)."""
     build_cost: NonNegative | None = None
@@ -246,6 +249,10 @@ class RoutingScenario(SchemaModel):
     energy_price: NonNegative | None = None
     """Reference energy price, $/kWh: the price at which arc ``cost`` values are quoted and at
     which ``lift`` arcs are priced (needed with ``lift`` or a tariff)."""
+    demand_charge: NonNegative | None = None
+    """Price of the day's peak pumping power, $/kW per day (a demand charge beside the
+    time-of-use tariff). Power counts arcs with a ``lift`` or an ``energy``:
+    ``P_t = Σ e_a x_a,t / h_t`` kW."""
     pump_efficiency: Efficiency = 0.75
     """Pump efficiency of ``lift`` arcs that give none."""
     seasons: list[Season] = Field(default_factory=list)
@@ -383,18 +390,32 @@ class RoutingScenario(SchemaModel):
                         f"{value:g}",
                     )
         for i, a in enumerate(self.arcs):
+            if a.energy is not None and a.lift is not None:
+                raise FieldError(
+                    f"arcs[{i}].energy", "either energy (kWh/ML) or lift (m), not both", "both"
+                )
             if a.upgrade_capacity is not None and a.capacity is None:
                 raise FieldError(
                     f"arcs[{i}].upgrade_capacity",
                     "an arc with a finite capacity to upgrade (set arcs.capacity)",
                     f"{a.from_} → {a.to} has no capacity",
                 )
+        if self.demand_charge and all(a.lift is None and a.energy is None for a in self.arcs):
+            raise FieldError(
+                "demand_charge",
+                "arcs whose pumping power is known (a lift or an energy in kWh/ML)",
+                "no arc has either",
+            )
         if self.energy_price is None:
-            lifted = next((i for i, a in enumerate(self.arcs) if a.lift is not None), None)
+            lifted = next(
+                (i for i, a in enumerate(self.arcs) if a.lift is not None or a.energy is not None),
+                None,
+            )
             if lifted is not None:
                 raise FieldError(
                     "energy_price",
-                    f"a reference energy price in $/kWh (arcs[{lifted}] is priced from its lift)",
+                    f"a reference energy price in $/kWh (arcs[{lifted}] is priced from its "
+                    "lift or energy)",
                 )
             if self.schedule is not None and self.schedule.energy_price is not None:
                 raise FieldError(
