@@ -73,7 +73,7 @@ def main() -> None:
     )
 
     # persistent: demands as mutable Params, one solver object
-    handle, pbuild_s = timed(build_routing_model, net, mutable_demand=True)
+    handle, pbuild_s = timed(build_routing_model, net, mutable=True)
     model = handle.model
     solver = make_highs()
     (first, _), first_s = timed(solve_with_highs, model, solver=solver)

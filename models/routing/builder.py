@@ -36,18 +36,21 @@ from wdnopt.models.routing.schedule import define_ramping, define_storage_levels
 
 
 def build_routing_model(
-    net: RoutingNetwork, *, elastic: bool = False, mutable_demand: bool = False
+    net: RoutingNetwork, *, elastic: bool = False, mutable: bool = False
 ) -> RoutingModel:
     """The routing model of ``net`` (an LP, or a MILP with on/off or expansion decisions).
 
     With ``elastic=True`` every zone gets a shortage variable :math:`s_{z,t} \\ge 0`, every
     fixed-supply source a variable :math:`u_{s,t} \\ge 0` for supply it cannot place, and the
     objective is their total (phase 1 of the infeasibility diagnosis; see
-    :func:`define_elastic_objective`). With ``mutable_demand=True`` the demands are mutable
-    Params (``model.demand_ml``), so a persistent solver can re-solve after a demand change
-    without rebuilding.
+    :func:`define_elastic_objective`). With ``mutable=True`` the demands
+    (``model.demand_ml``, ML per period), source capacities or fixed supplies
+    (``model.source_limit``, ML/day) and plant capacities (``model.plant_limit``, ML/day) are
+    mutable Params, so a persistent solver can re-solve after a change without rebuilding.
     """
     m = pyo.ConcreteModel(name=net.name or "routing")
+    if mutable:
+        define_limits(m, net)
     xs = define_flows(m, net)
     expansion = define_expansion_choices(m, net)
     on = define_plant_on(m, net.commitment, net.n_periods)
@@ -75,7 +78,7 @@ def build_routing_model(
     define_plant_running(h)
     define_arc_expansion(h)
     define_node_balance(h)
-    define_demand(h, mutable=mutable_demand)
+    define_demand(h, mutable=mutable)
     define_ramping(m, net, h.flow)
     define_peak_power(h)
     if elastic:
@@ -101,6 +104,26 @@ def _net_terms(h: RoutingModel, v: int, t: int) -> list:
     ins = (base + in_arcs[in_start[v] : in_start[v + 1]]).tolist()
     outs = (base + out_arcs[out_start[v] : out_start[v + 1]]).tolist()
     return [xs[a] for a in ins] + [MonomialTermExpression((-1.0, xs[a])) for a in outs]
+
+
+def define_limits(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+    """Mutable Params of the limits a what-if changes: ``source_limit[s]`` (capacity or fixed
+    supply, ML/day) and ``plant_limit[p]`` (capacity, ML/day)."""
+    m.source_limit = pyo.Param(range(net.n_sources), mutable=True, initialize=0.0)
+    m.plant_limit = pyo.Param(range(net.n_plants), mutable=True, initialize=0.0)
+    for s, value in enumerate(net.source_capacity.tolist()):
+        m.source_limit[s] = value
+    for p, value in enumerate(net.plant_capacity.tolist()):
+        m.plant_limit[p] = value
+
+
+def _limit(m: pyo.ConcreteModel, name: str, i: int, value: float, days: float) -> Any:
+    """:math:`\\lambda_t` times a limit: the mutable Param when the model has one, else the
+    number."""
+    param = getattr(m, name, None)
+    if param is None:
+        return value * days
+    return param[i] * days if days != 1.0 else param[i]
 
 
 def _constraint(m: pyo.ConcreteModel, name: str, rows: dict) -> None:
@@ -189,10 +212,8 @@ def define_source_capacity(h: RoutingModel) -> None:
         base = t * n_a
         for s in np.flatnonzero(~net.fixed_supply).tolist():
             if start[s + 1] > start[s]:
-                rows[t * n_s + s] = (
-                    _sum(xs, base + arcs[start[s] : start[s + 1]])
-                    <= float(net.source_capacity[s]) * days
-                )
+                limit = _limit(h.model, "source_limit", s, float(net.source_capacity[s]), days)
+                rows[t * n_s + s] = _sum(xs, base + arcs[start[s] : start[s + 1]]) <= limit
     _constraint(h.model, "source_capacity", rows)
 
 
@@ -213,7 +234,8 @@ def define_source_supply(h: RoutingModel) -> None:
             terms = [xs[a] for a in (base + arcs[start[s] : start[s + 1]]).tolist()]
             if k in h.untaken:
                 terms.append(h.untaken[k])
-            rows[k] = LinearExpression(args=terms) == float(net.source_supply[s]) * days
+            supply = _limit(h.model, "source_limit", s, float(net.source_supply[s]), days)
+            rows[k] = LinearExpression(args=terms) == supply
     _constraint(h.model, "source_supply", rows)
 
 
@@ -251,7 +273,7 @@ def define_plant_capacity(h: RoutingModel) -> None:
             if start[v + 1] == start[v]:
                 continue
             k = t * n_p + p
-            cap = float(net.plant_capacity[p]) * days
+            cap = _limit(h.model, "plant_limit", p, float(net.plant_capacity[p]), days)
             if p in upgrade:
                 assert ex is not None
                 extra = float(ex.plant_upgrade_capacity[p]) * days
@@ -260,8 +282,7 @@ def define_plant_capacity(h: RoutingModel) -> None:
                 rows[k] = LinearExpression(args=terms) <= cap
             elif k in h.on:
                 terms = [xs[a] for a in (base + arcs[start[v] : start[v + 1]]).tolist()]
-                terms.append(MonomialTermExpression((-cap, h.on[k])))
-                rows[k] = LinearExpression(args=terms) <= 0.0
+                rows[k] = LinearExpression(args=terms) - cap * h.on[k] <= 0.0
             else:
                 rows[k] = _sum(xs, base + arcs[start[v] : start[v + 1]]) <= cap
     _constraint(h.model, "plant_capacity", rows)
