@@ -37,8 +37,8 @@ from wdnopt.models.routing.builder import build_routing_model, define_cost_objec
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.schema import SolverOptions
-from wdnopt.solvers.highs import make_highs, solve_with_highs
-from wdnopt.solvers.routing import RoutingResult, _kw, _network, read_result
+from wdnopt.solvers.highs import solve_with_highs
+from wdnopt.solvers.routing import RoutingResult, _kw, _network, make_solver, read_result
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,7 @@ class RoutingWhatIf:
         self._h = build_routing_model(net, mutable=True)
         self.build_s = time.perf_counter() - t0
         """Time to build the model once, seconds."""
-        self._solver: Any = make_highs(
-            time_limit=self._kw["time_limit"],
-            rel_gap=self._kw["rel_gap"],
-            threads=self._kw["threads"],
-        )
+        self._solver: Any = make_solver(self._kw, milp=net.has_binaries)
         updates = self._solver.config.auto_updates
         for flag in _UPDATE_FLAGS:
             setattr(updates, flag, False)
