@@ -333,6 +333,14 @@ class RoutingScenario(SchemaModel):
                 if role[v] != "plant" and v not in origin:
                     origin[v] = origin[u]
                     todo.append(v)
+        for i, arc in enumerate(self.arcs):
+            if arc.raw and arc.from_ not in origin:
+                raise FieldError(
+                    f"arcs[{i}].raw",
+                    "raw = true only on an arc that can carry untreated water (from a source, "
+                    "or from a node a source reaches without a plant)",
+                    f"{arc.from_} → {arc.to} carries treated water only",
+                )
 
     def _check_options(self) -> None:
         """The optional features refer to known names and fit within their limits."""

@@ -164,3 +164,17 @@ def test_source_needs_capacity_or_supply(
     assert main(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert "sources[0]" in err and "either capacity" in err
+
+
+def test_raw_flag_on_a_treated_arc_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'kind = "routing"\nsources = [{id="S", capacity=10}]\n'
+        'plants = [{id="P", capacity=10}]\nzones = [{id="Z", demand=5}]\n'
+        'arcs = [{from="S", to="P"}, {from="P", to="Z", raw=true}]\n'
+    )
+    assert main(["solve", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arcs[1].raw" in err and "treated water only" in err
