@@ -170,6 +170,8 @@ def tables(
         }
     )
     if net.surplus_allowed.any():
+        if net.zone_capacity is not None:
+            zones["capacity"] = net.zone_capacity
         zones["surplus"] = zone_surplus(net, supplied).sum(axis=0)
         zones["surplus_cost"] = costs.surplus.sum(axis=0)
     out = {
@@ -269,6 +271,18 @@ def binding_table(
                     for t in range(n_t)
                 )
             add("storage", ids[v], cap, decisions.level[:, v], np.full(n_t, cap), value)
+    if net.zone_capacity is not None:
+        got = received(net, flow, decisions.level)
+        for z in np.flatnonzero(np.isfinite(net.zone_capacity) & net.surplus_allowed).tolist():
+            cap = float(net.zone_capacity[z])
+            value = 0.0
+            if sens is not None and h is not None:
+                for t in range(n_t):
+                    var = h.surplus.get(t * net.n_zones + z)
+                    if var is not None:
+                        y = float(sens.reduced_costs.get(var, 0.0))
+                        value += max(0.0, -y) * lam[t]
+            add("zone", ids[net.zone_offset + z], cap, got[:, z], lam * cap, value)
     ramp_con = con("plant_ramp")
     if ramp_con is not None and net.schedule is not None:
         rate = inflow[:, p0:z0] / lam[:, None]

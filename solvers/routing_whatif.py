@@ -132,6 +132,11 @@ class RoutingWhatIf:
             schedule = changes.get("schedule", net.schedule)
             changes["schedule"] = replace(schedule, price_factor=factor)
         self._net = replace(net, **changes)
+        if demand is not None and self._net.zone_capacity is not None:
+            room = self._net.surplus_room().ravel()
+            for k, var in self._h.surplus.items():
+                var.setub(float(room[k]) if np.isfinite(room[k]) else None)
+                self._changed_vars.append(var)
         if arc_capacity is not None:
             self._set_arc_bounds(np.flatnonzero(changes["arc_capacity"] != net.arc_capacity))
         if arc_cost is not None or price_factor is not None:

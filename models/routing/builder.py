@@ -162,13 +162,18 @@ def define_elastic_vars(m: pyo.ConcreteModel, net: RoutingNetwork) -> tuple[dict
 
 
 def define_surplus(m: pyo.ConcreteModel, net: RoutingNetwork) -> dict:
-    """Surplus :math:`e_{z,t} \\ge 0` of every zone that allows one (priced at
-    :math:`\\pi_z` $/ML in the objective)."""
+    """Surplus :math:`0 \\le e_{z,t} \\le \\lambda_t U_z - D_{z,t}` of every zone that
+    allows one (priced at :math:`\\pi_z` $/ML in the objective; :math:`U_z` the most it
+    accepts, ML/day, when it has a limit)."""
     zones = np.flatnonzero(net.surplus_allowed).tolist()
     if not zones:
         return {}
     keys = [t * net.n_zones + z for t in range(net.n_periods) for z in zones]
     m.surplus = pyo.Var(keys, domain=pyo.NonNegativeReals, dense=True)
+    room = net.surplus_room().ravel()
+    for k in keys:
+        if np.isfinite(room[k]):
+            m.surplus[k].setub(float(room[k]))
     return dict(m.surplus.items())
 
 

@@ -58,6 +58,8 @@ class RoutingCertificate:
     """Price of the zones' surplus, $/day."""
     demand_charge: float = 0.0
     """Demand charge on the day's peak pumping power, $/day."""
+    zone_capacity: float = 0.0
+    """Largest surplus of a zone beyond what it accepts (or at a zone that allows none), ML."""
     storage: float = 0.0
     """Largest excursion of a level outside [0, capacity] or below its end level, ML."""
     quality: float = 0.0
@@ -93,6 +95,7 @@ class RoutingCertificate:
             self.demand,
             self.supply,
             self.balance,
+            self.zone_capacity,
             self.storage,
             self.quality,
             self.on_off,
@@ -222,6 +225,7 @@ def certify(
         supply = _worst(np.abs(sent - want)[:, fixed])
     gap = got - net.period_demand
     demand = _worst(np.where(net.surplus_allowed[None, :], -gap, np.abs(gap)))
+    zone_cap = _worst(gap - net.surplus_room()) if net.zone_capacity is not None else 0.0
     s0 = net.storage_offset
     other = inflow[:, s0:] - outflow[:, s0:] + release[:, s0:]
     return RoutingCertificate(
@@ -239,6 +243,7 @@ def certify(
         balance=_worst(np.abs(other)),
         surplus_cost=costs.surplus_total,
         demand_charge=costs.demand_charge,
+        zone_capacity=zone_cap,
         storage=storage,
         quality=_worst(flow[:, net.arc_closed]) if net.quality is not None else 0.0,
         on_off=on_off,

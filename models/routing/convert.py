@@ -144,6 +144,13 @@ def surplus_cost(scenario: RoutingScenario) -> np.ndarray | None:
     return _opt([z.surplus_cost for z in scenario.zones])
 
 
+def zone_capacity(scenario: RoutingScenario) -> np.ndarray | None:
+    """Most water each zone accepts, ML/day (inf: no limit); None when no zone has a limit."""
+    if all(z.capacity is None for z in scenario.zones):
+        return None
+    return np.array([np.inf if z.capacity is None else z.capacity for z in scenario.zones])
+
+
 def storage(scenario: RoutingScenario) -> Storage | None:
     """Storage of every node in network order (sources, plants, zones, storages, junctions)."""
     tanks = [*scenario.plants, *scenario.zones]

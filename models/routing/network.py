@@ -77,6 +77,9 @@ class RoutingNetwork:
     surplus_cost: np.ndarray | None = None
     """Price of a surplus at each zone, $/ML (nan: the zone receives exactly its demand);
     none: every zone is exact."""
+    zone_capacity: np.ndarray | None = None
+    """Most water each zone accepts, ML/day (inf: no limit; only zones with a surplus price
+    receive more than their demand); none: no limit anywhere."""
     demand_charge: float = 0.0
     """Price of the day's peak pumping power, $/kW per day (0: none)."""
     arc_raw: np.ndarray | None = None
@@ -163,6 +166,15 @@ class RoutingNetwork:
         if self.surplus_cost is None:
             return np.zeros(self.n_zones, dtype=bool)
         return ~np.isnan(self.surplus_cost)
+
+    def surplus_room(self) -> np.ndarray:
+        """Most surplus each zone may take in each period, :math:`\\lambda_t U_z - D_{z,t}`
+        ML (inf without a limit), shape (periods, zones)."""
+        if self.zone_capacity is None:
+            return np.full((self.n_periods, self.n_zones), np.inf)
+        cap = self.period_days[:, None] * self.zone_capacity[None, :]
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(cap), cap - self.period_demand, np.inf)
 
     @cached_property
     def raw(self) -> np.ndarray:
@@ -315,6 +327,7 @@ class RoutingNetwork:
             source_supply=convert.source_supply(scenario, capacity),
             surplus_cost=convert.surplus_cost(scenario),
             demand_charge=float(scenario.demand_charge or 0.0),
+            zone_capacity=convert.zone_capacity(scenario),
             arc_raw=None
             if not any(a.raw for a in arcs)
             else np.array([a.raw for a in arcs], dtype=bool),

@@ -95,6 +95,9 @@ class Zone(StorageFields):
     surplus_cost: NonNegative | None = None
     """Price of water received beyond the demand, $/ML (none: the zone receives exactly its
     demand; 0 allows a free surplus, e.g. an outfall taking whatever comes)."""
+    capacity: NonNegative | None = None
+    """Most water a zone with a ``surplus_cost`` accepts, ML/day (an outfall's consented
+    flow, a field's intake); none: no limit."""
     quality: str | None = None
     """Quality class the zone needs (none: any plant's water); such a zone is fed by arcs
     from plants only."""
@@ -388,6 +391,19 @@ class RoutingScenario(SchemaModel):
                     f"an arc from a plant: zone {a.to!r} needs a quality class, which is "
                     "traced on plant → zone arcs only",
                     f"{a.from_} → {a.to}",
+                )
+        for i, z in enumerate(self.zones):
+            if z.capacity is not None and z.surplus_cost is None:
+                raise FieldError(
+                    f"zones[{i}].capacity",
+                    f"zones[{i}].surplus_cost as well (a zone without it receives exactly its "
+                    "demand, so a capacity has no meaning)",
+                )
+            if z.capacity is not None and z.capacity < z.demand:
+                raise FieldError(
+                    f"zones[{i}].capacity",
+                    f"at least the zone's demand ({z.demand:g} ML/day)",
+                    f"{z.capacity:g}",
                 )
         for i, st in enumerate(self.storages):
             for name, value in (("start", st.start), ("end", st.end)):

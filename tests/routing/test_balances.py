@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from tests.routing.conftest import solve_dict
+from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing_resilience import n_minus_one
 
 WASTEWATER = Path(__file__).resolve().parents[2] / "scenarios/routing/wastewater.toml"
 
@@ -88,9 +90,8 @@ def test_exact_demand_is_met_exactly_when_supply_is_plentiful() -> None:
 
 
 def _cut_outfall(tmp_path: Path, *, overflow: bool) -> Path:
-    text = WASTEWATER.read_text().replace(
-        '{ id = "river_outfall", demand = 38', '{ id = "river_outfall", demand = 30'
-    )
+    text = WASTEWATER.read_text().replace("capacity = 38", "capacity = 30")
+    assert "capacity = 30" in text
     if not overflow:
         text = "\n".join(line for line in text.splitlines() if "raw = true" not in line)
     path = tmp_path / "cut.toml"
@@ -99,8 +100,8 @@ def _cut_outfall(tmp_path: Path, *, overflow: bool) -> Path:
 
 
 def test_wastewater_cut_outfall_goes_to_the_priced_overflow(tmp_path: Path) -> None:
-    # 68 ML/day of sewage, outfalls now take 30 + 12 + 18 = 60: exactly 8 ML/day overflow
-    # untreated (any more would cost 80 $/ML instead of treatment), all of it charged
+    # 68 ML/day of sewage, outfalls now take at most 30 + 12 + 18 = 60: exactly 8 ML/day
+    # overflow untreated (any more would cost 80 $/ML instead of treatment), all of it charged
     base = solve_dict(load_scenario(WASTEWATER).model_dump(by_alias=True))
     cut = solve_dict(load_scenario(_cut_outfall(tmp_path, overflow=True)).model_dump(by_alias=True))
     assert base.untreated == pytest.approx(0)
@@ -178,3 +179,53 @@ def test_raw_flag_on_a_treated_arc_is_refused(
     assert main(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert "arcs[1].raw" in err and "treated water only" in err
+
+
+def test_zone_capacity_limits_what_an_outfall_accepts() -> None:
+    # the works can treat all 10 now, but the outfall O accepts 6 ML/day: 6 treated and
+    # discharged at 7 $/ML, 4 to the overflow V untreated at 20: 42 + 80 = 122. One more
+    # ML/day of outfall capacity saves 20 − 7 = 13 $/day
+    data = copy.deepcopy(SEWAGE)
+    data["plants"][0]["capacity"] = 12
+    data["zones"][0]["capacity"] = 6
+    data["zones"].append({"id": "V", "demand": 0, "surplus_cost": 0})
+    data["arcs"].append({"from": "C", "to": "V", "cost": 20, "raw": True})
+    result = solve_dict(data)
+    assert result.objective == pytest.approx(122)
+    assert result.zones.set_index("zone").loc["O", "supplied"] == pytest.approx(6)
+    row = result.binding.set_index("id").loc["O"]
+    assert row["kind"] == "zone" and row["value_per_ml"] == pytest.approx(13)
+
+
+def test_wastewater_catchment_out_of_service_costs_less_and_leaves_nothing_short() -> None:
+    # the outfalls take whatever comes up to their limits, so less sewage is never "short";
+    # the south catchment only feeds the south works: dropping it removes those flows
+    network = RoutingNetwork.from_scenario(load_scenario(WASTEWATER))
+    report = n_minus_one(network, kinds=("source",))
+    table = report.table.set_index("id")
+    assert report.base.objective == pytest.approx(929)
+    assert (table["status"] == "optimal").all()
+    assert (table["unmet"] == 0).all()
+    assert (table["cost"] < report.base.objective).all()
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("capacity=8", ["zones[0].capacity", "zones[0].surplus_cost as well"]),
+        ("surplus_cost=1, capacity=4", ["zones[0].capacity", "at least the zone's demand (5"]),
+    ],
+)
+def test_zone_capacity_input_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], zone: str, expected: list[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'kind = "routing"\nsources = [{id="S", capacity=10}]\n'
+        f'plants = [{{id="P", capacity=10}}]\nzones = [{{id="Z", demand=5, {zone}}}]\n'
+        'arcs = [{from="S", to="P"}, {from="P", to="Z"}]\n'
+    )
+    assert main(["solve", str(path)]) == 2
+    err = capsys.readouterr().err
+    for text in expected:
+        assert text in err

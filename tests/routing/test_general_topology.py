@@ -52,6 +52,14 @@ def general_networks(draw: st.DrawFn) -> RoutingNetwork:
         end[r] = draw(ints(0, int(capacity[r])))
     demand = np.array([[draw(ints(0, 10)) for _ in range(n_z)] for _ in range(n_t)], dtype=float)
     hours = np.full(n_t, 24.0 / n_t)
+    # a limit on what a surplus zone accepts: at least its demand in every period, and an
+    # integer number of ML per period
+    limit = [
+        np.inf
+        if c is None or not draw(st.booleans())
+        else n_t * (demand[:, z].max() + draw(ints(0, 6)))
+        for z, c in enumerate(surplus)
+    ]
     return RoutingNetwork(
         source_ids=tuple(f"S{i}" for i in range(n_s)),
         plant_ids=tuple(f"P{i}" for i in range(n_p)),
@@ -64,6 +72,7 @@ def general_networks(draw: st.DrawFn) -> RoutingNetwork:
         treatment_cost=np.array([draw(ints(0, 9)) for _ in range(n_p)], float),
         demand=demand.sum(axis=0),
         surplus_cost=np.array([np.nan if c is None else c for c in surplus], float),
+        zone_capacity=np.array(limit, float),
         tail=np.array([a for a, _ in arcs], dtype=np.int64),
         head=np.array([b for _, b in arcs], dtype=np.int64),
         arc_cost=np.array([draw(ints(0, 9)) for _ in arcs], float),
@@ -80,7 +89,8 @@ def network_simplex_cost(net: RoutingNetwork) -> float | None:
 
     Nodes ``(v, t)``; a plant is split into ``(p, t, "in")`` → ``(p, t, "out")`` (capacity
     :math:`\\lambda_t K_p`, cost :math:`t_p`). A hub feeds every capacity-limited source
-    (:math:`\\lambda_t S_s`) and takes every zone's surplus (at its price) and each storage's
+    (:math:`\\lambda_t S_s`) and takes every zone's surplus (at its price, up to
+    :math:`\\lambda_t U_z - D_{z,t}`) and each storage's
     final level above its end level; a fixed supply, a start level, a demand and an end level
     are node supplies and demands; a storage carries its level to the next period on an arc of
     its capacity.
@@ -118,7 +128,9 @@ def network_simplex_cost(net: RoutingNetwork) -> float | None:
         for z in range(net.n_zones):
             add_demand((z0 + z, t), net.period_demand[t, z])
             if net.surplus_allowed[z]:
-                g.add_edge((z0 + z, t), "hub", weight=round(net.surplus_cost[z]))
+                room = net.surplus_room()[t, z]
+                cap = {"capacity": round(room)} if np.isfinite(room) else {}
+                g.add_edge((z0 + z, t), "hub", weight=round(net.surplus_cost[z]), **cap)
     if net.storage is not None:
         for v, cap, start, end in net.storage.nodes(net):
             assert v >= r0
