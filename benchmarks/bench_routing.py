@@ -102,12 +102,12 @@ def pyomo(net) -> dict:
 
     before = _rss_mb()
     t0 = time.perf_counter()
-    model = build_routing_model(net)
+    handle = build_routing_model(net)
     build = time.perf_counter() - t0
     model_mb = _rss_mb() - before
     t1 = time.perf_counter()
-    report, sens = solve_with_highs(model, duals=True)
-    flow = np.array([x.value for x in model._xs])
+    report, sens = solve_with_highs(handle.model, duals=True)
+    flow = handle.flows()
     solve = time.perf_counter() - t1
     return {
         "build_s": build,

@@ -53,10 +53,12 @@ def day_figure(result: RoutingResult) -> Figure:
     ax.legend(loc="upper left", fontsize=8, ncol=min(6, len(plants) + 1))
     if has_storage:
         ax = axes[1]
+        levels = result.storage_levels
         for node in [c for c in result.storage.columns if c != "period"]:
-            ax.plot(start + hours, result.storage[node], marker="o", markersize=3, label=node)
+            rows = levels[levels["storage"] == node]
+            ax.plot(rows["time_h"], rows["level"], marker="o", markersize=3, label=node)
         ax.set_ylabel("storage level, ML")
-        ax.set_title("storage at the end of each period")
+        ax.set_title("storage from the start level to the end of each period")
         ax.legend(loc="upper left", fontsize=8, ncol=6)
     ax = axes[-1]
     ax.bar(mid, periods["cost"], width=hours * 0.8, color="tab:red", alpha=0.7, label="cost")

@@ -1,9 +1,12 @@
 """Resilience (N−1): the cost and the unmet demand when each element is out of service.
 
 Each source, plant and arc in turn gets zero capacity (and loses any upgrade option) and the
-network is solved again. When the demands can still be met the row has the new optimum; when
-they cannot, the elastic diagnosis of :func:`~wdnopt.solvers.routing.solve_routing` gives the
-least unmet demand and the cost of the water that is still delivered.
+network is solved again: through one :class:`~wdnopt.solvers.routing_whatif.RoutingWhatIf`
+(built once, re-solved warm) when the network has no expansion options, else rebuilt per
+element (an outage also removes the element's upgrade). When the demands can still be met the
+row has the new optimum; when they cannot, the elastic diagnosis of
+:func:`~wdnopt.solvers.routing.solve_routing` gives the least unmet demand and the cost of the
+water that is still delivered.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.schema import SolverOptions
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.routing import RoutingResult, solve_routing
+from wdnopt.solvers.routing_whatif import RoutingWhatIf
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,8 @@ _OUTAGE_FIELDS = {
 
 
 def without(net: RoutingNetwork, kind: str, index: int) -> RoutingNetwork:
-    """``net`` with one source, plant or arc out of service (zero capacity, no upgrade)."""
+    """``net`` with one source, plant or arc out of service (zero capacity or fixed supply, no
+    upgrade)."""
     if kind not in _OUTAGE_FIELDS:
         raise ValueError(f"unknown element kind {kind!r}")
     capacity_field, upgrade_field = _OUTAGE_FIELDS[kind]
@@ -54,7 +59,12 @@ def without(net: RoutingNetwork, kind: str, index: int) -> RoutingNetwork:
         up = getattr(ex, upgrade_field).copy()
         up[index] = np.nan
         ex = replace(ex, **{upgrade_field: up})
-    return replace(net, **{capacity_field: cap, "expansion": ex})
+    changes: dict = {capacity_field: cap, "expansion": ex}
+    if kind == "source" and net.source_supply is not None:
+        supply = net.source_supply.copy()
+        supply[index] = np.where(np.isnan(supply[index]), np.nan, 0.0)
+        changes["source_supply"] = supply
+    return replace(net, **changes)
 
 
 def _cost(result: RoutingResult) -> float | None:
@@ -70,7 +80,8 @@ def n_minus_one(
     kinds: tuple[str, ...] = ("source", "plant", "arc"),
 ) -> ResilienceReport:
     """Solve ``net`` once as is and once per element of ``kinds`` out of service."""
-    base = solve_routing(net, options=options)
+    what_if = RoutingWhatIf(net, options=options) if net.expansion is None else None
+    base = what_if.solve() if what_if is not None else solve_routing(net, options=options)
     base_cost = _cost(base)
     ids = net.node_ids
     elements: list[tuple[str, int, str]] = []
@@ -84,7 +95,12 @@ def n_minus_one(
         ]
     rows = []
     for kind, index, name in elements:
-        result = solve_routing(without(net, kind, index), options=options)
+        if what_if is not None:
+            what_if.outage(kind, index)
+            result = what_if.solve()
+            what_if.reset()
+        else:
+            result = solve_routing(without(net, kind, index), options=options)
         cost = _cost(result)
         short = result.zones[result.zones["shortfall"] > 1e-9]
         if result.status is Status.OPTIMAL:

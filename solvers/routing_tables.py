@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from wdnopt.models.routing.certificate import RoutingDecisions, period_sums
+from wdnopt.models.routing.certificate import RoutingDecisions, period_sums, received
+from wdnopt.models.routing.costs import (
+    CostBreakdown,
+    cost_breakdown,
+    energy_kwh,
+    pumping_power,
+    zone_surplus,
+)
+from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
 
@@ -22,41 +30,34 @@ BINDING_TOL = 1e-7
 """A capacity is binding when its slack is below this (ML/day or ML)."""
 
 
-def read_flows(model: pyo.ConcreteModel, net: RoutingNetwork) -> np.ndarray:
+def read_flows(h: RoutingModel) -> np.ndarray:
     """Flows of every period, ML, shape (periods, arcs)."""
-    flow = np.array([x.value or 0.0 for x in model._xs], dtype=float)
-    return flow.reshape(net.n_periods, net.n_arcs)
+    return h.flows()
 
 
-def read_decisions(model: pyo.ConcreteModel, net: RoutingNetwork) -> RoutingDecisions:
+def read_decisions(h: RoutingModel) -> RoutingDecisions:
     """On/off, expansion choices and storage levels of a solved model."""
+    net = h.net
     n_t, n_p = net.n_periods, net.n_plants
     on = None
-    if model._on:
+    if h.on:
         on = np.ones((n_t, n_p))
-        for k, y in model._on.items():
+        for k, y in h.on.items():
             on[k // n_p, k % n_p] = round(y.value or 0.0)
 
     def choices(var_map: dict, n: int) -> np.ndarray | None:
         if not var_map:
             return None
-        out = np.zeros(n)
-        for i, v in var_map.items():
-            out[i] = round(v.value or 0.0)
-        return out
+        return np.round(h.values(var_map, n))
 
-    level = None
-    if model._level:
-        level = np.full((n_t, net.n_nodes), np.nan)
-        for (t, v), var in model._level.items():
-            level[t, v] = var.value or 0.0
+    ex = h.expansion
     return RoutingDecisions(
         on=on,
-        arc_built=choices(model._build_arc, net.n_arcs),
-        plant_built=choices(model._build_plant, n_p),
-        arc_upgraded=choices(model._upgrade_arc, net.n_arcs),
-        plant_upgraded=choices(model._upgrade_plant, n_p),
-        level=level,
+        arc_built=choices(ex.build_arc, net.n_arcs),
+        plant_built=choices(ex.build_plant, n_p),
+        arc_upgraded=choices(ex.upgrade_arc, net.n_arcs),
+        plant_upgraded=choices(ex.upgrade_plant, n_p),
+        level=h.level_values(),
     )
 
 
@@ -92,7 +93,7 @@ def tables(
     flow: np.ndarray,
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
-    model: pyo.ConcreteModel | None,
+    h: RoutingModel | None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of a result, by name."""
     n_t, n_a = net.n_periods, net.n_arcs
@@ -101,12 +102,14 @@ def tables(
     inflow, outflow = period_sums(net, flow)
     p0, z0 = net.plant_offset, net.zone_offset
     ids = net.node_ids
+    model = h.model if h is not None else None
+    supplied = received(net, flow, decisions.level)
+    costs = cost_breakdown(net, flow, decisions, supplied)
 
     def con(name: str) -> Any:
         return getattr(model, name, None) if model is not None else None
 
     daily = flow.sum(axis=0)
-    pumping = net.price_factor @ (flow * net.arc_cost[None, :])
     flows = pd.DataFrame(
         {
             "from": [ids[i] for i in net.tail],
@@ -114,18 +117,22 @@ def tables(
             "flow": daily,
             "capacity": net.arc_capacity,
             "cost_per_ml": net.arc_cost,
-            "cost": pumping,
+            "cost": costs.pumping.sum(axis=0),
         }
     )
+    if net.raw.any():
+        flows["raw"] = net.raw
     src_value = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam)
     sources = pd.DataFrame(
         {
             "source": net.source_ids,
             "capacity": net.source_capacity,
-            "supplied": outflow[:, :p0].sum(axis=0),
+            "supplied": (outflow[:, :p0] - inflow[:, :p0]).sum(axis=0),
             "value_per_ml": src_value.sum(axis=0),
         }
     )
+    if net.fixed_supply.any():
+        sources["fixed"] = net.fixed_supply
     plant_in = inflow[:, p0:z0]
     throughput = plant_in.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -144,13 +151,6 @@ def tables(
     if decisions.on is not None:
         plants["hours_running"] = (decisions.on * net.period_days[:, None] * 24).sum(axis=0)
     demand = net.period_demand
-    release = np.zeros((n_t, net.n_zones))
-    if decisions.level is not None and net.storage is not None:
-        for v, _c, start, _e in net.storage.nodes(net):
-            if v >= z0:
-                lv = decisions.level[:, v]
-                release[:, v - z0] = np.concatenate([[start], lv[:-1]]) - lv
-    supplied = inflow[:, z0:] + release
     marginal = np.zeros(net.n_zones)
     dem_con = con("demand")
     if sens is not None and dem_con is not None:
@@ -169,14 +169,20 @@ def tables(
             "marginal_cost": marginal,
         }
     )
+    if net.surplus_allowed.any():
+        if net.zone_capacity is not None:
+            zones["capacity"] = net.zone_capacity
+        zones["surplus"] = zone_surplus(net, supplied).sum(axis=0)
+        zones["surplus_cost"] = costs.surplus.sum(axis=0)
     out = {
         "flows": flows,
         "sources": sources,
         "plants": plants,
         "zones": zones,
-        "binding": binding_table(net, flow, inflow, outflow, decisions, sens, model),
+        "binding": binding_table(net, flow, inflow, outflow, decisions, sens, h),
     }
-    out.update(schedule_tables(net, flow, plant_in, decisions))
+    out.update(schedule_tables(net, flow, plant_in, decisions, costs))
+    out.update(hourly_tables(net, flow, plant_in, decisions, costs))
     out.update(decision_tables(net, decisions))
     return out
 
@@ -188,7 +194,7 @@ def binding_table(
     outflow: np.ndarray,
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
-    model: pyo.ConcreteModel | None,
+    h: RoutingModel | None,
 ) -> pd.DataFrame:
     """Capacities at their limit in at least one period: kind, id, capacity, used (peak rate,
     ML/day; for storage, peak level, ML), periods (how many periods bind), value_per_ml ($/day
@@ -197,6 +203,7 @@ def binding_table(
     p0, z0 = net.plant_offset, net.zone_offset
     ids = net.node_ids
     rows: list[dict[str, Any]] = []
+    model = h.model if h is not None else None
 
     def con(name: str) -> Any:
         return getattr(model, name, None) if model is not None else None
@@ -217,9 +224,9 @@ def binding_table(
             )
 
     src_v = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam).sum(axis=0)
-    for s in range(net.n_sources):
+    for s in np.flatnonzero(~net.fixed_supply).tolist():
         cap = float(net.source_capacity[s])
-        add("source", ids[s], cap, outflow[:, s], lam * cap, float(src_v[s]))
+        add("source", ids[s], cap, outflow[:, s] - inflow[:, s], lam * cap, float(src_v[s]))
     plant_v = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam).sum(axis=0)
     on = decisions.on if decisions.on is not None else np.ones((n_t, net.n_plants))
     ex = net.expansion
@@ -245,25 +252,37 @@ def binding_table(
     for a in np.flatnonzero(np.isfinite(arc_cap) & ~closed).tolist():
         cap = float(arc_cap[a])
         value = 0.0
-        if sens is not None and model is not None:
+        if sens is not None and h is not None:
             for t in range(n_t):
                 k = t * net.n_arcs + a
                 if upgrade_con is not None and k in upgrade_con:
                     y = float(sens.duals.get(upgrade_con[k], 0.0))
                 else:
-                    y = float(sens.reduced_costs.get(model._xs[k], 0.0))
+                    y = float(sens.reduced_costs.get(h.flow[k], 0.0))
                 value += max(0.0, -y) * lam[t]
         name = f"{ids[net.tail[a]]} → {ids[net.head[a]]}"
         add("arc", name, cap, flow[:, a], lam * cap, value)
-    if decisions.level is not None and net.storage is not None and model is not None:
+    if decisions.level is not None and net.storage is not None and h is not None:
         for v, cap, _s, _e in net.storage.nodes(net):
             value = 0.0
             if sens is not None:
                 value = sum(
-                    max(0.0, -float(sens.reduced_costs.get(model._level[(t, v)], 0.0)))
+                    max(0.0, -float(sens.reduced_costs.get(h.levels.var[(t, v)], 0.0)))
                     for t in range(n_t)
                 )
             add("storage", ids[v], cap, decisions.level[:, v], np.full(n_t, cap), value)
+    if net.zone_capacity is not None:
+        got = received(net, flow, decisions.level)
+        for z in np.flatnonzero(np.isfinite(net.zone_capacity) & net.surplus_allowed).tolist():
+            cap = float(net.zone_capacity[z])
+            value = 0.0
+            if sens is not None and h is not None:
+                for t in range(n_t):
+                    var = h.surplus.get(t * net.n_zones + z)
+                    if var is not None:
+                        y = float(sens.reduced_costs.get(var, 0.0))
+                        value += max(0.0, -y) * lam[t]
+            add("zone", ids[net.zone_offset + z], cap, got[:, z], lam * cap, value)
     ramp_con = con("plant_ramp")
     if ramp_con is not None and net.schedule is not None:
         rate = inflow[:, p0:z0] / lam[:, None]
@@ -295,24 +314,26 @@ def binding_table(
 
 
 def schedule_tables(
-    net: RoutingNetwork, flow: np.ndarray, plant_in: np.ndarray, decisions: RoutingDecisions
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    plant_in: np.ndarray,
+    decisions: RoutingDecisions,
+    costs: CostBreakdown,
 ) -> dict[str, pd.DataFrame]:
-    """With periods: cost and demand by period, throughput per plant per period, storage
-    levels, and which plants run."""
+    """With periods (numbered from 1): cost, demand and pumping power by period, throughput
+    per plant per period, storage levels at the end of each period, and which plants run."""
     if net.schedule is None:
         return {}
     n_t = net.n_periods
     hours = net.schedule.hours
     start = np.concatenate([[0.0], np.cumsum(hours)[:-1]])
-    pumping = net.price_factor * (flow @ net.arc_cost)
-    treatment = flow @ net.arc_treatment
-    fixed = np.zeros(n_t)
-    if decisions.on is not None and net.commitment is not None:
-        fixed = net.period_days * (decisions.on @ net.commitment.fixed_cost)
+    pumping = costs.pumping.sum(axis=1)
+    treatment = costs.treatment.sum(axis=1)
+    fixed = costs.fixed
     out: dict[str, pd.DataFrame] = {}
     out["periods"] = pd.DataFrame(
         {
-            "period": np.arange(n_t),
+            "period": np.arange(1, n_t + 1),
             "start_h": start,
             "hours": hours,
             "price_factor": net.price_factor,
@@ -321,16 +342,17 @@ def schedule_tables(
             "pumping_cost": pumping,
             "treatment_cost": treatment,
             "fixed_cost": fixed,
-            "cost": pumping + treatment + fixed,
+            "cost": costs.by_period,
+            "power_kw": pumping_power(net, flow),
         }
     )
     tp = pd.DataFrame(plant_in, columns=list(net.plant_ids))
-    tp.insert(0, "period", np.arange(n_t))
+    tp.insert(0, "period", np.arange(1, n_t + 1))
     out["throughput"] = tp
     if decisions.level is not None and net.storage is not None:
         nodes = [v for v, *_ in net.storage.nodes(net)]
         levels = pd.DataFrame(decisions.level[:, nodes], columns=[net.node_ids[v] for v in nodes])
-        levels.insert(0, "period", np.arange(n_t))
+        levels.insert(0, "period", np.arange(1, n_t + 1))
         out["storage"] = levels
     if decisions.on is not None and net.commitment is not None:
         committed = np.flatnonzero(net.commitment.committed)
@@ -338,8 +360,68 @@ def schedule_tables(
             decisions.on[:, committed].astype(int),
             columns=[net.plant_ids[p] for p in committed],
         )
-        run.insert(0, "period", np.arange(n_t))
+        run.insert(0, "period", np.arange(1, n_t + 1))
         out["running"] = run
+    return out
+
+
+def hourly_tables(
+    net: RoutingNetwork,
+    flow: np.ndarray,
+    plant_in: np.ndarray,
+    decisions: RoutingDecisions,
+    costs: CostBreakdown,
+) -> dict[str, pd.DataFrame]:
+    """With periods: long tables keyed by period (from 1) and node or arc ids.
+
+    ``arc_periods``: period, start_h, from, to, flow (ML), energy_kwh, power_kw (nan where
+    the arc's energy is unknown), pumping_cost, treatment_cost ($);
+    ``plant_periods``: period, start_h, plant, throughput (ML);
+    ``storage_levels``: period, time_h, storage, level (ML) at the end of the period, the
+    start level as period 0."""
+    if net.schedule is None:
+        return {}
+    n_t, n_a = net.n_periods, net.n_arcs
+    hours = net.schedule.hours
+    start = np.concatenate([[0.0], np.cumsum(hours)[:-1]])
+    ids = net.node_ids
+    period = np.repeat(np.arange(1, n_t + 1), n_a)
+    energy = energy_kwh(net, flow)
+    out = {
+        "arc_periods": pd.DataFrame(
+            {
+                "period": period,
+                "start_h": np.repeat(start, n_a),
+                "from": np.tile(np.array(ids, dtype=object)[net.tail], n_t),
+                "to": np.tile(np.array(ids, dtype=object)[net.head], n_t),
+                "flow": flow.ravel(),
+                "energy_kwh": energy.ravel(),
+                "power_kw": (energy / hours[:, None]).ravel(),
+                "pumping_cost": costs.pumping.ravel(),
+                "treatment_cost": costs.treatment.ravel(),
+            }
+        ),
+        "plant_periods": pd.DataFrame(
+            {
+                "period": np.repeat(np.arange(1, n_t + 1), net.n_plants),
+                "start_h": np.repeat(start, net.n_plants),
+                "plant": np.tile(np.array(net.plant_ids, dtype=object), n_t),
+                "throughput": plant_in.ravel(),
+            }
+        ),
+    }
+    if decisions.level is not None and net.storage is not None:
+        nodes = net.storage.nodes(net)
+        rows = []
+        for v, _cap, first, _end in nodes:
+            rows.append((0, 0.0, ids[v], first))
+            rows += [
+                (t + 1, float(start[t] + hours[t]), ids[v], float(decisions.level[t, v]))
+                for t in range(n_t)
+            ]
+        levels = pd.DataFrame(rows, columns=["period", "time_h", "storage", "level"])
+        out["storage_levels"] = levels.sort_values(["period", "storage"], kind="stable")
+        out["storage_levels"] = out["storage_levels"].reset_index(drop=True)
     return out
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wdnopt.models.routing.costs import choice, cost_breakdown, expansion_choices, plant_on
 from wdnopt.models.routing.network import RoutingNetwork
 
 
@@ -44,10 +45,21 @@ class RoutingCertificate:
     plant_balance: float
     """Largest |inflow + storage release − outflow| at a plant."""
     demand: float
-    """Largest shortfall of a zone below its demand (0 in an elastic answer only if none)."""
+    """Largest gap between what a zone receives and its demand: any gap at an exact zone, a
+    shortfall at a zone that allows a surplus (0 in an elastic answer only if none)."""
     pumping_cost: float
     treatment_cost: float
     """Treatment at the plants plus quality premiums, $/day."""
+    supply: float = 0.0
+    """Largest |outflow − fixed supply| of a fixed-supply source."""
+    balance: float = 0.0
+    """Largest |inflow − outflow − level change| at a storage or junction."""
+    surplus_cost: float = 0.0
+    """Price of the zones' surplus, $/day."""
+    demand_charge: float = 0.0
+    """Demand charge on the day's peak pumping power, $/day."""
+    zone_capacity: float = 0.0
+    """Largest surplus of a zone beyond what it accepts (or at a zone that allows none), ML."""
     storage: float = 0.0
     """Largest excursion of a level outside [0, capacity] or below its end level, ML."""
     quality: float = 0.0
@@ -64,7 +76,14 @@ class RoutingCertificate:
 
     @property
     def cost(self) -> float:
-        return self.pumping_cost + self.treatment_cost + self.fixed_cost + self.expansion_cost
+        return (
+            self.pumping_cost
+            + self.treatment_cost
+            + self.surplus_cost
+            + self.fixed_cost
+            + self.expansion_cost
+            + self.demand_charge
+        )
 
     def worst(self) -> float:
         return max(
@@ -74,6 +93,9 @@ class RoutingCertificate:
             self.plant_capacity,
             self.plant_balance,
             self.demand,
+            self.supply,
+            self.balance,
+            self.zone_capacity,
             self.storage,
             self.quality,
             self.on_off,
@@ -124,11 +146,19 @@ def _release(net: RoutingNetwork, level: np.ndarray | None) -> np.ndarray:
     return out
 
 
+def received(net: RoutingNetwork, flow: np.ndarray, level: np.ndarray | None) -> np.ndarray:
+    """What each zone receives net in each period: inflow − outflow + storage release, ML,
+    shape (periods, zones)."""
+    inflow, outflow = period_sums(net, flow)
+    z = net.zones
+    return inflow[:, z] - outflow[:, z] + _release(net, level)[:, z]
+
+
 def certify(
     net: RoutingNetwork, flow: np.ndarray, decisions: RoutingDecisions | None = None
 ) -> RoutingCertificate:
-    """Check conservation, capacities, demands, storage, quality, on/off, ramping; recompute
-    the cost from ``flow`` (shape (arcs,) or (periods, arcs), ML per period) and
+    """Check conservation, capacities, demands, supplies, storage, quality, on/off, ramping;
+    recompute the cost from ``flow`` (shape (arcs,) or (periods, arcs), ML per period) and
     ``decisions``."""
     d = decisions or RoutingDecisions()
     n_t, n_a, n_p = net.n_periods, net.n_arcs, net.n_plants
@@ -139,38 +169,27 @@ def certify(
     plant_in = inflow[:, p0:z0]
     release = _release(net, d.level)
     ex = net.expansion
+    got = received(net, flow, d.level)
+    costs = cost_breakdown(net, flow, d, got)
 
     # capacities (with upgrades and candidates)
     arc_cap = net.arc_capacity.copy()
     plant_cap = net.plant_capacity.copy()
-    expansion_cost = 0.0
     binary_err = 0.0
     if ex is not None:
-        arc_up = _choice(d.arc_upgraded, n_a)
-        plant_up = _choice(d.plant_upgraded, n_p)
+        arc_up, plant_up, arc_b, plant_b = (x for x, _ in expansion_choices(net, d))
         arc_cap = arc_cap + ex.extra_capacity(n_a, "arc") * arc_up
         plant_cap = plant_cap + ex.extra_capacity(n_p, "plant") * plant_up
-        arc_b = np.where(np.isnan(ex.arc_build_cost), 1.0, _choice(d.arc_built, n_a))
-        plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, _choice(d.plant_built, n_p))
         arc_cap = np.where(arc_b > 0.5, arc_cap, 0.0)
         plant_cap = np.where(plant_b > 0.5, plant_cap, 0.0)
-        chosen = [
-            (arc_up, np.nan_to_num(ex.arc_upgrade_cost) * ~np.isnan(ex.arc_upgrade_capacity)),
-            (plant_up, np.nan_to_num(ex.plant_upgrade_cost) * ~np.isnan(ex.plant_upgrade_capacity)),
-            (arc_b, np.nan_to_num(ex.arc_build_cost)),
-            (plant_b, np.nan_to_num(ex.plant_build_cost)),
-        ]
-        expansion_cost = float(sum(c @ np.round(x) for x, c in chosen))
-        binary_err = max(_worst(np.abs(x - np.round(x))) for x, _ in chosen)
+        binary_err = max(_worst(np.abs(x - np.round(x))) for x, _ in expansion_choices(net, d))
     finite = np.isfinite(arc_cap)
 
     # plant on/off
     on_off = binary_err
-    fixed_cost = 0.0
     cm = net.commitment
     if cm is not None and cm.committed.any():
-        on = d.on if d.on is not None else np.ones((n_t, n_p))
-        on = np.where(cm.committed[None, :], on, 1.0)
+        on = plant_on(net, d)
         on_off = max(on_off, _worst(np.abs(on - np.round(on))))
         on = np.round(on)
         on_off = max(
@@ -178,17 +197,15 @@ def certify(
             _worst(lam * cm.min_throughput[None, :] * on - plant_in),
             _worst(plant_in * (1 - on)),
         )
-        fixed_cost = float((lam * cm.fixed_cost[None, :] * on).sum())
         if ex is not None:
-            plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, _choice(d.plant_built, n_p))
+            plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, choice(d.plant_built, n_p))
             on_off = max(on_off, _worst(on - np.round(plant_b)[None, :]))
 
     # storage
     storage = 0.0
     if net.storage is not None and net.storage.nodes(net):
-        lv = d.level if d.level is not None else np.full((n_t, net.n_nodes), np.nan)
         for v, cap, start, end in net.storage.nodes(net):
-            col = lv[:, v] if d.level is not None else np.full(n_t, start)
+            col = d.level[:, v] if d.level is not None else np.full(n_t, start)
             storage = max(storage, _worst(-col), _worst(col - cap), _worst(end - col[-1:]))
 
     # ramping
@@ -198,26 +215,39 @@ def certify(
         jump = np.abs(np.diff(rate, axis=0)) - net.schedule.ramp[None, :]
         ramping = _worst(jump[:, np.isfinite(net.schedule.ramp)])
 
-    price = net.price_factor
+    # sources: capacity, or a fixed supply taken whole
+    sent = outflow[:, :p0] - inflow[:, :p0]
+    fixed = net.fixed_supply
+    supply = 0.0
+    if fixed.any():
+        assert net.source_supply is not None
+        want = lam * np.nan_to_num(net.source_supply)[None, :]
+        supply = _worst(np.abs(sent - want)[:, fixed])
+    gap = got - net.period_demand
+    demand = _worst(np.where(net.surplus_allowed[None, :], -gap, np.abs(gap)))
+    zone_cap = _worst(gap - net.surplus_room()) if net.zone_capacity is not None else 0.0
+    s0 = net.storage_offset
+    other = inflow[:, s0:] - outflow[:, s0:] + release[:, s0:]
     return RoutingCertificate(
         negative_flow=_worst(-flow),
         arc_capacity=_worst(flow[:, finite] - lam * arc_cap[None, finite]),
-        source_capacity=_worst(outflow[:, :p0] - lam * net.source_capacity[None, :]),
+        source_capacity=_worst((sent - lam * net.source_capacity[None, :])[:, ~fixed]),
         plant_capacity=_worst(plant_in - lam * plant_cap[None, :]),
         plant_balance=float(np.abs(plant_in + release[:, p0:z0] - outflow[:, p0:z0]).max())
         if n_p
         else 0.0,
-        demand=_worst(net.period_demand - inflow[:, z0:] - release[:, z0:]),
-        pumping_cost=float(price @ (flow @ net.arc_cost)),
-        treatment_cost=float((flow @ net.arc_treatment).sum()),
+        demand=demand,
+        pumping_cost=costs.pumping_total,
+        treatment_cost=costs.treatment_total,
+        supply=supply,
+        balance=_worst(np.abs(other)),
+        surplus_cost=costs.surplus_total,
+        demand_charge=costs.demand_charge,
+        zone_capacity=zone_cap,
         storage=storage,
         quality=_worst(flow[:, net.arc_closed]) if net.quality is not None else 0.0,
         on_off=on_off,
         ramping=ramping,
-        fixed_cost=fixed_cost,
-        expansion_cost=expansion_cost,
+        fixed_cost=costs.fixed_total,
+        expansion_cost=costs.expansion,
     )
-
-
-def _choice(x: np.ndarray | None, n: int) -> np.ndarray:
-    return np.zeros(n) if x is None else np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)

@@ -19,8 +19,9 @@ NAN = float("nan")
 
 
 def source_capacity(scenario: RoutingScenario, season: str | None) -> np.ndarray:
-    """Source capacities of ``season`` (its overrides on top of ``capacity``), ML/day."""
-    cap = {s.id: s.capacity for s in scenario.sources}
+    """Source capacities (or fixed supplies) of ``season`` (its overrides on top of
+    ``capacity`` or ``supply``), ML/day."""
+    cap = {s.id: s.limit for s in scenario.sources}
     if season is not None:
         chosen = next(x for x in scenario.seasons if x.id == season)
         cap.update(chosen.source_capacity)
@@ -28,13 +29,16 @@ def source_capacity(scenario: RoutingScenario, season: str | None) -> np.ndarray
 
 
 def arc_energy(scenario: RoutingScenario, index: dict[str, int]) -> np.ndarray | None:
-    """kWh/ML of every arc with a ``lift`` (head = lift + the zone's pressure head); nan for
-    the others. None when no arc has a lift."""
-    if all(a.lift is None for a in scenario.arcs):
+    """kWh/ML of every arc with an ``energy`` or a ``lift`` (head = lift + the zone's pressure
+    head); nan for the others. None when no arc has either."""
+    if all(a.lift is None and a.energy is None for a in scenario.arcs):
         return None
     head_at = {z.id: z.pressure_head for z in scenario.zones}
     out = np.full(len(scenario.arcs), np.nan)
     for i, a in enumerate(scenario.arcs):
+        if a.energy is not None:
+            out[i] = a.energy
+            continue
         if a.lift is None:
             continue
         head = a.lift + head_at.get(a.to, 0.0)
@@ -125,20 +129,42 @@ def schedule(scenario: RoutingScenario) -> Schedule | None:
     return Schedule(hours=hours, demand=demand, price_factor=factor, ramp=ramp)
 
 
-def storage(scenario: RoutingScenario) -> Storage | None:
-    nodes = [*scenario.plants, *scenario.zones]
-    if all(n.storage is None for n in nodes):
+def source_supply(scenario: RoutingScenario, capacity: np.ndarray) -> np.ndarray | None:
+    """Fixed supply of each source (its seasonal value in ``capacity``), nan where none."""
+    fixed = np.array([s.supply is not None for s in scenario.sources])
+    if not fixed.any():
         return None
+    return np.where(fixed, capacity, np.nan)
 
-    def arrays(table: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cap = _opt([n.storage for n in table])
-        start = np.array([n.storage_start for n in table], dtype=float)
-        end = np.array(
-            [n.storage_start if n.storage_end is None else n.storage_end for n in table],
-            dtype=float,
-        )
-        return cap, start, end
 
-    zc, zs, ze = arrays(scenario.zones)
-    pc, ps, pe = arrays(scenario.plants)
-    return Storage(zc, zs, ze, pc, ps, pe)
+def surplus_cost(scenario: RoutingScenario) -> np.ndarray | None:
+    """Price of each zone's surplus, nan where the zone is exact; None when all are."""
+    if all(z.surplus_cost is None for z in scenario.zones):
+        return None
+    return _opt([z.surplus_cost for z in scenario.zones])
+
+
+def zone_capacity(scenario: RoutingScenario) -> np.ndarray | None:
+    """Most water each zone accepts, ML/day (inf: no limit); None when no zone has a limit."""
+    if all(z.capacity is None for z in scenario.zones):
+        return None
+    return np.array([np.inf if z.capacity is None else z.capacity for z in scenario.zones])
+
+
+def storage(scenario: RoutingScenario) -> Storage | None:
+    """Storage of every node in network order (sources, plants, zones, storages, junctions)."""
+    tanks = [*scenario.plants, *scenario.zones]
+    if all(n.storage is None for n in tanks) and not scenario.storages:
+        return None
+    n_s, n_j = len(scenario.sources), len(scenario.junctions)
+    nothing = [None] * n_s
+    cap = _opt(nothing + [n.storage for n in tanks] + [s.capacity for s in scenario.storages])
+    start = [0.0] * n_s + [n.storage_start for n in tanks] + [s.start for s in scenario.storages]
+    end = [0.0] * n_s + [n.storage_start if n.storage_end is None else n.storage_end for n in tanks]
+    end += [s.start if s.end is None else s.end for s in scenario.storages]
+    pad = np.full(n_j, np.nan)
+    return Storage(
+        capacity=np.concatenate([cap, pad]),
+        start=np.concatenate([np.asarray(start, dtype=float), np.zeros(n_j)]),
+        end=np.concatenate([np.asarray(end, dtype=float), np.zeros(n_j)]),
+    )

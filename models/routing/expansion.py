@@ -15,7 +15,10 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from wdnopt.models.routing.handle import ExpansionVars
+
 if TYPE_CHECKING:
+    from wdnopt.models.routing.handle import RoutingModel
     from wdnopt.models.routing.network import RoutingNetwork
 
 
@@ -58,15 +61,13 @@ class Expansion:
         return np.nan_to_num(cap, nan=0.0) if cap.size else np.zeros(n)
 
 
-def define_expansion_choices(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
-    """Binaries :math:`b_a, b_p` (build a candidate) and :math:`g_a, g_p` (take an upgrade).
-
-    ``m._build_arc``, ``m._build_plant``, ``m._upgrade_arc``, ``m._upgrade_plant`` map element
-    index → variable (empty when there are no such options)."""
-    m._build_arc, m._build_plant, m._upgrade_arc, m._upgrade_plant = {}, {}, {}, {}
+def define_expansion_choices(m: pyo.ConcreteModel, net: RoutingNetwork) -> ExpansionVars:
+    """Binaries :math:`b_a, b_p` (build a candidate) and :math:`g_a, g_p` (take an upgrade),
+    element index → variable (empty when there are no such options)."""
+    out = ExpansionVars()
     ex = net.expansion
     if ex is None:
-        return
+        return out
     for name, idx in (
         ("build_arc", ex.candidate_arcs),
         ("build_plant", ex.candidate_plants),
@@ -78,7 +79,8 @@ def define_expansion_choices(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
             continue
         var = pyo.Var(keys, domain=pyo.Binary)
         setattr(m, name, var)
-        setattr(m, f"_{name}", {k: var[k] for k in keys})
+        getattr(out, name).update({k: var[k] for k in keys})
+    return out
 
 
 def arc_bound(net: RoutingNetwork) -> np.ndarray:
@@ -88,29 +90,35 @@ def arc_bound(net: RoutingNetwork) -> np.ndarray:
     cap = net.arc_capacity.copy()
     if ex is not None:
         cap = cap + ex.extra_capacity(net.n_arcs, "arc")
-    tail_cap = np.concatenate([net.source_capacity, net.plant_capacity_max])[net.tail]
+    # beyond sources and plants, no flow exceeds all the water there is
+    total = float(net.source_capacity.sum())
+    if net.storage is not None:
+        total += float(np.nansum(net.storage.capacity))
+    rest = np.full(net.n_nodes - net.zone_offset, total)
+    tail_cap = np.concatenate([net.source_capacity, net.plant_capacity_max, rest])[net.tail]
     return np.where(np.isfinite(cap), cap, tail_cap)
 
 
-def define_arc_expansion(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+def define_arc_expansion(h: RoutingModel) -> None:
     """Upgradable arcs: :math:`x_{a,t} \\le \\lambda_t (u_a + \\Delta U_a\\, g_a)`
     (``arc_capacity``). Candidate arcs: :math:`x_{a,t} \\le \\lambda_t M_a\\, b_a`
     (``arc_build``), :math:`M_a` the bound of :func:`arc_bound`. Index :math:`t \\cdot A + a`.
     """
-    if not (m._upgrade_arc or m._build_arc):
+    net, upgrade_arc, build_arc = h.net, h.expansion.upgrade_arc, h.expansion.build_arc
+    if not (upgrade_arc or build_arc):
         return
     ex = net.expansion
     assert ex is not None
-    xs, lam, n_a = m._xs, net.period_days, net.n_arcs
+    xs, lam, n_a, m = h.flow, net.period_days, net.n_arcs, h.model
     upgrade_rows, build_rows = {}, {}
     bound = arc_bound(net)
     for t, days in enumerate(lam.tolist()):
-        for a, g in m._upgrade_arc.items():
+        for a, g in upgrade_arc.items():
             k = t * n_a + a
             delta = float(ex.arc_upgrade_capacity[a]) * days
             expr = LinearExpression(args=[xs[k], MonomialTermExpression((-delta, g))])
             upgrade_rows[k] = expr <= float(net.arc_capacity[a]) * days
-        for a, b in m._build_arc.items():
+        for a, b in build_arc.items():
             k = t * n_a + a
             big = float(bound[a]) * days
             build_rows[k] = LinearExpression(args=[xs[k], MonomialTermExpression((-big, b))]) <= 0
@@ -120,13 +128,13 @@ def define_arc_expansion(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
         m.arc_build = pyo.Constraint(list(build_rows), rule=lambda _, k: build_rows[k])
 
 
-def expansion_cost_terms(m: pyo.ConcreteModel, net: RoutingNetwork) -> list[tuple[float, object]]:
+def expansion_cost_terms(h: RoutingModel) -> list[tuple[float, object]]:
     """Objective terms :math:`\\sum B\\, b + \\sum G\\, g` ($/day) as (coefficient, variable)."""
-    ex = net.expansion
+    ex, v = h.net.expansion, h.expansion
     if ex is None:
         return []
-    terms = [(float(ex.arc_build_cost[a]), v) for a, v in m._build_arc.items()]
-    terms += [(float(ex.plant_build_cost[p]), v) for p, v in m._build_plant.items()]
-    terms += [(float(ex.arc_upgrade_cost[a]), v) for a, v in m._upgrade_arc.items()]
-    terms += [(float(ex.plant_upgrade_cost[p]), v) for p, v in m._upgrade_plant.items()]
+    terms = [(float(ex.arc_build_cost[a]), x) for a, x in v.build_arc.items()]
+    terms += [(float(ex.plant_build_cost[p]), x) for p, x in v.build_plant.items()]
+    terms += [(float(ex.arc_upgrade_cost[a]), x) for a, x in v.upgrade_arc.items()]
+    terms += [(float(ex.plant_upgrade_cost[p]), x) for p, x in v.upgrade_plant.items()]
     return [(c, v) for c, v in terms if c != 0]

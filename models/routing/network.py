@@ -1,8 +1,14 @@
 """The routing network as arrays: what the builder, the checker and the direct path share.
 
-Nodes are numbered sources first, then plants, then zones. Arcs are given by tail and head
-indices; adjacency (the arcs into and out of each node) is precomputed once in CSR form so that
-no constraint is built by scanning all arcs.
+Node kinds: ``source`` (raw water: a capacity, or a fixed supply that must be taken),
+``plant`` (treatment: what flows in is treated and flows out), ``zone`` (demand, received
+exactly unless the zone prices a surplus), ``storage`` (a service reservoir or tank: capacity,
+start and end levels) and ``junction`` (a transfer or booster node: conservation only). Nodes
+are numbered sources first, then plants, zones, storages and junctions, so a three-tier
+network (sources, plants, zones) is the special case with no storage and no junction. Arcs may
+join any two nodes (none enters a source). They are given by tail and head indices; adjacency
+(the arcs into and out of each node) is precomputed once in CSR form so that no constraint is
+built by scanning all arcs.
 
 The optional features (quality classes, plant commitment, expansion, a schedule of periods,
 storage) are ``None`` when unused, so a network built in code from arrays alone is the plain
@@ -25,7 +31,8 @@ from wdnopt.models.routing.schema import RoutingScenario
 
 @dataclass(frozen=True, eq=False)
 class RoutingNetwork:
-    """Sources, plants, zones and arcs of one routing instance (ML/day, $/ML)."""
+    """Sources, plants, zones, storages, junctions and arcs of one routing instance (ML/day,
+    $/ML)."""
 
     source_ids: tuple[str, ...]
     plant_ids: tuple[str, ...]
@@ -55,9 +62,29 @@ class RoutingNetwork:
     storage: Storage | None = None
     """Storage at zones and plants (none: no storage)."""
     arc_energy: np.ndarray | None = None
-    """Pumping energy of each arc priced from its lift, kWh/ML (nan: cost given in $/ML)."""
+    """Pumping energy of each arc, kWh/ML, from its lift or given (nan: cost given in $/ML
+    only)."""
     season: str | None = None
     """The season whose source capacities these are (none: the base capacities)."""
+    storage_ids: tuple[str, ...] = ()
+    """Storage nodes (service reservoirs, tanks); their capacity and levels are in
+    ``storage``."""
+    junction_ids: tuple[str, ...] = ()
+    """Junctions (transfer or booster nodes: what comes in goes out)."""
+    source_supply: np.ndarray | None = None
+    """Fixed supply of each source that must be taken, ML/day (nan: up to its capacity);
+    none: every source is limited by its capacity only."""
+    surplus_cost: np.ndarray | None = None
+    """Price of a surplus at each zone, $/ML (nan: the zone receives exactly its demand);
+    none: every zone is exact."""
+    zone_capacity: np.ndarray | None = None
+    """Most water each zone accepts, ML/day (inf: no limit; only zones with a surplus price
+    receive more than their demand); none: no limit anywhere."""
+    demand_charge: float = 0.0
+    """Price of the day's peak pumping power, $/kW per day (0: none)."""
+    arc_raw: np.ndarray | None = None
+    """Arcs allowed to carry untreated water into a zone (a priced bypass, raw supply for
+    irrigation); none: no such arc."""
 
     @property
     def n_sources(self) -> int:
@@ -72,8 +99,16 @@ class RoutingNetwork:
         return len(self.zone_ids)
 
     @property
+    def n_storages(self) -> int:
+        return len(self.storage_ids)
+
+    @property
+    def n_junctions(self) -> int:
+        return len(self.junction_ids)
+
+    @property
     def n_nodes(self) -> int:
-        return self.n_sources + self.n_plants + self.n_zones
+        return self.junction_offset + self.n_junctions
 
     @property
     def n_arcs(self) -> int:
@@ -81,7 +116,26 @@ class RoutingNetwork:
 
     @property
     def node_ids(self) -> tuple[str, ...]:
-        return self.source_ids + self.plant_ids + self.zone_ids
+        return (
+            self.source_ids + self.plant_ids + self.zone_ids + self.storage_ids + self.junction_ids
+        )
+
+    def node_kind(self, v: int) -> str:
+        """``source``, ``plant``, ``zone``, ``storage`` or ``junction``."""
+        for kind, end in (
+            ("source", self.plant_offset),
+            ("plant", self.zone_offset),
+            ("zone", self.storage_offset),
+            ("storage", self.junction_offset),
+        ):
+            if v < end:
+                return kind
+        return "junction"
+
+    @property
+    def zones(self) -> slice:
+        """The zones' columns in a per-node array."""
+        return slice(self.zone_offset, self.storage_offset)
 
     @property
     def plant_offset(self) -> int:
@@ -90,6 +144,44 @@ class RoutingNetwork:
     @property
     def zone_offset(self) -> int:
         return self.n_sources + self.n_plants
+
+    @property
+    def storage_offset(self) -> int:
+        return self.zone_offset + self.n_zones
+
+    @property
+    def junction_offset(self) -> int:
+        return self.storage_offset + self.n_storages
+
+    @cached_property
+    def fixed_supply(self) -> np.ndarray:
+        """Sources whose supply must be taken (bool, shape (sources,))."""
+        if self.source_supply is None:
+            return np.zeros(self.n_sources, dtype=bool)
+        return ~np.isnan(self.source_supply)
+
+    @cached_property
+    def surplus_allowed(self) -> np.ndarray:
+        """Zones that may receive more than their demand (bool, shape (zones,))."""
+        if self.surplus_cost is None:
+            return np.zeros(self.n_zones, dtype=bool)
+        return ~np.isnan(self.surplus_cost)
+
+    def surplus_room(self) -> np.ndarray:
+        """Most surplus each zone may take in each period, :math:`\\lambda_t U_z - D_{z,t}`
+        ML (inf without a limit), shape (periods, zones)."""
+        if self.zone_capacity is None:
+            return np.full((self.n_periods, self.n_zones), np.inf)
+        cap = self.period_days[:, None] * self.zone_capacity[None, :]
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(cap), cap - self.period_demand, np.inf)
+
+    @cached_property
+    def raw(self) -> np.ndarray:
+        """Arcs allowed to carry untreated water into a zone (bool, shape (arcs,))."""
+        if self.arc_raw is None:
+            return np.zeros(self.n_arcs, dtype=bool)
+        return np.asarray(self.arc_raw, dtype=bool)
 
     @cached_property
     def out_arcs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +216,9 @@ class RoutingNetwork:
 
     @cached_property
     def _arc_quality(self) -> tuple[np.ndarray, np.ndarray]:
-        return arc_quality(self.quality, self.tail, self.head, self.plant_offset, self.zone_offset)
+        return arc_quality(
+            self.quality, self.tail, self.head, self.plant_offset, self.zone_offset, self.n_zones
+        )
 
     @property
     def arc_closed(self) -> np.ndarray:
@@ -193,7 +287,8 @@ class RoutingNetwork:
         from wdnopt.models.routing import convert
 
         ids = [s.id for s in scenario.sources] + [p.id for p in scenario.plants]
-        ids += [z.id for z in scenario.zones]
+        ids += [z.id for z in scenario.zones] + [s.id for s in scenario.storages]
+        ids += [j.id for j in scenario.junctions]
         index = {node: i for i, node in enumerate(ids)}
         arcs = scenario.arcs
         tail = np.array([index[a.from_] for a in arcs], dtype=np.int64)
@@ -204,11 +299,12 @@ class RoutingNetwork:
         if energy is not None:
             arc_cost = arc_cost + np.nan_to_num(energy, nan=0.0) * (scenario.energy_price or 0.0)
         name = scenario.name + (f" ({season})" if season else "")
+        capacity = convert.source_capacity(scenario, season)
         return cls(
             source_ids=tuple(s.id for s in scenario.sources),
             plant_ids=tuple(p.id for p in scenario.plants),
             zone_ids=tuple(z.id for z in scenario.zones),
-            source_capacity=convert.source_capacity(scenario, season),
+            source_capacity=capacity,
             plant_capacity=np.array([p.capacity for p in scenario.plants], dtype=float),
             treatment_cost=np.array([p.treatment_cost for p in scenario.plants], dtype=float),
             demand=np.array([z.demand for z in scenario.zones], dtype=float),
@@ -226,6 +322,15 @@ class RoutingNetwork:
             storage=convert.storage(scenario),
             arc_energy=energy,
             season=season,
+            storage_ids=tuple(s.id for s in scenario.storages),
+            junction_ids=tuple(j.id for j in scenario.junctions),
+            source_supply=convert.source_supply(scenario, capacity),
+            surplus_cost=convert.surplus_cost(scenario),
+            demand_charge=float(scenario.demand_charge or 0.0),
+            zone_capacity=convert.zone_capacity(scenario),
+            arc_raw=None
+            if not any(a.raw for a in arcs)
+            else np.array([a.raw for a in arcs], dtype=bool),
         )
 
 

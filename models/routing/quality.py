@@ -32,17 +32,23 @@ def arc_quality(
     head: np.ndarray,
     plant_offset: int,
     zone_offset: int,
+    n_zones: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per arc: closed (bool, the plant cannot deliver the zone's class) and premium ($/ML)."""
+    """Per arc: closed (bool) and premium ($/ML). An arc into a zone needing a class is open
+    only from a plant that delivers the class (from any other node it is closed: quality is
+    not traced through junctions or storage)."""
     n = len(tail)
     closed = np.zeros(n, dtype=bool)
     premium = np.zeros(n)
     if quality is None:
         return closed, premium
-    into_zone = np.flatnonzero(head >= zone_offset)
+    into_zone = np.flatnonzero((head >= zone_offset) & (head < zone_offset + n_zones))
     cls = quality.zone_class[head[into_zone] - zone_offset]
     has = cls >= 0
     arcs, cls = into_zone[has], cls[has]
+    from_plant = (tail[arcs] >= plant_offset) & (tail[arcs] < zone_offset)
+    closed[arcs[~from_plant]] = True
+    arcs, cls = arcs[from_plant], cls[from_plant]
     plant = tail[arcs] - plant_offset
     closed[arcs] = ~quality.plant_offers[plant, cls]
     premium[arcs] = quality.plant_premium[plant, cls]

@@ -10,8 +10,9 @@ is one period of 24 h (:math:`\\lambda = 1`, :math:`f = 1`): the daily LP.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -48,63 +49,68 @@ class Schedule:
 
 @dataclass(frozen=True, eq=False)
 class Storage:
-    """Storage at zones and plants, ML; ``nan`` capacity where a node has none."""
+    """Storage at nodes (service reservoirs, tanks, a plant's clear-water tank), ML, one entry
+    per node of the network; ``nan`` capacity where a node has none."""
 
-    zone_capacity: np.ndarray
-    zone_start: np.ndarray
-    zone_end: np.ndarray
-    """Least level at the end of the day (≥ 0)."""
-    plant_capacity: np.ndarray
-    plant_start: np.ndarray
-    plant_end: np.ndarray
+    capacity: np.ndarray
+    """Capacity :math:`C_v` of each node's storage, ML (nan: none), shape (nodes,)."""
+    start: np.ndarray
+    """Level at the start of the day :math:`L^0_v`, ML."""
+    end: np.ndarray
+    """Least level at the end of the day :math:`E_v` (≥ 0), ML."""
 
-    def nodes(self, net: RoutingNetwork) -> list[tuple[int, float, float, float]]:
+    def nodes(self, net: RoutingNetwork | None = None) -> list[tuple[int, float, float, float]]:
         """(node index, capacity, start, end) of every node with storage."""
-        out = []
-        for offset, cap, start, end in (
-            (net.plant_offset, self.plant_capacity, self.plant_start, self.plant_end),
-            (net.zone_offset, self.zone_capacity, self.zone_start, self.zone_end),
-        ):
-            for i in np.flatnonzero(~np.isnan(cap)).tolist():
-                out.append((offset + i, float(cap[i]), float(start[i]), float(end[i])))
-        return out
+        return [
+            (v, float(self.capacity[v]), float(self.start[v]), float(self.end[v]))
+            for v in np.flatnonzero(~np.isnan(self.capacity)).tolist()
+        ]
 
 
-def define_storage_levels(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+@dataclass(frozen=True, eq=False)
+class Levels:
+    """The level variables of a built model: ``var[(t, v)]`` is :math:`L_{v,t}` (end of period
+    :math:`t`), ``start[v]`` the constant :math:`L^0_v`."""
+
+    var: dict[tuple[int, int], Any]
+    start: dict[int, float]
+
+    def terms(self, v: int, t: int) -> tuple[list, float]:
+        """Terms and constant of :math:`L_{v,t-1} - L_{v,t}` (what storage at :math:`v`
+        releases in period :math:`t`), or ``([], 0)`` without storage."""
+        if v not in self.start:
+            return [], 0.0
+        terms = [MonomialTermExpression((-1.0, self.var[(t, v)]))]
+        if t == 0:
+            return terms, self.start[v]
+        return [*terms, self.var[(t - 1, v)]], 0.0
+
+
+def define_storage_levels(m: pyo.ConcreteModel, net: RoutingNetwork) -> Levels:
     """Levels :math:`0 \\le L_{v,t} \\le C_v` at the end of each period, with
     :math:`L_{v,T} \\ge E_v` (the end level) and :math:`L_{v,0^-} = L^0_v` (the start level, a
-    constant). ``m._level[(t, v)]`` is the variable; ``m._level_start[v]`` the start level."""
-    m._level, m._level_start = {}, {}
+    constant)."""
+    levels = Levels({}, {})
     if net.storage is None:
-        return
+        return levels
     nodes = net.storage.nodes(net)
     if not nodes:
-        return
+        return levels
     n_t, n_v = net.n_periods, net.n_nodes
     keys = [t * n_v + v for t in range(n_t) for v, *_ in nodes]
     m.level = pyo.Var(keys, domain=pyo.NonNegativeReals)
     for v, cap, start, end in nodes:
-        m._level_start[v] = start
+        levels.start[v] = start
         for t in range(n_t):
             var = m.level[t * n_v + v]
             var.setub(cap)
             if t == n_t - 1:
                 var.setlb(end)
-            m._level[(t, v)] = var
+            levels.var[(t, v)] = var
+    return levels
 
 
-def level_terms(m: pyo.ConcreteModel, v: int, t: int) -> tuple[list, float]:
-    """Terms and constant of :math:`L_{v,t-1} - L_{v,t}` (what storage at :math:`v` releases
-    in period :math:`t`), or ``([], 0)`` without storage."""
-    if v not in m._level_start:
-        return [], 0.0
-    terms = [MonomialTermExpression((-1.0, m._level[(t, v)]))]
-    if t == 0:
-        return terms, m._level_start[v]
-    return [*terms, m._level[(t - 1, v)]], 0.0
-
-
-def define_ramping(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
+def define_ramping(m: pyo.ConcreteModel, net: RoutingNetwork, xs: Sequence[Any]) -> None:
     """Throughput rates change by at most :math:`R_p` ML/day between periods:
 
     .. math:: -R_p \\le \\frac{1}{\\lambda_t} \\sum_{a \\in \\delta^-(p)} x_{a,t}
@@ -117,7 +123,7 @@ def define_ramping(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:
     if sch is None or net.n_periods < 2 or not np.isfinite(sch.ramp).any():
         return
     start, arcs = net.in_arcs
-    xs, n_a, lam = m._xs, net.n_arcs, net.period_days
+    n_a, lam = net.n_arcs, net.period_days
     rows = {}
     for p in np.flatnonzero(np.isfinite(sch.ramp)).tolist():
         v = net.plant_offset + p

@@ -24,12 +24,21 @@ Efficiency = Annotated[float, Field(gt=0, le=1)]
 
 
 class Source(SchemaModel):
-    """A reservoir, well or catchment that supplies raw water."""
+    """A reservoir, well or catchment that supplies raw water: up to its ``capacity``, or
+    exactly its fixed ``supply`` (one of the two)."""
 
     id: NodeId = Field(min_length=1)
     """Unique name of the source."""
-    capacity: NonNegative
+    capacity: NonNegative | None = None
     """Most water it can supply, ML/day (the base season; see ``seasons``)."""
+    supply: NonNegative | None = None
+    """Water it sends that must all be taken, ML/day (a sewage catchment, a spring that
+    cannot be shut); ``seasons`` override it like a capacity."""
+
+    @property
+    def limit(self) -> float:
+        """Capacity, or the fixed supply, ML/day."""
+        return float(self.supply if self.supply is not None else self.capacity or 0.0)
 
 
 class StorageFields(SchemaModel):
@@ -83,8 +92,15 @@ class Zone(StorageFields):
     """Unique name of the zone."""
     demand: NonNegative
     """Water the zone must receive, ML/day."""
+    surplus_cost: NonNegative | None = None
+    """Price of water received beyond the demand, $/ML (none: the zone receives exactly its
+    demand; 0 allows a free surplus, e.g. an outfall taking whatever comes)."""
+    capacity: NonNegative | None = None
+    """Most water a zone with a ``surplus_cost`` accepts, ML/day (an outfall's consented
+    flow, a field's intake); none: no limit."""
     quality: str | None = None
-    """Quality class the zone needs (none: any plant's water)."""
+    """Quality class the zone needs (none: any plant's water); such a zone is fed by arcs
+    from plants only."""
     pressure_head: NonNegative = 0.0
     """Head the water must have on arrival, m; adds to the lift of every arc into the zone
     (only arcs with a ``lift`` are priced by energy)."""
@@ -93,13 +109,37 @@ class Zone(StorageFields):
     the list itself (none: ``schedule.default_profile``, else flat)."""
 
 
+class StorageNode(SchemaModel):
+    """A service reservoir or tank as a node of its own (holds water between periods)."""
+
+    id: NodeId = Field(min_length=1)
+    """Unique name of the storage."""
+    capacity: NonNegative
+    """Most water it holds, ML."""
+    start: NonNegative = 0.0
+    """Level at the start of the day, ML."""
+    end: NonNegative | None = None
+    """Least level at the end of the day, ML (none: the start level)."""
+
+
+class Junction(SchemaModel):
+    """A transfer or booster node: what comes in goes out."""
+
+    id: NodeId = Field(min_length=1)
+    """Unique name of the junction."""
+
+
 class Arc(SchemaModel):
-    """A pipe or channel from a source to a plant, or from a plant to a zone."""
+    """A pipe or channel between two nodes (never into a source)."""
 
     from_: NodeId = Field(alias="from", min_length=1)
-    """Id of the node the water leaves (a source or a plant)."""
+    """Id of the node the water leaves."""
     to: NodeId = Field(min_length=1)
-    """Id of the node the water reaches (a plant or a zone)."""
+    """Id of the node the water reaches."""
+    raw: bool = False
+    """May carry untreated water into a zone: raw supply (irrigation from a river) or an
+    untreated bypass (a storm overflow), priced by ``cost``. Without it, water from a source
+    reaches a zone only through a plant."""
     cost: NonNegative = 0.0
     """Pumping cost of moving one ML along the arc, $/ML."""
     capacity: NonNegative | None = None
@@ -108,6 +148,9 @@ class Arc(SchemaModel):
     """Static lift plus friction losses, m. When given, the arc's pumping cost is priced from
     energy: ``cost + 2.7241 · H / η · energy_price`` $/ML with ``H = lift`` plus the zone's
     ``pressure_head`` (for arcs into a zone)."""
+    energy: NonNegative | None = None
+    """Pumping energy of the arc, kWh/ML, when known without a lift; priced like a lift:
+    ``cost + energy · energy_price`` $/ML, and counted in the peak power."""
     efficiency: Efficiency | None = None
     """Wire-to-water pump efficiency of the arc (none: the scenario's ``pump_efficiency``)."""
     build_cost: NonNegative | None = None
@@ -178,7 +221,7 @@ class Schedule(SchemaModel):
         return self
 
 
-ALLOWED_ARCS = {("source", "plant"), ("plant", "zone")}
+NODE_TABLES = ("sources", "plants", "zones", "storages", "junctions")
 
 
 class RoutingScenario(SchemaModel):
@@ -200,11 +243,19 @@ class RoutingScenario(SchemaModel):
     """The treatment plants (ML/day, $/ML)."""
     zones: list[Zone] = Field(min_length=1)
     """The demand zones (ML/day)."""
+    storages: list[StorageNode] = Field(default_factory=list)
+    """Service reservoirs and tanks as nodes (ML)."""
+    junctions: list[Junction] = Field(default_factory=list)
+    """Transfer and booster nodes."""
     arcs: list[Arc] = Field(min_length=1)
-    """The arcs source → plant and plant → zone ($/ML, ML/day)."""
+    """The arcs between nodes ($/ML, ML/day)."""
     energy_price: NonNegative | None = None
     """Reference energy price, $/kWh: the price at which arc ``cost`` values are quoted and at
     which ``lift`` arcs are priced (needed with ``lift`` or a tariff)."""
+    demand_charge: NonNegative | None = None
+    """Price of the day's peak pumping power, $/kW per day (a demand charge beside the
+    time-of-use tariff). Power counts arcs with a ``lift`` or an ``energy``:
+    ``P_t = Σ e_a x_a,t / h_t`` kW."""
     pump_efficiency: Efficiency = 0.75
     """Pump efficiency of ``lift`` arcs that give none."""
     seasons: list[Season] = Field(default_factory=list)
@@ -219,36 +270,80 @@ class RoutingScenario(SchemaModel):
 
     @model_validator(mode="after")
     def _check_network(self) -> RoutingScenario:
-        """Ids are unique; every arc joins known nodes in the order source → plant → zone."""
+        """Ids are unique; every arc joins known nodes, none enters a source; raw water
+        reaches a zone only through a plant or on a ``raw`` arc."""
         role: dict[str, str] = {}
-        for table in ("sources", "plants", "zones"):
+        for table in NODE_TABLES:
             for i, node in enumerate(getattr(self, table)):
                 if node.id in role:
                     raise FieldError(
                         f"{table}[{i}].id", "an id not used by another node", repr(node.id)
                     )
                 role[node.id] = table[:-1]
+        for i, src in enumerate(self.sources):
+            if (src.capacity is None) == (src.supply is None):
+                raise FieldError(
+                    f"sources[{i}]",
+                    "either capacity (ML/day it can give) or supply (ML/day that must be "
+                    "taken), not both",
+                    "both" if src.capacity is not None else "neither",
+                )
         seen: set[tuple[str, str]] = set()
         for i, arc in enumerate(self.arcs):
             for end, node in (("from", arc.from_), ("to", arc.to)):
                 if node not in role:
                     raise FieldError(
-                        f"arcs[{i}].{end}", "the id of a source, plant or zone", repr(node)
+                        f"arcs[{i}].{end}",
+                        "the id of a source, plant, zone, storage or junction",
+                        repr(node),
                     )
-            pair = (role[arc.from_], role[arc.to])
-            if pair not in ALLOWED_ARCS:
+            if role[arc.to] == "source":
                 raise FieldError(
-                    f"arcs[{i}]",
-                    "an arc from a source to a plant or from a plant to a zone",
-                    f"{pair[0]} {arc.from_!r} → {pair[1]} {arc.to!r}",
+                    f"arcs[{i}].to", "a node that is not a source (sources only send)", arc.to
                 )
+            if arc.from_ == arc.to:
+                raise FieldError(f"arcs[{i}]", "an arc between two different nodes", arc.to)
             if (arc.from_, arc.to) in seen:
                 raise FieldError(
                     f"arcs[{i}]", "one arc per pair of nodes", f"{arc.from_} → {arc.to} again"
                 )
             seen.add((arc.from_, arc.to))
+        self._check_raw(role)
         self._check_options()
         return self
+
+    def _check_raw(self, role: dict[str, str]) -> None:
+        """Untreated water (from a source, through any node but a plant) enters a zone only on
+        an arc with ``raw = true``."""
+        out: dict[str, list[int]] = {}
+        for i, arc in enumerate(self.arcs):
+            out.setdefault(arc.from_, []).append(i)
+        origin = {s.id: s.id for s in self.sources}
+        todo = [s.id for s in self.sources]
+        while todo:
+            u = todo.pop()
+            for i in out.get(u, []):
+                arc = self.arcs[i]
+                v = arc.to
+                if role[v] == "zone" and not arc.raw:
+                    via = "" if origin[u] == u else f" (from source {origin[u]!r})"
+                    raise FieldError(
+                        f"arcs[{i}]",
+                        "water from a source reaches a zone only through a plant, or on an "
+                        "arc with raw = true (priced untreated supply or bypass)",
+                        f"{u} → {v} would carry untreated water{via}",
+                    )
+                if role[v] != "plant" and v not in origin:
+                    origin[v] = origin[u]
+                    todo.append(v)
+        for i, arc in enumerate(self.arcs):
+            if arc.raw and arc.from_ not in origin:
+                raise FieldError(
+                    f"arcs[{i}].raw",
+                    "raw = true only on an arc that can carry untreated water (from a source, "
+                    "or from a node a source reaches without a plant)",
+                    f"{arc.from_} → {arc.to} carries treated water only",
+                )
 
     def _check_options(self) -> None:
         """The optional features refer to known names and fit within their limits."""
@@ -287,19 +382,64 @@ class RoutingScenario(SchemaModel):
                         + (f" ({', '.join(sorted(known))})" if known else ""),
                         repr(q),
                     )
+        plants = {p.id for p in self.plants}
+        graded = {z.id for z in self.zones if z.quality is not None}
         for i, a in enumerate(self.arcs):
+            if a.to in graded and a.from_ not in plants:
+                raise FieldError(
+                    f"arcs[{i}]",
+                    f"an arc from a plant: zone {a.to!r} needs a quality class, which is "
+                    "traced on plant → zone arcs only",
+                    f"{a.from_} → {a.to}",
+                )
+        for i, z in enumerate(self.zones):
+            if z.capacity is not None and z.surplus_cost is None:
+                raise FieldError(
+                    f"zones[{i}].capacity",
+                    f"zones[{i}].surplus_cost as well (a zone without it receives exactly its "
+                    "demand, so a capacity has no meaning)",
+                )
+            if z.capacity is not None and z.capacity < z.demand:
+                raise FieldError(
+                    f"zones[{i}].capacity",
+                    f"at least the zone's demand ({z.demand:g} ML/day)",
+                    f"{z.capacity:g}",
+                )
+        for i, st in enumerate(self.storages):
+            for name, value in (("start", st.start), ("end", st.end)):
+                if value is not None and value > st.capacity:
+                    raise FieldError(
+                        f"storages[{i}].{name}",
+                        f"at most the storage capacity ({st.capacity:g} ML)",
+                        f"{value:g}",
+                    )
+        for i, a in enumerate(self.arcs):
+            if a.energy is not None and a.lift is not None:
+                raise FieldError(
+                    f"arcs[{i}].energy", "either energy (kWh/ML) or lift (m), not both", "both"
+                )
             if a.upgrade_capacity is not None and a.capacity is None:
                 raise FieldError(
                     f"arcs[{i}].upgrade_capacity",
                     "an arc with a finite capacity to upgrade (set arcs.capacity)",
                     f"{a.from_} → {a.to} has no capacity",
                 )
+        if self.demand_charge and all(a.lift is None and a.energy is None for a in self.arcs):
+            raise FieldError(
+                "demand_charge",
+                "arcs whose pumping power is known (a lift or an energy in kWh/ML)",
+                "no arc has either",
+            )
         if self.energy_price is None:
-            lifted = next((i for i, a in enumerate(self.arcs) if a.lift is not None), None)
+            lifted = next(
+                (i for i, a in enumerate(self.arcs) if a.lift is not None or a.energy is not None),
+                None,
+            )
             if lifted is not None:
                 raise FieldError(
                     "energy_price",
-                    f"a reference energy price in $/kWh (arcs[{lifted}] is priced from its lift)",
+                    f"a reference energy price in $/kWh (arcs[{lifted}] is priced from its "
+                    "lift or energy)",
                 )
             if self.schedule is not None and self.schedule.energy_price is not None:
                 raise FieldError(

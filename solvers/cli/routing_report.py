@@ -2,12 +2,15 @@
 
 With seasons (and no season chosen) every season is solved in turn and reported one after the
 other, after a summary table. With a schedule the report adds the day hour by hour (throughput
-per plant, storage, cost) and ``--out DIR`` also writes ``day.png``.
+per plant, storage, cost, pumping power) and ``--out DIR`` also writes ``day.png`` and the
+hourly schedule as long tables (``arc_periods``, ``plant_periods``, ``storage_levels``) in CSV
+and Parquet.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import sys
 from pathlib import Path
@@ -18,8 +21,8 @@ from rich.table import Table
 
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import DEFAULT_DPI, to_json, write_csv_atomic
-from wdnopt.solvers.routing import RoutingResult, solve_routing, solve_seasons
+from wdnopt.solvers.io import DEFAULT_DPI, to_json, write_atomic, write_csv_atomic
+from wdnopt.solvers.routing import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
 
 MAX_FLOW_ROWS = 40
 MAX_PLANT_COLUMNS = 8
@@ -47,6 +50,13 @@ def _exit_code(results: list[RoutingResult]) -> int:
     if any(r.status is Status.INFEASIBLE for r in results):
         return 2
     return 0 if all(r.status.has_solution for r in results) else 1
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as Parquet at ``path``, written whole or not at all."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return write_atomic(path, buf.getvalue())
 
 
 def write_routing_summary(out: Path, result: RoutingResult) -> Path:
@@ -84,6 +94,8 @@ def _write(
     if out:
         for name, table in result.tables().items():
             write_csv_atomic(table, out / f"{name}.csv")
+            if name in LONG_TABLES:
+                write_parquet_atomic(table, out / f"{name}.parquet")
         write_routing_summary(out, result)
     if not result.periods.empty and (out or plot):
         from wdnopt.solvers.routing_plot import write_day_png
@@ -145,6 +157,10 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
             split += f", running ${_num(result.fixed_cost)}"
         if result.expansion_cost:
             split += f", expansion ${_num(result.expansion_cost)}"
+        if result.surplus_cost:
+            split += f", surplus ${_num(result.surplus_cost)}"
+        if result.demand_charge:
+            split += f", demand charge ${_num(result.demand_charge)}"
         console.print(f"Total daily cost: [bold]${_num(result.objective)}[/]  ({split})")
         if result.status is Status.TIME_LIMIT:
             console.print(
@@ -152,6 +168,21 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
             )
     if result.message:
         console.print(f"[red]{result.message}[/]")
+    if result.peak_kw is not None and result.objective is not None:
+        when = ""
+        if not result.periods.empty:
+            t = int(result.periods["power_kw"].to_numpy().argmax())
+            when = f" from {_hh(float(result.periods['start_h'].iloc[t]))}"
+        console.print(f"Peak pumping power: {_num(result.peak_kw)} kW{when}")
+    if result.untreated > 1e-9:
+        raw = result.flows[result.flows.get("raw", False) & (result.flows["flow"] > 1e-9)]
+        arcs = ", ".join(
+            f"{a} → {b} {_num(f)}" for a, b, f in raw[["from", "to", "flow"]].itertuples(False)
+        )
+        console.print(
+            f"[yellow]Untreated water on raw arcs: {_num(result.untreated)} ML/day[/], "
+            f"${_num(float(raw['cost'].sum()))} of the pumping cost ({arcs})"
+        )
     console.print(f"Solved in {result.runtime_s:.3f} s (model built in {result.build_s:.3f} s)\n")
     shortfall = result.extras.get("value_unit") == "shortfall"
     value_col = "+1 ML/day cuts shortfall by" if shortfall else "+1 ML/day worth $"
@@ -181,24 +212,28 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
         _print_day(result, console)
 
     zones = Table(title="Zones (ML/day)", title_justify="left")
-    zone_cols = ["zone", "supplied", "demand", "shortfall"] + (
-        [] if shortfall else ["marginal $/ML"]
-    )
+    surplus = "surplus" in result.zones.columns
+    zone_cols = ["zone", "supplied", "demand", "shortfall"] + (["surplus"] if surplus else [])
+    zone_cols += [] if shortfall else ["marginal $/ML"]
     for col in zone_cols:
         zones.add_column(col, justify="left" if col == "zone" else "right", no_wrap=col == "zone")
     for row in result.zones.itertuples():
         short = f"[red]{_num(row.shortfall)}[/]" if row.shortfall > 1e-9 else "0"
         cells = [row.zone, _num(row.supplied), _num(row.demand), short]
+        cells += [_num(row.surplus)] if surplus else []
         zones.add_row(*cells, *([] if shortfall else [_num(row.marginal_cost)]))
     console.print(zones)
 
     sources = Table(title="Sources (ML/day)", title_justify="left")
-    for col in ("source", "supplied", "capacity", value_col):
+    fixed = "fixed" in result.sources.columns
+    for col in ("source", "supplied", "capacity", value_col) + (("fixed supply",) if fixed else ()):
         sources.add_column(
             col, justify="left" if col == "source" else "right", no_wrap=col == "source"
         )
     for row in result.sources.itertuples():
-        sources.add_row(row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml))
+        cells = [row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml)]
+        cells += ["yes" if row.fixed else "no"] if fixed else []
+        sources.add_row(*cells)
     console.print(sources)
 
     _print_binding(
@@ -275,8 +310,10 @@ def _print_day(result: RoutingResult, console: Console) -> None:
         title="The day period by period (ML per period; storage: ML at the end of the period)",
         title_justify="left",
     )
+    power = result.peak_kw is not None
     cols = ["from", "tariff ×", "demand", *shown, "treated"]
     cols += ["in storage"] if storage else []
+    cols += ["kW"] if power else []
     cols += ["$"]
     for col in cols:
         table.add_column(col, justify="left" if col == "from" else "right")
@@ -291,6 +328,8 @@ def _print_day(result: RoutingResult, console: Console) -> None:
         cells.append(_num(row.treated))
         if storage:
             cells.append(_num(float(result.storage[storage].iloc[i].sum())))
+        if power:
+            cells.append(_num(row.power_kw, 0))
         cells.append(_num(row.cost))
         table.add_row(*cells)
     console.print(table)

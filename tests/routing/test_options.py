@@ -101,9 +101,10 @@ def test_fixed_running_cost_turns_a_plant_off() -> None:
 
 
 def test_milp_capacity_values_from_the_fixed_lp() -> None:
-    # with B's minimum of 8 the optimum (A 7, B 8) leaves A's capacity slack: value 0;
-    # fixing B on, the LP's B capacity is slack too; Z's marginal ML costs 1 (via A)
-    result = solve_dict(variant(plants__B={"min_throughput": 8}, plants__A={"capacity": 7}))
+    # B must run (A alone has 7 of the 15 ML/day), at ≥ 6 ML/day: the optimum is A 7, B 8,
+    # with B's minimum slack (a minimum of 8 would pin B at 8 and make A's value degenerate,
+    # anything in [0, 4], since Z receives exactly its demand)
+    result = solve_dict(variant(plants__B={"min_throughput": 6}, plants__A={"capacity": 7}))
     # A full at 7 → binding, worth 5 − 1 = 4 $/day per ML/day in the fixed LP
     assert result.objective == pytest.approx(7 + 8 * 5)
     row = result.binding.set_index("id").loc["A"]
