@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, pressure, resilience, solve
+from wdnopt.solvers.cli import compare, pressure, resilience, serve, solve
 
-COMMANDS = [solve, pressure, compare, resilience]
+COMMANDS = [solve, pressure, compare, resilience, serve]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2
