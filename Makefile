@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_SCENARIO ?= scenarios/demo/tree_100.toml
 DEMO_OUT      ?= results/demo
 
-.PHONY: setup demo demo-routing test lint format bench clean
+.PHONY: setup browser demo demo-routing test lint format bench clean
 
 setup: $(STAMP)
 
@@ -24,7 +24,11 @@ demo: $(STAMP)
 demo-routing: $(STAMP)
 	$(BIN)/wdnopt solve scenarios/routing/two_sources_three_plants_six_zones.toml
 
-test: $(STAMP)
+# The web page's test drives Debian's chromium (Playwright never downloads a browser here).
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
