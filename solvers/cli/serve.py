@@ -141,5 +141,6 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info" if level <= logging.INFO else "warning",
         access_log=level <= logging.INFO,
+        timeout_keep_alive=30,  # clients that poll jobs keep their connections
     )
     return 0

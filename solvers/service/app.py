@@ -18,6 +18,7 @@ of another token is answered 404, exactly like a job that does not exist.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -29,7 +30,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -112,7 +113,7 @@ def _utc(value: date | datetime, *, end_of_day: bool) -> str:
 _bearer = HTTPBearer(auto_error=False, description="a token of the server's token file")
 
 
-def _owner(
+async def _owner(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -130,7 +131,7 @@ def _owner(
     return name
 
 
-def _store(request: Request) -> JobStore:
+async def _store(request: Request) -> JobStore:
     return request.app.state.store
 
 
@@ -303,9 +304,9 @@ def create_app(
         )
 
     @app.get("/jobs/{job_id}", summary="State and progress of a job")
-    def get_job(job_id: str, who: Owner, jobs: Store) -> dict[str, Any]:
+    async def get_job(job_id: str, who: Owner, jobs: Store) -> JSONResponse:
         job = own_job(job_id, who, jobs)
-        return {**job.summary(), "links": links(job.id)}
+        return JSONResponse({**job.summary(), "links": links(job.id)})
 
     @app.delete("/jobs/{job_id}", summary="Cancel a job, or delete one that is over")
     def delete_job(job_id: str, who: Owner, jobs: Store, request: Request) -> dict[str, Any]:
@@ -321,7 +322,7 @@ def create_app(
     # --- reports --------------------------------------------------------------------------
 
     @app.get("/reports", summary="Your reports, newest first")
-    def list_reports(
+    async def list_reports(
         who: Owner,
         jobs: Store,
         kind: Annotated[
@@ -335,7 +336,7 @@ def create_app(
             Query(description="finished before this time, or up to the end of this date (UTC)"),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         found = jobs.list_reports(
             who,
             kind=kind,
@@ -343,32 +344,34 @@ def create_app(
             until=None if until is None else _utc(until, end_of_day=True),
             limit=limit,
         )
-        return {
-            "reports": [
-                {
-                    "id": j.id,
-                    "kind": j.kind,
-                    "name": j.name,
-                    "status": j.result_status,
-                    "objective": j.objective,
-                    "created_at": j.created_at,
-                    "finished_at": j.finished_at,
-                    "links": links(j.id),
-                }
-                for j in found
-            ]
-        }
+        return JSONResponse(
+            {
+                "reports": [
+                    {
+                        "id": j.id,
+                        "kind": j.kind,
+                        "name": j.name,
+                        "status": j.result_status,
+                        "objective": j.objective,
+                        "created_at": j.created_at,
+                        "finished_at": j.finished_at,
+                        "links": links(j.id),
+                    }
+                    for j in found
+                ]
+            }
+        )
 
     @app.get("/reports/{job_id}", summary="The report of a finished job (JSON, or HTML)")
-    def get_report(
+    async def get_report(
         job_id: str,
         who: Owner,
         jobs: Store,
         format: Annotated[Literal["json", "html"], Query()] = "json",
     ) -> Any:
         job = own_job(job_id, who, jobs)
-        report = jobs.report(job.id)
-        if report is None:
+        text = jobs.report_text(job.id)
+        if text is None:
             why = "; ".join(job.error or []) if job.error else None
             raise ApiError.single(
                 409,
@@ -379,16 +382,18 @@ def create_app(
                 got=f"{job.status}" + (f" ({why})" if why else ""),
             )
         if format == "html":
-            return HTMLResponse(report_page(job.summary(), report))
-        return {
+            return HTMLResponse(report_page(job.summary(), json.loads(text)))
+        head = {
             "id": job.id,
             "kind": job.kind,
             "name": job.name,
             "created_at": job.created_at,
             "finished_at": job.finished_at,
             "options": job.options,
-            "report": report,
         }
+        # the stored report is JSON text already: sent as it is, not parsed and written again
+        body = json.dumps(head)[:-1] + ', "report": ' + text + "}"
+        return Response(body, media_type="application/json")
 
     # --- schemas --------------------------------------------------------------------------
 

@@ -231,7 +231,9 @@ class JobStore:
         with self._transaction() as db:
             cur = db.execute(
                 "UPDATE jobs SET status = 'done', finished_at = ?, result = ?, objective = ?, "
-                "result_status = ?, started_at = coalesce(started_at, ?) "
+                "result_status = ?, started_at = coalesce(started_at, ?), "
+                "progress = json_object('done', coalesce(json_extract(progress, '$.total'), 1), "
+                "'total', coalesce(json_extract(progress, '$.total'), 1), 'stage', 'done') "
                 "WHERE id = ? AND status IN ('queued', 'running')",
                 (
                     now(),
@@ -272,13 +274,18 @@ class JobStore:
             ).fetchone()
         return _job(row) if row else None
 
-    def report(self, job_id: str) -> dict[str, Any] | None:
-        """The stored report of a ``done`` job."""
+    def report_text(self, job_id: str) -> str | None:
+        """The stored report of a ``done`` job, as its JSON text."""
         with self._lock:
             row = self._db.execute(
                 "SELECT result FROM jobs WHERE id = ? AND status = 'done'", (job_id,)
             ).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+        return row[0] if row and row[0] else None
+
+    def report(self, job_id: str) -> dict[str, Any] | None:
+        """The stored report of a ``done`` job."""
+        text = self.report_text(job_id)
+        return None if text is None else json.loads(text)
 
     def count_active(self, owner: str) -> int:
         with self._lock:

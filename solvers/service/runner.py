@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
+import time
 from typing import Any
 
 from wdnopt.models.errors import InputError
@@ -40,6 +42,8 @@ class DaskRunner:
         self._futures: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._cluster = None
+        self._workers = 0
+        self._workers_at = -math.inf
         try:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
@@ -62,7 +66,12 @@ class DaskRunner:
 
     @property
     def workers(self) -> int:
-        return len(self._client.scheduler_info().get("workers", {}))
+        """Workers of the cluster, as last heard (asked of the scheduler at most every 5 s)."""
+        now = time.monotonic()
+        if now - self._workers_at > 5:
+            self._workers = len(self._client.scheduler_info().get("workers", {}))
+            self._workers_at = now
+        return self._workers
 
     def submit(self, job_id: str, data: dict[str, Any], options: JobOptions) -> None:
         """Queue the job on the cluster."""

@@ -5,7 +5,8 @@ the same :func:`~wdnopt.models.scenario.scenario_from_dict` as a file), solves i
 ``wdnopt solve SCENARIO --json`` does, and returns the same JSON object: for routing the
 result's ``to_dict()`` (``{"seasons": {...}}`` with several seasons), for pump placement
 :func:`~wdnopt.solvers.cli.pump_report.report_dict`, each with ``kind`` added. Progress goes to
-the client as Dask events on :data:`PROGRESS_TOPIC`: ``{"job", "done", "total", "stage"}``.
+the client as Dask events on :data:`PROGRESS_TOPIC`: ``{"job", "done", "total", "stage"}``
+when each part starts (the end of the last part is the job's end, recorded with its report).
 """
 
 from __future__ import annotations
@@ -85,12 +86,9 @@ def _solve_routing(scenario: Any, options: JobOptions, report: Progress) -> dict
         for i, name in enumerate(seasons):
             report(i, len(seasons), f"season {name}")
             results[name] = solve_routing(scenario, season=name).to_dict()
-        report(len(seasons), len(seasons), "done")
         return {"name": scenario.name, "seasons": results}
     report(0, 1, "solving")
-    out = solve_routing(scenario, season=season).to_dict()
-    report(1, 1, "done")
-    return out
+    return solve_routing(scenario, season=season).to_dict()
 
 
 def algorithm_options(algorithm: Any, scenario: Any, time_limit: float | None) -> Any:
@@ -141,7 +139,6 @@ def _solve_pumps(scenario: Any, options: JobOptions, report: Progress) -> dict[s
                 predicted=result.predicted,
             )
         runs.append((problem, result, check))
-    report(len(problems), len(problems), "done")
     return report_dict(scenario, name, runs)
 
 
