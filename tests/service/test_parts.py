@@ -158,3 +158,12 @@ def test_new_token_prints_a_line_that_admits_it(capsys: pytest.CaptureFixture[st
     token = out[0].removeprefix("token: ")
     line = out[1].removeprefix("token file line: ")
     assert parse_tokens(line, where="x").owner(token) == "planning"
+
+
+def test_the_readme_token_file_example_is_accepted() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("**The token file.**", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    assert sorted(parse_tokens(block, where="README.md").owners.values()) == [
+        "control",
+        "planning",
+    ]
