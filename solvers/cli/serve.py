@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from wdnopt.solvers.service.app import ServiceConfig, create_app
+    from wdnopt.solvers.service.app import ServiceConfig, create_app, open_backend
 
     config = ServiceConfig(
         db=args.db,
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers,
     )
-    app = create_app(config)
+    app = create_app(config, backend=open_backend(config))  # a bad --db or --scheduler: exit 2
     level = logging.getLogger().getEffectiveLevel()
     if level > logging.INFO:  # Dask's own start and stop notices: with -v only
         logging.getLogger("distributed").setLevel(logging.WARNING)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,7 +35,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wdnopt.models.errors import Problem
+from wdnopt.models.errors import InputError, Problem
 from wdnopt.models.scenario import SCENARIO_KINDS
 from wdnopt.solvers.service.auth import Tokens
 from wdnopt.solvers.service.html import report_page
@@ -139,26 +140,35 @@ Owner = Annotated[str, Depends(_owner)]
 Store = Annotated[JobStore, Depends(_store)]
 
 
-def create_app(
-    config: ServiceConfig, *, make_runner: Callable[[JobStore], Any] | None = None
-) -> FastAPI:
-    """The application. ``make_runner(store)`` builds the job runner when the app starts
-    (default: a :class:`~wdnopt.solvers.service.runner.DaskRunner` as ``config`` says)."""
+def open_backend(config: ServiceConfig) -> tuple[JobStore, Any]:
+    """The job store (jobs a stopped server left active marked ``interrupted``) and the Dask
+    runner; :class:`~wdnopt.models.errors.InputError` for a bad ``--db`` or ``--scheduler``."""
+    from wdnopt.solvers.service.runner import DaskRunner
 
-    def default_runner(store: JobStore) -> Any:
-        from wdnopt.solvers.service.runner import DaskRunner
+    try:
+        store = JobStore(config.db)
+        interrupted = store.mark_interrupted()
+    except sqlite3.DatabaseError as exc:
+        raise InputError.single(
+            f"an SQLite file of the service's jobs ({exc})", field="--db", got=str(config.db)
+        ) from None
+    if interrupted:
+        log.warning("%d job(s) left unfinished by the last run marked interrupted", interrupted)
+    try:
+        runner = DaskRunner(store, scheduler=config.scheduler, workers=config.workers)
+    except BaseException:
+        store.close()
+        raise
+    return store, runner
 
-        return DaskRunner(store, scheduler=config.scheduler, workers=config.workers)
 
-    build_runner = make_runner or default_runner
+def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = None) -> FastAPI:
+    """The application, on ``backend`` (the store and the runner, closed when the app stops);
+    without one, :func:`open_backend` opens them when the app starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = JobStore(config.db)
-        interrupted = store.mark_interrupted()
-        if interrupted:
-            log.warning("%d job(s) left unfinished by the last run marked interrupted", interrupted)
-        runner = await run_in_threadpool(build_runner, store)
+        store, runner = backend or await run_in_threadpool(open_backend, config)
         app.state.store = store
         app.state.runner = runner
         try:

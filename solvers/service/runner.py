@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from wdnopt.models.errors import InputError
@@ -23,6 +25,20 @@ from wdnopt.solvers.service.jobs import JobStore
 from wdnopt.solvers.service.work import PROGRESS_TOPIC, JobOptions, solve_job
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the worker processes start: they inherit it, so Ctrl-C in the
+    terminal stops the server alone, which then closes them (no traceback from each)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
 
 
 class DaskRunner:
@@ -48,15 +64,16 @@ class DaskRunner:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
             else:
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with _sigint_ignored():
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=processes,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self._client = Client(self._cluster)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
             self.close()
             raise InputError.single(
                 f"a reachable Dask scheduler ({exc})", field="--scheduler", got=repr(scheduler)

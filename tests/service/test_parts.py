@@ -152,6 +152,18 @@ def test_serve_refuses_to_start_without_tokens(
     assert f"{bad}, line 1: the SHA-256 of the token" in capsys.readouterr().err
 
 
+def test_serve_refuses_a_file_that_is_not_a_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WDNOPT_TOKENS", f"ops {digest('t')}")
+    db = tmp_path / "notes.sqlite"
+    db.write_text("these are my notes, not a database\n" * 100)
+    assert main(["serve", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "--db" in err and "an SQLite file of the service's jobs" in err
+    assert db.read_text().startswith("these are my notes")
+
+
 def test_new_token_prints_a_line_that_admits_it(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--new-token", "planning"]) == 0
     out = capsys.readouterr().out.splitlines()
