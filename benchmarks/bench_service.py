@@ -155,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200, help="concurrent submissions (200)")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (2)")
+    parser.add_argument("--scheduler", help="an existing Dask scheduler (default: local cluster)")
     parser.add_argument("--poll", type=float, default=0.5, help="s between polls of a job (0.5)")
     args = parser.parse_args()
     body = EXAMPLE.read_text(encoding="utf-8")
@@ -169,6 +170,8 @@ def main() -> None:
         env = {**os.environ, "WDNOPT_TOKENS": f"bench {hashlib.sha256(token.encode()).hexdigest()}"}
         cmd = [str(WDNOPT), "serve", "--port", str(port), "--db", str(Path(tmp) / "jobs.sqlite"),
                "--workers", str(args.workers), "--max-jobs", str(args.jobs)]  # fmt: skip
+        if args.scheduler:
+            cmd += ["--scheduler", args.scheduler]
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
         server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                   start_new_session=True)  # fmt: skip

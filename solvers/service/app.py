@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -171,6 +172,9 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
         store, runner = backend or await run_in_threadpool(open_backend, config)
         app.state.store = store
         app.state.runner = runner
+        # one submission validated at a time, in one thread: many threads validating at once
+        # would hold Python's lock in turn and keep the event loop (every GET) waiting
+        app.state.intake = anyio.CapacityLimiter(1)
         try:
             yield
         finally:
@@ -306,7 +310,7 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
                 raise ApiError.single(503, "a Dask cluster that takes jobs") from None
             return job
 
-        job = await run_in_threadpool(accept)
+        job = await anyio.to_thread.run_sync(accept, limiter=request.app.state.intake)
         return JSONResponse(
             {"id": job.id, "status": job.status, "kind": job.kind, "links": links(job.id)},
             status_code=202,

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,11 +143,14 @@ class TooManyJobs(Exception):
 
 
 class JobStore:
-    """The SQLite table of jobs. Safe to use from several threads (one connection, one lock)."""
+    """The SQLite table of jobs. Safe to use from several threads: writes go through one
+    connection under a lock, reads through a connection per thread."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -169,9 +172,26 @@ class JobStore:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection of this thread's own for reading: in WAL mode readers never wait for
+        the writer, nor for its lock (each read sees the last committed state)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA query_only=ON")
+            self._local.db = db
+            with self._lock:
+                self._readers.append(db)
+        yield db
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            for db in self._readers:
+                with suppress(sqlite3.Error):
+                    db.close()
+            self._readers.clear()
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -268,16 +288,14 @@ class JobStore:
     # --- reads --------------------------------------------------------------------------------
 
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
+        with self._reading() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
     def report_text(self, job_id: str) -> str | None:
         """The stored report of a ``done`` job, as its JSON text."""
-        with self._lock:
-            row = self._db.execute(
+        with self._reading() as db:
+            row = db.execute(
                 "SELECT result FROM jobs WHERE id = ? AND status = 'done'", (job_id,)
             ).fetchone()
         return row[0] if row and row[0] else None
@@ -288,8 +306,8 @@ class JobStore:
         return None if text is None else json.loads(text)
 
     def count_active(self, owner: str) -> int:
-        with self._lock:
-            (n,) = self._db.execute(
+        with self._reading() as db:
+            (n,) = db.execute(
                 "SELECT count(*) FROM jobs WHERE owner = ? AND status IN ('queued', 'running')",
                 (owner,),
             ).fetchone()
@@ -319,6 +337,6 @@ class JobStore:
             params.append(until)
         sql += " ORDER BY finished_at DESC, id LIMIT ?"
         params.append(limit)
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+        with self._reading() as db:
+            rows = db.execute(sql, params).fetchall()
         return [_job(r) for r in rows]

@@ -69,7 +69,7 @@ class DaskRunner:
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=processes,
-                        dashboard_address=None,
+                        dashboard_address=":0",  # its HTTP server on any free port
                         silence_logs=logging.ERROR,
                     )
                 self._client = Client(self._cluster)

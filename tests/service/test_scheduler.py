@@ -12,7 +12,7 @@ from .conftest import EXAMPLE, start_server, stop_server, wait_for
 
 def test_jobs_run_on_an_existing_scheduler(tmp_path: Path, optimum: float) -> None:
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0"
     ) as cluster:
         server = start_server(
             tmp_path / "jobs.sqlite",
