@@ -18,6 +18,7 @@ of another token is answered 404, exactly like a job that does not exist.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import sqlite3
@@ -268,6 +269,9 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             str | None, Query(description="pump placement algorithm (--algorithm)")
         ] = None,
         season: Annotated[str | None, Query(description="routing: one season (--season)")] = None,
+        figures: Annotated[
+            bool, Query(description="draw the figures too (a schedule's day, each pump plan)")
+        ] = False,
     ) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
@@ -282,7 +286,12 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             try:
                 data = parse_body(bytes(body), request.headers.get("content-type"))
                 scenario, options = validate(
-                    data, limits, time_limit=time_limit, algorithm=algorithm, season=season
+                    data,
+                    limits,
+                    time_limit=time_limit,
+                    algorithm=algorithm,
+                    season=season,
+                    figures=figures,
                 )
             except BadBody as exc:
                 raise ApiError(exc.status, exc.problems) from None
@@ -396,7 +405,8 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
                 got=f"{job.status}" + (f" ({why})" if why else ""),
             )
         if format == "html":
-            return HTMLResponse(report_page(job.summary(), json.loads(text)))
+            pictures = jobs.figures(job.id)
+            return HTMLResponse(report_page(job.summary(), json.loads(text), pictures))
         head = {
             "id": job.id,
             "kind": job.kind,
@@ -404,10 +414,26 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             "created_at": job.created_at,
             "finished_at": job.finished_at,
             "options": job.options,
+            "figures": {n: f"/reports/{job.id}/figures/{n}" for n in jobs.figures(job.id)},
         }
         # the stored report is JSON text already: sent as it is, not parsed and written again
         body = json.dumps(head)[:-1] + ', "report": ' + text + "}"
         return Response(body, media_type="application/json")
+
+    @app.get("/reports/{job_id}/figures/{name}", summary="A figure of a report (PNG)")
+    async def get_figure(job_id: str, name: str, who: Owner, jobs: Store) -> Response:
+        job = own_job(job_id, who, jobs)
+        pictures = jobs.figures(job.id)
+        if name not in pictures:
+            raise ApiError.single(
+                404,
+                f"one of the report's figures {sorted(pictures)}"
+                if pictures
+                else "no figure: this report has none (POST /solve?figures=true draws them)",
+                field="name",
+                got=repr(name),
+            )
+        return Response(base64.b64decode(pictures[name]), media_type="image/png")
 
     # --- schemas --------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """A job's report as one self-contained HTML page (``GET /reports/{id}?format=html``).
 
-The page is drawn from the JSON report alone: a headline (status and total cost with its
-unit), then every part of the report in order: its numbers as a two-column table, each list
-of records (plants, zones, flows, the pumps of a plan...) as a table, nested parts (seasons,
-demand factors) as sections. Every value is escaped.
+The page is drawn from the JSON report: a headline (status and total cost with its unit), the
+figures when they were drawn (inline PNG), then every part of the report in order: its numbers
+as a two-column table, each list of records (plants, zones, flows, the pumps of a plan...) as a
+table, nested parts (seasons, demand factors) as sections. Every value is escaped.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1b1b1b; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
 h3 { font-size: 1rem; margin-top: 1.2rem; }
+img { max-width: 100%; }
 table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; }
 th { background: #eef2f5; text-align: left; }
@@ -114,8 +115,21 @@ def _section(obj: dict[str, Any], level: int) -> str:
     return "\n".join(parts)
 
 
-def report_page(job: dict[str, Any], report: dict[str, Any]) -> str:
-    """The whole page of one job's report."""
+def _figures(figures: dict[str, str]) -> str:
+    if not figures:
+        return ""
+    return "<h2>figures</h2>" + "".join(
+        f'<figure><img alt="{escape(name)}" src="data:image/png;base64,{escape(data)}">'
+        f"<figcaption>{escape(name)}</figcaption></figure>"
+        for name, data in figures.items()
+    )
+
+
+def report_page(
+    job: dict[str, Any], report: dict[str, Any], figures: dict[str, str] | None = None
+) -> str:
+    """The whole page of one job's report; ``figures`` (file name → PNG in base64) are drawn
+    after the headline."""
     title = report.get("name") or report.get("scenario") or job.get("name") or job["id"]
     status = str(report.get("status", ""))
     return (
@@ -125,5 +139,5 @@ def report_page(job: dict[str, Any], report: dict[str, Any]) -> str:
         f'<p class="headline status-{escape(status)}" id="headline">{escape(headline(report))}</p>'
         f"<p>{escape(report.get('kind', ''))} job {escape(job['id'])}, finished "
         f"{escape(str(job.get('finished_at') or ''))}</p>"
-        f"{_section(report, 2)}</body></html>"
+        f"{_figures(figures or {})}{_section(report, 2)}</body></html>"
     )

@@ -212,6 +212,7 @@ def validate(
     time_limit: float | None = None,
     algorithm: str | None = None,
     season: str | None = None,
+    figures: bool = False,
 ) -> tuple[Any, JobOptions]:
     """The validated scenario and the job's options, or :class:`BadBody` (4xx)."""
     kind = data.get("kind")
@@ -288,4 +289,6 @@ def validate(
                     got=repr(season),
                 )
     limit = _time_limit(scenario, time_limit, algorithm, limits.max_time_limit)
-    return scenario, JobOptions(time_limit=limit, algorithm=algorithm, season=season)
+    return scenario, JobOptions(
+        time_limit=limit, algorithm=algorithm, season=season, figures=figures
+    )

@@ -14,6 +14,7 @@ them once, and a late answer for a job that already left them is ignored.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import sqlite3
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     result      TEXT,           -- JSON report, when done
     objective   REAL,           -- the report's objective, for listings
     result_status TEXT,         -- the report's status (optimal, infeasible, ...)
-    error       TEXT            -- JSON list of messages, when failed
+    error       TEXT,           -- JSON list of messages, when failed
+    figures     TEXT            -- JSON: file name → PNG in base64, when asked for
 );
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, status, created_at);
 """
@@ -159,6 +161,9 @@ class JobStore:
         with self._transaction() as db:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(statement)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "figures" not in columns:  # a file made before figures were kept
+                db.execute("ALTER TABLE jobs ADD COLUMN figures TEXT")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -244,13 +249,21 @@ class JobStore:
                 (json.dumps(progress), now(), job_id),
             )
 
-    def finish(self, job_id: str, report: dict[str, Any]) -> bool:
-        """Store the report of an active job and mark it ``done`` (False: it was no longer
-        active, e.g. cancelled, and nothing changed)."""
+    def finish(
+        self, job_id: str, report: dict[str, Any], figures: dict[str, bytes] | None = None
+    ) -> bool:
+        """Store the report (and figures) of an active job and mark it ``done`` (False: it was
+        no longer active, e.g. cancelled, and nothing changed)."""
         objective = report.get("objective")
+        pictures = (
+            json.dumps({k: base64.b64encode(v).decode("ascii") for k, v in figures.items()})
+            if figures
+            else None
+        )
         with self._transaction() as db:
             cur = db.execute(
-                "UPDATE jobs SET status = 'done', finished_at = ?, result = ?, objective = ?, "
+                "UPDATE jobs SET status = 'done', finished_at = ?, result = ?, figures = ?, "
+                "objective = ?, "
                 "result_status = ?, started_at = coalesce(started_at, ?), "
                 "progress = json_object('done', coalesce(json_extract(progress, '$.total'), 1), "
                 "'total', coalesce(json_extract(progress, '$.total'), 1), 'stage', 'done') "
@@ -258,6 +271,7 @@ class JobStore:
                 (
                     now(),
                     json.dumps(report, allow_nan=False),
+                    pictures,
                     objective if isinstance(objective, int | float) else None,
                     report.get("status"),
                     now(),
@@ -299,6 +313,14 @@ class JobStore:
                 "SELECT result FROM jobs WHERE id = ? AND status = 'done'", (job_id,)
             ).fetchone()
         return row[0] if row and row[0] else None
+
+    def figures(self, job_id: str) -> dict[str, str]:
+        """The figures of a ``done`` job: file name → PNG in base64 (none: empty)."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT figures FROM jobs WHERE id = ? AND status = 'done'", (job_id,)
+            ).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
 
     def report(self, job_id: str) -> dict[str, Any] | None:
         """The stored report of a ``done`` job."""

@@ -127,7 +127,7 @@ class DaskRunner:
             if error is None:
                 answer = future.result()
                 if "report" in answer:
-                    self.store.finish(job_id, answer["report"])
+                    self.store.finish(job_id, answer["report"], answer.get("figures") or {})
                 else:
                     self.store.fail(job_id, list(answer["errors"]))
             else:

@@ -42,39 +42,61 @@ class JobOptions:
     """Pump placement algorithm (``--algorithm``; none: the default)."""
     season: str | None = None
     """Routing: solve this season only (``--season``)."""
+    figures: bool = False
+    """Draw the figures of ``--plot`` too: a routing schedule's day, each pump plan on its
+    network (PNG, returned beside the report)."""
 
 
 def solve_job(job_id: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """Run on a Dask worker: solve one job. ``{"report": ...}``, or ``{"errors": [...]}`` with
-    the messages of input that only the solve found wrong (plain text: an exception would lose
-    its fields on its way back from a worker process)."""
+    """Run on a Dask worker: solve one job. ``{"report": ..., "figures": {name: PNG}}``, or
+    ``{"errors": [...]}`` with the messages of input that only the solve found wrong (plain
+    text: an exception would lose its fields on its way back from a worker process)."""
+    figures: dict[str, bytes] = {}
     try:
-        report = solve_scenario(data, JobOptions(**options), progress=_dask_progress(job_id))
+        report = solve_scenario(
+            data, JobOptions(**options), progress=_dask_progress(job_id), figures=figures
+        )
     except InputError as exc:
         return {"errors": [str(p) for p in exc.problems]}
-    return {"report": report}
+    return {"report": report, "figures": figures}
 
 
 def solve_scenario(
-    data: dict[str, Any], options: JobOptions, *, progress: Progress | None = None
+    data: dict[str, Any],
+    options: JobOptions,
+    *,
+    progress: Progress | None = None,
+    figures: dict[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """Solve validated scenario data as ``wdnopt solve --json`` does; the report as JSON data
-    (NaN and infinities as null). Raises :class:`~wdnopt.models.errors.InputError` for input
-    that only the solve finds wrong."""
+    (NaN and infinities as null). With ``options.figures``, the PNG figures are put in
+    ``figures`` by file name. Raises :class:`~wdnopt.models.errors.InputError` for input that
+    only the solve finds wrong."""
+    figures = {} if figures is None else figures
     report = progress or (lambda done, total, stage: None)
     scenario = scenario_from_dict(data, file=BODY)
     reset_highs_threads()
     if scenario.kind == "routing":
-        payload = _solve_routing(scenario, options, report)
+        payload = _solve_routing(scenario, options, report, figures)
     elif scenario.kind == "pump_placement":
-        payload = _solve_pumps(scenario, options, report)
+        payload = _solve_pumps(scenario, options, report, figures)
     else:  # refused at intake; kept as a clear error if a new kind slips through
         raise ValueError(f"the service does not solve {scenario.kind!r} scenarios")
     return {"kind": scenario.kind, **json.loads(to_json(payload))}
 
 
-def _solve_routing(scenario: Any, options: JobOptions, report: Progress) -> dict[str, Any]:
+def _solve_routing(
+    scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
+) -> dict[str, Any]:
     from wdnopt.solvers.routing import solve_routing
+
+    def solve(season: str | None, name: str) -> dict[str, Any]:
+        result = solve_routing(scenario, season=season)
+        if options.figures and not result.periods.empty:
+            from wdnopt.solvers.routing_plot import day_png
+
+            figures[name] = day_png(result)
+        return result.to_dict()
 
     if options.time_limit is not None:
         solver = scenario.solver.model_copy(update={"time_limit": options.time_limit})
@@ -85,10 +107,10 @@ def _solve_routing(scenario: Any, options: JobOptions, report: Progress) -> dict
         results = {}
         for i, name in enumerate(seasons):
             report(i, len(seasons), f"season {name}")
-            results[name] = solve_routing(scenario, season=name).to_dict()
+            results[name] = solve(name, f"day_{name}.png")
         return {"name": scenario.name, "seasons": results}
     report(0, 1, "solving")
-    return solve_routing(scenario, season=season).to_dict()
+    return solve(season, "day.png")
 
 
 def algorithm_options(algorithm: Any, scenario: Any, time_limit: float | None) -> Any:
@@ -106,7 +128,9 @@ def algorithm_options(algorithm: Any, scenario: Any, time_limit: float | None) -
     return algorithm.make_options(values, where=BODY)
 
 
-def _solve_pumps(scenario: Any, options: JobOptions, report: Progress) -> dict[str, Any]:
+def _solve_pumps(
+    scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
+) -> dict[str, Any]:
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.solvers.cli.pump_report import DEFAULT_ALGORITHM, report_dict
     from wdnopt.solvers.pumps import registry
@@ -139,6 +163,10 @@ def _solve_pumps(scenario: Any, options: JobOptions, report: Progress) -> dict[s
                 predicted=result.predicted,
             )
         runs.append((problem, result, check))
+        if options.figures:
+            from wdnopt.solvers.network_plot import plan_png
+
+            figures[f"plan_{problem.tree.demand_factor:g}.png"] = plan_png(problem, result, check)
     return report_dict(scenario, name, runs)
 
 

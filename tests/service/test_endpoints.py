@@ -10,7 +10,7 @@ import pytest
 
 from wdnopt.solvers.cli.main import main
 
-from .conftest import EXAMPLE, Server, wait_for
+from .conftest import EXAMPLE, ROOT, Server, wait_for
 
 TOML = {"Content-Type": "application/toml"}
 
@@ -85,12 +85,21 @@ def test_pump_placement_job_reports_progress_per_factor(service: Server) -> None
         "network": {"generator": {"nodes": 30, "seed": 3}},
     }
     with service.client("alice") as c:
-        job_id = _submit(c, body, algorithm="milp", time_limit=20)
+        job_id = _submit(c, body, algorithm="milp", time_limit=20, figures="true")
         job = wait_for(c, job_id, ("done", "failed"))
         assert job["status"] == "done", job
         assert job["progress"] == {"done": 2, "total": 2, "stage": "done"}
-        assert job["options"] == {"time_limit": 20.0, "algorithm": "milp", "season": None}
-        report = c.get(f"/reports/{job_id}").json()["report"]
+        assert job["options"] == {
+            "time_limit": 20.0,
+            "algorithm": "milp",
+            "season": None,
+            "figures": True,
+        }
+        answer = c.get(f"/reports/{job_id}").json()
+        report = answer["report"]
+        assert sorted(answer["figures"]) == ["plan_1.5.png", "plan_2.5.png"]
+        png = c.get(answer["figures"]["plan_2.5.png"])
+        assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
     assert report["kind"] == "pump_placement" and report["algorithm"] == "milp"
     assert [f["demand_factor"] for f in report["factors"]] == [1.5, 2.5]
     objectives = [f["objective"] for f in report["factors"]]
@@ -165,3 +174,27 @@ def test_openapi_docs_and_health(service: Server) -> None:
     }
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert health == {"status": "ok", "workers": 2}
+
+
+def test_figures_of_a_daily_schedule(service: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = ROOT / "scenarios/routing/daily_schedule.toml"
+    with service.client("alice") as c:
+        plain = _submit(c, scenario.read_text())
+        drawn = _submit(c, scenario.read_text(), figures="true")
+        wait_for(c, plain, ("done",))
+        wait_for(c, drawn, ("done",))
+        without = c.get(f"/reports/{plain}").json()
+        body = c.get(f"/reports/{drawn}").json()
+        png = c.get(f"/reports/{drawn}/figures/day.png")
+        page = c.get(f"/reports/{drawn}", params={"format": "html"}).text
+        missing = c.get(f"/reports/{plain}/figures/day.png")
+    assert without["figures"] == {} and missing.status_code == 404
+    assert body["figures"] == {"day.png": f"/reports/{drawn}/figures/day.png"}
+    assert png.headers["content-type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.count('<img alt="day.png" src="data:image/png;base64,') == 1
+    # the figures change nothing in the report, which is `wdnopt solve --json`'s
+    assert main(["solve", str(scenario), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    for report in (body["report"], without["report"], cli):
+        report.pop("runtime_s"), report.pop("build_s")
+    assert body["report"] == without["report"] == {"kind": "routing", **cli}

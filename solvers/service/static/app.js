@@ -104,6 +104,7 @@ $("form").addEventListener("submit", async (event) => {
     const value = $(name).value.trim();
     if (value) params.set(name, value);
   }
+  if ($("figures").checked) params.set("figures", "true");
   const type = format === "json" ? "application/json" : "application/toml";
   $("submit").disabled = true;
   try {
