@@ -1,9 +1,11 @@
 """The jobs of the solve service and their reports, in one SQLite table.
 
 One row per job: who owns it (the name of its token), what it solves, its state, its progress,
-and when it is finished its report as JSON (the object ``wdnopt solve --json`` prints). The
-database runs in WAL mode, so readers never wait for the writer; every change is one
-transaction, so a row is always in one whole state, even when the server is killed mid-write.
+and when it is finished its report as JSON (the object ``wdnopt solve --json`` prints) with
+its figures. The database runs in WAL mode, so readers never wait for the writer; every change
+is one transaction, so a row is always in one whole state, even when the server is killed
+mid-write. With ``synchronous=NORMAL`` a committed change survives the server's death (it is in
+the write-ahead log); only a power cut can lose the last few, never half of one.
 
 States: ``queued`` → ``running`` → ``done`` (a report, whatever the solver's own status) or
 ``failed`` (no report: the error says why); ``cancelled`` by ``DELETE /jobs/{id}``;
