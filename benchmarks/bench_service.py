@@ -1,14 +1,14 @@
 """The solve service under load: 200 concurrent submissions of the routing worked example.
 
 Starts ``wdnopt serve`` (a local Dask cluster of ``--workers`` processes, a fresh SQLite file,
-one token), then from one local client (httpx, asyncio) posts the worked example N times at
-once, polls every job until it is done, and fetches every report, all concurrently. Every
-report is checked against the optimum computed here by networkx's network simplex. Prints the
-p50/p95 latency of ``POST /solve``, of ``GET /jobs/{id}`` under load and of
-``GET /reports/{id}`` (target: p95 ≤ 500 ms for the GETs), each beside a burst of as many
-``GET /health`` at once from the same client (the reference: the cost of the HTTP round trips
-themselves on this machine), and the jobs per second beside the rate of the same solve
-in this process (one solve after another, times the workers: the most the cluster could do).
+one token), then from one local client (httpx, asyncio) runs N flows at once, each: post the
+worked example, poll its job every ``--poll`` s until it is done, fetch its report. Every report
+is checked against the optimum computed here by networkx's network simplex. Prints the p50/p95
+latency of ``POST /solve``, ``GET /jobs/{id}`` and ``GET /reports/{id}`` (target: p95 ≤ 500 ms
+for the GETs), each beside ``GET /health`` probed every 0.1 s during the same load (the
+reference: a request that does almost nothing, on this machine at this moment), and the jobs
+per second beside the rate of the same solve in this process (one solve after another, times
+the workers: the most the cluster could do).
 
     .venv/bin/python benchmarks/bench_service.py
     .venv/bin/python benchmarks/bench_service.py --jobs 500 --workers 2
@@ -76,43 +76,45 @@ async def timed(samples: list[float], call) -> httpx.Response:
 async def run_load(
     url: str, token: str, body: str, jobs: int, optimum: float, poll: float
 ) -> float:
+    """Each of ``jobs`` flows at once: POST the scenario, poll its job, GET its report."""
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs)
+    limits = httpx.Limits(max_connections=jobs + 1, max_keepalive_connections=jobs + 1)
     post_ms: list[float] = []
     poll_ms: list[float] = []
     report_ms: list[float] = []
     health_ms: list[float] = []
+    toml = {"Content-Type": "application/toml"}
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=120) as c:
-        # the reference: the same burst of requests that do (almost) nothing
-        await asyncio.gather(*(timed(health_ms, c.get("/health")) for _ in range(jobs)))
-        start = time.perf_counter()
-        posts = await asyncio.gather(
-            *(
-                timed(post_ms, c.post("/solve", content=body,
-                                      headers={"Content-Type": "application/toml"}))
-                for _ in range(jobs)
-            )
-        )  # fmt: skip
-        bad = [r for r in posts if r.status_code != 202]
-        if bad:
-            raise SystemExit(f"{len(bad)} submissions refused: {bad[0].text}")
-        ids = [r.json()["id"] for r in posts]
+        await asyncio.gather(*(c.get("/health") for _ in range(jobs)))  # open the connections
+        running = True
 
-        async def until_done(job_id: str) -> None:
+        async def probe() -> None:
+            """The reference: a request that does (almost) nothing, under the same load."""
+            while running:
+                await timed(health_ms, c.get("/health"))
+                await asyncio.sleep(0.1)
+
+        async def flow() -> httpx.Response:
+            r = await timed(post_ms, c.post("/solve", content=body, headers=toml))
+            if r.status_code != 202:
+                raise SystemExit(f"a submission was refused: {r.text}")
+            job_id = r.json()["id"]
             while True:
-                r = await timed(poll_ms, c.get(f"/jobs/{job_id}"))
-                status = r.json()["status"]
-                if status == "done":
-                    return
-                if status not in ("queued", "running"):
-                    raise SystemExit(f"job {job_id} ended {status}: {r.json()['error']}")
                 await asyncio.sleep(poll)
+                job = (await timed(poll_ms, c.get(f"/jobs/{job_id}"))).json()
+                if job["status"] == "done":
+                    return await timed(report_ms, c.get(f"/reports/{job_id}"))
+                if job["status"] not in ("queued", "running"):
+                    raise SystemExit(f"job {job_id} ended {job['status']}: {job['error']}")
 
-        await asyncio.gather(*(until_done(i) for i in ids))
+        prober = asyncio.create_task(probe())
+        start = time.perf_counter()
+        reports = await asyncio.gather(*(flow() for _ in range(jobs)))
         elapsed = time.perf_counter() - start
-        reports = await asyncio.gather(*(timed(report_ms, c.get(f"/reports/{i}")) for i in ids))
+        running = False
+        await prober
     wrong = [
-        r.json()["id"]
+        r
         for r in reports
         if r.status_code != 200
         or r.json()["report"]["status"] != "optimal"
@@ -129,14 +131,14 @@ async def run_load(
     print(line("GET /health (reference)", health_ms) + f" {1:>9.2f}")
     for name, ms in [
         ("POST /solve", post_ms),
-        ("GET /jobs/{id} (load)", poll_ms),
+        ("GET /jobs/{id}", poll_ms),
         ("GET /reports/{id}", report_ms),
     ]:
         print(line(name, ms) + f" {pct(ms, 0.95) / floor:9.2f}")
     p95 = max(pct(poll_ms, 0.95), pct(report_ms, 0.95))
     print(f"GET p95 {p95:.0f} ms: {'within' if p95 <= 500 else 'ABOVE'} the 500 ms target")
     rate = jobs / elapsed
-    print(f"jobs per second: {rate:.1f} (first POST to last job done: {elapsed:.1f} s)")
+    print(f"jobs per second: {rate:.1f} (first POST to last report: {elapsed:.1f} s)")
     return rate
 
 
