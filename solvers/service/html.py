@@ -109,7 +109,7 @@ def _section(obj: dict[str, Any], level: int) -> str:
             for i, item in enumerate(value):
                 title = f"{key} [{i + 1}]"
                 if isinstance(item, dict) and "demand_factor" in item:
-                    title = f"{key}: demand factor {number(item['demand_factor'])}"
+                    title = f"{key}: demand factor {item['demand_factor']:g}"
                 body = _section(item, level + 1) if isinstance(item, dict) else escape(str(item))
                 parts.append(f"<{h}>{escape(title)}</{h}>" + body)
     return "\n".join(parts)

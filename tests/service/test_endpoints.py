@@ -100,6 +100,10 @@ def test_pump_placement_job_reports_progress_per_factor(service: Server) -> None
         assert sorted(answer["figures"]) == ["plan_1.5.png", "plan_2.5.png"]
         png = c.get(answer["figures"]["plan_2.5.png"])
         assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+        page = c.get(f"/reports/{job_id}", params={"format": "html"}).text
+    for factor in ("1.5", "2.5"):
+        assert f"<h2>factors: demand factor {factor}</h2>" in page
+        assert f'<img alt="plan_{factor}.png"' in page
     assert report["kind"] == "pump_placement" and report["algorithm"] == "milp"
     assert [f["demand_factor"] for f in report["factors"]] == [1.5, 2.5]
     objectives = [f["objective"] for f in report["factors"]]
