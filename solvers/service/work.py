@@ -108,7 +108,7 @@ def _solve_routing(
         for i, name in enumerate(seasons):
             report(i, len(seasons), f"season {name}")
             results[name] = solve(name, f"day_{name}.png")
-        return {"name": scenario.name, "seasons": results}
+        return {"seasons": results}
     report(0, 1, "solving")
     return solve(season, "day.png")
 

@@ -4,6 +4,7 @@ and a worker's job after another kind of job in the same process."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -17,7 +18,7 @@ from wdnopt.solvers.service.html import headline, number, report_page
 from wdnopt.solvers.service.jobs import JobStore, TooManyJobs
 from wdnopt.solvers.service.work import JobOptions, solve_scenario
 
-from .conftest import EXAMPLE, example_optimum
+from .conftest import EXAMPLE, ROOT, example_optimum
 
 # --- tokens ---------------------------------------------------------------------------------
 
@@ -179,3 +180,31 @@ def test_the_readme_token_file_example_is_accepted() -> None:
         "control",
         "planning",
     ]
+
+
+def _without_timings(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: _without_timings(v) for k, v in obj.items() if k not in ("runtime_s", "build_s")}
+    if isinstance(obj, list):
+        return [_without_timings(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "scenarios/routing").glob("*.toml")), ids=lambda p: p.stem
+)
+def test_a_job_reports_what_the_command_prints(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every shipped routing scenario (seasons, schedules, MILPs): the job's report is the
+    JSON of `wdnopt solve --json`, timings aside."""
+    from wdnopt.models.scenario import SCENARIO_KINDS
+    from wdnopt.solvers.service.intake import server_files
+
+    data = tomllib.loads(path.read_text())
+    if server_files(SCENARIO_KINDS["routing"], data):
+        pytest.skip("reads CSV tables: not a request body")  # none of the shipped ones does
+    job = solve_scenario(data, JobOptions())
+    main(["solve", str(path), "--json"])
+    cli = json.loads(capsys.readouterr().out)
+    assert _without_timings(job) == _without_timings({"kind": "routing", **cli})
