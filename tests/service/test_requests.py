@@ -149,7 +149,7 @@ def test_running_jobs_per_token_are_capped(service: Server) -> None:
     with service.client("carol") as c:
         for _ in range(2):
             r = c.post(
-                "/solve", content=slow, headers=TOML, params={"algorithm": "ga", "time_limit": 3}
+                "/solve", content=slow, headers=TOML, params={"algorithm": "ga", "time_limit": 5}
             )
             assert r.status_code == 202
             ids.append(r.json()["id"])
