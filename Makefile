@@ -10,7 +10,7 @@ DEMO_OUT      ?= results/demo
 
 MIN_VENV := .venv-min
 
-.PHONY: setup demo demo-routing test test-wheel test-min lint format bench clean
+.PHONY: setup browser demo demo-routing test test-wheel test-min lint format bench clean
 
 setup: $(STAMP)
 
@@ -26,7 +26,11 @@ demo: $(STAMP)
 demo-routing: $(STAMP)
 	$(BIN)/wdnopt solve scenarios/routing/two_sources_three_plants_six_zones.toml
 
-test: $(STAMP)
+# The web page's test drives Debian's chromium (Playwright never downloads a browser here).
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory test-wheel

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, examples, pressure, resilience, solve
+from wdnopt.solvers.cli import compare, examples, pressure, resilience, serve, solve
 from wdnopt.solvers.io import stdout_for_files
 
-COMMANDS = [solve, pressure, compare, resilience, examples]
+COMMANDS = [solve, pressure, compare, resilience, serve, examples]
 """Modules with a ``register(subparsers)`` function, one per sub-command."""
 
 EXIT_INPUT = 2

@@ -1,0 +1,146 @@
+"""``wdnopt serve``: the solve service over HTTP (FastAPI on uvicorn, jobs on Dask).
+
+See :mod:`wdnopt.solvers.service` for the endpoints. Everything given here is checked before
+the server starts: the token file (or ``$WDNOPT_TOKENS``), the database's folder, the limits.
+``wdnopt serve --new-token NAME`` prints a new token and the line of the token file that
+admits it, and starts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from wdnopt.models.errors import InputError
+from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, bounded_float, bounded_int
+from wdnopt.solvers.io import check_output_path
+from wdnopt.solvers.service.auth import TOKEN_ENV, digest, load_tokens, new_token
+from wdnopt.solvers.service.intake import Limits
+
+DEFAULTS = Limits()
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the solve service: POST scenarios over HTTP, read the reports",
+        description=(
+            "Serve the solve service: POST /solve takes a scenario (TOML or JSON), solved on a "
+            "Dask cluster; GET /jobs/ID and GET /reports/ID give its state and its report, kept "
+            "in an SQLite file across restarts. Every request but the web page, /health, "
+            "/schema and /docs needs a bearer token of the token file (lines 'NAME SHA256')."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    p.add_argument("--port", type=bounded_int(0, 65535), default=8000, help="port (%(default)s)")
+    p.add_argument(
+        "--db",
+        type=Path,
+        default=Path("wdnopt-service.sqlite"),
+        metavar="FILE",
+        help="SQLite file of jobs and reports (made if missing; default %(default)s)",
+    )
+    p.add_argument(
+        "--tokens",
+        type=Path,
+        metavar="FILE",
+        help=f"token file: one 'NAME SHA256-OF-TOKEN' per line (default: ${TOKEN_ENV})",
+    )
+    p.add_argument(
+        "--new-token",
+        metavar="NAME",
+        help="print a new random token and its token-file line for NAME, then exit",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler (default: a local cluster of --workers processes)",
+    )
+    p.add_argument(
+        "--workers",
+        type=bounded_int(1, 256),
+        default=2,
+        metavar="N",
+        help="worker processes of the local cluster (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=bounded_int(1, 100_000_000),
+        default=DEFAULTS.max_body_bytes,
+        metavar="BYTES",
+        help="largest request body (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-network",
+        type=bounded_int(1, 10_000_000),
+        default=DEFAULTS.max_elements,
+        metavar="N",
+        help="largest network: routing sources+plants+zones+arcs, or generated junctions "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--max-time-limit",
+        type=bounded_float(0, MAX_TIME_LIMIT, open_low=True, unit="seconds"),
+        default=DEFAULTS.max_time_limit,
+        metavar="S",
+        help="largest time limit of a solve, and the limit of one that gives none "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--max-jobs",
+        type=bounded_int(1, 1_000_000),
+        default=DEFAULTS.max_active_jobs,
+        metavar="N",
+        help="queued or running jobs per token (default %(default)s; 429 above)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.new_token is not None:
+        from wdnopt.solvers.service.auth import parse_tokens
+
+        token = new_token()
+        line = f"{args.new_token} {digest(token)}"
+        parse_tokens(line, where="--new-token")  # the name must be one a token file accepts
+        print(f"token: {token}")
+        print(f"token file line: {line}")
+        return 0
+    tokens = load_tokens(args.tokens, dict(os.environ))
+    check_output_path(args.db, option="--db")
+    if args.db.exists() and not args.db.is_file():
+        raise InputError.single("an SQLite file", field="--db", got=str(args.db))
+
+    import uvicorn
+
+    from wdnopt.solvers.service.app import ServiceConfig, create_app, open_backend
+
+    config = ServiceConfig(
+        db=args.db,
+        tokens=tokens,
+        limits=Limits(
+            max_body_bytes=args.max_body,
+            max_elements=args.max_network,
+            max_time_limit=args.max_time_limit,
+            max_active_jobs=args.max_jobs,
+        ),
+        scheduler=args.scheduler,
+        workers=args.workers,
+    )
+    app = create_app(config, backend=open_backend(config))  # a bad --db or --scheduler: exit 2
+    level = logging.getLogger().getEffectiveLevel()
+    if level > logging.INFO:  # Dask's own start and stop notices: with -v only
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    print(f"wdnopt solve service on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info" if level <= logging.INFO else "warning",
+        access_log=level <= logging.INFO,
+        timeout_keep_alive=30,  # clients that poll jobs keep their connections
+    )
+    return 0

@@ -1,0 +1,460 @@
+"""The FastAPI application of the solve service.
+
+Endpoints (all under a bearer token but ``/``, ``/health``, ``/schema/{kind}`` and the OpenAPI
+pages ``/docs`` and ``/openapi.json``):
+
+- ``POST /solve``: a scenario as TOML or JSON; validated at once (422 naming the field), then
+  queued on Dask; answers 202 with the job's id;
+- ``GET /jobs/{id}``: state and progress; ``DELETE /jobs/{id}``: cancel it, or once it is over
+  delete it and its report;
+- ``GET /reports/{id}``: the report as JSON (the object of ``wdnopt solve --json``), or
+  ``?format=html`` as a page; ``GET /reports``: the token's reports, newest first, filtered by
+  ``kind`` and by ``since`` / ``until`` (dates or times, UTC);
+- ``GET /schema/{kind}``: the JSON Schema of a scenario kind, from its pydantic model.
+
+Every 4xx answer has the form ``{"detail": [{"field", "expected", "got", "message"}]}``. A job
+of another token is answered 404, exactly like a job that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wdnopt.models.errors import InputError, Problem
+from wdnopt.models.scenario import SCENARIO_KINDS
+from wdnopt.solvers.service.auth import Tokens
+from wdnopt.solvers.service.html import report_page
+from wdnopt.solvers.service.intake import BadBody, Limits, parse_body, validate
+from wdnopt.solvers.service.jobs import Job, JobStore, TooManyJobs
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Everything the service is started with."""
+
+    db: Path
+    """The SQLite file of jobs and reports (made if missing)."""
+    tokens: Tokens
+    limits: Limits = field(default_factory=Limits)
+    scheduler: str | None = None
+    """Address of an existing Dask scheduler (none: a local cluster)."""
+    workers: int = 2
+    """Worker processes of the local cluster."""
+
+
+class ApiError(Exception):
+    """An answer other than 2xx, with the problems it reports."""
+
+    def __init__(
+        self, status: int, problems: list[Problem], headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.status = status
+        self.problems = problems
+        self.headers = headers
+
+    @classmethod
+    def single(
+        cls,
+        status: int,
+        expected: str,
+        *,
+        field: str = "",
+        got: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiError:
+        return cls(status, [Problem(field, expected, got)], headers)
+
+
+def _detail(problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "detail": [
+            {"field": p.field, "expected": p.expected, "got": p.got, "message": str(p)}
+            for p in problems
+        ]
+    }
+
+
+def _error_response(status: int, problems: list[Problem], headers: Any = None) -> JSONResponse:
+    return JSONResponse(_detail(problems), status_code=status, headers=headers)
+
+
+def _not_found(job_id: str) -> ApiError:
+    return ApiError.single(404, "the id of one of your jobs", field="id", got=repr(job_id))
+
+
+def _utc(value: date | datetime, *, end_of_day: bool) -> str:
+    """A filter bound as the store's text: a date is its midnight (or the next one)."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value + timedelta(days=1 if end_of_day else 0), time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_bearer = HTTPBearer(auto_error=False, description="a token of the server's token file")
+
+
+async def _owner(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The name of the request's token; 401 without a token or with an unknown one."""
+    tokens: Tokens = request.app.state.tokens
+    name = tokens.owner(credentials.credentials if credentials else None)
+    if name is None:
+        raise ApiError.single(
+            401,
+            "Authorization: Bearer TOKEN with a token the server knows",
+            field="Authorization",
+            got="no token" if credentials is None else "an unknown token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return name
+
+
+async def _store(request: Request) -> JobStore:
+    return request.app.state.store
+
+
+Owner = Annotated[str, Depends(_owner)]
+Store = Annotated[JobStore, Depends(_store)]
+
+
+def open_backend(config: ServiceConfig) -> tuple[JobStore, Any]:
+    """The job store (jobs a stopped server left active marked ``interrupted``) and the Dask
+    runner; :class:`~wdnopt.models.errors.InputError` for a bad ``--db`` or ``--scheduler``."""
+    from wdnopt.solvers.service.runner import DaskRunner
+
+    try:
+        store = JobStore(config.db)
+        interrupted = store.mark_interrupted()
+    except sqlite3.DatabaseError as exc:
+        raise InputError.single(
+            f"an SQLite file of the service's jobs ({exc})", field="--db", got=str(config.db)
+        ) from None
+    if interrupted:
+        log.warning("%d job(s) left unfinished by the last run marked interrupted", interrupted)
+    try:
+        runner = DaskRunner(store, scheduler=config.scheduler, workers=config.workers)
+    except BaseException:
+        store.close()
+        raise
+    return store, runner
+
+
+def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = None) -> FastAPI:
+    """The application, on ``backend`` (the store and the runner, closed when the app stops);
+    without one, :func:`open_backend` opens them when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store, runner = backend or await run_in_threadpool(open_backend, config)
+        app.state.store = store
+        app.state.runner = runner
+        # one submission validated at a time, in one thread: many threads validating at once
+        # would hold Python's lock in turn and keep the event loop (every GET) waiting
+        app.state.intake = anyio.CapacityLimiter(1)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runner.close)
+            store.close()
+
+    app = FastAPI(
+        title="wdnopt solve service",
+        summary="Routing and pump placement scenarios solved on Dask; reports kept in SQLite.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.tokens = config.tokens
+    limits = config.limits
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc.status, exc.problems, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")]
+            got = err.get("input")
+            problems.append(
+                Problem(
+                    ".".join(loc),
+                    err.get("msg", "a valid value"),
+                    None if got is None else repr(got),
+                )
+            )
+        return _error_response(422, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error_response(exc.status_code, [Problem("", str(exc.detail))], exc.headers)
+
+    def own_job(job_id: str, who: str, jobs: JobStore) -> Job:
+        job = jobs.get(job_id)
+        if job is None or job.owner != who:
+            raise _not_found(job_id)
+        return job
+
+    def links(job_id: str) -> dict[str, str]:
+        return {"job": f"/jobs/{job_id}", "report": f"/reports/{job_id}"}
+
+    # --- pages ----------------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> FileResponse:
+        files = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+        if name not in files:
+            raise ApiError.single(404, f"one of {sorted(files)}", field="name", got=repr(name))
+        return FileResponse(files[name])
+
+    @app.get("/health", summary="Whether the service is up, and its Dask workers")
+    def health(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "workers": request.app.state.runner.workers}
+
+    # --- jobs -----------------------------------------------------------------------------
+
+    @app.post(
+        "/solve",
+        status_code=202,
+        summary="Queue a scenario; answers at once with the job's id",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "A scenario, as in a scenario file (every table inline).",
+                "content": {
+                    "application/toml": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object"}},
+                },
+            }
+        },
+    )
+    async def solve(
+        request: Request,
+        who: Owner,
+        jobs: Store,
+        time_limit: Annotated[
+            float | None,
+            Query(gt=0, description="seconds of each solve (--time-limit), within the cap"),
+        ] = None,
+        algorithm: Annotated[
+            str | None, Query(description="pump placement algorithm (--algorithm)")
+        ] = None,
+        season: Annotated[str | None, Query(description="routing: one season (--season)")] = None,
+        figures: Annotated[
+            bool, Query(description="draw the figures too (a schedule's day, each pump plan)")
+        ] = False,
+    ) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
+            raise _too_large(int(declared))
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limits.max_body_bytes:
+                raise _too_large(len(body))
+
+        def accept() -> Job:
+            try:
+                data = parse_body(bytes(body), request.headers.get("content-type"))
+                scenario, options = validate(
+                    data,
+                    limits,
+                    time_limit=time_limit,
+                    algorithm=algorithm,
+                    season=season,
+                    figures=figures,
+                )
+            except BadBody as exc:
+                raise ApiError(exc.status, exc.problems) from None
+            try:
+                job = jobs.create(
+                    owner=who,
+                    kind=scenario.kind,
+                    name=scenario.name,
+                    options=options.__dict__,
+                    max_active=limits.max_active_jobs,
+                )
+            except TooManyJobs:
+                raise ApiError.single(
+                    429,
+                    f"at most {limits.max_active_jobs} queued or running jobs per token: wait "
+                    "for one to end",
+                    field="Authorization",
+                    headers={"Retry-After": "5"},
+                ) from None
+            try:
+                request.app.state.runner.submit(job.id, data, options)
+            except Exception as exc:
+                jobs.fail(job.id, [f"the job could not be queued: {exc}"])
+                log.exception("job %s not queued", job.id)
+                raise ApiError.single(503, "a Dask cluster that takes jobs") from None
+            return job
+
+        job = await anyio.to_thread.run_sync(accept, limiter=request.app.state.intake)
+        return JSONResponse(
+            {"id": job.id, "status": job.status, "kind": job.kind, "links": links(job.id)},
+            status_code=202,
+            headers={"Location": f"/jobs/{job.id}"},
+        )
+
+    @app.get("/jobs/{job_id}", summary="State and progress of a job")
+    async def get_job(job_id: str, who: Owner, jobs: Store) -> JSONResponse:
+        job = own_job(job_id, who, jobs)
+        return JSONResponse({**job.summary(), "links": links(job.id)})
+
+    @app.delete("/jobs/{job_id}", summary="Cancel a job, or delete one that is over")
+    def delete_job(job_id: str, who: Owner, jobs: Store, request: Request) -> dict[str, Any]:
+        job = own_job(job_id, who, jobs)
+        if job.active:
+            request.app.state.runner.cancel(job.id)
+            if jobs.fail(job.id, ["cancelled by its owner"], status="cancelled"):
+                return {"id": job.id, "status": "cancelled"}
+            job = own_job(job_id, who, jobs)  # it ended meanwhile: delete it as over
+        jobs.delete(job.id)
+        return {"id": job.id, "status": "deleted"}
+
+    # --- reports --------------------------------------------------------------------------
+
+    @app.get("/reports", summary="Your reports, newest first")
+    async def list_reports(
+        who: Owner,
+        jobs: Store,
+        kind: Annotated[
+            Literal["routing", "pump_placement"] | None, Query(description="scenario kind")
+        ] = None,
+        since: Annotated[
+            datetime | date | None, Query(description="finished at or after (date or time, UTC)")
+        ] = None,
+        until: Annotated[
+            datetime | date | None,
+            Query(description="finished before this time, or up to the end of this date (UTC)"),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> JSONResponse:
+        found = jobs.list_reports(
+            who,
+            kind=kind,
+            since=None if since is None else _utc(since, end_of_day=False),
+            until=None if until is None else _utc(until, end_of_day=True),
+            limit=limit,
+        )
+        return JSONResponse(
+            {
+                "reports": [
+                    {
+                        "id": j.id,
+                        "kind": j.kind,
+                        "name": j.name,
+                        "status": j.result_status,
+                        "objective": j.objective,
+                        "created_at": j.created_at,
+                        "finished_at": j.finished_at,
+                        "links": links(j.id),
+                    }
+                    for j in found
+                ]
+            }
+        )
+
+    @app.get("/reports/{job_id}", summary="The report of a finished job (JSON, or HTML)")
+    async def get_report(
+        job_id: str,
+        who: Owner,
+        jobs: Store,
+        format: Annotated[Literal["json", "html"], Query()] = "json",
+    ) -> Any:
+        job = own_job(job_id, who, jobs)
+        text = jobs.report_text(job.id)
+        if text is None:
+            why = "; ".join(job.error or []) if job.error else None
+            raise ApiError.single(
+                409,
+                "a job that is done: its report comes when it ends"
+                if job.active
+                else "a job that is done: this one ended without a report",
+                field="id",
+                got=f"{job.status}" + (f" ({why})" if why else ""),
+            )
+        if format == "html":
+            pictures = jobs.figures(job.id)
+            return HTMLResponse(report_page(job.summary(), json.loads(text), pictures))
+        head = {
+            "id": job.id,
+            "kind": job.kind,
+            "name": job.name,
+            "created_at": job.created_at,
+            "finished_at": job.finished_at,
+            "options": job.options,
+            "figures": {n: f"/reports/{job.id}/figures/{n}" for n in jobs.figures(job.id)},
+        }
+        # the stored report is JSON text already: sent as it is, not parsed and written again
+        body = json.dumps(head)[:-1] + ', "report": ' + text + "}"
+        return Response(body, media_type="application/json")
+
+    @app.get("/reports/{job_id}/figures/{name}", summary="A figure of a report (PNG)")
+    async def get_figure(job_id: str, name: str, who: Owner, jobs: Store) -> Response:
+        job = own_job(job_id, who, jobs)
+        pictures = jobs.figures(job.id)
+        if name not in pictures:
+            raise ApiError.single(
+                404,
+                f"one of the report's figures {sorted(pictures)}"
+                if pictures
+                else "no figure: this report has none (POST /solve?figures=true draws them)",
+                field="name",
+                got=repr(name),
+            )
+        return Response(base64.b64decode(pictures[name]), media_type="image/png")
+
+    # --- schemas --------------------------------------------------------------------------
+
+    @app.get("/schema/{kind}", summary="JSON Schema of a scenario kind")
+    def schema(kind: str) -> dict[str, Any]:
+        model = SCENARIO_KINDS.get(kind)
+        if model is None:
+            raise ApiError.single(
+                404,
+                f"a scenario kind, one of {sorted(SCENARIO_KINDS)}",
+                field="kind",
+                got=repr(kind),
+            )
+        return model.model_json_schema()
+
+    def _too_large(size: int) -> ApiError:
+        return ApiError.single(
+            413,
+            f"a body of at most {limits.max_body_bytes} bytes (the server's limit)",
+            field="body",
+            got=f"{size} bytes",
+        )
+
+    return app

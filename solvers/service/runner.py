@@ -1,0 +1,156 @@
+"""The Dask side of the solve service: submit a job, hear its progress, store its end.
+
+By default a local cluster of worker processes (one thread each: Pyomo and EPANET run one solve
+per process at a time); ``scheduler=ADDRESS`` uses an existing cluster instead, whose workers
+must have wdnopt installed. Each job is one task, :func:`~wdnopt.solvers.service.work.solve_job`;
+its progress comes back as Dask events, its end through the future's callback, and both are
+written to the :class:`~wdnopt.solvers.service.jobs.JobStore` at once. Cancelling drops a queued
+task; a task already running finishes in its worker (within its time limit), and its answer is
+then ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from wdnopt.models.errors import InputError
+from wdnopt.solvers.service.jobs import JobStore
+from wdnopt.solvers.service.work import PROGRESS_TOPIC, JobOptions, solve_job
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the worker processes start: they inherit it, so Ctrl-C in the
+    terminal stops the server alone, which then closes them (no traceback from each)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+class DaskRunner:
+    """Jobs solved on a Dask cluster, their states kept in ``store``."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        *,
+        scheduler: str | None = None,
+        workers: int = 2,
+        processes: bool = True,
+    ) -> None:
+        from distributed import Client, LocalCluster
+
+        self.store = store
+        self._futures: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._cluster = None
+        self._workers = 0
+        self._workers_at = -math.inf
+        try:
+            if scheduler is not None:
+                self._client = Client(scheduler, timeout="30s")
+            else:
+                with _sigint_ignored():
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=processes,
+                        dashboard_address=":0",  # its HTTP server on any free port
+                        silence_logs=logging.ERROR,
+                    )
+                self._client = Client(self._cluster)
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            self.close()
+            raise InputError.single(
+                f"a reachable Dask scheduler ({exc})", field="--scheduler", got=repr(scheduler)
+            ) from None
+        self._client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
+        log.info("Dask: %s", self._client)
+
+    @property
+    def workers(self) -> int:
+        """Workers of the cluster, as last heard (asked of the scheduler at most every 5 s)."""
+        now = time.monotonic()
+        if now - self._workers_at > 5:
+            self._workers = len(self._client.scheduler_info().get("workers", {}))
+            self._workers_at = now
+        return self._workers
+
+    def submit(self, job_id: str, data: dict[str, Any], options: JobOptions) -> None:
+        """Queue the job on the cluster."""
+        future = self._client.submit(
+            solve_job, job_id, data, options.__dict__, key=f"wdnopt-job-{job_id}", pure=False
+        )
+        with self._lock:
+            self._futures[job_id] = future
+        future.add_done_callback(lambda f, job_id=job_id: self._on_done(job_id, f))
+
+    def cancel(self, job_id: str) -> None:
+        """Drop the job's task (a running one ends in its worker; its answer is ignored)."""
+        with self._lock:
+            future = self._futures.pop(job_id, None)
+        if future is not None:
+            with contextlib.suppress(Exception):
+                future.cancel()
+
+    def _on_progress(self, event: tuple[float, dict[str, Any]]) -> None:
+        _, msg = event
+        try:
+            self.store.set_progress(
+                str(msg["job"]),
+                {"done": msg["done"], "total": msg["total"], "stage": msg["stage"]},
+            )
+        except Exception:  # a bad event must not stop the client's event loop
+            log.exception("progress event %r not recorded", msg)
+
+    def _on_done(self, job_id: str, future: Any) -> None:
+        with self._lock:
+            self._futures.pop(job_id, None)
+        try:
+            if future.cancelled():
+                return
+            error = future.exception()
+            if error is None:
+                answer = future.result()
+                if "report" in answer:
+                    self.store.finish(job_id, answer["report"], answer.get("figures") or {})
+                else:
+                    self.store.fail(job_id, list(answer["errors"]))
+            else:
+                log.error("job %s failed: %s: %s", job_id, type(error).__name__, error)
+                self.store.fail(job_id, [f"the solve failed: {type(error).__name__}: {error}"])
+        except Exception:
+            log.exception("job %s: its end could not be recorded", job_id)
+        finally:
+            with contextlib.suppress(Exception):
+                future.release()
+
+    def close(self) -> None:
+        """Drop the queued tasks and close the client (and the local cluster)."""
+        client = getattr(self, "_client", None)
+        with self._lock:
+            pending = list(self._futures.values())
+            self._futures.clear()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                if pending:
+                    client.cancel(pending)
+            with contextlib.suppress(Exception):
+                client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close(timeout=10)
