@@ -72,7 +72,7 @@ FIRST_SOLVE_S = 10.0
 """Seconds the first MILP solve gets (doubled while a solve ends with no plan to refine
 around); a solve that stops with a plan is refined and solved again."""
 
-REPAIR_S = 3.0
+REPAIR_S = 1.5
 """Seconds the repair of a plan that does not hold gets at most, in one iteration."""
 
 CHEAPER = 1e-7
