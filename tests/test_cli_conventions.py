@@ -116,7 +116,9 @@ def test_summary_and_json_of_a_pump_placement_and_a_sweep(
     out = tmp_path / "s"
     args = ["compare", str(sweep), "--out", str(out), "--workers", "1", "--no-report", "--json"]
     assert main(args) == 0
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert "runs 2/2: done 2, failed 0, left 0" in captured.err  # not a terminal: plain lines
     data = _summary(out)
     table = pd.read_csv(out / "results.csv")
     assert printed["runs"] == len(table) == data["recorded"] == data["runs"] == 2
