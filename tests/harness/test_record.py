@@ -71,3 +71,14 @@ def test_gap_figure_and_gap_table_count_the_same_runs(
             assert table.loc[(algorithm, objective), "compared"] == len(runs)
             if len(runs) and not registry.get(algorithm).exact:  # the figure: heuristics
                 assert drawn[algorithm] == sorted(set(runs["demand_factor"])), algorithm
+
+
+def test_report_tables_have_readable_headers_with_units(
+    tiny_sweep: tuple[Path, Path, pd.DataFrame],
+) -> None:
+    _, out, _ = tiny_sweep
+    md = (out / "report.md").read_text(encoding="utf-8")
+    heads = [line for line in md.splitlines() if line.startswith("| algorithm | objective")]
+    assert heads and "| mean gap | worst gap | within 1 % |" in heads[0]
+    assert "| reference ($) | reference is | milp ($) |" in md
+    assert "mean_gap" not in md and "reference_kind" not in md
