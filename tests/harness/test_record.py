@@ -80,5 +80,5 @@ def test_report_tables_have_readable_headers_with_units(
     md = (out / "report.md").read_text(encoding="utf-8")
     heads = [line for line in md.splitlines() if line.startswith("| algorithm | objective")]
     assert heads and "| mean gap | worst gap | within 1 % |" in heads[0]
-    assert "| reference ($) | reference is | milp ($) |" in md
+    assert "| reference ($) | reference is | tree-dp ($) |" in md and "| milp ($) |" in md
     assert "mean_gap" not in md and "reference_kind" not in md
