@@ -275,14 +275,17 @@ def slack_figure(rows: pd.DataFrame, network: str) -> Figure:
 
 
 def gap_figure(rows: pd.DataFrame, network: str) -> Figure:
-    """Gap of every heuristic to the reference (hollow where the reference is a bound)."""
+    """Gap of every heuristic to the reference (hollow where the reference is a bound), over
+    the runs the gap table counts (:func:`~wdnopt.solvers.harness.table.compared`)."""
+    from wdnopt.solvers.harness.table import compared
+
     objectives = list(rows["objective"].drop_duplicates())
     fig, axes = _panels(objectives)
     colours = _colours(list(rows["algorithm"].drop_duplicates()))
     exact = _exact_names(rows)
     for ax, objective in zip(axes, objectives, strict=True):
         part = rows[(rows["objective"] == objective) & ~rows["algorithm"].isin(exact)]
-        part = part[part["gap"].notna() & np.isfinite(part["gap"].astype(float))]
+        part = compared(part)  # the runs the gap table counts, no others
         for algorithm, runs in part.groupby("algorithm", sort=False):
             colour = colours.get(str(algorithm), "tab:gray")
             stats = _by_factor(runs, "gap")

@@ -37,6 +37,20 @@ class Block:
 # --- formatting ------------------------------------------------------------------------------
 
 
+CURRENCY = "$"
+"""The unit of every cost in the report (the scenario's money: prices per kWh, capex)."""
+
+GAP_HEADERS = {
+    "mean_gap": "mean gap",
+    "worst_gap": "worst gap",
+    "within_1pct": "within 1 %",
+    "compared": "compared (reference > 0)",
+    "vs": "reference",
+    "worst_cost_over_bound": "worst cost/LB",
+}
+"""Readable headers of the gap table in the report (``gaps.csv`` keeps the column names)."""
+
+
 def money(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return "–"
@@ -151,12 +165,10 @@ def report_blocks(
         Block(
             "table",
             table=_fmt(
-                gaps.rename(
-                    columns={"within_1pct": "within 1 %", "worst_cost_over_bound": "worst cost/LB"}
-                ),
+                gaps.rename(columns=GAP_HEADERS),
                 {
-                    "mean_gap": percent,
-                    "worst_gap": percent,
+                    "mean gap": percent,
+                    "worst gap": percent,
                     "within 1 %": lambda v: percent(v, 0),
                     "worst cost/LB": lambda v: "–" if v != v else f"{v:.2f}",
                 },
@@ -185,6 +197,10 @@ def report_blocks(
                         "paper's figure": money,
                         "bound / optimum": lambda v: percent(v, 1),
                     },
+                ).rename(
+                    columns={
+                        c: f"{c} ({CURRENCY})" for c in ("optimum", "valid bound", "paper's figure")
+                    }
                 ),
             ),
         ]
@@ -274,11 +290,16 @@ def _by_problem(frame: pd.DataFrame) -> pd.DataFrame:
     )[["deficient_nodes", "reference", "reference_kind"]]
     table = keys.join(wide).reset_index()
     table["demand_factor"] = [f"{f:g}" for f in table["demand_factor"]]
-    table = table.rename(columns={"demand_factor": "factor", "deficient_nodes": "deficient"})
-    formats = {c: money for c in table.columns if c not in ("network", "factor", "objective")}
-    formats["deficient"] = lambda v: "–" if v is pd.NA or v is None else str(v)
+    labels = ("network", "demand_factor", "objective", "deficient_nodes", "reference_kind")
+    costs = [c for c in table.columns if c not in labels]
+    formats = {c: money for c in costs}
+    formats["deficient_nodes"] = lambda v: "–" if v is pd.NA or v is None else str(v)
     formats["reference_kind"] = lambda v: "–" if v is pd.NA or v is None else str(v)
-    return _fmt(table, formats)
+    table = _fmt(table, formats)
+    headers = {"demand_factor": "factor", "deficient_nodes": "junctions below P_min",
+               "reference_kind": "reference is"}  # fmt: skip
+    headers.update({c: f"{c} ({CURRENCY})" for c in costs})
+    return table.rename(columns=headers)
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -116,7 +116,9 @@ def test_summary_and_json_of_a_pump_placement_and_a_sweep(
     out = tmp_path / "s"
     args = ["compare", str(sweep), "--out", str(out), "--workers", "1", "--no-report", "--json"]
     assert main(args) == 0
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert "runs 2/2: done 2, failed 0, left 0" in captured.err  # not a terminal: plain lines
     data = _summary(out)
     table = pd.read_csv(out / "results.csv")
     assert printed["runs"] == len(table) == data["recorded"] == data["runs"] == 2
@@ -134,3 +136,22 @@ def test_json_of_the_pressure_curve_is_the_csv(tmp_path: Path) -> None:
     curve = pd.DataFrame(json.loads(printed.stdout)["curve"])
     expected = pd.read_csv(io.BytesIO((tmp_path / "c.csv").read_bytes()))
     pd.testing.assert_frame_equal(curve, expected, check_dtype=False)
+
+
+def test_progress_per_demand_factor_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several factors: one plain line per factor solved (stderr is no terminal here); the
+    JSON on stdout stays whole."""
+    placement = tmp_path / "p.toml"
+    placement.write_text(
+        f'kind = "pump_placement"\ndemand_factors = [2.4, 2.6]\n[network]\nfile = "{TREE}"\n',
+        encoding="utf-8",
+    )
+    assert main(["solve", str(placement), "--algorithm", "tree-dp", "--json"]) == 0
+    captured = capsys.readouterr()
+    statuses = [f["status"] for f in json.loads(captured.out)["factors"]]
+    assert captured.err.splitlines() == [
+        f"demand factor 2.4 (1/2): {statuses[0]}",
+        f"demand factor 2.6 (2/2): {statuses[1]}",
+    ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -146,16 +148,20 @@ def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, highlight=False)
     finished = [0]
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        ) as bar:
+        with (
+            _PlainProgress(console) if not console.is_terminal else nullcontext() as plain,
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=False,
+                disable=plain is not None,
+            ) as bar,
+        ):
             task: list[TaskID] = []
             shown: list[str] = []
 
@@ -167,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
                 counts = f"done {state.done}, failed {state.failed}, left {state.left}"
                 if state.skipped:
                     counts += f" ({state.skipped} from before)"
+                if plain is not None:
+                    plain.show(state.finished, state.total, counts)
+                    return
                 if not task:
                     task.append(
                         bar.add_task(
@@ -219,6 +228,39 @@ def run(args: argparse.Namespace) -> int:
         out.print(f"[red]{len(errors)} run(s) failed[/]; e.g. {errors['message'].iloc[0]}")
         return 1
     return 0
+
+
+PLAIN_EVERY_S = 30.0
+"""Not on a terminal (a log file, CI), the progress is one plain line at most this often (s),
+and one at the end, instead of a bar."""
+
+
+class _PlainProgress:
+    """The sweep's progress as plain lines on ``console``, for output that is not a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.monotonic()
+        self.last = self.started
+        self.line = ""
+
+    def show(self, finished: int, total: int, counts: str) -> None:
+        self.line = f"runs {finished}/{total}: {counts}"
+        now = time.monotonic()
+        if now - self.last >= PLAIN_EVERY_S:
+            self.last = now
+            self._print()
+
+    def _print(self) -> None:
+        elapsed = time.monotonic() - self.started
+        self.console.print(f"{self.line} ({elapsed:.0f} s)", soft_wrap=True)
+
+    def __enter__(self) -> _PlainProgress:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None and self.line:
+            self._print()
 
 
 def print_gaps(gaps: Any, console: Console) -> None:

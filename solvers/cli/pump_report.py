@@ -61,15 +61,17 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
         check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
-    for problem in problems:
-        result, check = run_placement(
-            problem,
-            algorithm,
-            options,
-            repairs=scenario.repairs,
-            progress=None if getattr(args, "json", False) else _progress(algorithm, problem),
-        )
-        runs.append((problem, result, check))
+    with FactorProgress(len(problems)) as progress:
+        for problem in problems:
+            result, check = run_placement(
+                problem,
+                algorithm,
+                options,
+                repairs=scenario.repairs,
+                progress=None if getattr(args, "json", False) else _progress(algorithm, problem),
+            )
+            runs.append((problem, result, check))
+            progress.advance(problem.tree.demand_factor, str(result.status))
     if getattr(args, "out", None):
         for problem, result, _ in runs:
             table = placement_table(problem, result)
@@ -97,6 +99,45 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
         return 2
     holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
     return 0 if all(s.has_solution for s in statuses) and holds else 1
+
+
+class FactorProgress:
+    """Progress over the demand factors on stderr, when there are several: a bar on a
+    terminal, else one plain line per factor solved."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.total = total
+        self.console = Console(stderr=True, highlight=False)
+        self.bar: Progress | None = None
+        self.done = 0
+        if total > 1 and self.console.is_terminal:
+            self.bar = Progress(
+                TextColumn("demand factors"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[last]}"),
+                console=self.console,
+                transient=True,
+            )
+            self.task = self.bar.add_task("factors", total=total, last="")
+
+    def advance(self, factor: float, status: str) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, last=f"{factor:g}: {status}")
+        elif self.total > 1:
+            self.console.print(f"demand factor {factor:g} ({self.done}/{self.total}): {status}")
+
+    def __enter__(self) -> FactorProgress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def write_pump_summary(

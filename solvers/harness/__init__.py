@@ -74,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "results_table": "table",
     "add_gaps": "table",
     "gap_table": "table",
+    "compared": "table",
     # the output folder
     "LOCK_FILE": "folder",
     "check_out_dir": "folder",

@@ -88,6 +88,13 @@ def add_gaps(frame: pd.DataFrame, exact: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
+def compared(frame: pd.DataFrame) -> pd.DataFrame:
+    """The runs whose gap counts: a gap, against a reference above 0 (a problem that needs no
+    pump has reference 0, and a gap there would flatter or punish by nothing). The gap table
+    and the gap figure both count these, so they count the same problems."""
+    return frame[frame["gap"].notna() & (frame["reference"] > 0)]
+
+
 def gap_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per algorithm and objective: runs, solved, mean and worst gap, share within 1 %.
 
@@ -100,7 +107,7 @@ def gap_table(frame: pd.DataFrame) -> pd.DataFrame:
     for (algorithm, objective), group in frame.groupby(["algorithm", "objective"], sort=False):
         if (group["status"] == str(Status.BOUND_ONLY)).all():
             continue  # a lower bound, not a placement: it has no gap
-        has = group[group["gap"].notna() & (group["reference"] > 0)]
+        has = compared(group)
         gaps = has["gap"].astype(float)
         kinds = set(has["reference_kind"].dropna())
         ratio = group["cost_over_bound"].dropna().astype(float)

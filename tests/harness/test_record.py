@@ -48,3 +48,37 @@ def test_the_sweep_table_has_the_record_types(
     for column, dtype in COLUMN_TYPES.items():
         assert str(frame[column].dtype) == ("float64" if dtype == "float" else dtype), column
     assert list(pd.read_csv(out / "results.csv").columns) == RESULT_COLUMNS
+
+
+def test_gap_figure_and_gap_table_count_the_same_runs(
+    tiny_sweep: tuple[Path, Path, pd.DataFrame],
+) -> None:
+    """Factor 1.8 needs no pump (reference 0): neither the table nor the figure counts it."""
+    from wdnopt.solvers.figures import gap_figure
+    from wdnopt.solvers.pumps import registry
+
+    _, _, frame = tiny_sweep
+    counted = harness.compared(frame)
+    assert 1.8 in set(frame["demand_factor"]) and 1.8 not in set(counted["demand_factor"])
+    table = harness.gap_table(frame).set_index(["algorithm", "objective"])
+    fig = gap_figure(frame, "tree_100")
+    for ax, objective in zip(fig.axes, ["opex", "tco"], strict=True):
+        drawn = {line.get_label(): sorted(line.get_xdata()) for line in ax.lines}
+        for algorithm in table.xs(objective, level="objective").index:
+            runs = counted[
+                (counted["algorithm"] == algorithm) & (counted["objective"] == objective)
+            ]
+            assert table.loc[(algorithm, objective), "compared"] == len(runs)
+            if len(runs) and not registry.get(algorithm).exact:  # the figure: heuristics
+                assert drawn[algorithm] == sorted(set(runs["demand_factor"])), algorithm
+
+
+def test_report_tables_have_readable_headers_with_units(
+    tiny_sweep: tuple[Path, Path, pd.DataFrame],
+) -> None:
+    _, out, _ = tiny_sweep
+    md = (out / "report.md").read_text(encoding="utf-8")
+    heads = [line for line in md.splitlines() if line.startswith("| algorithm | objective")]
+    assert heads and "| mean gap | worst gap | within 1 % |" in heads[0]
+    assert "| reference ($) | reference is | tree-dp ($) |" in md and "| milp ($) |" in md
+    assert "mean_gap" not in md and "reference_kind" not in md
