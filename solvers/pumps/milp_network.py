@@ -79,6 +79,11 @@ CHEAPER = 1e-7
 """Relative margin by which the MILP looks for plans cheaper than the incumbent."""
 
 
+def _room(deadline: float, seconds: float) -> bool:
+    """Whether ``seconds`` of work still fit before the wall-clock ``deadline``."""
+    return deadline - time.perf_counter() > seconds
+
+
 def _cheaper(upper: float | None) -> float | None:
     """The MILP's budget: strictly below the incumbent's cost (plans that cost as much are no
     better), so an infeasible MILP proves the incumbent optimal."""
@@ -145,14 +150,21 @@ def tighten_bounds(
     problem: PumpProblem,
     budget: float | None,
     deadline: float,
-) -> tuple[rx.Bounds, int]:
+    final: float | None = None,
+) -> tuple[rx.Bounds, int, float]:
     """One pass of bound tightening on the LP relaxation: for every link the least and the
     largest flow with the cost at most ``budget``. Returns the new bounds and the LPs solved.
 
     Every LP optimum is a valid bound: the LP relaxes the MILP, which relaxes the true
-    problem (restricted to plans no dearer than the incumbent, which the optimum is)."""
+    problem (restricted to plans no dearer than the incumbent, which the optimum is). Also
+    returns how long building the model took (s). Stops at ``deadline``, and early enough
+    before ``final`` (the run's own deadline) to leave time for the models still to build."""
     costs = np.asarray(problem.size_costs, dtype=float)
+    built = time.perf_counter()
     relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs, budget=budget)
+    build_s = time.perf_counter() - built
+    if final is not None:
+        deadline = min(deadline, final - 3 * build_s - LP_TIME - 1.0)
     m = relax.model
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     m.cost.deactivate()
@@ -163,14 +175,15 @@ def tighten_bounds(
     for e in order:
         for sense in (pyo.minimize, pyo.maximize):
             if time.perf_counter() > deadline:
-                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved
+                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved, build_s
             if hasattr(m, "obbt"):
                 m.del_component(m.obbt)
             m.obbt = pyo.Objective(expr=m.q[e], sense=sense)
+            solver.config.time_limit = max(min(LP_TIME, deadline - time.perf_counter()), 0.1)
             report, _ = solve_with_highs(m, solver=solver)
             solved += 1
             if report.status is Status.INFEASIBLE:
-                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), -1
+                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), -1, build_s
             if report.status is not Status.OPTIMAL or report.bound is None:
                 continue
             pad = 1e-7 + 1e-6 * abs(report.bound)
@@ -178,7 +191,7 @@ def tighten_bounds(
                 q_lo[e] = max(q_lo[e], min(report.bound - pad, q_hi[e]))
             else:
                 q_hi[e] = min(q_hi[e], max(report.bound + pad, q_lo[e]))
-    return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved
+    return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved, build_s
 
 
 def lp_bound(
@@ -307,6 +320,7 @@ def run_milp_network(
     box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m)
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
     lps = 0
+    build_s = 0.0  # how long a model of this network takes to build (measured below)
     if not net.looped:  # a tree network: the demands fix every flow, whatever the pumps
         flows = {e: data.state_flow.get(e, 0.0) for e in data.links}
         bounds = rx.Bounds(flows, dict(flows), bounds.h_lo, bounds.h_hi)
@@ -314,7 +328,10 @@ def run_milp_network(
         tight_end = min(deadline, time.perf_counter() + options.tighten_share * options.time_limit)
         width = _width(bounds)
         while time.perf_counter() < tight_end:
-            bounds, solved = tighten_bounds(data, bounds, box, cands, problem, upper, tight_end)
+            bounds, solved, took = tighten_bounds(
+                data, bounds, box, cands, problem, upper, tight_end, deadline
+            )
+            build_s = max(build_s, took)
             if solved < 0:
                 break
             lps += solved
@@ -323,14 +340,20 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
-    lower = lp_bound(
-        data, bounds, box, cands, problem, min(LP_TIME, deadline - time.perf_counter())
-    )
+    lower = None
+    if _room(deadline, 3 * build_s + 1.0):
+        lower = lp_bound(
+            data, bounds, box, cands, problem, min(LP_TIME, deadline - time.perf_counter())
+        )
     if lower is not None and upper is not None:
         lower = min(lower, upper)
-    relax = rx.build_relaxation(
-        data, bounds, box, cands, problem.catalogue, costs, budget=_cheaper(upper)
-    )
+    relax: rx.Relaxation | None = None
+    if _room(deadline, 2 * build_s + 0.5):
+        built = time.perf_counter()
+        relax = rx.build_relaxation(
+            data, bounds, box, cands, problem.catalogue, costs, budget=_cheaper(upper)
+        )
+        build_s = max(build_s, time.perf_counter() - built)
     solver = make_highs(rel_gap=options.gap / 10)
     history: list[Iteration] = []
     cuts = 0
@@ -339,7 +362,7 @@ def run_milp_network(
     cap = FIRST_SOLVE_S
     for it in range(1, options.max_iterations + 1):
         left = deadline - time.perf_counter()
-        if left <= 0:
+        if left <= 0 or relax is None:
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
         solver.config.time_limit = max(min(left, cap), 0.5)
@@ -390,6 +413,9 @@ def run_milp_network(
         if report.status is Status.TIME_LIMIT and report.objective is None:
             cap *= 2  # nothing to refine around yet: give the same model more time
             continue
+        if not _room(deadline, 2 * build_s + 0.5):
+            message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
         refine(relax, problem.catalogue)
         relax = _rebuild(relax, data, bounds, box, cands, problem, costs, upper, seen)
     else:
