@@ -45,7 +45,7 @@ def test_unknown_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     code, err = run(tmp_path, GOOD.replace("demand=12", "demand=12, colour='blue'"), capsys)
     assert code == 2
     assert "scenario.toml" in err and "zones[0].colour" in err and "no such field" in err
-    assert "allowed: demand, id" in err
+    assert "allowed: capacity, demand, id" in err
 
 
 def test_missing_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
