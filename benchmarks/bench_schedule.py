@@ -187,7 +187,7 @@ def settings_table(net: RoutingNetwork, reference: float, repeats: int) -> None:
             solver = make_highs()
             solver.config.solver_options.update(options)  # type: ignore[attr-defined]
             (rep, _), wall = timed(solve_with_highs, handle.model, solver=solver)
-            if best is None or wall < best[0]:
+            if best is None or (rep.highs_s or wall) < (best[1].highs_s or best[0]):
                 best = (wall, rep)
             if wall > 30:  # out of the running: not worth a second run
                 break
@@ -199,22 +199,25 @@ def settings_table(net: RoutingNetwork, reference: float, repeats: int) -> None:
             and abs(rep.objective - reference) <= 1e-7 * max(1.0, abs(reference))
         )
         rows.append((name, wall, rep, exact, options == HIGHS_OPTIONS))
-    default_s = rows[0][1]
+    default_s = rows[0][2].highs_s or float("nan")
     print(
         f"\nHiGHS settings on the same model (built once in {build_s:.2f} s; best of "
         f"{repeats} runs each):"
     )
     print(f"{'setting':44} {'wall s':>8} {'HiGHS s':>8} {'speed':>7}  exact  objective")
     for name, wall, rep, exact, chosen in rows:
+        highs_s = rep.highs_s or float("nan")
         print(
-            f"{name:44} {wall:8.2f} {rep.highs_s or float('nan'):8.2f} "
-            f"{default_s / wall:6.2f}x  {'yes' if exact else 'NO ':5}  "
+            f"{name:44} {wall:8.2f} {highs_s:8.2f} "
+            f"{default_s / highs_s:6.2f}x  {'yes' if exact else 'NO ':5}  "
             f"{rep.objective:,.2f}{' (routing default)' if chosen else ''}"
         )
-    name, wall, *_ = min((r for r in rows if r[3]), key=lambda r: r[1])
+    name, wall, rep, *_ = min((r for r in rows if r[3]), key=lambda r: r[2].highs_s or 1e300)
     print(
-        f"fastest exact: {name} ({wall:.2f} s); build + solve {build_s + wall:.2f} s "
-        "(target <= 8 s); speed is HiGHS's default time over the setting's"
+        f"fastest exact, by HiGHS's own time: {name} ({rep.highs_s:.2f} s in HiGHS, "
+        f"{wall:.2f} s wall); build + solve {build_s + wall:.2f} s (target <= 8 s). Speed is "
+        "HiGHS's default time over the setting's, inside HiGHS: the Pyomo hand-over and read-back "
+        "(wall − HiGHS) are the same work for every setting and vary only with the machine's load"
     )
 
 

@@ -65,7 +65,7 @@ HIGHS_OPTIONS: dict[str, object] = {
 """HiGHS settings of routing LPs (not MILPs, which keep HiGHS's defaults): dual simplex with
 Dantzig pricing, no presolve. Chosen by ``benchmarks/bench_schedule.py``, the fastest of the
 exact settings it tries: on the 24-period schedule (252,000 flows) HiGHS's own time falls from
-5.8-7.1 s (its default, dual steepest edge) to 3.0-3.7 s, with fewer iterations (56,854
+5.8-7.1 s (its default, dual steepest edge) to 2.4-3.7 s, with fewer iterations (56,854
 against 79,376), and on a one-period network of 210,000 arcs from 19.4 s to 3.8 s; with
 storage and ramping coupling the periods it is even (43-47 s either way)."""
 

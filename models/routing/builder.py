@@ -97,13 +97,11 @@ def _sum(xs: Sequence[Any], arcs: np.ndarray) -> LinearExpression:
 def _net_terms(h: RoutingModel, v: int, t: int) -> list:
     """Terms of :math:`\\sum_{a \\in \\delta^-(v)} x_{a,t} - \\sum_{a \\in \\delta^+(v)}
     x_{a,t}`."""
-    net, xs = h.net, h.flow
-    in_start, in_arcs = net.in_arcs
-    out_start, out_arcs = net.out_arcs
-    base = t * net.n_arcs
-    ins = (base + in_arcs[in_start[v] : in_start[v + 1]]).tolist()
-    outs = (base + out_arcs[out_start[v] : out_start[v + 1]]).tolist()
-    return [xs[a] for a in ins] + [MonomialTermExpression((-1.0, xs[a])) for a in outs]
+    ins, outs = h.net.adjacency
+    xs, base = h.flow, t * h.net.n_arcs
+    terms = [xs[base + a] for a in ins[v]]
+    terms += [MonomialTermExpression((-1.0, xs[base + a])) for a in outs[v]]
+    return terms
 
 
 def define_limits(m: pyo.ConcreteModel, net: RoutingNetwork) -> None:

@@ -189,6 +189,19 @@ class RoutingNetwork:
         return _csr(self.tail, self.n_nodes)
 
     @cached_property
+    def adjacency(self) -> tuple[list[list[int]], list[list[int]]]:
+        """The arcs into and out of each node as Python lists (for builders that index
+        variables one node at a time)."""
+        in_start, in_arcs = self.in_arcs
+        out_start, out_arcs = self.out_arcs
+        ins, outs = in_arcs.tolist(), out_arcs.tolist()
+        i0, o0 = in_start.tolist(), out_start.tolist()
+        return (
+            [ins[i0[v] : i0[v + 1]] for v in range(self.n_nodes)],
+            [outs[o0[v] : o0[v + 1]] for v in range(self.n_nodes)],
+        )
+
+    @cached_property
     def in_arcs(self) -> tuple[np.ndarray, np.ndarray]:
         """CSR of the arcs reaching each node: ``arcs[start[v]:start[v+1]]``."""
         return _csr(self.head, self.n_nodes)
