@@ -131,6 +131,10 @@ def _load_tables(
             continue
         value = out[key]
         record = _record_model(info.annotation)
+        if record is not None and _is_frame(value):
+            out[key] = frame_records(value)
+            tables[(*loc, key)] = Path(f"DataFrame {_fmt_loc((*loc, key))}")
+            continue
         if record is not None and isinstance(value, str):
             csv_path = (base_dir / value).resolve()
             out[key] = read_csv_table(csv_path, where=where, field=_fmt_loc((*loc, key)))
@@ -140,6 +144,28 @@ def _load_tables(
         if section is not None and isinstance(value, dict):
             out[key] = _load_tables(section, value, base_dir, where, (*loc, key), tables)
     return out
+
+
+def _is_frame(value: Any) -> bool:
+    """True for a pandas DataFrame (checked without importing pandas)."""
+    return type(value).__name__ == "DataFrame" and hasattr(value, "to_dict")
+
+
+def frame_records(frame: Any) -> list[dict[str, Any]]:
+    """Records of a DataFrame given in place of a table: one per row, its columns as fields;
+    a missing value (NaN, None, NA) means "not given" (the field's default applies), as an
+    empty CSV cell does. NumPy scalars become Python values."""
+    rows = []
+    for row in frame.to_dict(orient="records"):
+        record = {}
+        for name, value in row.items():
+            if value is None or (isinstance(value, float) and value != value):
+                continue
+            if type(value).__name__ in ("NAType", "NaTType"):
+                continue
+            record[str(name).strip()] = value.item() if hasattr(value, "item") else value
+        rows.append(record)
+    return rows
 
 
 def read_csv_table(path: Path, *, where: str = "", field: str = "") -> list[dict[str, str]]:
