@@ -152,6 +152,30 @@ def data_uri(data: bytes, fmt: str) -> str:
     return f"data:{MIME_TYPES[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+JSON_FORMAT = 1
+"""Version of the ``--json`` envelope (:func:`json_envelope`)."""
+
+
+def json_envelope(command: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """What every ``--json`` prints: one object whose first keys are the same for every
+    command, ``format`` (this envelope's version), ``command`` and ``wdnopt`` (the installed
+    version), followed by the command's own keys (documented in the README)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("wdnopt")
+    except PackageNotFoundError:
+        installed = "unknown"
+    return {"format": JSON_FORMAT, "command": command, "wdnopt": installed, **payload}
+
+
+def print_json(command: str, payload: dict[str, Any]) -> None:
+    """Write the ``--json`` envelope of ``payload`` to standard output, one line."""
+    import sys
+
+    sys.stdout.write(to_json(json_envelope(command, payload)) + "\n")
+
+
 def to_json(obj: Any) -> str:
     """One JSON document, NaN and infinities written as null (JSON has no such numbers)."""
     return json.dumps(_clean(obj), default=_json_default, allow_nan=False)

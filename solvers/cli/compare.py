@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -31,7 +30,7 @@ from rich.table import Table
 from wdnopt.models.errors import InputError
 from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
 from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
-from wdnopt.solvers.io import DEFAULT_DPI, to_json
+from wdnopt.solvers.io import DEFAULT_DPI, print_json
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
             "summary": str(args.out / "summary.json"),
             "report": None if args.no_report else str(args.out / "report.html"),
         }
-        sys.stdout.write(to_json(payload) + "\n")
+        print_json("compare", payload)
         return 1 if len(errors) else 0
     out = Console(highlight=False)
     print_gaps(harness.gap_table(frame), out)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from wdnopt.solvers.cli.figure_options import (
 from wdnopt.solvers.io import (
     DEFAULT_DPI,
     check_output_path,
-    to_json,
+    print_json,
     write_csv_atomic,
     write_figure,
 )
@@ -168,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
             "flow_tree": bool(args.flow_tree),
             "curve": curve.to_dict(orient="records"),
         }
-        sys.stdout.write(to_json(payload) + "\n")
+        print_json("pressure-curve", payload)
     else:
         print_curve(curve, title)
     if args.csv is not None:

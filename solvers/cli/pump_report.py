@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json, write_csv_atomic
 from wdnopt.solvers.placement import algorithm_options, placement_table, run_placement
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.result import PlacementResult
@@ -78,7 +77,7 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
             write_csv_atomic(table, Path(args.out) / f"pumps_{problem.tree.demand_factor:g}.csv")
         write_pump_summary(Path(args.out), report_dict(scenario, name, runs), runs)
     if getattr(args, "json", False):
-        sys.stdout.write(to_json(report_dict(scenario, name, runs)) + "\n")
+        print_json("solve", report_dict(scenario, name, runs))
     else:
         print_report(scenario, name, runs, Console(highlight=False))
     if plot is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from rich.table import Table
 from wdnopt.models.errors import InputError
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.io import check_output_path, to_json, write_csv_atomic
+from wdnopt.solvers.io import check_output_path, print_json, write_csv_atomic
 from wdnopt.solvers.routing_resilience import n_minus_one
 
 
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             },
             "cases": table.to_dict(orient="records"),
         }
-        sys.stdout.write(to_json(payload) + "\n")
+        print_json("resilience", payload)
     else:
         _print(report.base, table, Console(highlight=False), net.name, args.csv)
     return 1 if (table["status"] == "failed").any() else 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +20,7 @@ from rich.table import Table
 
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import DEFAULT_DPI, to_json, write_atomic, write_csv_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
 from wdnopt.solvers.routing import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
 
 MAX_FLOW_ROWS = 40
@@ -40,7 +39,7 @@ def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int
     result = solve_routing(scenario, season=season)
     _write(result, args.out, getattr(args, "plot", None), _figure(args))
     if args.json:
-        sys.stdout.write(to_json(result.to_dict()) + "\n")
+        print_json("solve", result.to_dict())
     else:
         print_report(result, Console(highlight=False), out=args.out)
     return _exit_code([result])
@@ -115,7 +114,7 @@ def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
         _write(result, out, plot, _figure(args))
     if args.json:
         payload = {"seasons": {k: r.to_dict() for k, r in results.items()}}
-        sys.stdout.write(to_json(payload) + "\n")
+        print_json("solve", payload)
         return _exit_code(list(results.values()))
     console = Console(highlight=False)
     summary = Table(

@@ -19,7 +19,7 @@ from typing import Any
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import scenario_from_dict
-from wdnopt.solvers.io import to_json
+from wdnopt.solvers.io import json_envelope, to_json
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def solve_scenario(
         payload = _solve_pumps(scenario, options, report, figures)
     else:  # refused at intake; kept as a clear error if a new kind slips through
         raise ValueError(f"the service does not solve {scenario.kind!r} scenarios")
-    return {"kind": scenario.kind, **json.loads(to_json(payload))}
+    return {"kind": scenario.kind, **json.loads(to_json(json_envelope("solve", payload)))}
 
 
 def _solve_routing(
