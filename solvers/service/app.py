@@ -237,7 +237,7 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
         return FileResponse(files[name])
 
     @app.get("/health", summary="Whether the service is up, and its Dask workers")
-    def health(request: Request) -> dict[str, Any]:
+    async def health(request: Request) -> dict[str, Any]:
         return {"status": "ok", "workers": request.app.state.runner.workers}
 
     # --- jobs -----------------------------------------------------------------------------

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +23,9 @@ from wdnopt.solvers.service.jobs import JobStore
 from wdnopt.solvers.service.work import PROGRESS_TOPIC, JobOptions, solve_job
 
 log = logging.getLogger(__name__)
+
+WATCH_S = 5.0
+"""Seconds between two counts of the cluster's workers (for ``GET /health``)."""
 
 
 @contextlib.contextmanager
@@ -59,7 +60,7 @@ class DaskRunner:
         self._lock = threading.Lock()
         self._cluster = None
         self._workers = 0
-        self._workers_at = -math.inf
+        self._stop = threading.Event()
         try:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
@@ -79,16 +80,25 @@ class DaskRunner:
                 f"a reachable Dask scheduler ({exc})", field="--scheduler", got=repr(scheduler)
             ) from None
         self._client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
+        self._count_workers()
+        threading.Thread(target=self._watch, name="dask-workers", daemon=True).start()
         log.info("Dask: %s", self._client)
 
     @property
     def workers(self) -> int:
-        """Workers of the cluster, as last heard (asked of the scheduler at most every 5 s)."""
-        now = time.monotonic()
-        if now - self._workers_at > 5:
-            self._workers = len(self._client.scheduler_info().get("workers", {}))
-            self._workers_at = now
+        """Workers of the cluster, as last heard: the scheduler is asked every
+        :data:`WATCH_S` seconds by a thread of its own, never while a request waits."""
         return self._workers
+
+    def _count_workers(self) -> None:
+        self._workers = len(self._client.scheduler_info().get("workers", {}))
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCH_S):
+            try:
+                self._count_workers()
+            except Exception:  # the scheduler is away: keep the last count, try again
+                log.warning("the Dask scheduler did not answer", exc_info=True)
 
     def submit(self, job_id: str, data: dict[str, Any], options: JobOptions) -> None:
         """Queue the job on the cluster."""
@@ -141,6 +151,7 @@ class DaskRunner:
 
     def close(self) -> None:
         """Drop the queued tasks and close the client (and the local cluster)."""
+        self._stop.set()
         client = getattr(self, "_client", None)
         with self._lock:
             pending = list(self._futures.values())
