@@ -31,18 +31,20 @@ def algorithm_options(
     algorithm: registry.Algorithm,
     scenario: PumpPlacementScenario,
     time_limit: float | None = None,
+    *,
+    where: str = "",
 ) -> Any:
     """The algorithm's options: ``[algorithms.NAME]``, then ``[solver]`` for the options of the
-    same name, then ``time_limit`` (``--time-limit``) when given."""
+    same name, then ``time_limit`` (``--time-limit``) when given; errors name ``where``."""
     values = dict(scenario.algorithms.get(algorithm.name, {}))
     allowed = {f.name for f in dataclasses.fields(algorithm.options)}
     for key in ("time_limit", "rel_gap", "threads"):
         given = getattr(scenario.solver, key, None)
         if given is not None and key in allowed and key not in values:
             values[key] = given
-    if time_limit and "time_limit" in allowed:
+    if time_limit is not None and "time_limit" in allowed:
         values["time_limit"] = time_limit
-    return algorithm.make_options(values)
+    return algorithm.make_options(values, where=where)
 
 
 def run_placement(

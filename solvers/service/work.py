@@ -113,55 +113,23 @@ def _solve_routing(
     return solve(season, "day.png")
 
 
-def algorithm_options(algorithm: Any, scenario: Any, time_limit: float | None) -> Any:
-    """The options of a pump placement algorithm as ``wdnopt solve`` sets them:
-    ``[algorithms.NAME]``, then ``[solver]`` for options of the same name, then the time
-    limit of the request."""
-    values = dict(scenario.algorithms.get(algorithm.name, {}))
-    allowed = {f.name for f in dataclasses.fields(algorithm.options)}
-    for key in ("time_limit", "rel_gap", "threads"):
-        given = getattr(scenario.solver, key, None)
-        if given is not None and key in allowed and key not in values:
-            values[key] = given
-    if time_limit is not None and "time_limit" in allowed:
-        values["time_limit"] = time_limit
-    return algorithm.make_options(values, where=BODY)
-
-
 def _solve_pumps(
     scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
 ) -> dict[str, Any]:
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.solvers.cli.pump_report import DEFAULT_ALGORITHM, report_dict
+    from wdnopt.solvers.placement import algorithm_options, run_placement
     from wdnopt.solvers.pumps import registry
-    from wdnopt.solvers.pumps.exact import cross_check
-    from wdnopt.solvers.pumps.network_mode import repair_result
-    from wdnopt.solvers.pumps.verify import verify_pumps
 
     name = options.algorithm or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
-    algo_options = algorithm_options(algorithm, scenario, options.time_limit)
+    algo_options = algorithm_options(algorithm, scenario, options.time_limit, where=BODY)
     report(0, len(scenario.demand_factors), "building the network")
     problems = build_problems(scenario)
     runs = []
     for i, problem in enumerate(problems):
         report(i, len(problems), f"demand factor {problem.tree.demand_factor:g}")
-        result = cross_check(
-            problem,
-            algorithm.run(problem, algo_options),
-            time_limit=getattr(algo_options, "time_limit", None),
-        )
-        if scenario.repairs and name != "network-dp":
-            result = repair_result(problem, result)
-        check = None
-        if result.status.has_solution and problem.network is not None:
-            check = verify_pumps(
-                problem.network.wn,
-                problem.tree,
-                result.pumps,
-                problem.catalogue,
-                predicted=result.predicted,
-            )
+        result, check = run_placement(problem, algorithm, algo_options, repairs=scenario.repairs)
         runs.append((problem, result, check))
         if options.figures:
             from wdnopt.solvers.network_plot import plan_png
