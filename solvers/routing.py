@@ -165,6 +165,17 @@ class RoutingResult:
     untreated: float = 0.0
     """Untreated water carried on ``raw`` arcs (raw supply, bypass), ML over the day."""
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: status, cost and shortfall, then the plants' table."""
+        import html
+
+        cost = "–" if self.objective is None else f"{self.objective:,.2f} $/day"
+        head = (
+            f"<p><b>{html.escape(self.name or 'routing')}</b>: {html.escape(str(self.status))}, "
+            f"cost {cost}, unmet {self.total_shortfall:,.3g} ML/day</p>"
+        )
+        return head + self.plants.to_html(index=False, na_rep="–")
+
     @property
     def gap(self) -> float | None:
         if self.objective is None or self.bound is None:

@@ -12,6 +12,7 @@ water that is still delivered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -78,8 +79,10 @@ def n_minus_one(
     *,
     options: SolverOptions | None = None,
     kinds: tuple[str, ...] = ("source", "plant", "arc"),
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ResilienceReport:
-    """Solve ``net`` once as is and once per element of ``kinds`` out of service."""
+    """Solve ``net`` once as is and once per element of ``kinds`` out of service;
+    ``progress(done, total, case)`` is called after each case."""
     what_if = RoutingWhatIf(net, options=options) if net.expansion is None else None
     base = what_if.solve() if what_if is not None else solve_routing(net, options=options)
     base_cost = _cost(base)
@@ -94,7 +97,7 @@ def n_minus_one(
             ("arc", a, f"{ids[net.tail[a]]} → {ids[net.head[a]]}") for a in range(net.n_arcs)
         ]
     rows = []
-    for kind, index, name in elements:
+    for done, (kind, index, name) in enumerate(elements, start=1):
         if what_if is not None:
             what_if.outage(kind, index)
             result = what_if.solve()
@@ -122,5 +125,7 @@ def n_minus_one(
                 ),
             }
         )
+        if progress is not None:
+            progress(done, len(elements), f"{kind} {name}")
         log.info("N-1 %s %s: %s, cost %s", kind, name, status, cost)
     return ResilienceReport(base=base, table=pd.DataFrame(rows, columns=COLUMNS))

@@ -67,7 +67,16 @@ def run(args: argparse.Namespace) -> int:
         )
     net = RoutingNetwork.from_scenario(scenario, season=season)
     kinds = ("source", "plant") if args.no_arcs else ("source", "plant", "arc")
-    report = n_minus_one(net, options=scenario.solver, kinds=kinds)
+    err = Console(stderr=True, highlight=False)
+
+    def progress(done: int, total: int, case: str) -> None:
+        # plain lines, a few per run: every tenth case, and the last
+        if done == total or done % max(total // 10, 1) == 0:
+            err.print(f"  N-1 cases {done}/{total} (last: {case})")
+
+    report = n_minus_one(
+        net, options=scenario.solver, kinds=kinds, progress=None if args.json else progress
+    )
     table = report.table.sort_values(
         ["unmet", "extra_cost"], ascending=False, kind="stable", na_position="first"
     )

@@ -49,3 +49,10 @@ def test_a_bad_cell_is_named_like_a_csv_cell() -> None:
         scenario_from_dict(data)
     text = str(caught.value)
     assert "DataFrame zones" in text and "row 3" in text and "demand" in text and "-3" in text
+
+
+def test_a_result_shows_itself_in_a_notebook() -> None:
+    result = solve_routing(scenario_from_dict(frames()))
+    page = result._repr_html_()
+    assert "optimal" in page and "989.00 $/day" in page and "<table" in page
+    assert all(p in page for p in ("P1", "P2", "P3"))
