@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -38,3 +39,27 @@ def lazy_import(name: str) -> Any:
     if importlib.util.find_spec(name) is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     return _Deferred(name)
+
+
+def lazy_exports(
+    package: str, exports: dict[str, str], namespace: dict[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for a package whose names live in other modules.
+
+    ``exports`` maps each name to its module (a leading ``.`` means a submodule of
+    ``package``); a name is imported on first use and kept in ``namespace`` (the package's
+    ``globals()``), so ``import package`` costs nothing."""
+
+    def getattr_(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        path = f"{package}{module}" if module.startswith(".") else module
+        value = getattr(importlib.import_module(path), name)
+        namespace[name] = value
+        return value
+
+    def dir_() -> list[str]:
+        return sorted({*namespace, *exports})
+
+    return getattr_, dir_

@@ -11,8 +11,7 @@ its name is first used (so ``import wdnopt.solvers`` costs nothing)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from wdnopt.models.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "load_scenario": "wdnopt.models.scenario",
@@ -37,14 +36,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -51,60 +51,49 @@ importable from this package, which imports a module only when one of its names 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from wdnopt.models.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     # plan
-    "RunSpec": "plan",
-    "LOOPED_REFERENCE": "plan",
-    "SweepPlan": "plan",
-    "load_sweep": "plan",
-    "plan_sweep": "plan",
+    "RunSpec": ".plan",
+    "LOOPED_REFERENCE": ".plan",
+    "SweepPlan": ".plan",
+    "load_sweep": ".plan",
+    "plan_sweep": ".plan",
     # one run
-    "execute_run": "run",
+    "execute_run": ".run",
     # the record and the tables
-    "RECORD_VERSION": "record",
-    "RESULT_COLUMNS": "record",
-    "COLUMN_TYPES": "record",
-    "RunRecord": "record",
-    "records_frame": "record",
-    "GROUP": "table",
-    "WITHIN": "table",
-    "results_table": "table",
-    "add_gaps": "table",
-    "gap_table": "table",
-    "compared": "table",
+    "RECORD_VERSION": ".record",
+    "RESULT_COLUMNS": ".record",
+    "COLUMN_TYPES": ".record",
+    "RunRecord": ".record",
+    "records_frame": ".record",
+    "GROUP": ".table",
+    "WITHIN": ".table",
+    "results_table": ".table",
+    "add_gaps": ".table",
+    "gap_table": ".table",
+    "compared": ".table",
     # the output folder
-    "LOCK_FILE": "folder",
-    "check_out_dir": "folder",
-    "folder_lock": "folder",
-    "read_records": "folder",
+    "LOCK_FILE": ".folder",
+    "check_out_dir": ".folder",
+    "folder_lock": ".folder",
+    "read_records": ".folder",
     # running
-    "TABLE_EVERY_S": "workers",
-    "PARALLEL_AFTER_S": "workers",
-    "default_workers": "workers",
-    "SweepProgress": "dispatch",
-    "run_sweep": "dispatch",
-    "_work_left": "dispatch",
+    "TABLE_EVERY_S": ".workers",
+    "PARALLEL_AFTER_S": ".workers",
+    "default_workers": ".workers",
+    "SweepProgress": ".dispatch",
+    "run_sweep": ".dispatch",
+    "_work_left": ".dispatch",
     # outputs
-    "run_info": "outputs",
-    "write_outputs": "outputs",
-    "pressure_curves": "outputs",
+    "run_info": ".outputs",
+    "write_outputs": ".outputs",
+    "pressure_curves": ".outputs",
 }
 """Every name of this package and the module that defines it."""
 
 __all__ = sorted(n for n in _EXPORTS if not n.startswith("_"))
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
