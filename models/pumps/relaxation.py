@@ -424,7 +424,7 @@ def build_relaxation(
     return relax
 
 
-def _head(relax: Relaxation, node: str) -> object:
+def node_head(relax: Relaxation, node: str) -> object:
     """``h_v``: a variable of a junction, the fixed head of a reservoir or tank."""
     if node in relax.data.fixed:
         return relax.data.fixed[node]
@@ -452,10 +452,10 @@ def _balance(relax: Relaxation) -> None:
     m.balance = pyo.Constraint(m.J, rule=rule)
 
 
-def _loss_expr(relax: Relaxation, e: str) -> object:
+def link_loss(relax: Relaxation, e: str) -> object:
     """:math:`\\Delta_e = h_a - h_b + \\sigma_e \\sum_k g_{e,k}`: the head the link loses."""
     a, b = relax.data.ends[e]
-    expr = _head(relax, a) - _head(relax, b)
+    expr = node_head(relax, a) - node_head(relax, b)
     i = relax.by_pipe.get(e)
     if i is not None:
         c = relax.candidates[i]
@@ -522,7 +522,7 @@ def _pipes(relax: Relaxation) -> None:
         relax.segments[e, s] = (a, c)
     for e, segs in by_link.items():
         law = data.laws[e]
-        loss = _loss_expr(relax, e)
+        loss = link_loss(relax, e)
         is_cv = e in shut
         flows = sum(m.qs[e, s] for s, _, _ in segs)
         losses = sum(m.ds[e, s] for s, _, _ in segs)
@@ -578,7 +578,7 @@ def _pumps(relax: Relaxation) -> None:
     big = relax.box.span
     for e in names:
         a_node, b_node = data.ends[e]
-        gain = _head(relax, b_node) - _head(relax, a_node)
+        gain = node_head(relax, b_node) - node_head(relax, a_node)
         lo, hi = max(b.q_lo[e], 0.0), b.q_hi[e]
         m.cuts.add(m.q[e] <= hi * m.on[e])
         m.cuts.add(m.q[e] >= lo * m.on[e])
@@ -735,7 +735,7 @@ def plan_values(
         segs_of.setdefault(e, []).append(seg)
     for e, segs in segs_of.items():
         q = flow.get(e, 0.0)
-        loss = float(pyo.value(_loss_expr(relax, e)))
+        loss = float(pyo.value(link_loss(relax, e)))
         if e in m.CV:
             closed = q <= FLOW_ROUNDOFF
             m.shut[e].set_value(1.0 if closed else 0.0, skip_validation=True)

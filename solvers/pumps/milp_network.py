@@ -41,7 +41,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from wdnopt.models.pumps import relaxation as rx
-from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.costs import RHO_G, Catalogue, price_placement
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status, make_highs, solve_with_highs
@@ -138,8 +138,10 @@ def relative_gap(upper: float | None, lower: float | None) -> float | None:
     return max(0.0, upper - lower) / abs(upper)
 
 
-def _plan_cost(pumps: tuple[PlannedPump, ...], costs: np.ndarray) -> float:
-    return float(sum(costs[p.size] for p in pumps))
+def _plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
+    """The plan's cost under the problem's objective, by the one cost function."""
+    sizes = {i: p.size for i, p in enumerate(pumps)}
+    return price_placement(sizes, problem.catalogue, problem.cost_model).of(problem.objective)
 
 
 def tighten_bounds(
@@ -230,7 +232,7 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
         q = float(pyo.value(m.q[e]))
         if law is None or abs(q) < 1e-7:
             continue
-        loss = float(pyo.value(rx._loss_expr(relax, e)))
+        loss = float(pyo.value(rx.link_loss(relax, e)))
         sign = 1.0 if q >= 0 else -1.0
         target = float(law(abs(q)))
         if sign * loss < target - REFINE_TOL:
@@ -257,7 +259,7 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
     for e, (a, b, cc) in data.curves.items():
         q = float(pyo.value(m.q[e]))
         start, end = data.ends[e]
-        gain = float(pyo.value(rx._head(relax, end) - rx._head(relax, start)))
+        gain = float(pyo.value(rx.node_head(relax, end) - rx.node_head(relax, start)))
         if q > 1e-7 and gain > a - b * q**cc + REFINE_TOL:
             relax.tangents.setdefault(f"curve:{e}", []).append(q)
             added += 1
@@ -298,7 +300,7 @@ def run_milp_network(
 
     def offer(pumps: tuple[PlannedPump, ...]) -> None:
         nonlocal best, upper
-        cost = _plan_cost(pumps, costs)
+        cost = _plan_cost(pumps, problem)
         if (upper is None or cost < upper - 1e-9) and holds(pumps):
             best, upper = tuple(sorted(pumps)), cost
 
@@ -310,7 +312,7 @@ def run_milp_network(
         share = max(options.warm_share * options.time_limit, 1e-3)
         warm = run_network(problem, NetworkOptions(time_limit=share))
         if warm.status.has_solution:
-            warm_cost = _plan_cost(warm.pumps, costs)
+            warm_cost = _plan_cost(warm.pumps, problem)
             offer(warm.pumps)
     data = rx.network_data(net)
     cands = rx.candidates(data)
@@ -365,7 +367,10 @@ def run_milp_network(
         if left <= 0 or relax is None:
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
-        solver.config.time_limit = max(min(left, cap), 0.5)
+        if not _room(deadline, build_s + 0.5):  # handing the model to HiGHS takes a build
+            message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
+        solver.config.time_limit = max(min(left - build_s, cap), 0.5)
         report, _ = solve_with_highs(relax.model, solver=solver)
         if report.status is Status.INFEASIBLE:
             # no plan in the relaxation is cheaper than the incumbent (or at all)
@@ -391,7 +396,7 @@ def run_milp_network(
                 rx.no_good(relax, plan)
                 cuts += 1
                 repair_left = min(REPAIR_S, max(deadline - time.perf_counter(), 0.0) / 4)
-                if repair_left > 0.5 and (upper is None or _plan_cost(plan, costs) < upper):
+                if repair_left > 0.5 and (upper is None or _plan_cost(plan, problem) < upper):
                     fixed = repair_plan(
                         problem, plan, RepairOptions(time_limit=repair_left, max_rounds=10)
                     )
