@@ -1,8 +1,18 @@
-"""Running HiGHS through Pyomo's ``pyomo.contrib.solver`` interface.
+"""Running HiGHS on Pyomo models.
 
 One function, :func:`solve_with_highs`, runs a built model and returns a frozen
 :class:`SolveReport`: status, incumbent, best bound, gap and runtime. A solve that stops on its
 time limit is reported as ``time_limit`` with its bound and gap, never as optimal.
+
+Two ways hand a model to HiGHS, with the same answers:
+
+- :func:`make_highs`: Pyomo's persistent HiGHS interface (``pyomo.contrib.solver``), which
+  passes the model row by row and keeps it in step with later changes to the Pyomo model (what a
+  re-solve after a small change wants);
+- :class:`CompiledHighs`: Pyomo's ``LinearStandardFormCompiler`` turns the whole model into
+  sparse matrices once, and HiGHS gets them in one call (what a large model solved once wants:
+  the 24-period routing schedule of ``benchmarks/bench_schedule.py`` is handed over in about a
+  third of the time).
 """
 
 from __future__ import annotations
@@ -11,8 +21,10 @@ import enum
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -97,7 +109,9 @@ def make_highs(
     threads: int | None = None,
     tee: bool = False,
 ) -> object:
-    """A configured (persistent) HiGHS solver of ``pyomo.contrib.solver``."""
+    """A configured (persistent) HiGHS solver of ``pyomo.contrib.solver``.
+
+    See :class:`CompiledHighs` for the one-shot hand-over of a large model."""
     solver = SolverFactory("highs")
     if not solver.available():
         raise RuntimeError("HiGHS is not available: install highspy")
@@ -179,3 +193,231 @@ def solve_with_highs(
     )
     log.info("HiGHS: %s, objective %s, bound %s, %.3f s", status, objective, bound, runtime)
     return report, sensitivity
+
+
+@dataclass
+class CompiledConfig:
+    """What :class:`CompiledHighs` takes: the names of ``pyomo.contrib.solver``'s config."""
+
+    time_limit: float | None = None
+    """Wall-clock seconds for the compilation and the HiGHS run together."""
+    rel_gap: float | None = None
+    threads: int | None = None
+    tee: bool = False
+    solver_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Timing:
+    highs_time: float | None = None
+    compile_time: float | None = None
+
+
+@dataclass
+class _Loader:
+    """Puts a compiled solve's answer back onto the Pyomo model."""
+
+    columns: list
+    rows: list
+    col_value: np.ndarray | None
+    col_dual: np.ndarray | None
+    row_dual: np.ndarray | None
+
+    def load_vars(self) -> None:
+        if self.col_value is None:
+            return
+        for var, value in zip(self.columns, self.col_value.tolist(), strict=True):
+            var.set_value(value, skip_validation=True)
+
+    def get_duals(self) -> dict:
+        """Constraint → dual, HiGHS's sign (a ranged constraint's two rows summed)."""
+        out: dict = {}
+        if self.row_dual is None:
+            return out
+        for row, y in zip(self.rows, self.row_dual.tolist(), strict=True):
+            out[row] = out.get(row, 0.0) + y
+        return out
+
+    def get_reduced_costs(self) -> Any:
+        """Variable → reduced cost (a ``ComponentMap``: variables are keyed by identity)."""
+        from pyomo.common.collections import ComponentMap
+
+        if self.col_dual is None:
+            return ComponentMap()
+        return ComponentMap(zip(self.columns, self.col_dual.tolist(), strict=True))
+
+
+@dataclass
+class _CompiledResults:
+    """The fields of a ``pyomo.contrib.solver`` result that :func:`solve_with_highs` reads."""
+
+    termination_condition: TerminationCondition
+    solution_status: SolutionStatus
+    incumbent_objective: float | None
+    objective_bound: float | None
+    solution_loader: _Loader
+    timing_info: _Timing
+
+
+def _termination(status: Any) -> TerminationCondition:
+    import highspy
+
+    s = highspy.HighsModelStatus
+    table = {
+        s.kOptimal: TerminationCondition.convergenceCriteriaSatisfied,
+        s.kInfeasible: TerminationCondition.provenInfeasible,
+        s.kUnboundedOrInfeasible: TerminationCondition.infeasibleOrUnbounded,
+        s.kUnbounded: TerminationCondition.unbounded,
+        s.kTimeLimit: TerminationCondition.maxTimeLimit,
+        s.kIterationLimit: TerminationCondition.iterationLimit,
+        s.kObjectiveBound: TerminationCondition.objectiveLimit,
+        s.kObjectiveTarget: TerminationCondition.objectiveLimit,
+        s.kLoadError: TerminationCondition.error,
+        s.kModelError: TerminationCondition.error,
+        s.kPresolveError: TerminationCondition.error,
+        s.kSolveError: TerminationCondition.error,
+        s.kPostsolveError: TerminationCondition.error,
+    }
+    return table.get(status, TerminationCondition.unknown)
+
+
+def _quiet_highs(tee: bool) -> Any:
+    """A HiGHS object that prints only when ``tee`` (its banner included)."""
+    import highspy
+    from pyomo.common.tee import capture_output
+
+    if tee:
+        return highspy.Highs()
+    with capture_output(capture_fd=True):
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class CompiledHighs:
+    """HiGHS given the whole model at once, as matrices compiled by Pyomo.
+
+    Pyomo's ``LinearStandardFormCompiler`` (mixed form: each constraint keeps its sense) gives
+    :math:`\\min c^T x + c_0` subject to :math:`r^L \\le A x \\le r^U` with the columns' own
+    bounds and integrality, which HiGHS takes in one ``passModel`` call. Fixed variables are
+    moved to the right-hand side by the compiler, so they keep their values. Only linear
+    models: a nonlinear term is refused by the compiler. It is not persistent: each ``solve``
+    compiles the model as it is.
+
+    Used with :func:`solve_with_highs` like :func:`make_highs`'s solver."""
+
+    def __init__(self, config: CompiledConfig | None = None) -> None:
+        self.config = config or CompiledConfig()
+
+    def available(self) -> bool:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def solve(self, model: pyo.ConcreteModel) -> _CompiledResults:
+        import highspy
+        from pyomo.common.errors import InfeasibleConstraintException
+        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+        start = time.perf_counter()
+        try:
+            repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        except InfeasibleConstraintException as exc:  # a row with no variable left that fails
+            log.info("%s: infeasible before HiGHS runs: %s", model.name, exc)
+            return _CompiledResults(
+                termination_condition=TerminationCondition.provenInfeasible,
+                solution_status=SolutionStatus.noSolution,
+                incumbent_objective=None,
+                objective_bound=None,
+                solution_loader=_Loader([], [], None, None, None),
+                timing_info=_Timing(highs_time=0.0, compile_time=time.perf_counter() - start),
+            )
+        columns, rows = repn.columns, repn.rows
+        n_col, n_row = len(columns), len(rows)
+        if len(repn.objectives) > 1:
+            n_obj = len(repn.objectives)
+            raise ValueError(f"{model.name}: {n_obj} active objectives, one expected")
+        sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
+        cost = np.zeros(n_col)
+        offset = 0.0
+        if repn.objectives:
+            cost = np.asarray(repn.c[[0], :].toarray()).ravel()
+            offset = float(repn.c_offset[0])
+        inf = highspy.kHighsInf
+        col_lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
+        col_upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
+        integral = np.array([v.is_integer() for v in columns], dtype=bool)
+        rhs = np.asarray(repn.rhs, dtype=float)
+        kind = np.array([r.bound_type for r in rows], dtype=int)
+        row_lower = np.where(kind == 1, -inf, rhs)
+        row_upper = np.where(kind == -1, inf, rhs)
+        a = repn.A.tocsc()
+        h = _quiet_highs(bool(self.config.tee))
+        integrality = integral.astype(np.int32)  # 0 continuous, 1 integer
+        passed = h.passModel(
+            n_col,
+            n_row,
+            int(a.nnz),
+            1,  # column-wise
+            1 if sense == pyo.minimize else -1,
+            offset,
+            cost,
+            col_lower,
+            col_upper,
+            row_lower.astype(float),
+            row_upper.astype(float),
+            a.indptr.astype(np.int32),
+            a.indices.astype(np.int32),
+            a.data.astype(float),
+            integrality,
+        )
+        if passed == highspy.HighsStatus.kError:
+            raise RuntimeError(f"{model.name}: HiGHS refused the compiled model")
+        compile_s = time.perf_counter() - start
+        cfg = self.config
+        if cfg.threads is not None:
+            h.setOptionValue("threads", int(cfg.threads))
+        if cfg.time_limit is not None:
+            h.setOptionValue("time_limit", max(1e-3, float(cfg.time_limit) - compile_s))
+        if cfg.rel_gap is not None:
+            h.setOptionValue("mip_rel_gap", float(cfg.rel_gap))
+        for key, value in cfg.solver_options.items():
+            h.setOptionValue(key, value)
+        h.HandleKeyboardInterrupt = True
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        sol = h.getSolution()
+        feasible = info.primal_solution_status == 2
+        termination = _termination(status)
+        if status == highspy.HighsModelStatus.kOptimal:
+            solution = SolutionStatus.optimal
+        elif feasible:
+            solution = SolutionStatus.feasible
+        else:
+            solution = SolutionStatus.noSolution
+        incumbent = float(info.objective_function_value) if feasible else None
+        if integral.any():
+            bound = float(info.mip_dual_bound)
+        elif feasible and termination is TerminationCondition.convergenceCriteriaSatisfied:
+            bound = incumbent
+        else:
+            bound = None
+        loader = _Loader(
+            columns=columns,
+            rows=[r.constraint for r in rows],
+            col_value=np.asarray(sol.col_value) if sol.value_valid else None,
+            col_dual=np.asarray(sol.col_dual) if sol.dual_valid else None,
+            row_dual=np.asarray(sol.row_dual) if sol.dual_valid else None,
+        )
+        log.debug("compiled %d × %d model for HiGHS in %.3f s", n_row, n_col, compile_s)
+        return _CompiledResults(
+            termination_condition=termination,
+            solution_status=solution,
+            incumbent_objective=incumbent,
+            objective_bound=bound,
+            solution_loader=loader,
+            timing_info=_Timing(highs_time=float(h.getRunTime()), compile_time=compile_s),
+        )

@@ -76,7 +76,7 @@ class RoutingWhatIf:
         self._h = build_routing_model(net, mutable=True)
         self.build_s = time.perf_counter() - t0
         """Time to build the model once, seconds."""
-        self._solver: Any = make_solver(self._kw, milp=net.has_binaries)
+        self._solver: Any = make_solver(self._kw, milp=net.has_binaries, persistent=True)
         updates = self._solver.config.auto_updates
         for flag in _UPDATE_FLAGS:
             setattr(updates, flag, False)
