@@ -19,10 +19,12 @@ from pydantic import BaseModel, ValidationError
 
 from wdnopt.models.errors import FieldError, InputError, Problem
 from wdnopt.models.routing.schema import RoutingScenario
+from wdnopt.models.routing.sweep import RoutingSweepScenario
 from wdnopt.models.schema import SchemaModel
 
 SCENARIO_KINDS: dict[str, type[SchemaModel]] = {
     "routing": RoutingScenario,
+    "routing_sweep": RoutingSweepScenario,
 }
 """Every scenario kind and the schema that validates it."""
 

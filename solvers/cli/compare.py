@@ -1,7 +1,9 @@
-"""``wdnopt compare SCENARIO --out DIR``: run a comparison sweep, with a progress bar.
+"""``wdnopt compare SCENARIO --out DIR``: run a sweep, with a progress bar.
 
-A thin layer over :func:`wdnopt.solvers.harness.run_sweep`: it shows the progress (runs done,
-failed and left), then the gap table and where the results, figures and report were written.
+A thin layer over :func:`wdnopt.solvers.harness.run_sweep` (a ``pump_comparison`` scenario)
+and :func:`wdnopt.solvers.harness.run_routing_sweep` (a ``routing_sweep`` scenario): it shows
+the progress (runs done, failed and left), then the gap table (pumps) or the cost of each
+outage against demand (routing) and where the results, figures and report were written.
 Exit code 0 when every run finished, 1 when some run ended in error (the others are kept),
 2 for a bad sweep (refused before any run starts).
 """
@@ -66,11 +68,14 @@ def register(sub: Any) -> None:
     cores = default_workers()
     p = sub.add_parser(
         "compare",
-        help="run a sweep of pump placement algorithms and write tables, figures and a report",
+        help="run a sweep (pump placement algorithms, or routing what-ifs) and write tables, "
+        "figures and a report",
         description=(
             "Run every algorithm of a pump_comparison scenario over its networks, demand "
             "factors, objectives and seeds; write results.csv/.parquet (one row per run), "
-            "gaps.csv, PNG figures and report.md/.html in DIR. Runs already in DIR/runs are "
+            "gaps.csv, PNG figures and report.md/.html in DIR. Or solve a routing_sweep "
+            "scenario's base routing scenario under each demand multiplier, outage and tariff "
+            "(results.csv/.parquet, plants.csv, figures, report). Runs already in DIR/runs are "
             "skipped, so an interrupted sweep (Ctrl-C) resumes where it stopped when run "
             "again. One sweep at a time writes into DIR: a second one is refused (or waits, "
             "with --wait)."
@@ -86,7 +91,11 @@ def register(sub: Any) -> None:
             "parallel."
         ),
     )
-    p.add_argument("scenario", type=Path, help='sweep scenario (.toml, kind = "pump_comparison")')
+    p.add_argument(
+        "scenario",
+        type=Path,
+        help='sweep scenario (.toml, kind = "pump_comparison" or "routing_sweep")',
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--workers",
@@ -131,12 +140,24 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wdnopt.models.scenario import load_scenario
     from wdnopt.solvers import harness
 
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
     refuse_unused_figure_options(args, draws=not args.no_report, why="no --no-report")
     harness.check_out_dir(args.out)
+    kind = load_scenario(args.scenario).kind
+    if kind not in ("pump_comparison", "routing_sweep"):
+        raise InputError.single(
+            'a sweep scenario (kind = "pump_comparison" or "routing_sweep"); solve a single '
+            "scenario with `wdnopt solve`",
+            field="kind",
+            got=repr(kind),
+            file=args.scenario,
+        )
+    routing = kind == "routing_sweep"
+    run_any = harness.run_routing_sweep if routing else harness.run_sweep
     if getattr(args, "verbose", 0) == 0:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
 
@@ -183,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
                     )
                 bar.update(task[0], completed=state.finished, counts=counts)
 
-            frame = harness.run_sweep(
+            frame = run_any(
                 args.scenario,
                 args.out,
                 workers=args.workers,
@@ -207,19 +228,28 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = {
             "command": "compare",
+            "kind": kind,
             "scenario": str(args.scenario),
             "out": str(args.out),
             "runs": len(frame),
             "failed": len(errors),
-            "gaps": harness.gap_table(frame).to_dict(orient="records"),
             "results": str(args.out / "results.csv"),
             "summary": str(args.out / "summary.json"),
             "report": None if args.no_report else str(args.out / "report.html"),
         }
+        if routing:
+            counts = frame["status"].value_counts()
+            payload["by_status"] = {str(k): int(v) for k, v in counts.items()}
+            payload["plants"] = str(args.out / "plants.csv")
+        else:
+            payload["gaps"] = harness.gap_table(frame).to_dict(orient="records")
         print_json("compare", payload)
         return 1 if len(errors) else 0
     out = Console(highlight=False)
-    print_gaps(harness.gap_table(frame), out)
+    if routing:
+        print_routing(frame, out)
+    else:
+        print_gaps(harness.gap_table(frame), out)
     out.print(f"\n{len(frame)} runs; results in {args.out / 'results.csv'}")
     if not args.no_report:
         out.print(f"report: {args.out / 'report.md'} and {args.out / 'report.html'}")
@@ -283,11 +313,42 @@ def print_gaps(gaps: Any, console: Console) -> None:
     console.print(table)
 
 
+def print_routing(frame: Any, console: Console) -> None:
+    """The cost of the day ($/day) by outage (rows) and demand multiplier (columns), one table
+    per tariff; a run whose demands cannot all be met shows its shortfall instead."""
+    for tariff, rows in frame.groupby("tariff", sort=False):
+        multipliers = list(dict.fromkeys(rows["demand_multiplier"].tolist()))
+        table = Table(
+            title=f"Cost of the day, $/day (tariff {tariff}; short: ML/day not met)",
+            title_justify="left",
+        )
+        table.add_column("outage", justify="left")
+        for m in multipliers:
+            table.add_column(f"demand ×{m:g}", justify="right")
+        for outage, group in rows.groupby("outage", sort=False):
+            cells = []
+            by = {r.demand_multiplier: r for r in group.itertuples()}
+            for m in multipliers:
+                r = by.get(m)
+                if r is None:
+                    cells.append("")
+                elif r.status == "optimal":
+                    cells.append(f"{r.objective:,.2f}")
+                elif r.status == "infeasible":
+                    cells.append(f"[red]short {r.shortfall_ml:,.3g}[/]")
+                elif r.status == "time_limit" and r.objective == r.objective:
+                    cells.append(f"{r.objective:,.2f} (gap {r.gap:.1%})")
+                else:
+                    cells.append(str(r.status))
+            table.add_row(str(outage), *cells)
+        console.print(table)
+
+
 def refuse_solve(scenario: Any, args: argparse.Namespace) -> int:
     """``wdnopt solve`` on a sweep: say which command runs it."""
     raise InputError.single(
-        "a routing or pump_placement scenario for `wdnopt solve`; run a pump_comparison "
-        "sweep with `wdnopt compare SCENARIO --out DIR`",
+        "a routing or pump_placement scenario for `wdnopt solve`; run a pump_comparison or "
+        "routing_sweep sweep with `wdnopt compare SCENARIO --out DIR`",
         field="kind",
         got=repr(scenario.kind),
         file=args.scenario,

@@ -28,6 +28,7 @@ HANDLERS: dict[str, str] = {
     "routing": "wdnopt.solvers.cli.routing_report:solve_and_report",
     "pump_placement": "wdnopt.solvers.cli.pump_report:solve_and_report",
     "pump_comparison": "wdnopt.solvers.cli.compare:refuse_solve",
+    "routing_sweep": "wdnopt.solvers.cli.compare:refuse_solve",
 }
 """Scenario kind → the function that solves it and prints (or writes) the report, imported
 when a scenario of that kind is solved (a routing solve never imports wntr)."""

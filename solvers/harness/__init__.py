@@ -1,4 +1,5 @@
-"""The comparison harness: run a sweep of pump placement runs and tabulate them.
+"""The comparison harness: run a sweep of pump placement runs (or of routing variations,
+:mod:`~wdnopt.solvers.harness.routing`) and tabulate them.
 
 A ``pump_comparison`` scenario (:class:`~wdnopt.models.pumps.comparison.PumpComparisonScenario`)
 is expanded into runs, one per network × demand factor × objective × algorithm (× seed, for the
@@ -86,6 +87,15 @@ _EXPORTS: dict[str, str] = {
     "SweepProgress": ".dispatch",
     "run_sweep": ".dispatch",
     "_work_left": ".dispatch",
+    "SweepJob": ".dispatch",
+    "run_job": ".dispatch",
+    # the routing sweep
+    "RoutingRunSpec": ".routing",
+    "RoutingSweepPlan": ".routing",
+    "load_routing_sweep": ".routing",
+    "plan_routing_sweep": ".routing",
+    "execute_routing_run": ".routing",
+    "run_routing_sweep": ".routing",
     # outputs
     "run_info": ".outputs",
     "write_outputs": ".outputs",

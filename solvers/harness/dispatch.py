@@ -103,14 +103,7 @@ def run_sweep(
     ``dpi``) and the report are written too (:func:`write_outputs`).
     """
     started = time.perf_counter()
-    if workers is not None and workers < 1:
-        raise InputError.single("a number of workers ≥ 1", field="--workers", got=repr(workers))
-    if dashboard is not None and workers == 1 and scheduler is None:
-        raise InputError.single(
-            "worker processes for a dashboard (--workers 2 or more, or the default)",
-            field="--dashboard",
-            got="--workers 1",
-        )
+    check_sweep_options(workers, dashboard, scheduler)
     out = check_out_dir(out_dir)
     sweep, file = load_sweep(scenario)
     plan = plan_sweep(sweep, file=file)
@@ -119,8 +112,8 @@ def run_sweep(
     except OSError as exc:
         raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
     with folder_lock(out, wait=wait):
-        return _run_locked(
-            plan,
+        return run_job(
+            _pump_job(plan),
             out,
             started=started,
             workers=workers,
@@ -134,8 +127,71 @@ def run_sweep(
         )
 
 
-def _run_locked(
-    plan: SweepPlan,
+def check_sweep_options(workers: int | None, dashboard: str | None, scheduler: str | None) -> None:
+    """Refuse workers < 1, and a dashboard without worker processes."""
+    if workers is not None and workers < 1:
+        raise InputError.single("a number of workers ≥ 1", field="--workers", got=repr(workers))
+    if dashboard is not None and workers == 1 and scheduler is None:
+        raise InputError.single(
+            "worker processes for a dashboard (--workers 2 or more, or the default)",
+            field="--dashboard",
+            got="--workers 1",
+        )
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """What running a sweep needs from its kind (pump comparison, routing sweep).
+
+    ``execute`` runs one spec and returns its record (it never raises; it is pickled to Dask
+    workers, so it is a module-level function); records are ``{"run_id", "result": {"status",
+    …}, …}``. ``table`` makes the results table from the records; ``finish`` writes what
+    follows the runs (tables beside ``results.csv``, ``summary.json``, figures and report)."""
+
+    runs: tuple[Any, ...]
+    """The specs, each with ``run_id``, ``algorithm`` (its timing class) and ``log_levels``."""
+    execute: Callable[[Any], dict[str, Any]]
+    table: Callable[[dict[str, dict[str, Any]]], pd.DataFrame]
+    finish: Callable[[Path, pd.DataFrame, dict[str, dict[str, Any]], dict[str, Any]], None]
+    """``finish(out, frame, records, how)``; ``how`` has ``workers``, ``scheduler``, ``wall_s``,
+    ``ran``, ``report``, ``figure_format`` and ``dpi``."""
+    error_record: Callable[[Any, BaseException], dict[str, Any]]
+    """The record of a run whose worker failed outside ``execute``."""
+    order: Callable[[list[Any]], list[Any]] = list
+    """The order in which pending runs start (longest first is best)."""
+
+
+def _pump_job(plan: SweepPlan) -> SweepJob:
+    def finish(
+        out: Path, frame: pd.DataFrame, records: dict[str, dict[str, Any]], how: dict[str, Any]
+    ) -> None:
+        gaps = gap_table(frame)
+        write_csv_atomic(gaps, out / "gaps.csv")
+        write_sweep_summary(out, plan, frame, gaps, wall_s=how["wall_s"])
+        if how["report"]:
+            info = run_info(
+                plan,
+                workers=how["workers"],
+                scheduler=how["scheduler"],
+                wall_s=how["wall_s"],
+                ran=how["ran"],
+            )
+            write_outputs(
+                plan, frame, out, info, figure_format=how["figure_format"], dpi=how["dpi"]
+            )
+
+    return SweepJob(
+        runs=plan.runs,
+        execute=execute_run,
+        table=lambda records: results_table(plan, records),
+        finish=finish,
+        error_record=_error_record,
+        order=_ordered,
+    )
+
+
+def run_job(
+    job: SweepJob,
     out: Path,
     *,
     started: float,
@@ -148,16 +204,17 @@ def _run_locked(
     figure_format: str = "png",
     dpi: int = DEFAULT_DPI,
 ) -> pd.DataFrame:
+    """Run the pending runs of ``job`` into the held folder ``out`` (see :func:`run_sweep`)."""
     for stale in (out / "runs").glob(".*.tmp"):  # left by a writer that was killed
         stale.unlink(missing_ok=True)
-    records = read_records(out, plan)
+    records = read_records(out, job)
     if retry_failed:
         records = {
             k: r for k, r in records.items() if r["result"].get("status") != str(Status.ERROR)
         }
-    pending = [spec for spec in plan.runs if spec.run_id not in records]
+    pending = [spec for spec in job.runs if spec.run_id not in records]
     skipped = len(records)
-    logger.info("%d run(s): %d done before, %d to run", len(plan.runs), skipped, len(pending))
+    logger.info("%d run(s): %d done before, %d to run", len(job.runs), skipped, len(pending))
     counts = {"done": 0, "failed": 0}
     last_table = [time.monotonic()]
     link: list[str | None] = [None]
@@ -166,7 +223,7 @@ def _run_locked(
         if progress is not None:
             progress(
                 SweepProgress(
-                    len(plan.runs), skipped, counts["done"], counts["failed"], last, link[0]
+                    len(job.runs), skipped, counts["done"], counts["failed"], last, link[0]
                 )
             )
 
@@ -175,55 +232,53 @@ def _run_locked(
             link[0] = dashboard_link
             report_progress(None)
 
-    def on_record(spec: RunSpec, record: dict[str, Any]) -> None:
+    def on_record(spec: Any, record: dict[str, Any]) -> None:
         write_json_atomic(record, out / "runs" / f"{spec.run_id}.json")
         records[spec.run_id] = record
         failed = record["result"].get("status") == str(Status.ERROR)
         counts["failed" if failed else "done"] += 1
         if time.monotonic() - last_table[0] >= TABLE_EVERY_S:  # the run files are the record
-            write_csv_atomic(results_table(plan, records), out / "results.csv")
+            write_csv_atomic(job.table(records), out / "results.csv")
             last_table[0] = time.monotonic()
         report_progress(record)
 
-    write_csv_atomic(results_table(plan, records), out / "results.csv")
+    write_csv_atomic(job.table(records), out / "results.csv")
     report_progress(None)
     used: int | None = workers or 1
     if pending:
-        ordered = _ordered(pending)
+        ordered = job.order(pending)
         try:
             if scheduler is not None:
                 used = None
-                _run_dask(ordered, on_record, 0, scheduler, dashboard, on_start)
+                _run_dask(job, ordered, on_record, 0, scheduler, dashboard, on_start)
             elif workers is None and dashboard is None:
-                used = _run_adaptive(ordered, on_record, default_workers(), on_start)
+                used = _run_adaptive(job, ordered, on_record, default_workers(), on_start)
             elif (workers or default_workers()) == 1:
                 used = 1
                 for spec in ordered:
-                    on_record(spec, _run_here(spec))
+                    on_record(spec, _run_here(job, spec))
             else:
                 used = workers or default_workers()
-                _run_dask(ordered, on_record, used, None, dashboard, on_start)
+                _run_dask(job, ordered, on_record, used, None, dashboard, on_start)
         except BaseException:  # stopped (Ctrl-C, a progress callback): keep the table right
             with contextlib.suppress(Exception):
-                write_csv_atomic(results_table(plan, records), out / "results.csv")
+                write_csv_atomic(job.table(records), out / "results.csv")
             raise
-    frame = results_table(plan, records)
+    frame = job.table(records)
     write_csv_atomic(frame, out / "results.csv")
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     write_atomic(out / "results.parquet", buffer.getvalue())
-    gaps = gap_table(frame)
-    write_csv_atomic(gaps, out / "gaps.csv")
-    write_sweep_summary(out, plan, frame, gaps, wall_s=time.perf_counter() - started)
-    if report:
-        info = run_info(
-            plan,
-            workers=used,
-            scheduler=scheduler,
-            wall_s=time.perf_counter() - started,
-            ran=len(pending),
-        )
-        write_outputs(plan, frame, out, info, figure_format=figure_format, dpi=dpi)
+    how = {
+        "workers": used,
+        "scheduler": scheduler,
+        "wall_s": time.perf_counter() - started,
+        "ran": len(pending),
+        "report": report,
+        "figure_format": figure_format,
+        "dpi": dpi,
+    }
+    job.finish(out, frame, records, how)
     return frame
 
 
@@ -265,12 +320,12 @@ def _ordered(specs: list[RunSpec]) -> list[RunSpec]:
     return sorted(specs, key=lambda s: (slow.get(s.algorithm, 3), -s.demand_factor))
 
 
-def _run_here(spec: RunSpec) -> dict[str, Any]:
+def _run_here(job: SweepJob, spec: Any) -> dict[str, Any]:
     """One run in this process (whose loggers stay as they are)."""
-    return execute_run(dataclasses.replace(spec, log_levels={}))
+    return job.execute(dataclasses.replace(spec, log_levels={}))
 
 
-def _work_left(specs: list[RunSpec], times: dict[str, list[float]]) -> float:
+def _work_left(specs: list[Any], times: dict[str, list[float]]) -> float:
     """The seconds ``specs`` should take in one process, from the runs timed so far.
 
     An algorithm not timed yet counts as the fastest one timed: runs go slowest first, so this
@@ -283,8 +338,9 @@ def _work_left(specs: list[RunSpec], times: dict[str, list[float]]) -> float:
 
 
 def _run_adaptive(
-    specs: list[RunSpec],
-    on_record: Callable[[RunSpec, dict[str, Any]], None],
+    job: SweepJob,
+    specs: list[Any],
+    on_record: Callable[[Any, dict[str, Any]], None],
     n_workers: int,
     on_start: Callable[[str | None], None],
 ) -> int:
@@ -305,12 +361,12 @@ def _run_adaptive(
                     _work_left(rest, times),
                     free,
                 )
-                _run_dask(rest, on_record, free, None, None, on_start)
+                _run_dask(job, rest, on_record, free, None, None, on_start)
                 return free
             logger.info("the other cores are busy: the runs stay in this process")
             n_workers = 1
         t0 = time.perf_counter()
-        record = _run_here(spec)
+        record = _run_here(job, spec)
         times.setdefault(spec.algorithm, []).append(time.perf_counter() - t0)
         on_record(spec, record)
     return 1
@@ -361,8 +417,9 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def _run_dask(
-    specs: list[RunSpec],
-    on_record: Callable[[RunSpec, dict[str, Any]], None],
+    job: SweepJob,
+    specs: list[Any],
+    on_record: Callable[[Any, dict[str, Any]], None],
     n_workers: int,
     scheduler: str | None,
     dashboard: str | None = None,
@@ -406,7 +463,7 @@ def _run_dask(
             if cluster is not None:
                 cluster.close()
         raise
-    futures: dict[Any, RunSpec] = {}
+    futures: dict[Any, Any] = {}
     try:
         logger.info("Dask: %s", client)
         if scheduler is not None:
@@ -417,7 +474,7 @@ def _run_dask(
             on_start(client.dashboard_link if dashboard is not None else None)
         for rank, spec in enumerate(specs):
             future = client.submit(
-                execute_run, spec, key=f"wdnopt-run-{spec.run_id}", priority=len(specs) - rank
+                job.execute, spec, key=f"wdnopt-run-{spec.run_id}", priority=len(specs) - rank
             )
             futures[future] = spec
         for future in as_completed(list(futures)):
@@ -425,7 +482,7 @@ def _run_dask(
             try:
                 record = future.result()
             except Exception as exc:  # the worker died or the task could not run
-                record = _error_record(spec, exc)
+                record = job.error_record(spec, exc)
             future.release()
             on_record(spec, record)
     finally:

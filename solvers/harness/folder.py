@@ -121,8 +121,9 @@ def folder_lock(out_dir: str | Path, *, wait: bool = False, poll_s: float = 0.5)
         os.close(fd)
 
 
-def read_records(out_dir: Path, plan: SweepPlan) -> dict[str, dict[str, Any]]:
-    """The run files of the plan's runs already in ``out_dir/runs`` (unreadable ones skipped)."""
+def read_records(out_dir: Path, plan: SweepPlan | Any) -> dict[str, dict[str, Any]]:
+    """The run files of the plan's runs already in ``out_dir/runs`` (unreadable ones skipped);
+    ``plan`` is anything with ``runs`` that have a ``run_id``."""
     records = {}
     folder = Path(out_dir) / "runs"
     for spec in plan.runs:

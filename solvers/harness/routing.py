@@ -1,0 +1,595 @@
+"""The routing sweep on the harness: demand multipliers × outages × tariffs of one scenario.
+
+:func:`plan_routing_sweep` expands a ``routing_sweep`` scenario
+(:class:`~wdnopt.models.routing.sweep.RoutingSweepScenario`) into runs and checks them against
+the base network (outage names, tariff lengths) before any run starts; :func:`run_routing_sweep`
+runs them where the pump sweeps run theirs (:func:`~wdnopt.solvers.harness.dispatch.run_job`:
+this process, a local Dask cluster, or an existing one), and writes in its output folder:
+
+- ``runs/<run id>.json``, one per finished run, written atomically as it finishes; the run id is
+  a hash of the base network (its content), the variation and the solver settings, so a sweep
+  run again skips what is done and an interrupted one resumes;
+- ``results.csv`` and ``results.parquet``: one row per run, :data:`COLUMNS`;
+- ``plants.csv``: each plant's throughput and utilisation in each run;
+- ``summary.json``, the figures and the report (:mod:`wdnopt.solvers.routing_sweep_outputs`).
+
+**How a run is solved.** Each process keeps a
+:class:`~wdnopt.solvers.routing_whatif.RoutingWhatIf` of the base network (built once, re-solved
+warm): a run resets it to the base, applies its demand multiplier, outage and tariff, and
+re-solves. Networks with expansion options are rebuilt per run instead (an outage also removes
+the element's upgrade, which the what-if model does not): :func:`vary` gives the network of a
+run, the route the tests compare the what-if answers with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import socket
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wdnopt.models.errors import InputError
+from wdnopt.models.routing.network import RoutingNetwork
+from wdnopt.models.routing.schema import RoutingScenario
+from wdnopt.models.routing.sweep import (
+    EACH,
+    RoutingSweepScenario,
+    outage_label,
+    parse_outage,
+)
+from wdnopt.models.scenario import load_scenario
+from wdnopt.models.schema import SolverOptions
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.io import DEFAULT_DPI, write_csv_atomic
+
+logger = logging.getLogger(__name__)
+
+RECORD_VERSION = 1
+"""Version of a routing run's record; part of the run id."""
+
+COLUMNS = [
+    "sweep",
+    "demand_multiplier",
+    "outage",
+    "tariff",
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    "pumping_cost",
+    "treatment_cost",
+    "demand_charge",
+    "other_cost",
+    "served_cost",
+    "peak_kw",
+    "shortfall_ml",
+    "short_zones",
+    "runtime_s",
+    "message",
+    "run_id",
+]
+"""The results table: labels, then the answer of the run (money $/day, volumes ML/day)."""
+
+PLANT_COLUMNS = ["run_id", "plant", "capacity", "throughput", "utilisation"]
+
+
+@dataclass(frozen=True, eq=False)
+class RoutingRunSpec:
+    """One run of a routing sweep, picklable (it travels to a Dask worker)."""
+
+    run_id: str
+    sweep: str
+    demand_multiplier: float
+    outage: tuple[str, str] | None
+    """(kind, id) of the element out of service; None for none."""
+    outage_index: int | None
+    tariff: str
+    tariff_factor: float | None
+    """Every pumping cost times this (None: not this kind of tariff)."""
+    price_factor: tuple[float, ...] | None
+    """The period price factors of the tariff (None: not this kind of tariff)."""
+    net: RoutingNetwork
+    net_key: str
+    """Digest of the base network (the what-if model of a process is kept by it)."""
+    solver: SolverOptions
+    log_levels: dict[str, int] = field(default_factory=dict)
+    algorithm: str = "routing"
+    """The run's timing class for the dispatcher (every routing run is alike)."""
+
+    @property
+    def outage_label(self) -> str:
+        return outage_label(self.outage)
+
+
+@dataclass(frozen=True, eq=False)
+class RoutingSweepPlan:
+    """A checked routing sweep: its scenario, base network and every run, in table order."""
+
+    scenario: RoutingSweepScenario
+    file: str | None
+    net: RoutingNetwork
+    runs: tuple[RoutingRunSpec, ...]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name or (Path(self.file).stem if self.file else "routing sweep")
+
+
+def load_routing_sweep(
+    source: RoutingSweepScenario | str | Path,
+) -> tuple[RoutingSweepScenario, str | None]:
+    """A routing sweep scenario and its file, from a path or a scenario object."""
+    if isinstance(source, RoutingSweepScenario):
+        return source, None
+    scenario = load_scenario(source)
+    if not isinstance(scenario, RoutingSweepScenario):
+        raise InputError.single(
+            'a routing sweep scenario (kind = "routing_sweep")',
+            field="kind",
+            got=repr(getattr(scenario, "kind", None)),
+            file=source,
+        )
+    return scenario, str(source)
+
+
+def _base(scenario: RoutingSweepScenario, where: str) -> tuple[RoutingScenario, RoutingNetwork]:
+    base = load_scenario(scenario.base)  # its own errors name its own file
+    if not isinstance(base, RoutingScenario):
+        raise InputError.single(
+            'a routing scenario (kind = "routing")',
+            field="base",
+            got=f"kind {getattr(base, 'kind', None)!r} in {scenario.base}",
+            file=where,
+        )
+    season = scenario.season if scenario.season is not None else base.season
+    names = [s.id for s in base.seasons]
+    if season is not None and season not in names:
+        raise InputError.single(
+            f"a season of the base scenario ({', '.join(names) or 'none defined'})",
+            field="season",
+            got=repr(season),
+            file=where,
+        )
+    return base, RoutingNetwork.from_scenario(base, season=season)
+
+
+def element_names(net: RoutingNetwork, kind: str) -> list[str]:
+    """The ids of a network's sources, plants or arcs (``"FROM → TO"``), in index order."""
+    if kind == "source":
+        return list(net.source_ids)
+    if kind == "plant":
+        return list(net.plant_ids)
+    ids = net.node_ids
+    return [f"{ids[i]} → {ids[j]}" for i, j in zip(net.tail, net.head, strict=True)]
+
+
+def _outages(
+    scenario: RoutingSweepScenario, net: RoutingNetwork, where: str
+) -> list[tuple[tuple[str, str] | None, int | None]]:
+    """Every outage of the sweep, expanded and checked: ((kind, id) or None, index)."""
+    out: list[tuple[tuple[str, str] | None, int | None]] = []
+    for i, text in enumerate(scenario.outages):
+        word = text.strip()
+        if word in EACH:
+            kind = EACH[word]
+            out += [((kind, n), k) for k, n in enumerate(element_names(net, kind))]
+            continue
+        outage = parse_outage(text)
+        if outage is None:
+            out.append((None, None))
+            continue
+        names = element_names(net, outage[0])
+        if outage[1] not in names:
+            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            raise InputError.single(
+                f"a {outage[0]} of the base network ({shown})",
+                field=f"outages[{i}]",
+                got=repr(text),
+                file=where,
+            )
+        out.append((outage, names.index(outage[1])))
+    seen: set[Any] = set()
+    unique = []
+    for item in out:
+        if item[0] not in seen:
+            seen.add(item[0])
+            unique.append(item)
+    return unique
+
+
+def _tariffs(
+    scenario: RoutingSweepScenario, base: RoutingScenario, net: RoutingNetwork, where: str
+) -> list[tuple[str, float | None, tuple[float, ...] | None]]:
+    out: list[tuple[str, float | None, tuple[float, ...] | None]] = [("base", None, None)]
+    for i, tariff in enumerate(scenario.tariffs):
+        if tariff.factor is not None:
+            out.append((tariff.id, float(tariff.factor), None))
+            continue
+        prices = tariff.energy_price or []
+        if base.schedule is None:
+            raise InputError.single(
+                "a base scenario with a [schedule] (energy_price is per period); use factor",
+                field=f"tariffs[{i}].energy_price",
+                file=where,
+            )
+        if len(prices) != net.n_periods:
+            raise InputError.single(
+                f"one price per period of the base schedule ({net.n_periods} values)",
+                field=f"tariffs[{i}].energy_price",
+                got=f"{len(prices)} values",
+                file=where,
+            )
+        if not base.energy_price:
+            raise InputError.single(
+                "a base scenario with a reference energy_price > 0 (arc costs are quoted at it)",
+                field=f"tariffs[{i}].energy_price",
+                file=where,
+            )
+        out.append((tariff.id, None, tuple(p / base.energy_price for p in prices)))
+    return out
+
+
+def plan_routing_sweep(
+    scenario: RoutingSweepScenario, *, file: str | None = None
+) -> RoutingSweepPlan:
+    """Expand and check a routing sweep; raises :class:`InputError` before anything runs."""
+    where = file or "<scenario>"
+    base, net = _base(scenario, where)
+    solver = scenario.solver or base.solver or SolverOptions()
+    if solver.threads is None:  # runs go in parallel
+        solver = solver.model_copy(update={"threads": 1})
+    net_key = hashlib.sha256((base.model_dump_json() + f"|{net.season}").encode()).hexdigest()[:20]
+    levels = {name: logging.getLogger(name).getEffectiveLevel() for name in ("wdnopt",)}
+    name = scenario.name or (Path(file).stem if file else "routing sweep")
+    runs = []
+    for outage, index in _outages(scenario, net, where):
+        for tariff, factor, prices in _tariffs(scenario, base, net, where):
+            for multiplier in scenario.demand_multipliers:
+                key = {
+                    "version": RECORD_VERSION,
+                    "net": net_key,
+                    "demand_multiplier": float(multiplier),
+                    "outage": outage_label(outage),
+                    "tariff": [factor, prices],
+                    "solver": solver.model_dump(),
+                }
+                run_id = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
+                runs.append(
+                    RoutingRunSpec(
+                        run_id=run_id,
+                        sweep=name,
+                        demand_multiplier=float(multiplier),
+                        outage=outage,
+                        outage_index=index,
+                        tariff=tariff,
+                        tariff_factor=factor,
+                        price_factor=prices,
+                        net=net,
+                        net_key=net_key,
+                        solver=solver,
+                        log_levels=levels,
+                    )
+                )
+    logger.info("routing sweep %s: %d run(s)", name, len(runs))
+    return RoutingSweepPlan(scenario, file, net, tuple(runs))
+
+
+# ------------------------------------------------------------------------------ one run
+
+
+def vary(net: RoutingNetwork, spec: RoutingRunSpec) -> RoutingNetwork:
+    """The network of a run, rebuilt: demands times the multiplier, the outage's element at
+    zero capacity (and without its upgrade), the tariff's prices."""
+    from wdnopt.solvers.routing_resilience import without
+
+    m = spec.demand_multiplier
+    changes: dict[str, Any] = {"demand": net.demand * m}
+    if net.schedule is not None:
+        schedule = replace(net.schedule, demand=net.schedule.demand * m)
+        if spec.price_factor is not None:
+            schedule = replace(schedule, price_factor=np.asarray(spec.price_factor, dtype=float))
+        changes["schedule"] = schedule
+    if spec.tariff_factor is not None:
+        changes["arc_cost"] = net.arc_cost * spec.tariff_factor
+    out = replace(net, **changes)
+    if spec.outage is not None:
+        assert spec.outage_index is not None
+        out = without(out, spec.outage[0], spec.outage_index)
+    return out
+
+
+class _WhatIfs:
+    """The what-if model of the base network, per process (the last few kept)."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.items: dict[str, Any] = {}
+
+    def get(self, spec: RoutingRunSpec) -> Any:
+        from wdnopt.solvers.routing_whatif import RoutingWhatIf
+
+        key = spec.net_key + spec.solver.model_dump_json()
+        if key not in self.items:
+            while len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            self.items[key] = RoutingWhatIf(spec.net, options=spec.solver)
+        return self.items[key]
+
+    def drop(self, spec: RoutingRunSpec) -> None:
+        self.items.pop(spec.net_key + spec.solver.model_dump_json(), None)
+
+
+_WHAT_IFS = _WhatIfs()
+_LOCK = threading.Lock()
+"""One run at a time per process (the what-if model and Pyomo's streams are shared)."""
+
+
+def solve_run(spec: RoutingRunSpec) -> Any:
+    """The :class:`~wdnopt.solvers.routing.RoutingResult` of one run (may raise)."""
+    net = spec.net
+    if net.expansion is not None:
+        from wdnopt.solvers.routing import solve_routing
+
+        return solve_routing(vary(net, spec), options=spec.solver)
+    what_if = _WHAT_IFS.get(spec)
+    try:
+        what_if.reset()
+        demand = net.period_demand if net.schedule is not None else net.demand
+        changes: dict[str, Any] = {"demand": demand * spec.demand_multiplier}
+        if spec.tariff_factor is not None:
+            changes["arc_cost"] = net.arc_cost * spec.tariff_factor
+        if spec.price_factor is not None:
+            changes["price_factor"] = np.asarray(spec.price_factor, dtype=float)
+        what_if.update(**changes)
+        if spec.outage is not None:
+            what_if.outage(spec.outage[0], spec.outage_index)
+        return what_if.solve()
+    except BaseException:
+        _WHAT_IFS.drop(spec)  # its state is unknown: the next run builds it again
+        raise
+
+
+def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
+    """Solve one run; its record (labels, the answer, each plant's throughput). Never raises;
+    runs of one process take turns."""
+    with _LOCK:
+        for name, level in spec.log_levels.items():
+            logging.getLogger(name).setLevel(level)
+        started = time.perf_counter()
+        plants: list[dict[str, Any]] = []
+        try:
+            r = solve_run(spec)
+            other = sum(x or 0.0 for x in (r.fixed_cost, r.expansion_cost, r.surplus_cost))
+            short = r.zones[r.zones["shortfall"] > 1e-9]
+            solved = r.status.has_solution
+            result: dict[str, Any] = {
+                "status": str(r.status),
+                "objective": r.objective,
+                "bound": r.bound,
+                "gap": r.gap,
+                "pumping_cost": r.pumping_cost if solved else None,
+                "treatment_cost": r.treatment_cost if solved else None,
+                "demand_charge": (r.demand_charge or 0.0) if solved else None,
+                "other_cost": other if solved else None,
+                "served_cost": r.extras.get("served_cost") if not solved else r.objective,
+                "peak_kw": r.peak_kw,
+                "shortfall_ml": r.total_shortfall if r.total_shortfall > 1e-9 else 0.0,
+                "short_zones": len(short),
+                "runtime_s": time.perf_counter() - started,
+                "message": r.message,
+            }
+            if not r.plants.empty:
+                plants = [
+                    {k: row.get(k) for k in PLANT_COLUMNS[1:]}
+                    for row in r.plants.to_dict(orient="records")
+                ]
+        except Exception as exc:  # a failing run is recorded, never stops the sweep
+            logger.info("run %s failed: %s", spec.run_id, exc)
+            result = {
+                "status": str(Status.ERROR),
+                "message": f"{type(exc).__name__}: {exc}",
+                "runtime_s": time.perf_counter() - started,
+            }
+    return {
+        "run_id": spec.run_id,
+        "spec": {
+            "sweep": spec.sweep,
+            "demand_multiplier": spec.demand_multiplier,
+            "outage": spec.outage_label,
+            "tariff": spec.tariff,
+        },
+        "result": _finite(result),
+        "plants": [_finite(p) for p in plants],
+        "host": socket.gethostname(),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _finite(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN or infinity: such numbers become None."""
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()
+    }
+
+
+def _error_record(spec: RoutingRunSpec, exc: BaseException) -> dict[str, Any]:
+    """The record of a run whose worker failed outside :func:`execute_routing_run`."""
+    return {
+        "run_id": spec.run_id,
+        "spec": {"outage": spec.outage_label},
+        "result": {"status": str(Status.ERROR), "message": f"{type(exc).__name__}: {exc}"},
+        "plants": [],
+        "host": None,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+# ------------------------------------------------------------------------------- tables
+
+
+def results_table(plan: RoutingSweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per run of the plan that has a record, in plan order (:data:`COLUMNS`)."""
+    rows = []
+    for spec in plan.runs:
+        record = records.get(spec.run_id)
+        if record is None:
+            continue
+        result = record.get("result", {})
+        row = {c: result.get(c) for c in COLUMNS}
+        row.update(
+            sweep=spec.sweep,
+            demand_multiplier=spec.demand_multiplier,
+            outage=spec.outage_label,
+            tariff=spec.tariff,
+            run_id=spec.run_id,
+            message=result.get("message") or "",
+        )
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for c in COLUMNS:
+        if c in ("sweep", "outage", "tariff", "status", "message", "run_id"):
+            frame[c] = frame[c].astype("string")
+        elif c == "short_zones":
+            frame[c] = pd.to_numeric(frame[c]).astype("Int64")
+        else:
+            frame[c] = pd.to_numeric(frame[c]).astype(float)
+    return frame
+
+
+def plants_table(plan: RoutingSweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Each plant's capacity, throughput (ML/day) and utilisation in each recorded run."""
+    rows = [
+        {"run_id": spec.run_id, **p}
+        for spec in plan.runs
+        for p in records.get(spec.run_id, {}).get("plants", [])
+    ]
+    return pd.DataFrame(rows, columns=PLANT_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- the sweep
+
+
+def run_routing_sweep(
+    scenario: RoutingSweepScenario | str | Path,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Any = None,
+    retry_failed: bool = False,
+    report: bool = True,
+    wait: bool = False,
+    dashboard: str | None = None,
+    figure_format: str = "png",
+    dpi: int = DEFAULT_DPI,
+) -> pd.DataFrame:
+    """Run a routing sweep (a scenario object or file) into ``out_dir``; returns the results
+    table. The options are those of :func:`~wdnopt.solvers.harness.dispatch.run_sweep`."""
+    from wdnopt.solvers.harness.dispatch import SweepJob, check_sweep_options, run_job
+    from wdnopt.solvers.harness.folder import check_out_dir, folder_lock
+
+    started = time.perf_counter()
+    check_sweep_options(workers, dashboard, scheduler)
+    out = check_out_dir(out_dir)
+    sweep, file = load_routing_sweep(scenario)
+    plan = plan_routing_sweep(sweep, file=file)
+    try:
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
+
+    def finish(
+        out: Path, frame: pd.DataFrame, records: dict[str, dict[str, Any]], how: dict[str, Any]
+    ) -> None:
+        plants = plants_table(plan, records)
+        write_csv_atomic(plants, out / "plants.csv")
+        write_routing_summary(out, plan, frame, wall_s=how["wall_s"])
+        if how["report"]:
+            from wdnopt.solvers.routing_sweep_outputs import write_routing_sweep_outputs
+
+            info = routing_run_info(plan, how)
+            write_routing_sweep_outputs(
+                frame, plants, out, info, figure_format=how["figure_format"], dpi=how["dpi"]
+            )
+
+    job = SweepJob(
+        runs=plan.runs,
+        execute=execute_routing_run,
+        table=lambda records: results_table(plan, records),
+        finish=finish,
+        error_record=_error_record,
+    )
+    with folder_lock(out, wait=wait):
+        return run_job(
+            job,
+            out,
+            started=started,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            retry_failed=retry_failed,
+            report=report,
+            dashboard=dashboard,
+            figure_format=figure_format,
+            dpi=dpi,
+        )
+
+
+def routing_run_info(plan: RoutingSweepPlan, how: dict[str, Any]) -> dict[str, Any]:
+    """The settings the report states: sweep, base file, versions, date, machine, workers."""
+    import os
+    import platform
+
+    from wdnopt.solvers.summary import versions
+
+    return {
+        "scenario": plan.name,
+        "file": plan.file,
+        "base": str(plan.scenario.base),
+        "description": plan.scenario.description.strip(),
+        "date": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "machine": f"{socket.gethostname()} ({platform.platform()}, {os.cpu_count()} cores)",
+        "python": platform.python_version(),
+        "versions": versions(),
+        "workers": how["workers"],
+        "scheduler": how["scheduler"],
+        "runs": len(plan.runs),
+        "ran": how["ran"],
+        "wall_s": how["wall_s"],
+        "settings": json.loads(plan.scenario.model_dump_json()),
+    }
+
+
+def write_routing_summary(
+    out: Path, plan: RoutingSweepPlan, frame: pd.DataFrame, *, wall_s: float
+) -> Path:
+    """``out/summary.json`` of a routing sweep: ``complete`` when every run has a record and
+    none ended in error (else ``errors`` or ``incomplete``), and the counts by status."""
+    from wdnopt.solvers.summary import summary, write_summary
+
+    errors = int((frame["status"] == str(Status.ERROR)).sum())
+    status = "errors" if errors else ("complete" if len(frame) == len(plan.runs) else "incomplete")
+    return write_summary(
+        out,
+        summary(
+            command="compare",
+            scenario=plan.name,
+            kind="routing_sweep",
+            status=status,
+            timings={"wall_s": wall_s, "runs_s": float(frame["runtime_s"].sum(skipna=True))},
+            runs=len(plan.runs),
+            recorded=len(frame),
+            errors=errors,
+            by_status={str(k): int(v) for k, v in frame["status"].value_counts().items()},
+        ),
+    )
