@@ -195,7 +195,9 @@ class RoutingWhatIf:
         """Re-solve the network as changed; the full result."""
         h = self._h
         if self._changed_vars:
-            self._solver.update_variables(self._changed_vars)
+            # once each: HiGHS refuses a bounds change that names a column twice
+            unique = list({id(v): v for v in self._changed_vars}.values())
+            self._solver.update_variables(unique)
             self._changed_vars = []
         if self._new_objective:
             h.model.del_component(h.model.cost)

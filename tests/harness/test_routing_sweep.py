@@ -178,3 +178,18 @@ def test_solve_refuses_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str
     scenario = sweep_file(tmp_path, BODY)
     assert main(["solve", str(scenario)]) == 2
     assert "wdnopt compare" in capsys.readouterr().err
+
+
+def test_report_and_figures_of_a_real_sweep(
+    swept: tuple[Path, Path, pd.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, out, frame = swept
+    assert main(["compare", str(scenario), "--out", str(out)]) == 0
+    capsys.readouterr()
+    for name in ("cost_by_demand", "shortfall", "cost_breakdown", "plant_utilisation"):
+        assert (out / f"{name}.png").stat().st_size > 0, name
+    report = (out / "report.md").read_text(encoding="utf-8")
+    low = frame[(frame["outage"] == "none") & (frame["tariff"] == "base")]["objective"].iloc[0]
+    assert f"| none | {low:,.0f} | 989 |" in report  # ×0.8 and ×1 (the worked example)
+    assert "infeasible (short 20.00 ML/day)" in report  # P1 out at ×1: 65 − 45
+    assert "data:image/png" in (out / "report.html").read_text(encoding="utf-8")
