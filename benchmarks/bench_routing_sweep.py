@@ -79,8 +79,7 @@ def main() -> None:
         base = write_scenario(net, folder)
         sweep = folder / "sweep.toml"
         sweep.write_text(
-            f'kind = "routing_sweep"\nbase = "{base.name}"\n'
-            f"demand_multipliers = {multipliers}\n",
+            f'kind = "routing_sweep"\nbase = "{base.name}"\ndemand_multipliers = {multipliers}\n',
             encoding="utf-8",
         )
         print(f"instance: {net.name}; {args.variations} demand multipliers 0.80-{multipliers[-1]}")
