@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the wheel, install it (not editable, with the dependencies its metadata declares) into a
 # virtual environment of its own, and run the examples from an empty folder outside the clone:
-# a pump placement with the default catalogue, the routing worked example, a small sweep.
+# a pump placement with the default catalogue, the routing worked example, a small sweep, the
+# routing sweep of the README.
 #
 # The environment is kept in build/wheel-venv between runs (made anew when pyproject.toml
 # changes) and wdnopt is reinstalled from the fresh wheel each time; `pip check` then proves
@@ -105,5 +106,16 @@ rows = list(csv.DictReader(open("sweep/results.csv")))
 assert len(rows) == 2, rows
 assert all(r["status"] in ("optimal", "heuristic", "feasible") for r in rows), rows
 print("sweep:", len(rows), "runs;", sorted(r["algorithm"] for r in rows))
+PY
+echo "== the routing sweep of the README"
+"$W" compare scenarios/routing/daily_sweep.toml --out daily_sweep --json > daily_sweep.json
+"$PY" - <<'PY'
+import json
+from pathlib import Path
+
+d = json.load(open("daily_sweep.json"))
+assert d["kind"] == "routing_sweep" and d["runs"] == 48 and d["failed"] == 0, d
+assert Path("daily_sweep/report.html").stat().st_size > 0
+print("routing sweep:", d["runs"], "runs;", d["by_status"])
 PY
 echo "wheel smoke test: passed"

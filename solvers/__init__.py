@@ -19,17 +19,20 @@ _EXPORTS: dict[str, str] = {
     "RoutingScenario": "wdnopt.models.routing.schema",
     "PumpPlacementScenario": "wdnopt.models.pumps.schema",
     "PumpComparisonScenario": "wdnopt.models.pumps.comparison",
+    "RoutingSweepScenario": "wdnopt.models.routing.sweep",
     "InputError": "wdnopt.models.errors",
     "Status": "wdnopt.solvers.highs",
     "solve_routing": "wdnopt.solvers.routing",
     "solve_seasons": "wdnopt.solvers.routing",
     "RoutingResult": "wdnopt.solvers.routing",
     "n_minus_one": "wdnopt.solvers.routing_resilience",
+    "RoutingWhatIf": "wdnopt.solvers.routing_whatif",
     "place_pumps": "wdnopt.solvers.api",
     "PumpPlan": "wdnopt.solvers.api",
     "load_results": "wdnopt.solvers.api",
     "SavedResults": "wdnopt.solvers.api",
     "run_sweep": "wdnopt.solvers.harness",
+    "run_routing_sweep": "wdnopt.solvers.harness",
 }
 """The entry points and the module of each."""
 

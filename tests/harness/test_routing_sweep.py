@@ -193,3 +193,33 @@ def test_report_and_figures_of_a_real_sweep(
     assert f"| none | {low:,.0f} | 989 |" in report  # ×0.8 and ×1 (the worked example)
     assert "infeasible (short 20.00 ML/day)" in report  # P1 out at ×1: 65 − 45
     assert "data:image/png" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_read_back_from_python(swept: tuple[Path, Path, pd.DataFrame]) -> None:
+    from wdnopt import solvers
+
+    _, out, frame = swept
+    saved = solvers.load_results(out)
+    assert saved.summary["kind"] == "routing_sweep"
+    assert saved.summary["by_status"] == frame["status"].value_counts().to_dict()
+    pd.testing.assert_frame_equal(saved.tables["results"], frame)
+    assert set(saved.tables["plants"]["run_id"]) <= set(frame["run_id"])
+    assert solvers.run_routing_sweep is run_routing_sweep
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(ROUTING.glob("*.toml")) if 'kind = "routing_sweep"' in p.read_text()],
+    ids=lambda p: p.stem,
+)
+def test_shipped_sweeps_run(path: Path, tmp_path: Path) -> None:
+    assert path.read_text().startswith("#"), "a comment header says what the sweep shows"
+    sweep = load_routing_sweep(path)[0]
+    frame = run_routing_sweep(path, tmp_path / "out", workers=1, report=False)
+    assert len(frame) == len(plan_routing_sweep(sweep, file=str(path)).runs)
+    assert set(frame["status"]) <= {"optimal", "infeasible"}
+    base = frame[(frame["outage"] == "none") & (frame["tariff"] == "base")]
+    one = base[base["demand_multiplier"] == 1.0]
+    if len(one):  # the base case is the base scenario solved on its own
+        alone = solve_routing(load_scenario(sweep.base))
+        assert one["objective"].iloc[0] == pytest.approx(alone.objective, rel=1e-9)

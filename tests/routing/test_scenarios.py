@@ -12,7 +12,11 @@ from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.routing import solve_routing, solve_seasons
 
-SHIPPED = sorted((Path(__file__).resolve().parents[2] / "scenarios/routing").glob("*.toml"))
+SHIPPED = [
+    path
+    for path in sorted((Path(__file__).resolve().parents[2] / "scenarios/routing").glob("*.toml"))
+    if 'kind = "routing"' in path.read_text(encoding="utf-8")  # sweeps: test_routing_sweep.py
+]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
