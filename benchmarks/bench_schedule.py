@@ -84,10 +84,11 @@ def instance(args: argparse.Namespace) -> RoutingNetwork:
     return replace(net, schedule=schedule, name=f"{net.name}, {args.periods} periods")
 
 
-def lp_solver(*, persistent: bool = False):
-    """A HiGHS solver as routing makes it (:data:`HIGHS_OPTIONS`; compiled hand-over unless
-    ``persistent``)."""
-    return make_solver(_kw(SolverOptions()), milp=False, persistent=persistent)
+def lp_solver(net: RoutingNetwork, *, persistent: bool = False):
+    """A HiGHS solver as routing makes it for ``net`` (:data:`HIGHS_OPTIONS`; the compiled
+    hand-over at this size, unless ``persistent``)."""
+    size = net.n_arcs * net.n_periods
+    return make_solver(_kw(SolverOptions()), milp=False, size=size, persistent=persistent)
 
 
 def timed(fn, *a, **kw):
@@ -117,12 +118,12 @@ def main() -> None:
     # from scratch
     handle, build_s = timed(build_routing_model, net)
     model = handle.model
-    (report, _), solve_s = timed(solve_with_highs, model, solver=lp_solver())
+    (report, _), solve_s = timed(solve_with_highs, model, solver=lp_solver(net))
     print(
         f"{'from scratch':24} build {build_s:7.2f} s  solve {solve_s:7.2f} s  "
         f"objective {report.objective:,.2f} ({report.status}; {report.highs_s:.2f} s in HiGHS)"
     )
-    (ref, _), ref_s = timed(solve_with_highs, model, solver=lp_solver(persistent=True))
+    (ref, _), ref_s = timed(solve_with_highs, model, solver=lp_solver(net, persistent=True))
     print(
         f"{'  persistent hand-over':24} {'':15} solve {ref_s:7.2f} s  "
         f"objective {ref.objective:,.2f} ({ref.status}; {ref.highs_s:.2f} s in HiGHS)"
@@ -136,7 +137,7 @@ def main() -> None:
     # persistent: demands as mutable Params, one solver object
     handle, pbuild_s = timed(build_routing_model, net, mutable=True)
     model = handle.model
-    solver = lp_solver(persistent=True)
+    solver = lp_solver(net, persistent=True)
     (first, _), first_s = timed(solve_with_highs, model, solver=solver)
     print(
         f"{'persistent, first solve':24} build {pbuild_s:7.2f} s  solve {first_s:7.2f} s  "
@@ -169,7 +170,7 @@ def main() -> None:
     # the same change, rebuilt from scratch
     changed_net = replace(net, schedule=replace(net.schedule, demand=new_demand))
     handle2, rebuild_s = timed(build_routing_model, changed_net)
-    (check, _), resolve2_s = timed(solve_with_highs, handle2.model, solver=lp_solver())
+    (check, _), resolve2_s = timed(solve_with_highs, handle2.model, solver=lp_solver(net))
     rebuild_total = rebuild_s + resolve2_s
     print(
         f"{'re-solve, persistent':24} set {set_s:9.2f} s  solve {resolve_s:7.2f} s  "

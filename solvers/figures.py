@@ -46,7 +46,7 @@ BOUND_COLOUR = "0.45"
 PAPER_COLOUR = "tab:red"
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     """A new figure of its own (not registered with pyplot)."""
     from matplotlib.figure import Figure
 
@@ -136,7 +136,7 @@ def write_sweep_figures(
 
 def pressure_curve_figure(curves: pd.DataFrame, p_min: float) -> Figure:
     """Share of demand junctions below ``P_min`` against the factor (paper Fig. 1)."""
-    fig = _figure(6.4, 4.0)
+    fig = new_figure(6.4, 4.0)
     ax = fig.subplots()
     for network, curve in curves.groupby("network", sort=False):
         ax.plot(curve["factor"], 100 * curve["share"], marker="o", ms=3, label=str(network))
@@ -151,7 +151,7 @@ def pressure_curve_figure(curves: pd.DataFrame, p_min: float) -> Figure:
 
 def _panels(objectives: list[str], height: float = 4.0) -> tuple[Figure, list]:
     n = len(objectives)
-    fig = _figure(5.6 * n, height)
+    fig = new_figure(5.6 * n, height)
     axes = fig.subplots(1, n, squeeze=False)
     return fig, list(axes[0])
 

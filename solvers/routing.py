@@ -72,13 +72,25 @@ against 79,376), and on a one-period network of 210,000 arcs from 19.4 s to 3.8 
 storage and ramping coupling the periods it is even (43-47 s either way)."""
 
 
-def make_solver(kw: dict[str, Any], *, milp: bool, persistent: bool = False) -> Any:
-    """A HiGHS solver for a routing model, with :data:`HIGHS_OPTIONS` for an LP.
+COMPILED_FROM = 20_000
+"""Flow variables (arcs × periods) from which a routing model is handed to HiGHS compiled
+(:class:`CompiledHighs`) rather than through Pyomo's persistent interface. Compiling needs
+scipy, whose first import costs about half a second; the persistent interface costs about
+23 µs per variable against 6 µs compiled (``benchmarks/bench_schedule.py``), so below some
+30,000 variables the persistent one is the faster, and the worked examples start without
+scipy."""
 
-    By default the model is handed over compiled (:class:`CompiledHighs`: one call, about a
-    third of the persistent interface's time on large schedules); ``persistent=True`` gives
-    Pyomo's persistent interface, which a re-solve after changes to the model needs."""
-    solver = make_highs(**kw) if persistent else CompiledHighs(CompiledConfig(**kw))
+
+def make_solver(kw: dict[str, Any], *, milp: bool, size: int = 0, persistent: bool = False) -> Any:
+    """A HiGHS solver for a routing model of ``size`` flow variables, with
+    :data:`HIGHS_OPTIONS` for an LP.
+
+    From :data:`COMPILED_FROM` variables the model is handed over compiled
+    (:class:`CompiledHighs`: one call, a third of the persistent interface's time on large
+    schedules), else through Pyomo's persistent interface, which ``persistent=True`` asks for
+    whatever the size (a re-solve after changes to the model needs it)."""
+    compiled = not persistent and size >= COMPILED_FROM
+    solver = CompiledHighs(CompiledConfig(**kw)) if compiled else make_highs(**kw)
     if not milp:
         solver.config.solver_options.update(HIGHS_OPTIONS)  # type: ignore[attr-defined]
     return solver
@@ -282,7 +294,10 @@ def solve_routing(
         "built routing model: %d arcs × %d periods in %.3f s", net.n_arcs, net.n_periods, build_s
     )
     milp = net.has_binaries
-    report, sens = solve_with_highs(h.model, solver=make_solver(kw, milp=milp), duals=not milp)
+    size = net.n_arcs * net.n_periods
+    report, sens = solve_with_highs(
+        h.model, solver=make_solver(kw, milp=milp, size=size), duals=not milp
+    )
     return read_result(h, report, sens, build_s, kw)
 
 
@@ -305,7 +320,7 @@ def read_result(
     flow = read_flows(h)
     decisions = read_decisions(h)
     if net.has_binaries:
-        sens = _fixed_duals(h.model, kw)
+        sens = _fixed_duals(h.model, kw, net.n_arcs * net.n_periods)
     return _result(net, report, build_s, flow, decisions, sens, h)
 
 
@@ -316,10 +331,11 @@ def solve_seasons(
     return {s.id: solve_routing(scenario, options=options, season=s.id) for s in scenario.seasons}
 
 
-def _fixed_duals(model: pyo.ConcreteModel, kw: dict[str, Any]) -> Sensitivity | None:
+def _fixed_duals(model: pyo.ConcreteModel, kw: dict[str, Any], size: int) -> Sensitivity | None:
     """Duals of the LP with the binaries fixed at their values (the model is changed)."""
     fix_binaries(model)
-    report, sens = solve_with_highs(model, solver=make_solver(kw, milp=False), duals=True)
+    solver = make_solver(kw, milp=False, size=size)
+    report, sens = solve_with_highs(model, solver=solver, duals=True)
     if sens is None:
         log.warning("LP with the binaries fixed ended %s: no capacity values", report.status)
     return sens
@@ -333,7 +349,10 @@ def _diagnose(
     h = build_routing_model(net, elastic=True)
     model = h.model
     milp = net.has_binaries
-    phase1, sens1 = solve_with_highs(model, solver=make_solver(kw, milp=milp), duals=not milp)
+    size = net.n_arcs * net.n_periods
+    phase1, sens1 = solve_with_highs(
+        model, solver=make_solver(kw, milp=milp, size=size), duals=not milp
+    )
     if phase1.status is not Status.OPTIMAL:
         return _empty(net, first, build_s, "infeasible, and the shortage diagnosis failed")
     least = phase1.objective or 0.0
@@ -341,7 +360,7 @@ def _diagnose(
     elastic = list(h.shortage.values()) + list(h.untaken.values())
     model.shortage_cap = pyo.Constraint(expr=pyo.quicksum(elastic) <= least * (1 + 1e-9) + 1e-9)
     define_cost_objective(h)
-    phase2, _ = solve_with_highs(model, solver=make_solver(kw, milp=milp))
+    phase2, _ = solve_with_highs(model, solver=make_solver(kw, milp=milp, size=size))
     flow = read_flows(h)
     decisions = read_decisions(h)
     if milp:
@@ -350,7 +369,8 @@ def _diagnose(
         model.cost.deactivate()
         model.shortage_cap.deactivate()
         model.total_shortage.activate()
-        _, sens1 = solve_with_highs(model, solver=make_solver(kw, milp=False), duals=True)
+        solver = make_solver(kw, milp=False, size=size)
+        _, sens1 = solve_with_highs(model, solver=solver, duals=True)
         model.total_shortage.deactivate()
         model.cost.activate()
     n_z, n_s = net.n_zones, net.n_sources

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from wdnopt.solvers.figures import _figure
+from wdnopt.solvers.figures import new_figure
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, data_uri, figure_bytes, write_atomic
 from wdnopt.solvers.report import CURRENCY, Block, money, percent, to_html, to_markdown
@@ -159,7 +159,7 @@ def sweep_figures(frame: pd.DataFrame, plants: pd.DataFrame) -> dict[str, Figure
 
 
 def _panels(n: int, width: float, height: float, *, sharey: bool = True) -> tuple[Figure, list]:
-    fig = _figure(width * n, height)
+    fig = new_figure(width * n, height)
     axes = fig.subplots(1, n, squeeze=False, sharey=sharey)
     return fig, list(axes[0])
 
@@ -271,7 +271,7 @@ def shortfall_figure(frame: pd.DataFrame) -> Figure | None:
     tiny = 1e-9
     norm = Normalize(vmin=tiny, vmax=max(top, 10 * tiny))
     cmap = colormaps["YlOrRd"].with_extremes(under="#d9f0d3", bad="0.75")
-    fig = _figure(max(4.2, 0.9 * cols + 2.2) * len(names) + 1.0, max(3.2, 0.45 * rows + 2.0))
+    fig = new_figure(max(4.2, 0.9 * cols + 2.2) * len(names) + 1.0, max(3.2, 0.45 * rows + 2.0))
     fig.set_layout_engine("constrained")
     axes = list(fig.subplots(1, len(names), squeeze=False, sharey=True)[0])
     image = None
@@ -382,7 +382,7 @@ def plant_utilisation_figure(frame: pd.DataFrame, plants: pd.DataFrame) -> Figur
     rows = rows[rows["utilisation"].notna()]
     if rows.empty:
         return None
-    fig = _figure(6.4, 4.2)
+    fig = new_figure(6.4, 4.2)
     ax = fig.subplots()
     for i, (plant, line) in enumerate(rows.groupby("plant", sort=False)):
         line = line.sort_values("demand_multiplier")

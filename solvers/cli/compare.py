@@ -164,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop
         # a Ctrl-C that lands in the Dask client's event loop is logged there as an error with
         # a traceback; the interrupt itself is reported below in one line
-        logging.getLogger("tornado").setLevel(logging.CRITICAL)
+        # (distributed's logging config gives "tornado.application" a level of its own, ERROR)
+        for name in ("tornado", "tornado.application"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     console = Console(stderr=True, highlight=False)
     finished = [0]
     try:

@@ -375,7 +375,7 @@ def _run_adaptive(
 @contextlib.contextmanager
 def _quiet_shutdown() -> Iterator[None]:
     """No log lines, warnings or second Ctrl-C while a cluster and its client close."""
-    names = ("distributed", "tornado", "asyncio")
+    names = ("distributed", "tornado", "tornado.application", "asyncio")
     levels = {name: logging.getLogger(name).level for name in names}
     main = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGINT) if main else None

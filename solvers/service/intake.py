@@ -26,7 +26,8 @@ from wdnopt.models.scenario import SCENARIO_KINDS, scenario_from_dict
 from wdnopt.solvers.service.work import BODY, JobOptions
 
 SOLVED_KINDS = ("routing", "pump_placement")
-"""Scenario kinds the service solves (a ``pump_comparison`` sweep is ``wdnopt compare``'s)."""
+"""Scenario kinds the service solves (the sweeps, ``pump_comparison`` and ``routing_sweep``, are
+``wdnopt compare``'s)."""
 
 TOML_TYPES = ("application/toml", "text/toml", "text/x-toml", "text/plain")
 JSON_TYPES = ("application/json",)
