@@ -55,15 +55,25 @@ def run_placement(
     repairs: bool,
     progress: Callable[[Any], None] | None = None,
 ) -> tuple[PlacementResult, Verification | None]:
+    """:func:`solve_placement`, then :func:`check_placement`: the plan and its EPANET check."""
+    result = solve_placement(problem, algorithm, options, repairs=repairs, progress=progress)
+    return result, check_placement(problem, result)
+
+
+def solve_placement(
+    problem: PumpProblem,
+    algorithm: registry.Algorithm,
+    options: Any,
+    *,
+    repairs: bool,
+    progress: Callable[[Any], None] | None = None,
+) -> PlacementResult:
     """Run ``algorithm`` on ``problem``: an ``optimal`` on a tree is confirmed by the other exact
-    method, a plan is repaired on the network when ``repairs`` (``network-dp`` and ``milp-network``
-    give plans that hold already),
-    and every plan is simulated in EPANET with its pumps inserted (None when there is no plan
-    or no network). ``progress`` receives the iterations of an algorithm that reports them
-    (``milp-network``: its lower and upper bounds)."""
+    method, and a plan is repaired on the network when ``repairs`` (``network-dp`` and
+    ``milp-network`` give plans that hold already). ``progress`` receives the iterations of an
+    algorithm that reports them (``milp-network``: its lower and upper bounds)."""
     from wdnopt.solvers.pumps.exact import cross_check
     from wdnopt.solvers.pumps.network_mode import repair_result
-    from wdnopt.solvers.pumps.verify import verify_pumps
 
     if progress is not None and "progress" in inspect.signature(algorithm.run).parameters:
         answer = algorithm.run(problem, options, progress=progress)
@@ -72,16 +82,23 @@ def run_placement(
     result = cross_check(problem, answer, time_limit=getattr(options, "time_limit", None))
     if repairs and not algorithm.network_checked:
         result = repair_result(problem, result)
-    check = None
-    if result.status.has_solution and problem.network is not None:
-        check = verify_pumps(
-            problem.network.wn,
-            problem.tree,
-            result.pumps,
-            problem.catalogue,
-            predicted=result.predicted,
-        )
-    return result, check
+    return result
+
+
+def check_placement(problem: PumpProblem, result: PlacementResult) -> Verification | None:
+    """The plan simulated in EPANET with its pumps inserted (None when there is no plan or no
+    network)."""
+    from wdnopt.solvers.pumps.verify import verify_pumps
+
+    if not result.status.has_solution or problem.network is None:
+        return None
+    return verify_pumps(
+        problem.network.wn,
+        problem.tree,
+        result.pumps,
+        problem.catalogue,
+        predicted=result.predicted,
+    )
 
 
 def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFrame:

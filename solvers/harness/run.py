@@ -92,9 +92,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 
 
 def _execute_run(spec: RunSpec) -> dict[str, Any]:
-    from wdnopt.solvers.pumps.exact import cross_check
-    from wdnopt.solvers.pumps.network_mode import repair_result
-    from wdnopt.solvers.pumps.verify import verify_pumps
+    from wdnopt.solvers.placement import check_placement, solve_placement
 
     for name, level in spec.log_levels.items():
         logging.getLogger(name).setLevel(level)
@@ -104,13 +102,7 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
         problem = _problem(spec)
         algorithm = registry.get(spec.algorithm)
         options = algorithm.make_options(spec.options)
-        answer = cross_check(
-            problem,
-            algorithm.run(problem, options),
-            time_limit=getattr(options, "time_limit", None),
-        )
-        if spec.problem.repairs and not algorithm.network_checked:
-            answer = repair_result(problem, answer)
+        answer = solve_placement(problem, algorithm, options, repairs=spec.problem.repairs)
         tree = problem.tree
         result = {
             "status": str(answer.status),
@@ -141,15 +133,9 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
                 start_cost=answer.extras.get("start_cost"),
                 start_holds=answer.extras.get("start_holds"),
             )
-            if spec.verify and problem.network is not None:
-                t0 = time.perf_counter()
-                check = verify_pumps(
-                    problem.network.wn,
-                    tree,
-                    answer.pumps,
-                    problem.catalogue,
-                    predicted=answer.predicted,
-                )
+            t0 = time.perf_counter()
+            check = check_placement(problem, answer) if spec.verify else None
+            if check is not None:  # a plan on a network, checked
                 error = answer.extras.get("model_error_m", check.max_model_error)
                 result.update(
                     verified=bool(check.verified),
