@@ -415,6 +415,27 @@ def _diagnose(
     )
 
 
+CERTIFICATE_TOL = 1e-6
+"""Relative tolerance of the certificate of a solved routing model: violations against the
+day's total demand (at least 1 ML), the recomputed cost against the objective (at least 1 $)."""
+
+
+def certificate_fails(
+    net: RoutingNetwork, cert: RoutingCertificate, objective: float | None
+) -> str | None:
+    """Why the answer HiGHS returned does not hold when checked on its own (every constraint
+    family recomputed from the flows, the cost recomputed by the one cost function), or None
+    when it holds to :data:`CERTIFICATE_TOL`."""
+    scale = max(1.0, float(np.sum(net.demand)))
+    if not cert.ok(CERTIFICATE_TOL * scale):
+        return f"the answer breaks a constraint by {cert.worst():.3g} (ML or ML/day)"
+    if objective is not None:
+        gap = abs(cert.cost - objective)
+        if gap > CERTIFICATE_TOL * max(1.0, abs(objective)):
+            return f"its cost recomputed is {cert.cost:.10g} $/day, not {objective:.10g}"
+    return None
+
+
 def _empty(net: RoutingNetwork, report: SolveReport, build_s: float, msg: str) -> RoutingResult:
     zeros = np.zeros((net.n_periods, net.n_arcs))
     res = _result(net, report, build_s, zeros, RoutingDecisions(), None, None)
@@ -432,9 +453,16 @@ def _result(
 ) -> RoutingResult:
     cert = certify(net, flow, decisions)
     has = report.status.has_solution
+    status, message = report.status, ""
+    if has:
+        failed = certificate_fails(net, cert, report.objective)
+        if failed:  # HiGHS's word alone is not enough for "optimal"
+            status, message = Status.ERROR, f"HiGHS reported {report.status}, but {failed}"
+            log.error("%s: %s", net.name, message)
     t = tables(net, flow, decisions, sens, h)
     return RoutingResult(
-        status=report.status,
+        status=status,
+        message=message,
         objective=report.objective if has else None,
         bound=report.bound if has else None,
         runtime_s=report.runtime_s,
