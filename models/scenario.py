@@ -63,6 +63,23 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_dict(data, file=path)
 
 
+def load_scenario_of(source: Any, schema: type, /) -> tuple[Any, str | None]:
+    """A scenario of ``schema``'s kind and its file (None for an object built in code), from a
+    path or a scenario object; a file of another kind is an :class:`InputError`."""
+    if isinstance(source, schema):
+        return source, None
+    scenario = load_scenario(source)
+    if not isinstance(scenario, schema):
+        kind = schema.model_fields["kind"].default
+        raise InputError.single(
+            f'a scenario of kind "{kind}"',
+            field="kind",
+            got=repr(getattr(scenario, "kind", None)),
+            file=source,
+        )
+    return scenario, str(source)
+
+
 def scenario_from_dict(data: dict[str, Any], *, file: str | Path | None = None) -> Scenario:
     """Validate scenario data (as read from TOML); CSV paths are relative to ``file``."""
     where = str(file) if file is not None else "<scenario>"

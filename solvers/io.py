@@ -91,7 +91,8 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_json_atomic(obj: Any, path: str | Path) -> Path:
-    return write_atomic(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
+    """Write ``obj`` as JSON atomically; NaN and infinities become null (:func:`json_ready`)."""
+    return write_atomic(path, json.dumps(json_ready(obj), indent=2, default=_json_default) + "\n")
 
 
 def _json_default(obj: Any) -> Any:
@@ -178,18 +179,20 @@ def print_json(command: str, payload: dict[str, Any]) -> None:
 
 def to_json(obj: Any) -> str:
     """One JSON document, NaN and infinities written as null (JSON has no such numbers)."""
-    return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
+    return json.dumps(json_ready(obj), default=_json_default, allow_nan=False)
 
 
-def _clean(obj: Any) -> Any:
+def json_ready(obj: Any) -> Any:
+    """``obj`` as JSON can hold it: NaN and infinities as None (JSON has no such numbers),
+    numpy scalars as Python numbers, tuples as lists, keys as strings."""
     if isinstance(obj, float):
         return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
+        return [json_ready(v) for v in obj]
     if hasattr(obj, "item") and not isinstance(obj, str | bytes):
-        return _clean(obj.item())
+        return json_ready(obj.item())
     return obj
 
 

@@ -73,14 +73,4 @@ def summary(
 
 def write_summary(out: str | Path, content: dict[str, Any]) -> Path:
     """Write ``content`` as ``out/summary.json`` (atomically; NaN and infinities as null)."""
-    return write_json_atomic(_clean(content), Path(out) / SUMMARY_FILE)
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if obj == obj and abs(obj) != float("inf") else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
+    return write_json_atomic(content, Path(out) / SUMMARY_FILE)

@@ -25,9 +25,10 @@ import pandas as pd
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.comparison import PumpComparisonScenario
 from wdnopt.solvers.harness.folder import check_out_dir, folder_lock, read_records
-from wdnopt.solvers.harness.outputs import run_info, write_outputs
+from wdnopt.solvers.harness.outputs import run_info, write_outputs, write_sweep_summary
 from wdnopt.solvers.harness.plan import RunSpec, SweepPlan, load_sweep, plan_sweep
-from wdnopt.solvers.harness.run import _error_record, execute_run
+from wdnopt.solvers.harness.record import error_record
+from wdnopt.solvers.harness.run import execute_run
 from wdnopt.solvers.harness.table import gap_table, results_table
 from wdnopt.solvers.harness.workers import (
     PARALLEL_AFTER_S,
@@ -36,7 +37,13 @@ from wdnopt.solvers.harness.workers import (
     free_workers,
 )
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import DEFAULT_DPI, write_atomic, write_csv_atomic, write_json_atomic
+from wdnopt.solvers.io import (
+    DEFAULT_DPI,
+    json_ready,
+    write_atomic,
+    write_csv_atomic,
+    write_json_atomic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,32 +109,60 @@ def run_sweep(
     waits for the first. With ``report``, the figures (``figure_format``: png, svg or pdf, at
     ``dpi``) and the report are written too (:func:`write_outputs`).
     """
+
+    def plan() -> SweepJob:
+        sweep, file = load_sweep(scenario)
+        return _pump_job(plan_sweep(sweep, file=file))
+
+    return sweep_into(
+        out_dir,
+        plan,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        retry_failed=retry_failed,
+        report=report,
+        wait=wait,
+        dashboard=dashboard,
+        figure_format=figure_format,
+        dpi=dpi,
+    )
+
+
+def sweep_into(
+    out_dir: str | Path,
+    plan: Callable[[], SweepJob],
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    dashboard: str | None,
+    wait: bool,
+    **run: Any,
+) -> pd.DataFrame:
+    """Any sweep into ``out_dir``: the options and the folder checked, then ``plan()`` (which
+    raises :class:`InputError` for a bad sweep, before any run), then the folder held
+    (:func:`folder_lock`) while :func:`run_job` runs it; ``run`` are its other options."""
     started = time.perf_counter()
-    check_sweep_options(workers, dashboard, scheduler)
+    _check_options(workers, dashboard, scheduler)
     out = check_out_dir(out_dir)
-    sweep, file = load_sweep(scenario)
-    plan = plan_sweep(sweep, file=file)
+    job = plan()
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
     with folder_lock(out, wait=wait):
         return run_job(
-            _pump_job(plan),
+            job,
             out,
             started=started,
             workers=workers,
             scheduler=scheduler,
-            progress=progress,
-            retry_failed=retry_failed,
-            report=report,
             dashboard=dashboard,
-            figure_format=figure_format,
-            dpi=dpi,
+            **run,
         )
 
 
-def check_sweep_options(workers: int | None, dashboard: str | None, scheduler: str | None) -> None:
+def _check_options(workers: int | None, dashboard: str | None, scheduler: str | None) -> None:
     """Refuse workers < 1, and a dashboard without worker processes."""
     if workers is not None and workers < 1:
         raise InputError.single("a number of workers ≥ 1", field="--workers", got=repr(workers))
@@ -167,14 +202,26 @@ def _pump_job(plan: SweepPlan) -> SweepJob:
     ) -> None:
         gaps = gap_table(frame)
         write_csv_atomic(gaps, out / "gaps.csv")
-        write_sweep_summary(out, plan, frame, gaps, wall_s=how["wall_s"])
+        write_sweep_summary(
+            out,
+            name=plan.name,
+            kind="pump_comparison",
+            frame=frame,
+            runs=len(plan.runs),
+            wall_s=how["wall_s"],
+            timings={"verify_s": float(frame["verify_s"].sum(skipna=True))},
+            optimal=int((frame["status"] == str(Status.OPTIMAL)).sum()),
+            gaps=gaps.to_dict(orient="records"),
+        )
         if how["report"]:
             info = run_info(
-                plan,
-                workers=how["workers"],
-                scheduler=how["scheduler"],
-                wall_s=how["wall_s"],
-                ran=how["ran"],
+                name=plan.name,
+                file=plan.file,
+                description=plan.scenario.description,
+                settings=plan.scenario,
+                runs=len(plan.runs),
+                how=how,
+                algorithms=list(plan.algorithms),
             )
             write_outputs(
                 plan, frame, out, info, figure_format=how["figure_format"], dpi=how["dpi"]
@@ -185,7 +232,7 @@ def _pump_job(plan: SweepPlan) -> SweepJob:
         execute=execute_run,
         table=lambda records: results_table(plan, records),
         finish=finish,
-        error_record=_error_record,
+        error_record=error_record,
         order=_ordered,
     )
 
@@ -233,6 +280,7 @@ def run_job(
             report_progress(None)
 
     def on_record(spec: Any, record: dict[str, Any]) -> None:
+        record = json_ready(record)  # as it is on disk, for this call's tables too
         write_json_atomic(record, out / "runs" / f"{spec.run_id}.json")
         records[spec.run_id] = record
         failed = record["result"].get("status") == str(Status.ERROR)
@@ -280,38 +328,6 @@ def run_job(
     }
     job.finish(out, frame, records, how)
     return frame
-
-
-def write_sweep_summary(
-    out: Path, plan: SweepPlan, frame: pd.DataFrame, gaps: pd.DataFrame, *, wall_s: float
-) -> Path:
-    """``out/summary.json`` of a sweep: ``complete`` when every run of the plan has a record
-    and none ended in error (else ``errors`` or ``incomplete``), the counts, the gap table, the
-    timings; a sweep has no single objective, bound or gap (they are per problem, in
-    ``results.csv``)."""
-    from wdnopt.solvers.summary import summary, write_summary
-
-    errors = int((frame["status"] == str(Status.ERROR)).sum())
-    status = "errors" if errors else ("complete" if len(frame) == len(plan.runs) else "incomplete")
-    return write_summary(
-        out,
-        summary(
-            command="compare",
-            scenario=plan.name,
-            kind="pump_comparison",
-            status=status,
-            timings={
-                "wall_s": wall_s,
-                "runs_s": float(frame["runtime_s"].sum(skipna=True)),
-                "verify_s": float(frame["verify_s"].sum(skipna=True)),
-            },
-            runs=len(plan.runs),
-            recorded=len(frame),
-            errors=errors,
-            optimal=int((frame["status"] == str(Status.OPTIMAL)).sum()),
-            gaps=gaps.to_dict(orient="records"),
-        ),
-    )
 
 
 def _ordered(specs: list[RunSpec]) -> list[RunSpec]:

@@ -22,7 +22,7 @@ from wdnopt.models.pumps.comparison import PumpComparisonScenario
 from wdnopt.models.pumps.instance import load_network
 from wdnopt.models.pumps.network import is_looped
 from wdnopt.models.pumps.schema import PumpPlacementScenario
-from wdnopt.models.scenario import load_scenario
+from wdnopt.models.scenario import load_scenario_of
 from wdnopt.solvers.harness.record import RECORD_VERSION
 from wdnopt.solvers.pumps import registry
 
@@ -76,17 +76,7 @@ def load_sweep(
     source: PumpComparisonScenario | str | Path,
 ) -> tuple[PumpComparisonScenario, str | None]:
     """A comparison scenario and its file, from a path or a scenario object."""
-    if isinstance(source, PumpComparisonScenario):
-        return source, None
-    scenario = load_scenario(source)
-    if not isinstance(scenario, PumpComparisonScenario):
-        raise InputError.single(
-            'a sweep scenario (kind = "pump_comparison")',
-            field="kind",
-            got=repr(getattr(scenario, "kind", None)),
-            file=source,
-        )
-    return scenario, str(source)
+    return load_scenario_of(source, PumpComparisonScenario)
 
 
 def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> SweepPlan:

@@ -26,12 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
-import socket
-import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +43,10 @@ from wdnopt.models.routing.sweep import (
     outage_label,
     parse_outage,
 )
-from wdnopt.models.scenario import load_scenario
+from wdnopt.models.scenario import load_scenario, load_scenario_of
 from wdnopt.models.schema import SolverOptions
+from wdnopt.solvers.harness.record import error_record, run_record
+from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, write_csv_atomic
 
@@ -129,20 +127,17 @@ def load_routing_sweep(
     source: RoutingSweepScenario | str | Path,
 ) -> tuple[RoutingSweepScenario, str | None]:
     """A routing sweep scenario and its file, from a path or a scenario object."""
-    if isinstance(source, RoutingSweepScenario):
-        return source, None
-    scenario = load_scenario(source)
-    if not isinstance(scenario, RoutingSweepScenario):
-        raise InputError.single(
-            'a routing sweep scenario (kind = "routing_sweep")',
-            field="kind",
-            got=repr(getattr(scenario, "kind", None)),
-            file=source,
-        )
-    return scenario, str(source)
+    return load_scenario_of(source, RoutingSweepScenario)
 
 
 def _base(scenario: RoutingSweepScenario, where: str) -> tuple[RoutingScenario, RoutingNetwork]:
+    if not scenario.base.is_file():
+        raise InputError.single(
+            "the path of a routing scenario file (relative to this file)",
+            field="base",
+            got=f"{scenario.base}: no such file",
+            file=where,
+        )
     base = load_scenario(scenario.base)  # its own errors name its own file
     if not isinstance(base, RoutingScenario):
         raise InputError.single(
@@ -308,30 +303,18 @@ def vary(net: RoutingNetwork, spec: RoutingRunSpec) -> RoutingNetwork:
     return out
 
 
-class _WhatIfs:
-    """The what-if model of the base network, per process (the last few kept)."""
-
-    def __init__(self, size: int = 2) -> None:
-        self.size = size
-        self.items: dict[str, Any] = {}
-
-    def get(self, spec: RoutingRunSpec) -> Any:
-        from wdnopt.solvers.routing_whatif import RoutingWhatIf
-
-        key = spec.net_key + spec.solver.model_dump_json()
-        if key not in self.items:
-            while len(self.items) >= self.size:
-                self.items.pop(next(iter(self.items)))
-            self.items[key] = RoutingWhatIf(spec.net, options=spec.solver)
-        return self.items[key]
-
-    def drop(self, spec: RoutingRunSpec) -> None:
-        self.items.pop(spec.net_key + spec.solver.model_dump_json(), None)
+_WHAT_IFS = Cache(2)
+"""The what-if model of each base network (and solver settings), per process."""
 
 
-_WHAT_IFS = _WhatIfs()
-_LOCK = threading.Lock()
-"""One run at a time per process (the what-if model and Pyomo's streams are shared)."""
+def _what_if_key(spec: RoutingRunSpec) -> str:
+    return spec.net_key + spec.solver.model_dump_json()
+
+
+def _what_if(spec: RoutingRunSpec) -> Any:
+    from wdnopt.solvers.routing_whatif import RoutingWhatIf
+
+    return _WHAT_IFS.get(_what_if_key(spec), lambda: RoutingWhatIf(spec.net, options=spec.solver))
 
 
 def solve_run(spec: RoutingRunSpec) -> Any:
@@ -341,7 +324,7 @@ def solve_run(spec: RoutingRunSpec) -> Any:
         from wdnopt.solvers.routing import solve_routing
 
         return solve_routing(vary(net, spec), options=spec.solver)
-    what_if = _WHAT_IFS.get(spec)
+    what_if = _what_if(spec)
     try:
         what_if.reset()
         demand = net.period_demand if net.schedule is not None else net.demand
@@ -355,14 +338,14 @@ def solve_run(spec: RoutingRunSpec) -> Any:
             what_if.outage(spec.outage[0], spec.outage_index)
         return what_if.solve()
     except BaseException:
-        _WHAT_IFS.drop(spec)  # its state is unknown: the next run builds it again
+        _WHAT_IFS.drop(_what_if_key(spec))  # its state is unknown: the next run rebuilds it
         raise
 
 
 def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
     """Solve one run; its record (labels, the answer, each plant's throughput). Never raises;
     runs of one process take turns."""
-    with _LOCK:
+    with RUN_LOCK:  # one run at a time per process, whatever its kind
         for name, level in spec.log_levels.items():
             logging.getLogger(name).setLevel(level)
         started = time.perf_counter()
@@ -400,38 +383,13 @@ def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
                 "message": f"{type(exc).__name__}: {exc}",
                 "runtime_s": time.perf_counter() - started,
             }
-    return {
-        "run_id": spec.run_id,
-        "spec": {
-            "sweep": spec.sweep,
-            "demand_multiplier": spec.demand_multiplier,
-            "outage": spec.outage_label,
-            "tariff": spec.tariff,
-        },
-        "result": _finite(result),
-        "plants": [_finite(p) for p in plants],
-        "host": socket.gethostname(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    labels = {
+        "sweep": spec.sweep,
+        "demand_multiplier": spec.demand_multiplier,
+        "outage": spec.outage_label,
+        "tariff": spec.tariff,
     }
-
-
-def _finite(values: dict[str, Any]) -> dict[str, Any]:
-    """JSON has no NaN or infinity: such numbers become None."""
-    return {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()
-    }
-
-
-def _error_record(spec: RoutingRunSpec, exc: BaseException) -> dict[str, Any]:
-    """The record of a run whose worker failed outside :func:`execute_routing_run`."""
-    return {
-        "run_id": spec.run_id,
-        "spec": {"outage": spec.outage_label},
-        "result": {"status": str(Status.ERROR), "message": f"{type(exc).__name__}: {exc}"},
-        "plants": [],
-        "host": None,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return run_record(spec.run_id, labels, result, plants=plants)
 
 
 # ------------------------------------------------------------------------------- tables
@@ -495,101 +453,67 @@ def run_routing_sweep(
 ) -> pd.DataFrame:
     """Run a routing sweep (a scenario object or file) into ``out_dir``; returns the results
     table. The options are those of :func:`~wdnopt.solvers.harness.dispatch.run_sweep`."""
-    from wdnopt.solvers.harness.dispatch import SweepJob, check_sweep_options, run_job
-    from wdnopt.solvers.harness.folder import check_out_dir, folder_lock
+    from wdnopt.solvers.harness.dispatch import sweep_into
 
-    started = time.perf_counter()
-    check_sweep_options(workers, dashboard, scheduler)
-    out = check_out_dir(out_dir)
-    sweep, file = load_routing_sweep(scenario)
-    plan = plan_routing_sweep(sweep, file=file)
-    try:
-        (out / "runs").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError.single(f"a writable folder ({exc.strerror})", file=out) from None
+    def plan() -> Any:
+        sweep, file = load_routing_sweep(scenario)
+        return routing_job(plan_routing_sweep(sweep, file=file))
+
+    return sweep_into(
+        out_dir,
+        plan,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        retry_failed=retry_failed,
+        report=report,
+        wait=wait,
+        dashboard=dashboard,
+        figure_format=figure_format,
+        dpi=dpi,
+    )
+
+
+def routing_job(plan: RoutingSweepPlan) -> Any:
+    """The :class:`~wdnopt.solvers.harness.dispatch.SweepJob` of a routing sweep: its runs,
+    :func:`execute_routing_run`, its table, and what follows the runs (``plants.csv``,
+    ``summary.json``, figures and report)."""
+    from wdnopt.solvers.harness.dispatch import SweepJob
+    from wdnopt.solvers.harness.outputs import run_info, write_sweep_summary
 
     def finish(
         out: Path, frame: pd.DataFrame, records: dict[str, dict[str, Any]], how: dict[str, Any]
     ) -> None:
         plants = plants_table(plan, records)
         write_csv_atomic(plants, out / "plants.csv")
-        write_routing_summary(out, plan, frame, wall_s=how["wall_s"])
+        write_sweep_summary(
+            out,
+            name=plan.name,
+            kind="routing_sweep",
+            frame=frame,
+            runs=len(plan.runs),
+            wall_s=how["wall_s"],
+        )
         if how["report"]:
             from wdnopt.solvers.routing_sweep_outputs import write_routing_sweep_outputs
 
-            info = routing_run_info(plan, how)
+            info = run_info(
+                name=plan.name,
+                file=plan.file,
+                description=plan.scenario.description,
+                settings=plan.scenario,
+                runs=len(plan.runs),
+                how=how,
+                base=str(plan.scenario.base),
+            )
             write_routing_sweep_outputs(
                 frame, plants, out, info, figure_format=how["figure_format"], dpi=how["dpi"]
             )
 
-    job = SweepJob(
+    return SweepJob(
         runs=plan.runs,
         execute=execute_routing_run,
         table=lambda records: results_table(plan, records),
         finish=finish,
-        error_record=_error_record,
-    )
-    with folder_lock(out, wait=wait):
-        return run_job(
-            job,
-            out,
-            started=started,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            retry_failed=retry_failed,
-            report=report,
-            dashboard=dashboard,
-            figure_format=figure_format,
-            dpi=dpi,
-        )
-
-
-def routing_run_info(plan: RoutingSweepPlan, how: dict[str, Any]) -> dict[str, Any]:
-    """The settings the report states: sweep, base file, versions, date, machine, workers."""
-    import os
-    import platform
-
-    from wdnopt.solvers.summary import versions
-
-    return {
-        "scenario": plan.name,
-        "file": plan.file,
-        "base": str(plan.scenario.base),
-        "description": plan.scenario.description.strip(),
-        "date": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
-        "machine": f"{socket.gethostname()} ({platform.platform()}, {os.cpu_count()} cores)",
-        "python": platform.python_version(),
-        "versions": versions(),
-        "workers": how["workers"],
-        "scheduler": how["scheduler"],
-        "runs": len(plan.runs),
-        "ran": how["ran"],
-        "wall_s": how["wall_s"],
-        "settings": json.loads(plan.scenario.model_dump_json()),
-    }
-
-
-def write_routing_summary(
-    out: Path, plan: RoutingSweepPlan, frame: pd.DataFrame, *, wall_s: float
-) -> Path:
-    """``out/summary.json`` of a routing sweep: ``complete`` when every run has a record and
-    none ended in error (else ``errors`` or ``incomplete``), and the counts by status."""
-    from wdnopt.solvers.summary import summary, write_summary
-
-    errors = int((frame["status"] == str(Status.ERROR)).sum())
-    status = "errors" if errors else ("complete" if len(frame) == len(plan.runs) else "incomplete")
-    return write_summary(
-        out,
-        summary(
-            command="compare",
-            scenario=plan.name,
-            kind="routing_sweep",
-            status=status,
-            timings={"wall_s": wall_s, "runs_s": float(frame["runtime_s"].sum(skipna=True))},
-            runs=len(plan.runs),
-            recorded=len(frame),
-            errors=errors,
-            by_status={str(k): int(v) for k, v in frame["status"].value_counts().items()},
-        ),
+        error_record=error_record,
     )

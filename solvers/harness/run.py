@@ -7,13 +7,7 @@
 from __future__ import annotations
 
 import logging
-import math
-import socket
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -21,32 +15,16 @@ import numpy as np
 from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.harness.plan import RunSpec
+from wdnopt.solvers.harness.record import run_record
+from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
 
 logger = logging.getLogger(__name__)
 
 
-class _Cache:
-    """A few recent values by key (networks and instances, per process)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-
-    def get(self, key: Any, make: Callable[[], Any]) -> Any:
-        if key in self.items:
-            self.items.move_to_end(key)
-            return self.items[key]
-        value = make()
-        self.items[key] = value
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
-        return value
-
-
-_NETWORKS = _Cache(4)
-_PROBLEMS = _Cache(32)
+_NETWORKS = Cache(4)
+_PROBLEMS = Cache(32)
 
 
 def _problem(spec: RunSpec) -> PumpProblem:
@@ -72,22 +50,13 @@ def _problem(spec: RunSpec) -> PumpProblem:
     return _PROBLEMS.get(key, make)
 
 
-_RUN_LOCK = threading.Lock()
-"""Held by every run: one run at a time per process, whatever the threads of its worker.
-
-EPANET's helpers and Pyomo's solver output streams are not thread-safe (a worker running two
-MILP runs in two threads can deadlock in Pyomo's ``TeeStream``), and the problem caches are
-shared by the process, so runs in threads of one process wait for each other; processes run
-in parallel."""
-
-
 def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Run one algorithm on one problem, verify its placement in EPANET; never raises.
 
     Returns the run's record: ``spec`` (labels) and ``result`` (the figures of the table).
-    Safe on workers with several threads: runs of one process take turns (:data:`_RUN_LOCK`).
+    Safe on workers with several threads: runs of one process take turns (:data:`RUN_LOCK`).
     """
-    with _RUN_LOCK:
+    with RUN_LOCK:
         return _execute_run(spec)
 
 
@@ -151,42 +120,19 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
             "message": f"{type(exc).__name__}: {exc}",
             "runtime_s": time.perf_counter() - started,
         }
-    return {
-        "run_id": spec.run_id,
-        "spec": {
-            "scenario": spec.scenario,
-            "network": spec.network,
-            "demand_factor": spec.demand_factor,
-            "objective": spec.objective,
-            "algorithm": spec.algorithm,
-            "seed": spec.seed,
-            "options": spec.options,
-        },
-        "result": _finite(result),
-        "host": socket.gethostname(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    labels = {
+        "scenario": spec.scenario,
+        "network": spec.network,
+        "demand_factor": spec.demand_factor,
+        "objective": spec.objective,
+        "algorithm": spec.algorithm,
+        "seed": spec.seed,
+        "options": spec.options,
     }
+    return run_record(spec.run_id, labels, result)
 
 
 def _paper_bound(bounds: dict[str, float], objective: str) -> float:
     """The paper's IV-B figure for ``objective`` from MIN-OPEX's bounds."""
     key = {"opex": "opex_ratio", "capex": "paper_capex", "tco": "paper_tco"}[objective]
     return float(bounds[key])
-
-
-def _finite(values: dict[str, Any]) -> dict[str, Any]:
-    """JSON has no NaN or infinity: such numbers become None."""
-    return {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()
-    }
-
-
-def _error_record(spec: RunSpec, exc: BaseException) -> dict[str, Any]:
-    """The record of a run whose worker failed outside :func:`execute_run` (e.g. it died)."""
-    return {
-        "run_id": spec.run_id,
-        "spec": {"algorithm": spec.algorithm},
-        "result": {"status": str(Status.ERROR), "message": f"{type(exc).__name__}: {exc}"},
-        "host": None,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }

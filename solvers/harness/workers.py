@@ -1,4 +1,5 @@
-"""Where a sweep's runs execute by default: the numbers the command line shows in its help.
+"""Where a sweep's runs execute by default (the numbers the command line shows in its help),
+and what the runs of one worker process share (:data:`RUN_LOCK`, :class:`Cache`).
 
 Light on purpose (no solver, no Dask): ``wdnopt compare --help`` imports it.
 """
@@ -8,6 +9,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +48,34 @@ def free_workers() -> int:
     except OSError:  # pragma: no cover - no load average on this system
         return cores
     return max(1, min(cores, math.floor(cores - max(0.0, load - 1.0) + 0.5)))
+
+
+RUN_LOCK = threading.Lock()
+"""Held by every run: one run at a time per process, whatever the threads of its worker.
+
+EPANET's helpers and Pyomo's solver output streams are not thread-safe (a worker running two
+MILP runs in two threads can deadlock in Pyomo's ``TeeStream``), and the problem caches are
+shared by the process, so runs in threads of one process wait for each other; processes run
+in parallel."""
+
+
+class Cache:
+    """A few recent values by key, per process (networks, instances, what-if models)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = make()
+        self.items[key] = value
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+    def drop(self, key: Any) -> None:
+        """Forget ``key`` (its value is no longer to be trusted)."""
+        self.items.pop(key, None)

@@ -153,6 +153,13 @@ def test_bad_sweeps_are_refused_before_any_run(
     assert not (tmp_path / "out" / "runs").exists() or not any((tmp_path / "out/runs").iterdir())
 
 
+def test_base_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = sweep_file(tmp_path, "", base=tmp_path / "nowhere.toml")
+    assert main(["compare", str(scenario), "--out", str(tmp_path / "o"), "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "base" in err and "nowhere.toml" in err and "sweep.toml" in err
+
+
 def test_base_must_be_a_routing_scenario(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     pumps = Path(__file__).resolve().parents[2] / "scenarios/pumps/net3_network.toml"
     scenario = sweep_file(tmp_path, "", base=pumps)
