@@ -3,7 +3,7 @@
 Each figure is built by a function that returns a :class:`matplotlib.figure.Figure` of its own
 (``pressure_curve_figure``, ``cost_figure``, ``slack_figure``, ``gap_figure``): no pyplot
 figure is opened and matplotlib's global backend is never switched, so the functions are safe
-in a notebook. :func:`write_figures` writes them all. From the results table of
+in a notebook. :func:`write_sweep_figures` writes them all. From the results table of
 :mod:`wdnopt.solvers.harness`, per network:
 
 - ``cost_<network>.png``: cost against the demand factor for every algorithm, one panel per
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,19 +98,6 @@ def figure_file(name: str, fmt: str) -> str:
     return f"{base}_{slug(network)}.{fmt}"
 
 
-def write_figures(
-    frame: pd.DataFrame,
-    curves: pd.DataFrame,
-    out: Path,
-    *,
-    p_min: float,
-    fmt: str = "png",
-    dpi: int = DEFAULT_DPI,
-) -> dict[str, Path]:
-    """Write every figure of the sweep in ``out`` (atomically); returns name → path."""
-    return write_sweep_figures(frame, curves, out, p_min=p_min, fmt=fmt, dpi=dpi)[0]
-
-
 def write_sweep_figures(
     frame: pd.DataFrame,
     curves: pd.DataFrame,
@@ -122,11 +110,26 @@ def write_sweep_figures(
     """Write every figure of the sweep in ``out``; returns name → path and name → a ``data:``
     URI of the figure for a self-contained HTML page (the written PNG or SVG itself; a PNG
     rendering of a PDF figure)."""
+    figures = sweep_figures(frame, curves, p_min=p_min)
+    return write_figure_files(figures, out, fmt=fmt, dpi=dpi, file_name=figure_file)
+
+
+def write_figure_files(
+    figures: dict[str, Figure],
+    out: Path,
+    *,
+    fmt: str = "png",
+    dpi: int = DEFAULT_DPI,
+    file_name: Callable[[str, str], str] = lambda name, fmt: f"{name}.{fmt}",
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write each figure as ``out/file_name(name, fmt)`` (atomically); returns name → path and
+    name → a ``data:`` URI for a self-contained HTML page (the PNG or SVG written; for a PDF,
+    which a browser does not show in ``<img>``, a PNG rendering)."""
     paths: dict[str, Path] = {}
     images: dict[str, str] = {}
-    for name, fig in sweep_figures(frame, curves, p_min=p_min).items():
+    for name, fig in figures.items():
         data = figure_bytes(fig, fmt, dpi)
-        paths[name] = write_atomic(out / figure_file(name, fmt), data)
+        paths[name] = write_atomic(Path(out) / file_name(name, fmt), data)
         if fmt == "pdf":
             images[name] = data_uri(figure_bytes(fig, "png", dpi), "png")
         else:

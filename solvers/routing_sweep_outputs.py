@@ -31,7 +31,7 @@ import pandas as pd
 
 from wdnopt.solvers.figures import new_figure
 from wdnopt.solvers.highs import Status
-from wdnopt.solvers.io import DEFAULT_DPI, data_uri, figure_bytes, write_atomic
+from wdnopt.solvers.io import DEFAULT_DPI, write_atomic
 from wdnopt.solvers.report import CURRENCY, Block, money, percent, to_html, to_markdown
 
 if TYPE_CHECKING:
@@ -664,16 +664,11 @@ def write_routing_sweep_outputs(
     """Write every figure (``out/<name>.<figure_format>``), ``report.md`` (linking them) and
     ``report.html`` (embedding them, so it can be sent alone) in ``out``, each atomically;
     returns name → path (figure names, ``report_md``, ``report_html``)."""
+    from wdnopt.solvers.figures import write_figure_files
+
     out = Path(out)
-    paths: dict[str, Path] = {}
-    images: dict[str, str] = {}
-    for name, fig in sweep_figures(frame, plants).items():
-        data = figure_bytes(fig, figure_format, dpi)
-        paths[name] = write_atomic(out / f"{name}.{figure_format}", data)
-        if figure_format == "pdf":  # a browser does not show a PDF in <img>: embed a PNG
-            images[name] = data_uri(figure_bytes(fig, "png", dpi), "png")
-        else:
-            images[name] = data_uri(data, figure_format)
+    figures = sweep_figures(frame, plants)
+    paths, images = write_figure_files(figures, out, fmt=figure_format, dpi=dpi)
     blocks = report_blocks(frame, plants, info, {n: p.name for n, p in paths.items()}, images)
     paths["report_md"] = write_atomic(out / "report.md", to_markdown(blocks))
     paths["report_html"] = write_atomic(out / "report.html", to_html(blocks))

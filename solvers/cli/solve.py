@@ -138,17 +138,9 @@ def run(args: argparse.Namespace) -> int:
             )
     _refuse_options_of_other_kinds(scenario, args, given_format)
     if scenario.kind == "pump_placement":
-        from wdnopt.solvers.pumps import registry as pump_registry
+        from wdnopt.solvers.pumps.registry import check_algorithm_tables
 
-        for name, values in scenario.algorithms.items():
-            if name not in pump_registry.names():
-                raise InputError.single(
-                    f"an algorithm, one of {sorted(pump_registry.names())}",
-                    field=f"algorithms.{name}",
-                    got="unknown algorithm",
-                    file=args.scenario,
-                )
-            pump_registry.get(name).make_options(values, where=str(args.scenario))
+        check_algorithm_tables(scenario.algorithms, where=str(args.scenario))
     return handler(scenario.kind)(scenario, args)
 
 

@@ -118,6 +118,20 @@ def names() -> list[str]:
     return list(REGISTRY)
 
 
+def check_algorithm_tables(tables: dict[str, dict[str, Any]], *, where: str) -> None:
+    """A scenario's ``[algorithms.NAME]`` tables: every name registered and its options valid
+    (:meth:`Algorithm.make_options`), else :class:`InputError` naming ``where`` and the field."""
+    for name, values in tables.items():
+        if name not in names():
+            raise InputError.single(
+                f"an algorithm, one of {sorted(names())}",
+                field=f"algorithms.{name}",
+                got="unknown algorithm",
+                file=where,
+            )
+        get(name).make_options(values, where=where)
+
+
 def _load_all() -> None:
     """Import every algorithm module (each registers itself on import)."""
     import importlib

@@ -257,15 +257,7 @@ def validate(
                 got=repr(algorithm),
             )
         try:
-            for name, values in scenario.algorithms.items():
-                if name not in registry.names():
-                    raise InputError.single(
-                        f"an algorithm, one of {sorted(registry.names())}",
-                        field=f"algorithms.{name}",
-                        got="unknown algorithm",
-                        file=BODY,
-                    )
-                registry.get(name).make_options(values, where=BODY)
+            registry.check_algorithm_tables(scenario.algorithms, where=BODY)
         except InputError as exc:
             raise BadBody(422, exc.problems) from None
         if season is not None:
