@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from routing_instances import add_network_args, network, timed
 
 from wdnopt.models.routing.network import RoutingNetwork
-from wdnopt.models.routing.random_network import random_routing_network
 from wdnopt.solvers.harness import plan_routing_sweep, run_routing_sweep
 from wdnopt.solvers.harness.routing import load_routing_sweep, vary
 from wdnopt.solvers.routing import solve_routing
@@ -56,23 +56,13 @@ def write_scenario(net: RoutingNetwork, folder: Path) -> Path:
     return path
 
 
-def timed(fn, *a, **kw):
-    t0 = time.perf_counter()
-    out = fn(*a, **kw)
-    return out, time.perf_counter() - t0
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sources", type=int, default=10)
-    ap.add_argument("--plants", type=int, default=50)
-    ap.add_argument("--zones", type=int, default=1000)
-    ap.add_argument("--per-zone", type=int, default=5)
+    add_network_args(ap)
     ap.add_argument("--variations", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2, help="Dask worker processes")
-    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    net = random_routing_network(args.sources, args.plants, args.zones, args.per_zone, args.seed)
+    net = network(args)
     multipliers = np.round(0.8 + 0.004 * np.arange(args.variations), 6).tolist()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

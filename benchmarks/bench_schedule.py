@@ -29,14 +29,15 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from routing_instances import add_network_args, network, timed
 
 from wdnopt.models.routing.builder import build_routing_model
 from wdnopt.models.routing.network import RoutingNetwork
-from wdnopt.models.routing.random_network import random_routing_network
 from wdnopt.models.routing.schedule import Schedule
 from wdnopt.models.schema import SolverOptions
 from wdnopt.solvers.highs import CompiledHighs, solve_with_highs
 from wdnopt.solvers.routing import HIGHS_OPTIONS, _kw, make_solver
+from wdnopt.solvers.routing_whatif import UPDATE_FLAGS
 
 SETTINGS: dict[str, dict[str, object]] = {
     "HiGHS default (choose)": {},
@@ -67,7 +68,7 @@ crossover), so each is exact."""
 
 
 def instance(args: argparse.Namespace) -> RoutingNetwork:
-    net = random_routing_network(args.sources, args.plants, args.zones, args.per_zone, args.seed)
+    net = network(args)
     rng = np.random.default_rng(args.seed)
     t = np.arange(args.periods)
     shape = 1.0 + 0.3 * np.sin(2 * np.pi * (t - 7) / args.periods)  # a day peak
@@ -91,21 +92,17 @@ def lp_solver(net: RoutingNetwork, *, persistent: bool = False):
     return make_solver(_kw(SolverOptions()), milp=False, size=size, persistent=persistent)
 
 
-def timed(fn, *a, **kw):
-    t0 = time.perf_counter()
-    out = fn(*a, **kw)
-    return out, time.perf_counter() - t0
+def handover(net: RoutingNetwork) -> str:
+    """How routing hands a model of ``net``'s size to HiGHS (below ``COMPILED_FROM``
+    variables, persistent: then both rows of the comparison take the same path)."""
+    return "compiled" if isinstance(lp_solver(net), CompiledHighs) else "persistent"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sources", type=int, default=10)
-    ap.add_argument("--plants", type=int, default=50)
-    ap.add_argument("--zones", type=int, default=2000)
-    ap.add_argument("--per-zone", type=int, default=5)
+    add_network_args(ap, zones=2000)
     ap.add_argument("--periods", type=int, default=24)
     ap.add_argument("--change", type=float, default=0.05, help="demand increase of the re-solve")
-    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--no-settings", dest="settings", action="store_false", help="skip the settings table"
     )
@@ -129,7 +126,7 @@ def main() -> None:
         f"objective {ref.objective:,.2f} ({ref.status}; {ref.highs_s:.2f} s in HiGHS)"
     )
     print(
-        f"hand-over and read-back outside HiGHS: compiled {solve_s - report.highs_s:.2f} s, "
+        f"hand-over and read-back outside HiGHS: {handover(net)} {solve_s - report.highs_s:.2f} s, "
         f"persistent {ref_s - ref.highs_s:.2f} s "
         f"({(ref_s - ref.highs_s) / max(1e-9, solve_s - report.highs_s):.1f}x)"
     )
@@ -144,16 +141,7 @@ def main() -> None:
         f"objective {first.objective:,.2f}"
     )
     updates = solver.config.auto_updates  # type: ignore[attr-defined]
-    for flag in (
-        "check_for_new_or_removed_constraints",
-        "check_for_new_or_removed_vars",
-        "check_for_new_or_removed_params",
-        "check_for_new_objective",
-        "update_constraints",
-        "update_vars",
-        "update_named_expressions",
-        "update_objective",
-    ):
+    for flag in UPDATE_FLAGS:  # as RoutingWhatIf: only the changed Params are sent
         setattr(updates, flag, False)
     updates.update_parameters = True
     rng = np.random.default_rng(args.seed + 1)
@@ -183,7 +171,7 @@ def main() -> None:
     rel = abs(again.objective - check.objective) / max(1.0, abs(check.objective))
     print(f"objectives agree to {rel:.1e} (relative)")
     speed_up = rebuild_total / persistent_s
-    print(f"re-solve speed-up against rebuilding (compiled hand-over): {speed_up:.1f}x")
+    print(f"re-solve speed-up against rebuilding ({handover(net)} hand-over): {speed_up:.1f}x")
     print(
         f"build + solve from scratch with the routing default settings: {build_s + solve_s:.2f} s "
         "(target <= 8 s)"

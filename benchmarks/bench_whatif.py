@@ -17,23 +17,19 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from routing_instances import add_network_args, network
 
-from wdnopt.models.routing.random_network import random_routing_network
 from wdnopt.solvers.routing import solve_routing
 from wdnopt.solvers.routing_whatif import RoutingWhatIf
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sources", type=int, default=10)
-    ap.add_argument("--plants", type=int, default=50)
-    ap.add_argument("--zones", type=int, default=1000)
-    ap.add_argument("--per-zone", type=int, default=5)
+    add_network_args(ap)
     ap.add_argument("--variations", type=int, default=100)
     ap.add_argument("--rebuilt", type=int, default=100, help="variations timed when rebuilding")
-    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    net = random_routing_network(args.sources, args.plants, args.zones, args.per_zone, args.seed)
+    net = network(args)
     rng = np.random.default_rng(args.seed + 1)
     factors = rng.uniform(0.8, 1.2, (args.variations, net.n_zones))
     print(f"instance: {net.name}; {args.variations} demand variations (each zone × 0.8-1.2)")

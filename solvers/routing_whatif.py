@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("source", "plant", "arc")
 
-_UPDATE_FLAGS = (
+UPDATE_FLAGS = (
     "check_for_new_or_removed_constraints",
     "check_for_new_or_removed_vars",
     "check_for_new_or_removed_params",
@@ -78,7 +78,7 @@ class RoutingWhatIf:
         """Time to build the model once, seconds."""
         self._solver: Any = make_solver(self._kw, milp=net.has_binaries, persistent=True)
         updates = self._solver.config.auto_updates
-        for flag in _UPDATE_FLAGS:
+        for flag in UPDATE_FLAGS:
             setattr(updates, flag, False)
         updates.update_parameters = True
         self._changed_vars: list[Any] = []
