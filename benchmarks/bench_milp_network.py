@@ -10,8 +10,13 @@ EPANET run (the ``.inp`` read again, pumps inserted by wntr, ``EpanetSimulator``
 checked junction within its limits, every new pump forward within its maximum head). The cost of
 ``network-dp``'s plan (the warm start) is printed beside UB: how much the exact loop saved.
 
+Each network is run once per relaxation (``--relaxations``, default ``combined,outer``: the
+content constraint added to the link-by-link model, and the link-by-link model alone), in the
+same run, so the lower bounds are set side by side on the same instances.
+
     .venv/bin/python benchmarks/bench_milp_network.py
     .venv/bin/python benchmarks/bench_milp_network.py --networks Hanoi,Net3 --time-limit 30
+    .venv/bin/python benchmarks/bench_milp_network.py --relaxations combined,content,outer
 
 Figures are printed, not asserted.
 """
@@ -48,20 +53,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--networks", default=",".join(CASES), help="comma-separated names")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per network")
+    parser.add_argument(
+        "--relaxations",
+        default="combined,outer",
+        help="comma-separated lower-bounding models of milp-network (combined, content, outer)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     logging.basicConfig(level=logging.WARNING)
 
-    from wdnopt.models.pumps.hydraulics import read_network
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.models.pumps.relaxation import candidates, network_data
     from wdnopt.models.pumps.schema import PumpPlacementScenario
-    from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_network
-    from wdnopt.solvers.pumps.verify import verify_pumps_simulator
 
     header = (
-        f"{'network':<9}{'junct':>6}{'cands':>6}{'defic':>6}{'LB':>14}{'UB':>14}{'gap':>8}"
-        f"{'iter':>5}{'LPs':>6}{'time s':>8}  {'status':<11}{'holds':>6}{'network-dp':>14}"
+        f"{'network':<9}{'relax':>9}{'junct':>6}{'cands':>6}{'defic':>6}{'LB':>14}{'UB':>14}"
+        f"{'gap':>8}{'iter':>5}{'LPs':>6}{'time s':>8}  {'status':<11}{'holds':>6}"
+        f"{'network-dp':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -71,24 +79,35 @@ def main() -> None:
         (problem,) = build_problems(scenario)
         net = problem.network
         cands = len(candidates(network_data(net)))
-        started = time.perf_counter()
-        result = run_milp_network(problem, MilpNetworkOptions(time_limit=args.time_limit))
-        wall = time.perf_counter() - started
-        holds = "-"
-        if result.status.has_solution:  # the reference engine: a wntr copy, EpanetSimulator
-            wn = read_network(source(name).get("file") or name)
-            check = verify_pumps_simulator(wn, problem.tree, result.pumps, problem.catalogue)
-            holds = "yes" if check.verified else "NO"
-        ex = result.extras
-        lb, ub, gap = ex.get("lower_bound"), ex.get("upper_bound"), ex.get("gap")
-        warm = ex.get("warm_cost")
-        print(
-            f"{name:<9}{len(net.checked) + len(net.excluded):>6}{cands:>6}"
-            f"{len(net.deficient()):>6}{_money(lb):>14}{_money(ub):>14}"
-            f"{'-' if gap is None else f'{gap:.1%}':>8}{ex.get('iterations', 0):>5}"
-            f"{ex.get('bound_lps', 0):>6}{wall:>8.1f}  {result.status.value:<11}{holds:>6}"
-            f"{_money(warm):>14}"
-        )
+        for relaxation in args.relaxations.split(","):
+            _run(name, relaxation, problem, net, cands, args.time_limit)
+
+
+def _run(name: str, relaxation: str, problem, net, cands: int, time_limit: float) -> None:
+    """One run of ``milp-network`` with one relaxation, printed as one row."""
+    from wdnopt.models.pumps.hydraulics import read_network
+    from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_network
+    from wdnopt.solvers.pumps.verify import verify_pumps_simulator
+
+    started = time.perf_counter()
+    options = MilpNetworkOptions(time_limit=time_limit, relaxation=relaxation)
+    result = run_milp_network(problem, options)
+    wall = time.perf_counter() - started
+    holds = "-"
+    if result.status.has_solution:  # the reference engine: a wntr copy, EpanetSimulator
+        wn = read_network(source(name).get("file") or name)
+        check = verify_pumps_simulator(wn, problem.tree, result.pumps, problem.catalogue)
+        holds = "yes" if check.verified else "NO"
+    ex = result.extras
+    lb, ub, gap = ex.get("lower_bound"), ex.get("upper_bound"), ex.get("gap")
+    warm = ex.get("warm_cost")
+    print(
+        f"{name:<9}{relaxation:>9}{len(net.checked) + len(net.excluded):>6}{cands:>6}"
+        f"{len(net.deficient()):>6}{_money(lb):>14}{_money(ub):>14}"
+        f"{'-' if gap is None else f'{gap:.1%}':>8}{ex.get('iterations', 0):>5}"
+        f"{ex.get('bound_lps', 0):>6}{wall:>8.1f}  {result.status.value:<11}{holds:>6}"
+        f"{_money(warm):>14}"
+    )
 
 
 def _money(x: float | None) -> str:

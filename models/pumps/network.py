@@ -44,6 +44,11 @@ from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
 
 logger = logging.getLogger(__name__)
 
+PRESSURE_TOL = 5e-3
+"""Metres by which a checked junction may miss ``P_min`` (or ``P_max``) and a new pump its
+maximum head in the check of a plan (EPANET's own accuracy): a plan within it holds, so every
+lower-bounding model widens its limits by it."""
+
 REGULATING_VALVES = frozenset({"PRV", "PSV", "PBV", "FCV"})
 """Valves that hold a pressure, a head loss or a flow: a boost upstream does not pass them."""
 

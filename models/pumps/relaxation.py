@@ -54,7 +54,7 @@ from wdnopt.models.pumps.head_loss import (
     under_line,
 )
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF
-from wdnopt.models.pumps.network import NetworkState, PlannedPump
+from wdnopt.models.pumps.network import PRESSURE_TOL, NetworkState, PlannedPump
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,9 @@ class NetworkData:
     p_max: float | None
     state_head: dict[str, float]
     state_flow: dict[str, float]
+    curve_points: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    """Existing pumps on a curve of more than three points → its points ``(Q, H)`` (EPANET
+    interpolates those linearly)."""
 
 
 def network_data(net: NetworkState) -> NetworkData:
@@ -121,6 +124,7 @@ def network_data(net: NetworkState) -> NetworkData:
     fixed = {n: float(state.head[n]) for n in wn.reservoir_name_list + wn.tank_name_list}
     junctions = tuple(wn.junction_name_list)
     links, ends, kind, laws, curves, power = [], {}, {}, {}, {}, {}
+    points: dict[str, tuple[tuple[float, float], ...]] = {}
     for name, link in wn.links():
         q = float(state.flow.get(name, 0.0))
         if link.link_type == "Pipe":
@@ -137,6 +141,9 @@ def network_data(net: NetworkState) -> NetworkData:
             else:
                 kind[name] = "pump"
                 curves[name] = tuple(float(x) for x in link.get_head_curve_coefficients())
+                curve = link.get_pump_curve()
+                if curve.num_points > 3:
+                    points[name] = tuple((float(a), float(b)) for a, b in curve.points)
         else:
             if link.initial_status == closed:
                 continue
@@ -166,6 +173,7 @@ def network_data(net: NetworkState) -> NetworkData:
         p_max=net.p_max,
         state_head={n: float(v) for n, v in state.head.items()},
         state_flow={n: float(v) for n, v in state.flow.items()},
+        curve_points=points,
     )
 
 
@@ -231,10 +239,10 @@ def head_box(
         z = data.elevation[j]
         p0 = data.state_head.get(j, z) - z
         hi = p0 + e
-        if j in data.checked:
-            lo = data.p_min
+        if j in data.checked:  # the check's limits, with its tolerance
+            lo = data.p_min - PRESSURE_TOL
             if data.p_max is not None:
-                hi = min(hi, data.p_max)
+                hi = min(hi, data.p_max + PRESSURE_TOL)
             hi = max(hi, lo)
         else:
             lo = p0 - e
@@ -326,7 +334,7 @@ def usable_sizes(catalogue: Catalogue, forward_hi: float) -> tuple[int, ...]:
     """Sizes whose least flow within their maximum head, ``c_k / H^{max}_k``, is below the
     candidate's largest forward flow."""
     c = catalogue.hydraulic_kw / RHO_G
-    q_min = c / np.asarray(catalogue.max_head_m, dtype=float)
+    q_min = c / (np.asarray(catalogue.max_head_m, dtype=float) + PRESSURE_TOL)
     return tuple(int(k) for k in range(len(catalogue)) if q_min[k] < forward_hi)
 
 
@@ -669,7 +677,7 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
         extra = relax.tangents.get(f"pump:{c.pipe}", [])
         for k in c.sizes:
             ck = float(c_all[k])
-            qmin = ck / h_max[k] if math.isfinite(h_max[k]) else ck / 1e4
+            qmin = ck / (h_max[k] + PRESSURE_TOL) if math.isfinite(h_max[k]) else ck / 1e4
             slack = CUT_SLACK + 1e-4 * ck / qmin
             pts = [float(t) for t in np.geomspace(qmin, f_hi, TANGENTS)] + [
                 t for t in extra if qmin <= t <= f_hi
@@ -699,7 +707,7 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
                 for t in pts:
                     m.cuts.add(gv >= (2 * ck / t - slack) * yv - ck / t**2 * wv)
                 m.cuts.add(gv <= (ck / a + ck / bb + slack) * yv - ck / (a * bb) * wv)
-                m.cuts.add(gv <= (h_max[k] + slack) * yv)
+                m.cuts.add(gv <= (h_max[k] + PRESSURE_TOL + slack) * yv)
 
 
 def plan_values(

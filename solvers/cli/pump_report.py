@@ -217,6 +217,7 @@ def report_dict(
                     "pump_faults": list(check.pump_faults),
                 },
                 "placement": placement_table(problem, r).to_dict(orient="records"),
+                **_bound_basis(r),
             }
         )
     statuses = [r.status for _, r, _ in runs]
@@ -245,6 +246,18 @@ def report_dict(
         "gap": gap,
         "verified": None if any(c is None for c in checks) else all(c.verified for c in checks),
         "factors": factors,
+    }
+
+
+def _bound_basis(r: PlacementResult) -> dict[str, Any]:
+    """What a certified bound rests on (its relaxation, head envelope and assumptions), for
+    the algorithms that give one."""
+    if "assumptions" not in r.extras:
+        return {}
+    return {
+        "relaxation": r.extras.get("relaxation"),
+        "envelope_m": r.extras.get("envelope_m"),
+        "assumptions": list(r.extras.get("assumptions", ())),
     }
 
 
@@ -324,3 +337,8 @@ def print_report(
                 console.print(f"  [red]{name}[/] short of P_min by {short:.3f} m")
             for fault in check.pump_faults:
                 console.print(f"  [red]{fault}[/]")
+        basis = _bound_basis(r)
+        if basis:
+            console.print(f"The bound ({basis['relaxation']} relaxation) rests on:")
+            for line in basis["assumptions"]:
+                console.print(f"  - {line}")

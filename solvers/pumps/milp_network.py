@@ -36,10 +36,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pyomo.environ as pyo
 
+from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, price_placement
 from wdnopt.models.pumps.network import PlannedPump
@@ -55,7 +57,7 @@ from wdnopt.solvers.pumps.registry import (
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
-from wdnopt.solvers.pumps.verify import cached_verifier, verify_pumps_simulator
+from wdnopt.solvers.pumps.verify import DEFAULT_TOL, cached_verifier, verify_pumps_simulator
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,9 @@ around); a solve that stops with a plan is refined and solved again."""
 
 REPAIR_S = 1.5
 """Seconds the repair of a plan that does not hold gets at most, in one iteration."""
+
+CONTENT_CUT = 1e-7
+"""Violation (m·m³/s) of a content term past which the next model takes a tangent there."""
 
 CHEAPER = 1e-7
 """Relative margin by which the MILP looks for plans cheaper than the incumbent."""
@@ -108,6 +113,12 @@ class MilpNetworkOptions:
     """Tighten the flow bounds on the LP relaxation before the MILP."""
     tighten_share: Share = 0.35
     """Share of the time limit bound tightening may use."""
+    relaxation: Literal["combined", "content", "outer"] = "combined"
+    """The lower-bounding model: ``outer`` (head-loss laws outer-approximated link by link,
+    :mod:`~wdnopt.models.pumps.relaxation`), ``content`` (the exact convex reformulation of
+    :mod:`~wdnopt.models.pumps.content` alone, outer-approximated on one live HiGHS model) or
+    ``combined`` (both: the content constraint added to the link-by-link model, so at least as
+    strong as either)."""
     envelope_m: NonNegative | None = None
     """``E`` of the head envelope, m (default: the sum of the maximum heads of as many pumps as
     the incumbent's cost allows, see :func:`~.relaxation.head_box`; a smaller value is an
@@ -144,6 +155,28 @@ def _plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
     return price_placement(sizes, problem.catalogue, problem.cost_model).of(problem.objective)
 
 
+def build_model(
+    data: rx.NetworkData,
+    bounds: rx.Bounds,
+    box: rx.HeadBox,
+    cands: list[tuple[str, str, int]],
+    problem: PumpProblem,
+    *,
+    tangents: dict[str, list[float]] | None = None,
+    budget: float | None = None,
+    content: ct.Points | None = None,
+) -> tuple[rx.Relaxation, list[ct.Term]]:
+    """The relaxation, with the content constraint added when ``content`` (its tangent points
+    so far) is given; returns the model and the content terms."""
+    costs = np.asarray(problem.size_costs, dtype=float)
+    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
+                                tangents=tangents, budget=budget)  # fmt: skip
+    terms: list[ct.Term] = []
+    if content is not None:
+        terms = ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL)
+    return relax, terms
+
+
 def tighten_bounds(
     data: rx.NetworkData,
     bounds: rx.Bounds,
@@ -153,6 +186,7 @@ def tighten_bounds(
     budget: float | None,
     deadline: float,
     final: float | None = None,
+    content: ct.Points | None = None,
 ) -> tuple[rx.Bounds, int, float]:
     """One pass of bound tightening on the LP relaxation: for every link the least and the
     largest flow with the cost at most ``budget``. Returns the new bounds and the LPs solved.
@@ -161,9 +195,8 @@ def tighten_bounds(
     problem (restricted to plans no dearer than the incumbent, which the optimum is). Also
     returns how long building the model took (s). Stops at ``deadline``, and early enough
     before ``final`` (the run's own deadline) to leave time for the models still to build."""
-    costs = np.asarray(problem.size_costs, dtype=float)
     built = time.perf_counter()
-    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs, budget=budget)
+    relax, _ = build_model(data, bounds, box, cands, problem, budget=budget, content=content)
     build_s = time.perf_counter() - built
     if final is not None:
         deadline = min(deadline, final - 3 * build_s - LP_TIME - 1.0)
@@ -203,11 +236,11 @@ def lp_bound(
     cands: list[tuple[str, str, int]],
     problem: PumpProblem,
     time_limit: float,
+    content: ct.Points | None = None,
 ) -> float | None:
     """The least cost of the LP relaxation (integrality dropped): a valid lower bound that
     is there even when the first MILP solve ends without one."""
-    costs = np.asarray(problem.size_costs, dtype=float)
-    relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs)
+    relax, _ = build_model(data, bounds, box, cands, problem, content=content)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(relax.model)
     report, _ = solve_with_highs(relax.model, time_limit=max(time_limit, 0.5))
     if report.status is Status.INFEASIBLE:
@@ -321,17 +354,18 @@ def run_milp_network(
         n_max = min(n_max, math.floor(upper / max(float(costs.min()), 1e-9) + 1e-9))
     box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m)
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
+    content: ct.Points | None = {} if options.relaxation == "combined" else None
     lps = 0
     build_s = 0.0  # how long a model of this network takes to build (measured below)
     if not net.looped:  # a tree network: the demands fix every flow, whatever the pumps
         flows = {e: data.state_flow.get(e, 0.0) for e in data.links}
         bounds = rx.Bounds(flows, dict(flows), bounds.h_lo, bounds.h_hi)
-    elif options.tighten:
+    elif options.tighten and options.relaxation != "content":
         tight_end = min(deadline, time.perf_counter() + options.tighten_share * options.time_limit)
         width = _width(bounds)
         while time.perf_counter() < tight_end:
             bounds, solved, took = tighten_bounds(
-                data, bounds, box, cands, problem, upper, tight_end, deadline
+                data, bounds, box, cands, problem, upper, tight_end, deadline, content
             )
             build_s = max(build_s, took)
             if solved < 0:
@@ -342,18 +376,33 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
+    if options.relaxation == "content":
+        from wdnopt.solvers.pumps.content_run import run_content
+
+        found = run_content(problem, options, data, bounds, cands, box, started, deadline,
+                            offer, holds, lambda: (best, upper), progress)  # fmt: skip
+        status, lower, history, more, message = found
+        more = {"warm_cost": warm_cost, **more}
+        return _result(problem, options, status, best, upper, lower, history, more, message,
+                       started)  # fmt: skip
     lower = None
     if _room(deadline, 3 * build_s + 1.0):
         lower = lp_bound(
-            data, bounds, box, cands, problem, min(LP_TIME, deadline - time.perf_counter())
+            data,
+            bounds,
+            box,
+            cands,
+            problem,
+            min(LP_TIME, deadline - time.perf_counter()),
+            content,
         )
     if lower is not None and upper is not None:
         lower = min(lower, upper)
     relax: rx.Relaxation | None = None
     if _room(deadline, 2 * build_s + 0.5):
         built = time.perf_counter()
-        relax = rx.build_relaxation(
-            data, bounds, box, cands, problem.catalogue, costs, budget=_cheaper(upper)
+        relax, terms = build_model(
+            data, bounds, box, cands, problem, budget=_cheaper(upper), content=content
         )
         build_s = max(build_s, time.perf_counter() - built)
     solver = make_highs(rel_gap=options.gap / 10)
@@ -421,12 +470,16 @@ def run_milp_network(
         if not _room(deadline, 2 * build_s + 0.5):
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
-        refine(relax, problem.catalogue)
-        relax = _rebuild(relax, data, bounds, box, cands, problem, costs, upper, seen)
+        added = refine(relax, problem.catalogue)
+        if content is not None:
+            added += ct.violated(terms, content, CONTENT_CUT)
+        relax, terms = _rebuild(relax, data, bounds, box, cands, problem, upper, seen, content)
     else:
         message = f"stopped after {options.max_iterations} MILP solves"
     extras = {"warm_cost": warm_cost, "no_good_cuts": cuts, "bound_lps": lps,
-              "envelope_m": box.envelope, "candidates": len(cands)}  # fmt: skip
+              "envelope_m": box.envelope, "candidates": len(cands),
+              "relaxation": options.relaxation,
+              "assumptions": ct.assumptions(net, data, box.envelope)}  # fmt: skip
     return _result(problem, options, status, best, upper, lower, history, extras, message, started)
 
 
@@ -437,20 +490,20 @@ def _rebuild(
     box: rx.HeadBox,
     cands: list[tuple[str, str, int]],
     problem: PumpProblem,
-    costs: np.ndarray,
     upper: float | None,
     seen: dict[tuple[PlannedPump, ...], bool],
-) -> rx.Relaxation:
+    content: ct.Points | None,
+) -> tuple[rx.Relaxation, list[ct.Term]]:
     """The relaxation again with its new tangents, the incumbent's budget and a no-good cut
     for every plan simulated that does not hold."""
-    new = rx.build_relaxation(
-        data, bounds, box, cands, problem.catalogue, costs,
-        tangents=relax.tangents, budget=_cheaper(upper),
+    new, terms = build_model(
+        data, bounds, box, cands, problem,
+        tangents=relax.tangents, budget=_cheaper(upper), content=content,
     )  # fmt: skip
     for plan, ok in seen.items():
         if not ok:
             rx.no_good(new, plan)
-    return new
+    return new, terms
 
 
 def _fmt(x: float | None) -> str:

@@ -69,7 +69,7 @@ from wdnopt.models.pumps.hydraulics import (
     network_signature,
     simulate,
 )
-from wdnopt.models.pumps.network import PlannedPump, planned_pumps
+from wdnopt.models.pumps.network import PRESSURE_TOL, PlannedPump, planned_pumps
 from wdnopt.models.pumps.tree import TreeInstance, assess_pressures
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ EPANET_RHO_G = 0.7457 * 1000 / (8.814 * 0.3048 * 28.317)
 """Specific weight (kN/m³) implied by EPANET's constant-power pump in an LPS file:
 ``8.814`` ft·(cfs)/hp, 0.7457 kW/hp, 0.3048 m/ft, 28.317 L/s per cfs."""
 
-DEFAULT_TOL = 5e-3
+DEFAULT_TOL = PRESSURE_TOL
 """Pressure tolerance (m) when comparing simulated pressures with ``P_min`` and ``P_max``."""
 
 CACHE_SIZE = 4

@@ -12,9 +12,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 import wntr
 
+from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import Catalogue, PumpSize
 from wdnopt.models.pumps.hydraulics import simulate
@@ -125,6 +127,90 @@ def test_warm_started_run_agrees(case) -> None:
     assert result.bound <= optimum + 1e-6 <= result.objective + 2e-6
 
 
+def _content_models(problem):
+    """The content model alone and the relaxation with the content constraint added."""
+    data = rx.network_data(problem.network)
+    cands = rx.candidates(data)
+    box = rx.head_box(data, CATALOGUE)
+    bounds = rx.initial_bounds(data, box, cands, CATALOGUE)
+    alone = ct.build_content_model(data, bounds, cands, CATALOGUE, problem.size_costs, p_tol=5e-3)
+    both = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, problem.size_costs)
+    terms = ct.add_content(both, CATALOGUE, {}, p_tol=5e-3)
+    return data, alone, both, terms
+
+
+def _rows_violated(model, tol: float) -> list[tuple[str, float]]:
+    out = []
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(con.body)
+        lo = pyo.value(con.lower) if con.has_lb() else None
+        up = pyo.value(con.upper) if con.has_ub() else None
+        amount = max((lo - body) if lo is not None else 0.0, (body - up) if up is not None else 0.0)
+        if amount > tol:
+            out.append((con.name, amount))
+    return out
+
+
+def test_content_models_accept_every_plan_that_holds(case) -> None:
+    """Property: the simulated state of every plan that holds (all placements enumerated)
+    satisfies every row of the content model and of the combined model, the content
+    constraint included (its slack covers EPANET's accuracy)."""
+    problem, _, holding = case
+    data, alone, both, terms = _content_models(problem)
+    verifier = cached_verifier(problem.network.wn, 1.0, 0)
+    for plan in holding:
+        verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
+        head, flow = state.head.to_dict(), state.flow.to_dict()
+        ct.set_state(alone.model, data, alone.candidates, alone.terms, plan, head, flow)
+        assert _rows_violated(alone.model, 1e-6) == [], plan
+        flows = {p: state.pump_flow[verdict.pumps[p]] for p in plan}
+        heads = {p: state.pump_head[verdict.pumps[p]] for p in plan}
+        rx.plan_values(both, plan, head, flow, flows, heads)
+        ct.set_state(both.model, data, both.candidates, terms, plan, head, flow)
+        assert rx.violations(both, 1e-3) == [], plan
+
+
+def test_content_cuts_off_a_plan_that_does_not_hold(case) -> None:
+    """The other side: the unpumped state of a deficient network breaks the content model's
+    pressure limits, and no state of the empty plan is left once its terms are exact (the
+    content row holds with equality only on the laws)."""
+    problem, _, _ = case
+    data, alone, _, _ = _content_models(problem)
+    state = problem.network.state
+    ct.set_state(alone.model, data, alone.candidates, alone.terms, (),
+                 state.head.to_dict(), state.flow.to_dict())  # fmt: skip
+    assert any(name.startswith("h[") for name, _ in rx_bounds_violated(alone.model))
+
+
+def rx_bounds_violated(model) -> list[tuple[str, float]]:
+    out = []
+    for var in model.component_data_objects(pyo.Var):
+        v = var.value
+        if v is None:
+            continue
+        amount = max((var.lb - v) if var.lb is not None else 0.0,
+                     (v - var.ub) if var.ub is not None else 0.0)  # fmt: skip
+        if amount > 1e-6:
+            out.append((var.name, amount))
+    return out
+
+
+@pytest.mark.parametrize("seed", [19, 27])
+def test_content_alone_brackets_the_enumerated_optimum(seed: int) -> None:
+    """The content model alone (outer approximation on one live HiGHS model): its bound never
+    passes the enumerated optimum and, given the time, it closes on it."""
+    problem = looped_problem(seed)
+    optimum, _ = enumerate_optimum(problem)
+    result = run_milp_network(
+        problem, MilpNetworkOptions(time_limit=60, warm_start=False, relaxation="content")
+    )
+    assert result.bound is not None and result.bound <= optimum + 1e-6
+    assert result.status.value == "optimal", result.message
+    assert result.objective == pytest.approx(optimum, rel=1e-9)
+    assert result.extras["relaxation"] == "content"
+    assert result.extras["assumptions"]
+
+
 def test_relaxation_accepts_every_plan_that_holds(case) -> None:
     """The simulated state of every plan that holds satisfies the relaxation, bound tightening
     left out (which uses a budget) and included (with no budget)."""
@@ -189,3 +275,60 @@ def test_on_a_tree_it_gives_the_tree_optimum() -> None:
     assert exact.status.value == "optimal" and exact.objective > 0
     assert result.status.value == "optimal", result.message
     assert result.objective == pytest.approx(exact.objective, rel=1e-9)
+
+
+def station_network(seed: int) -> wntr.network.WaterNetworkModel:
+    """A low reservoir lifted by an existing pump on a head curve, a ring of four junctions
+    with a chord, a pipe with a check valve and a tank at its initial level (two loops)."""
+    rng = np.random.default_rng(seed)
+    wn = wntr.network.WaterNetworkModel()
+    wn.add_reservoir("R", base_head=10.0)
+    wn.add_junction("S", base_demand=0.0, elevation=9.0)
+    wn.add_curve("C1", "HEAD", [(0.0, 50.0), (0.02, 45.0), (0.04, 30.0)])
+    wn.add_pump("PU", "R", "S", pump_type="HEAD", pump_parameter="C1")
+    for i in range(1, 6):
+        wn.add_junction(f"J{i}", base_demand=float(rng.uniform(0.002, 0.006)),
+                        elevation=float(rng.uniform(5, 20)))  # fmt: skip
+    wn.add_tank("T", elevation=30.0, init_level=float(rng.uniform(8, 14)), min_level=0.0,
+                max_level=20.0, diameter=10.0)  # fmt: skip
+    edges = [("S", "J1"), ("J1", "J2"), ("J2", "J3"), ("J3", "J4"), ("J4", "J1"), ("J2", "J4"),
+             ("J3", "J5"), ("T", "J5")]  # fmt: skip
+    for n, (a, b) in enumerate(edges, start=1):
+        wn.add_pipe(
+            f"P{n}", a, b, length=float(rng.uniform(500, 1500)),
+            diameter=float(rng.choice([0.10, 0.125])), roughness=float(rng.uniform(90, 130)),
+            check_valve=(n == 2),
+        )  # fmt: skip
+    wn.name = f"station{seed}"
+    return wn
+
+
+STATION_SEEDS = [1, 4]
+
+
+@pytest.mark.parametrize("seed", STATION_SEEDS)
+def test_curve_pump_check_valve_and_tank_against_enumeration(seed: int) -> None:
+    """Enumeration on a looped network with an existing curve pump, a check valve and a tank:
+    the bound never passes the optimum, the plan is the enumerated optimum and holds."""
+    wn = station_network(seed)
+    scenario = PumpPlacementScenario(
+        network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
+    )
+    problem = problem_at(scenario, wn, simulate(wn, 1.0, 0), CATALOGUE)
+    assert problem.network.looped
+    optimum, holding = enumerate_optimum(problem)
+    result = run_milp_network(problem, MilpNetworkOptions(time_limit=60, warm_start=False))
+    assert any("tanks" in a for a in result.extras["assumptions"])
+    if optimum is None:
+        assert result.status.value == "infeasible", result.message
+        return
+    assert result.bound is not None and result.bound <= optimum + 1e-6
+    assert result.status.value == "optimal", result.message
+    assert result.objective == pytest.approx(optimum, rel=1e-9)
+    data, alone, _, _ = _content_models(problem)
+    verifier = cached_verifier(problem.network.wn, 1.0, 0)
+    for plan in holding[:20]:
+        _, state = verifier.check(problem.tree, plan, CATALOGUE)
+        ct.set_state(alone.model, data, alone.candidates, alone.terms, plan,
+                     state.head.to_dict(), state.flow.to_dict())  # fmt: skip
+        assert _rows_violated(alone.model, 1e-6) == [], plan

@@ -1,0 +1,231 @@
+"""Outer approximation of the content model on one live HiGHS instance.
+
+The content model of :mod:`wdnopt.models.pumps.content` is built once in Pyomo, compiled to
+matrices (Pyomo's ``LinearStandardFormCompiler``) and handed to HiGHS once. From then on the
+model is changed in place, never rebuilt:
+
+- **cuts** (:meth:`OuterApproximation.separate`): for each term ``t ≥ y F(x/y)`` that the
+  current solution ``(t̂, x̂, ŷ)`` violates, the tangent of ``F`` at ``x̂/ŷ`` (valid everywhere,
+  so the model stays a relaxation and its bound a valid lower bound), added as rows;
+- **no-good cuts** for plans simulated in EPANET that do not hold (they are infeasible);
+- **the budget** (plans strictly cheaper than the incumbent) by the row's bound;
+- **integrality** switched off and on again for the LP rounds at the root.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from wdnopt.models.pumps.content import ContentModel, tangent
+from wdnopt.models.pumps.network import PlannedPump
+from wdnopt.solvers.highs import Status
+
+logger = logging.getLogger(__name__)
+
+CUT_SHARE = 1e-3
+"""A term is cut when its violation exceeds this share of the content constraint's slack."""
+
+
+@dataclass(frozen=True)
+class Solve:
+    """One HiGHS run of the current model."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    values: np.ndarray | None
+    seconds: float
+
+
+class OuterApproximation:
+    """The compiled content model in HiGHS (see the module notes)."""
+
+    def __init__(self, model: ContentModel, *, threads: int | None = None) -> None:
+        import highspy
+        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+        self.content = model
+        started = time.perf_counter()
+        repn = LinearStandardFormCompiler().write(model.model, mixed_form=True, set_sense=None)
+        columns, rows = repn.columns, repn.rows
+        self.index = {id(v): i for i, v in enumerate(columns)}
+        n_col, n_row = len(columns), len(rows)
+        inf = highspy.kHighsInf
+        cost = np.asarray(repn.c[[0], :].toarray()).ravel() if repn.objectives else np.zeros(n_col)
+        lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
+        upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
+        self.integer = np.array([v.is_integer() for v in columns], dtype=bool)
+        rhs = np.asarray(repn.rhs, dtype=float)
+        kind = np.array([r.bound_type for r in rows], dtype=int)
+        a = repn.A.tocsc()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        h.passModel(
+            n_col, n_row, int(a.nnz), 1, 1, 0.0, cost, lower, upper,
+            np.where(kind == 1, -inf, rhs), np.where(kind == -1, inf, rhs),
+            a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+            self.integer.astype(np.int32),
+        )  # fmt: skip
+        self.highs = h
+        self._inf = inf
+        budget = model.model.budget
+        self.budget_row = next((i for i, r in enumerate(rows) if r.constraint is budget), None)
+        self.terms = [
+            (self.index.get(id(t.t)), self.index.get(id(t.x)),
+             None if t.y is None else self.index.get(id(t.y)))
+            for t in model.terms
+        ]  # fmt: skip
+        self.y_cols = {key: self.index[id(v)] for key, v in model.model.y.items()
+                       if id(v) in self.index}  # fmt: skip
+        self.mip = bool(self.integer.any())
+        self.cuts = 0
+        self.no_goods = 0
+        self.build_s = time.perf_counter() - started
+        logger.debug("content model: %d rows, %d columns, compiled in %.2f s",
+                     n_row, n_col, self.build_s)  # fmt: skip
+
+    # --- changes in place ----------------------------------------------------------------
+
+    def set_budget(self, budget: float | None) -> None:
+        """Plans must cost at most ``budget`` (None: no limit)."""
+        if self.budget_row is None:
+            return
+        value = self._inf if budget is None else float(budget)
+        self.highs.changeRowBounds(self.budget_row, -self._inf, value)
+
+    def fix(self, values: np.ndarray | None) -> None:
+        """Fix every ``y`` at its (rounded) value in ``values``; None frees them again."""
+        cols = np.array(sorted(self.y_cols.values()), dtype=np.int32)
+        if not len(cols):
+            return
+        if values is None:
+            lo, up = np.zeros(len(cols)), np.ones(len(cols))
+        else:
+            lo = up = np.round(values[cols])
+        self.highs.changeColsBounds(len(cols), cols, lo.astype(float), up.astype(float))
+
+    def set_integer(self, integer: bool) -> None:
+        """Solve as a MILP (True) or as its LP relaxation (False)."""
+        import highspy
+
+        cols = np.flatnonzero(self.integer).astype(np.int32)
+        if len(cols):
+            kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+            self.highs.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
+        self.mip = bool(integer and len(cols))
+
+    def _add_rows(self, rows: list[tuple[list[int], list[float], float, float]]) -> None:
+        if not rows:
+            return
+        starts, idx, val, lo, up = [], [], [], [], []
+        for cols, coefs, low, high in rows:
+            starts.append(len(idx))
+            idx.extend(cols)
+            val.extend(coefs)
+            lo.append(low)
+            up.append(high)
+        self.highs.addRows(
+            len(rows), np.array(lo, dtype=float), np.array(up, dtype=float), len(idx),
+            np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32),
+            np.array(val, dtype=float),
+        )  # fmt: skip
+
+    def separate(self, values: np.ndarray, *, tol: float | None = None) -> tuple[int, float]:
+        """Add the tangent of every term the solution ``values`` violates by more than ``tol``
+        (default :data:`CUT_SHARE` of the slack), at the solution's point. Returns the cuts
+        added and the largest violation."""
+        tol = CUT_SHARE * self.content.slack if tol is None else tol
+        rows = []
+        worst = 0.0
+        for term, (ti, xi, yi) in zip(self.content.terms, self.terms, strict=True):
+            if ti is None or xi is None:
+                continue
+            y = 1.0 if yi is None else float(values[yi])
+            if y <= 1e-7:
+                continue
+            p = term.clamp(float(values[xi]) / y)
+            true = y * term.value(p)
+            violation = true - float(values[ti])
+            if not math.isfinite(violation) or violation <= tol:
+                continue
+            worst = max(worst, violation)
+            a, b = tangent(term, p)
+            if yi is None:
+                rows.append(([ti, xi], [1.0, -a], b, self._inf))
+            else:
+                rows.append(([ti, xi, yi], [1.0, -a, -b], 0.0, self._inf))
+        self._add_rows(rows)
+        self.cuts += len(rows)
+        return len(rows), worst
+
+    def no_good(self, plan: tuple[PlannedPump, ...]) -> None:
+        """Exclude exactly ``plan``: :math:`\\sum_{(e,k) \\in P} y_{e,k} - \\sum_{(e,k)
+        \\notin P} y_{e,k} \\le |P| - 1`."""
+        inside = {(p.pipe, p.upstream, p.size) for p in plan}
+        cols, coefs = [], []
+        for i, c in enumerate(self.content.candidates):
+            for k in c.sizes:
+                col = self.y_cols.get((i, k))
+                if col is None:
+                    continue
+                cols.append(col)
+                coefs.append(1.0 if (c.pipe, c.upstream, k) in inside else -1.0)
+        self._add_rows([(cols, coefs, -self._inf, len(inside) - 1.0)])
+        self.no_goods += 1
+
+    # --- solving ---------------------------------------------------------------------------
+
+    def solve(self, time_limit: float, *, rel_gap: float | None = None) -> Solve:
+        """Run HiGHS on the model as it is, for at most ``time_limit`` seconds."""
+        import highspy
+
+        h = self.highs
+        h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        if rel_gap is not None:
+            h.setOptionValue("mip_rel_gap", float(rel_gap))
+        started = time.perf_counter()
+        h.run()
+        ms = highspy.HighsModelStatus
+        if h.getModelStatus() in (ms.kUnknown, ms.kSolveError):
+            # a warm start after new rows can leave the simplex lost: once more from scratch
+            h.clearSolver()
+            h.setOptionValue(
+                "time_limit", max(float(time_limit) - (time.perf_counter() - started), 0.05)
+            )
+            h.run()
+        seconds = time.perf_counter() - started
+        status = h.getModelStatus()
+        info = h.getInfo()
+        feasible = info.primal_solution_status == 2
+        values = np.asarray(h.getSolution().col_value) if feasible else None
+        mip = self.mip
+        objective = float(info.objective_function_value) if feasible else None
+        if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            return Solve(Status.INFEASIBLE, None, math.inf, None, seconds)
+        if mip:
+            bound = float(info.mip_dual_bound)
+            bound = bound if math.isfinite(bound) else None
+        else:
+            bound = objective if status == ms.kOptimal else None
+        if status == ms.kOptimal:
+            st = Status.OPTIMAL
+        elif status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):
+            st = Status.TIME_LIMIT
+        else:
+            st = Status.UNKNOWN
+        return Solve(st, objective, bound, values, seconds)
+
+    def plan(self, values: np.ndarray) -> tuple[PlannedPump, ...]:
+        """The plan of a solution (``y > 0.5``)."""
+        y = {key: float(values[col]) for key, col in self.y_cols.items()}
+        for i, c in enumerate(self.content.candidates):
+            for k in c.sizes:
+                y.setdefault((i, k), 0.0)
+        return self.content.plan(y)

@@ -1,0 +1,239 @@
+"""``milp-network`` on the content model: outer approximation with EPANET-checked plans.
+
+The loop (the model is built and handed to HiGHS once; see :mod:`.content_oa`):
+
+1. **Root rounds**: the LP relaxation (integrality dropped) is solved and cut where it
+   violates a term, until no term is violated, the bound stalls, or the root's share of the
+   time is used. Every LP optimum is a valid lower bound.
+2. **MILP rounds**: the MILP (plans strictly cheaper than the incumbent) is solved; its bound
+   is a valid lower bound ``LB``. Its plan is simulated in EPANET: a plan that holds is the new
+   incumbent (upper bound ``UB``); one that does not is infeasible, so a no-good cut removes it,
+   and the repair tries to make it hold. The terms its solution violates are cut.
+3. Stop when :math:`(UB - LB)/UB \\le` ``gap``, when no cheaper plan exists (``optimal``, or
+   ``infeasible`` without any plan: no plan can hold), or at the wall-clock deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+
+from wdnopt.models.pumps import relaxation as rx
+from wdnopt.models.pumps.content import assumptions, build_content_model
+from wdnopt.models.pumps.network import PlannedPump
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.content_oa import OuterApproximation
+from wdnopt.solvers.pumps.milp_network import (
+    REPAIR_S,
+    Iteration,
+    MilpNetworkOptions,
+    Progress,
+    _cheaper,
+    _fmt,
+    _plan_cost,
+    relative_gap,
+)
+from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.pumps.verify import DEFAULT_TOL
+
+logger = logging.getLogger(__name__)
+
+ROOT_SHARE = 0.3
+"""Share of the time left that the root's LP rounds may use."""
+
+ROOT_ROUNDS = 200
+"""LP rounds at the root at most."""
+
+STALL = 1e-4
+"""The root stops when five rounds raised its bound by less than this share."""
+
+
+MAX_REPAIRS = 3
+"""Plans that do not hold that the repair is tried on, at most."""
+
+REFINE_ROUNDS = 30
+"""LP rounds at most that refine the approximation around one plan (:func:`refine_plan`)."""
+
+
+def refine_plan(oa: OuterApproximation, values, deadline: float) -> int:
+    """Cut the approximation around one plan: with its binaries fixed, solve the LP and cut
+    where it violates a term, until the LP is infeasible (the cuts prove the plan infeasible),
+    no term is violated, or :data:`REFINE_ROUNDS`. Every cut is valid for every plan, so the
+    next MILP sees them all. Returns the LP rounds."""
+    oa.fix(values)
+    oa.set_integer(False)
+    rounds = 0
+    try:
+        while rounds < REFINE_ROUNDS and time.perf_counter() < deadline - 0.1:
+            s = oa.solve(deadline - time.perf_counter())
+            rounds += 1
+            if s.values is None or s.status is not Status.OPTIMAL:
+                break
+            added, _ = oa.separate(s.values)
+            if added == 0:
+                break
+    finally:
+        oa.fix(None)
+        oa.set_integer(True)
+    return rounds
+
+
+def run_content(
+    problem: PumpProblem,
+    options: MilpNetworkOptions,
+    data: rx.NetworkData,
+    bounds: rx.Bounds,
+    cands: list[tuple[str, str, int]],
+    box: rx.HeadBox,
+    started: float,
+    deadline: float,
+    offer: Callable[[tuple[PlannedPump, ...]], None],
+    holds: Callable[[tuple[PlannedPump, ...]], bool],
+    incumbent: Callable[[], tuple[tuple[PlannedPump, ...] | None, float | None]],
+    progress: Progress | None,
+) -> tuple[Status, float | None, list[Iteration], dict, str]:
+    """The loop of the module notes. Returns the status, the lower bound, the history, extras
+    and a message; the incumbent is kept by ``offer``."""
+    net = problem.network
+    assert net is not None
+    costs = problem.size_costs
+    built = time.perf_counter()
+    model = build_content_model(data, bounds, cands, problem.catalogue, costs, p_tol=DEFAULT_TOL)
+    oa = OuterApproximation(model)
+    build_s = time.perf_counter() - built
+    history: list[Iteration] = []
+    lower: float | None = None
+    status, message = Status.TIME_LIMIT, ""
+    extras = {
+        "relaxation": "content",
+        "envelope_m": box.envelope,
+        "assumptions": assumptions(net, data, box.envelope),
+        "candidates": len(cands),
+        "build_s": round(build_s, 3),
+    }
+
+    def upper() -> float | None:
+        return incumbent()[1]
+
+    def raise_lower(bound: float | None) -> None:
+        nonlocal lower
+        if bound is None:
+            return
+        ub = upper()
+        bound = bound if ub is None else min(bound, ub)
+        lower = bound if lower is None else max(lower, bound)
+
+    def proved_none() -> tuple[Status, str]:
+        nonlocal lower
+        if upper() is None:
+            lower = math.inf
+            return Status.INFEASIBLE, (
+                "no plan can hold on the network: the content model has none "
+                "(within the head envelope)"
+            )
+        lower = upper()
+        return Status.OPTIMAL, ""
+
+    def record(it: int, plan_ok: bool | None) -> float | None:
+        gap = relative_gap(upper(), lower)
+        step = Iteration(it, lower, upper(), gap, time.perf_counter() - started, plan_ok)
+        history.append(step)
+        logger.info(
+            "%s milp-network %d: LB %s, UB %s, gap %s, %d cuts, %.1f s",
+            net.name, it, _fmt(lower), _fmt(upper()),
+            "-" if gap is None else f"{gap:.2%}", oa.cuts, step.elapsed_s,
+        )  # fmt: skip
+        if progress is not None:
+            progress(step)
+        return gap
+
+    oa.set_budget(_cheaper(upper()))
+    # 1. root rounds on the LP relaxation
+    oa.set_integer(False)
+    root_end = time.perf_counter() + ROOT_SHARE * max(deadline - time.perf_counter(), 0.0)
+    rounds, trail = 0, []
+    done = False
+    while rounds < ROOT_ROUNDS and time.perf_counter() < root_end:
+        s = oa.solve(root_end - time.perf_counter())
+        rounds += 1
+        if s.status is Status.INFEASIBLE:
+            status, message = proved_none()
+            done = True
+            break
+        if s.values is None or s.status is not Status.OPTIMAL:
+            break
+        raise_lower(s.bound)
+        added, _ = oa.separate(s.values)
+        trail.append(s.objective or 0.0)
+        if added == 0:
+            break
+        if len(trail) > 5 and trail[-1] - trail[-6] <= STALL * max(abs(trail[-1]), 1e-9):
+            break
+    extras["root_rounds"] = rounds
+    extras["root_bound"] = lower
+    oa.set_integer(True)
+    timing = {"milp_s": 0.0, "check_s": 0.0, "refine_s": 0.0}
+    repairs = [0]
+    it = 0
+    if done:
+        record(0, None)
+    while not done and it < options.max_iterations:
+        it += 1
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
+        s = oa.solve(left, rel_gap=options.gap / 10)
+        if s.status is Status.INFEASIBLE:
+            status, message = proved_none()
+            record(it, None)
+            break
+        raise_lower(s.bound)
+        timing["milp_s"] += s.seconds
+        plan_ok: bool | None = None
+        if s.values is not None:
+            plan = oa.plan(s.values)
+            oa.separate(s.values)
+            t0 = time.perf_counter()
+            plan_ok = holds(plan)
+            timing["check_s"] += time.perf_counter() - t0
+            if plan_ok:
+                offer(plan)
+            else:
+                t0 = time.perf_counter()
+                refine_plan(oa, s.values, deadline)
+                timing["refine_s"] += time.perf_counter() - t0
+                oa.no_good(plan)
+                room = min(REPAIR_S, max(deadline - time.perf_counter(), 0.0) / 4)
+                ub = upper()
+                if (
+                    repairs[0] < MAX_REPAIRS
+                    and room > 0.5
+                    and (ub is None or _plan_cost(plan, problem) < ub)
+                ):
+                    repairs[0] += 1
+                    fixed = repair_plan(problem, plan,
+                                        RepairOptions(time_limit=room, max_rounds=10))  # fmt: skip
+                    if fixed.holds:
+                        offer(fixed.pumps)
+            oa.set_budget(_cheaper(upper()))
+        gap = record(it, plan_ok)
+        if gap is not None and gap <= options.gap:
+            status = Status.OPTIMAL
+            break
+        if s.values is None and s.status is Status.TIME_LIMIT:
+            message = f"stopped by the time limit of {options.time_limit:g} s"
+            break
+    else:
+        if not done:
+            message = f"stopped after {options.max_iterations} MILP solves"
+    extras.update(
+        cuts=oa.cuts,
+        no_good_cuts=oa.no_goods,
+        bound_lps=0,
+        **{k: round(v, 3) for k, v in timing.items()},
+    )
+    return status, lower, history, extras, message
