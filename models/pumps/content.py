@@ -448,26 +448,37 @@ def start_points(term: Term, state: float | None) -> list[float]:
 
 
 def define_start_cuts(model: ContentModel, points: Points | None = None) -> None:
-    """The first tangents of every term (:func:`start_points`, :func:`tangent`), and at
-    ``points`` (by term key) where earlier models were cut."""
+    """The first tangents of every term, and at ``points`` (by term key) where earlier models
+    were cut. The content term ``t ≥ yΦ(f/y)`` and the co-content term ``s ≥ yΨ(δ/y)`` of a
+    link or choice take theirs at the same flows ``f_0`` (:func:`start_points` of the flow
+    range): :math:`t \\ge \\varphi(f_0) f + (\\Phi(f_0) - \\varphi(f_0) f_0) y` and, since
+    :math:`\\Psi'(\\varphi(f_0)) = f_0`, :math:`s \\ge f_0\\, \\delta - \\Phi(f_0)\\, y` (no
+    inversion of the law)."""
     m, data = model.model, model.data
     m.start = pyo.ConstraintList()
-    for n, term in enumerate(model.terms):
-        if term.kind == "content":
-            q0 = data.state_flow.get(term.link)
-        else:
-            a, b = data.ends[term.link]
-            q0 = data.state_head.get(a, 0.0) - data.state_head.get(b, 0.0)
-        if term.choice >= 0:
+    flows: dict[tuple[str, int], list[float]] = {}
+    for term in model.terms:
+        if term.kind != "content":
+            continue
+        q0 = data.state_flow.get(term.link)
+        if term.choice >= 0 and q0 is not None:
             cand = next(c for c in model.candidates if c.pipe == term.link)
-            q0 = None if q0 is None else cand.sign * q0
-        pts = start_points(term, q0) + (points or {}).get(term.key, [])
-        model.start_points[n] = pts
+            q0 = cand.sign * q0
+        flows[term.link, term.choice] = start_points(term, q0)
+    for n, term in enumerate(model.terms):
         y = 1.0 if term.y is None else term.y
-        for p in pts:
+        base = flows.get((term.link, term.choice), [])
+        extra = (points or {}).get(term.key, [])
+        model.start_points[n] = base + extra
+        for f0 in base:
+            if term.kind == "content":
+                a, b = tangent(term, f0)
+            else:
+                a, b = f0, -term.law.content(f0)
+            m.start.add(term.t >= a * term.x + b * y)
+        for p in extra:
             a, b = tangent(term, p)
             m.start.add(term.t >= a * term.x + b * y)
-
 
 def assumptions(net, data: rx.NetworkData, envelope: float) -> tuple[str, ...]:
     """What a bound of the content model rests on, in words (reported with the answer)."""
@@ -505,7 +516,7 @@ Points = dict[tuple[str, str, int], list[float]]
 
 def add_content(
     relax: rx.Relaxation, catalogue: Catalogue, points: Points, *, p_tol: float = 0.0
-) -> list[Term]:
+) -> ContentModel:
     r"""Add the content constraint to a built relaxation of :mod:`.relaxation` (the combined
     model: both families of constraints, so at least as strong as either). It uses that
     model's heads ``h``, flows ``q``, choices ``y`` and pump flows ``w``:
@@ -516,7 +527,8 @@ def add_content(
     the drops split by choice (:func:`define_choices`), the terms of every link
     (:func:`define_plain_terms`), the valves (:func:`define_valves`) and the content row
     (:func:`define_content`), with tangents at :func:`start_points` and at ``points``.
-    Returns the terms (for cutting where a solution violates them)."""
+    Returns the combined model as a :class:`ContentModel` (its terms, for cutting where a
+    solution violates them)."""
     m, data, bounds = relax.model, relax.data, relax.bounds
     m.cons = pyo.ConstraintList()
     laws = link_laws(data)
@@ -562,27 +574,11 @@ def add_content(
             terms.append(Term("content", law, m.tf[i, k], xv, yv, lo_k, f_hi, c.pipe, k + 1))
             terms.append(Term("co", law, m.tdd[i, k], m.dd[i, k], yv, d_lo, d_hi, c.pipe, k + 1))
     define_valves(m, data, bounds, laws)
-    define_content(m, data, terms)
+    slack = define_content(m, data, terms)
     model = ContentModel(model=m, data=data, bounds=bounds, candidates=tuple(chosen),
-                         terms=tuple(terms), laws=laws, slack=0.0)  # fmt: skip
+                         terms=tuple(terms), laws=laws, slack=slack)  # fmt: skip
     define_start_cuts(model, points)
-    return terms
-
-
-def violated(terms: list[Term], points: Points, tol: float) -> int:
-    """Record, for every term the model's current solution violates by more than ``tol``,
-    the point to cut it at (added to ``points``; the next model built takes a tangent
-    there). Returns how many."""
-    added = 0
-    for term in terms:
-        y = 1.0 if term.y is None else float(pyo.value(term.y))
-        if y <= 1e-7 or term.t.value is None or term.x.value is None:
-            continue
-        p = term.clamp(float(term.x.value) / y)
-        if y * term.value(p) - float(term.t.value) > tol:
-            points.setdefault(term.key, []).append(p)
-            added += 1
-    return added
+    return model
 
 
 def set_state(

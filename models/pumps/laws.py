@@ -44,20 +44,21 @@ Q_HUGE = 1e3
 
 
 def _bisect_increasing(f, target: float, lo: float, hi: float, log: bool = False) -> float:
-    """``x`` in ``[lo, hi]`` with ``f(x) = target`` for an increasing ``f`` (clamped ends)."""
-    if f(hi) <= target:
+    """``x`` in ``[lo, hi]`` with ``f(x) = target`` for an increasing ``f`` (clamped ends):
+    Brent's method on the bracket (in ``log x`` when ``log``)."""
+    f_hi = f(hi) - target
+    if f_hi <= 0:
         return hi
-    if f(lo) >= target:
+    f_lo = f(lo) - target
+    if f_lo >= 0:
         return lo
-    for _ in range(100):
-        mid = math.sqrt(lo * hi) if log and lo > 0 else 0.5 * (lo + hi)
-        if f(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-13 * max(hi, 1e-12):
-            break
-    return 0.5 * (lo + hi)
+    from scipy.optimize import brentq  # only when a law is inverted (seconds to import)
+
+    if log and lo > 0:
+        y = brentq(lambda u: f(math.exp(u)) - target, math.log(lo), math.log(hi),
+                   xtol=1e-13, rtol=1e-12, maxiter=200)  # fmt: skip
+        return math.exp(y)
+    return brentq(lambda x: f(x) - target, lo, hi, xtol=1e-15, rtol=1e-12, maxiter=200)
 
 
 @dataclass(frozen=True)

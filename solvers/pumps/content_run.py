@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from wdnopt.models.pumps import relaxation as rx
-from wdnopt.models.pumps.content import assumptions, build_content_model
+from wdnopt.models.pumps.content import ContentModel, assumptions
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
@@ -37,7 +37,6 @@ from wdnopt.solvers.pumps.milp_network import (
     relative_gap,
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
-from wdnopt.solvers.pumps.verify import DEFAULT_TOL
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +83,7 @@ def refine_plan(oa: OuterApproximation, values, deadline: float) -> int:
 def run_content(
     problem: PumpProblem,
     options: MilpNetworkOptions,
-    data: rx.NetworkData,
-    bounds: rx.Bounds,
-    cands: list[tuple[str, str, int]],
+    model: ContentModel,
     box: rx.HeadBox,
     started: float,
     deadline: float,
@@ -99,11 +96,9 @@ def run_content(
     and a message; the incumbent is kept by ``offer``."""
     net = problem.network
     assert net is not None
-    costs = problem.size_costs
-    built = time.perf_counter()
-    model = build_content_model(data, bounds, cands, problem.catalogue, costs, p_tol=DEFAULT_TOL)
+    data = model.data
+    loop_started = time.perf_counter()
     oa = OuterApproximation(model)
-    build_s = time.perf_counter() - built
     history: list[Iteration] = []
     lower: float | None = None
     status, message = Status.TIME_LIMIT, ""
@@ -111,8 +106,8 @@ def run_content(
         "relaxation": "content",
         "envelope_m": box.envelope,
         "assumptions": assumptions(net, data, box.envelope),
-        "candidates": len(cands),
-        "build_s": round(build_s, 3),
+        "candidates": len(model.candidates),
+        "compile_s": round(oa.build_s, 3),
     }
 
     def upper() -> float | None:
@@ -233,7 +228,7 @@ def run_content(
     extras.update(
         cuts=oa.cuts,
         no_good_cuts=oa.no_goods,
-        bound_lps=0,
+        loop_s=time.perf_counter() - loop_started,
         **{k: round(v, 3) for k, v in timing.items()},
     )
     return status, lower, history, extras, message

@@ -1,12 +1,25 @@
 """``milp-network``: booster placement on a looped network with a certified gap.
 
-The exact reference beyond trees. Lower bounds come from the MILP relaxation of
-:mod:`wdnopt.models.pumps.relaxation` (valid for every plan inside its head envelope); upper
-bounds from plans simulated in EPANET on the network the user gave:
+The exact reference beyond trees. Lower bounds come from a MILP relaxation (valid for every
+plan inside its head envelope); upper bounds from plans simulated in EPANET on the network the
+user gave. The relaxation (option ``relaxation``):
+
+- ``combined`` (default): the link-by-link model of :mod:`wdnopt.models.pumps.relaxation`
+  with the content constraint of :mod:`wdnopt.models.pumps.content` added
+  (:func:`~wdnopt.models.pumps.content.add_content`), so at least as strong as either; the
+  model is handed to HiGHS once and cut in place (:mod:`.content_run`). Networks of more
+  than :data:`COMBINED_MAX_LINKS` links run ``content`` instead;
+- ``content``: the content model alone, handed to HiGHS once and cut in place
+  (:mod:`.content_run`);
+- ``outer``: the link-by-link model alone.
+
+Steps 1 and 2 below are shared; ``combined`` and ``content`` then run the loop of
+:mod:`.content_run` (root LP rounds, MILP solves cut in place), ``outer`` step 3 here:
 
 1. **Warm start**: the ``network-dp`` heuristic's plan (a share of the time limit), simulated:
    when it holds, its cost is the first upper bound ``UB``.
-2. **Bound tightening**: for each link, the least and the largest flow of the LP relaxation
+2. **Bound tightening** (``combined`` and ``outer``): for each link, the least and the
+   largest flow of the LP relaxation
    (integrality dropped) with the cost capped at ``UB``; every tightened interval makes the
    chords and tangents of the next model closer to the head-loss laws. Repeated while the
    intervals shrink by more than a few per cent and time allows.
@@ -77,8 +90,13 @@ around); a solve that stops with a plan is refined and solved again."""
 REPAIR_S = 1.5
 """Seconds the repair of a plan that does not hold gets at most, in one iteration."""
 
-CONTENT_CUT = 1e-7
-"""Violation (m·m³/s) of a content term past which the next model takes a tangent there."""
+COMBINED_MAX_LINKS = 300
+"""Above this many open links, ``combined`` runs the content model alone: the link-by-link
+part (direction and segment binaries, tightened by one LP per link and side) takes longer to
+build and to branch on than the time limit allows (Balerma, 454 links: 44 s to build)."""
+
+BUDGET_ROW = 1e20
+"""The budget row's bound before any incumbent (no limit: HiGHS reads it as infinite)."""
 
 CHEAPER = 1e-7
 """Relative margin by which the MILP looks for plans cheaper than the incumbent."""
@@ -173,7 +191,7 @@ def build_model(
                                 tangents=tangents, budget=budget)  # fmt: skip
     terms: list[ct.Term] = []
     if content is not None:
-        terms = ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL)
+        terms = list(ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL).terms)
     return relax, terms
 
 
@@ -354,13 +372,18 @@ def run_milp_network(
         n_max = min(n_max, math.floor(upper / max(float(costs.min()), 1e-9) + 1e-9))
     box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m)
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
-    content: ct.Points | None = {} if options.relaxation == "combined" else None
+    engine = options.relaxation if net.looped else "outer"  # a tree: the flows are fixed
+    if engine == "combined" and len(data.links) > COMBINED_MAX_LINKS:
+        engine = "content"  # the link-by-link part is too large to build and branch on here
+        logger.info("%s: %d links, the content model on one live HiGHS model",
+                    net.name, len(data.links))  # fmt: skip
+    content: ct.Points | None = {} if engine == "combined" else None
     lps = 0
     build_s = 0.0  # how long a model of this network takes to build (measured below)
     if not net.looped:  # a tree network: the demands fix every flow, whatever the pumps
         flows = {e: data.state_flow.get(e, 0.0) for e in data.links}
         bounds = rx.Bounds(flows, dict(flows), bounds.h_lo, bounds.h_hi)
-    elif options.tighten and options.relaxation != "content":
+    elif options.tighten and engine != "content":
         tight_end = min(deadline, time.perf_counter() + options.tighten_share * options.time_limit)
         width = _width(bounds)
         while time.perf_counter() < tight_end:
@@ -376,13 +399,22 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
-    if options.relaxation == "content":
+    if engine in ("content", "combined"):
         from wdnopt.solvers.pumps.content_run import run_content
 
-        found = run_content(problem, options, data, bounds, cands, box, started, deadline,
+        built = time.perf_counter()
+        if engine == "content":
+            model = ct.build_content_model(data, bounds, cands, problem.catalogue, costs,
+                                           p_tol=DEFAULT_TOL)  # fmt: skip
+        else:  # the link-by-link model with the content constraint, cut in place
+            relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
+                                        budget=BUDGET_ROW)  # fmt: skip
+            model = ct.add_content(relax, problem.catalogue, {}, p_tol=DEFAULT_TOL)
+        found = run_content(problem, options, model, box, started, deadline,
                             offer, holds, lambda: (best, upper), progress)  # fmt: skip
         status, lower, history, more, message = found
-        more = {"warm_cost": warm_cost, **more}
+        more = {"warm_cost": warm_cost, "bound_lps": lps, **more, "relaxation": engine,
+                "build_s": round(time.perf_counter() - built - more.get("loop_s", 0.0), 3)}
         return _result(problem, options, status, best, upper, lower, history, more, message,
                        started)  # fmt: skip
     lower = None
@@ -401,9 +433,7 @@ def run_milp_network(
     relax: rx.Relaxation | None = None
     if _room(deadline, 2 * build_s + 0.5):
         built = time.perf_counter()
-        relax, terms = build_model(
-            data, bounds, box, cands, problem, budget=_cheaper(upper), content=content
-        )
+        relax, _ = build_model(data, bounds, box, cands, problem, budget=_cheaper(upper))
         build_s = max(build_s, time.perf_counter() - built)
     solver = make_highs(rel_gap=options.gap / 10)
     history: list[Iteration] = []
@@ -470,15 +500,13 @@ def run_milp_network(
         if not _room(deadline, 2 * build_s + 0.5):
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
-        added = refine(relax, problem.catalogue)
-        if content is not None:
-            added += ct.violated(terms, content, CONTENT_CUT)
-        relax, terms = _rebuild(relax, data, bounds, box, cands, problem, upper, seen, content)
+        refine(relax, problem.catalogue)
+        relax = _rebuild(relax, data, bounds, box, cands, problem, upper, seen)
     else:
         message = f"stopped after {options.max_iterations} MILP solves"
     extras = {"warm_cost": warm_cost, "no_good_cuts": cuts, "bound_lps": lps,
               "envelope_m": box.envelope, "candidates": len(cands),
-              "relaxation": options.relaxation,
+              "relaxation": engine,
               "assumptions": ct.assumptions(net, data, box.envelope)}  # fmt: skip
     return _result(problem, options, status, best, upper, lower, history, extras, message, started)
 
@@ -492,18 +520,16 @@ def _rebuild(
     problem: PumpProblem,
     upper: float | None,
     seen: dict[tuple[PlannedPump, ...], bool],
-    content: ct.Points | None,
-) -> tuple[rx.Relaxation, list[ct.Term]]:
+) -> rx.Relaxation:
     """The relaxation again with its new tangents, the incumbent's budget and a no-good cut
     for every plan simulated that does not hold."""
-    new, terms = build_model(
-        data, bounds, box, cands, problem,
-        tangents=relax.tangents, budget=_cheaper(upper), content=content,
-    )  # fmt: skip
+    new, _ = build_model(
+        data, bounds, box, cands, problem, tangents=relax.tangents, budget=_cheaper(upper)
+    )
     for plan, ok in seen.items():
         if not ok:
             rx.no_good(new, plan)
-    return new, terms
+    return new
 
 
 def _fmt(x: float | None) -> str:
@@ -577,9 +603,10 @@ ALGORITHM = register(
         name="milp-network",
         run=run_milp_network,
         options=MilpNetworkOptions,
-        summary="certified bounds on any network: a MILP relaxation (outer-approximated head "
-        "loss, relaxed pump heads) for the lower bound, EPANET-checked plans for the upper "
-        "bound, refined until the gap closes or time runs out",
+        summary="certified bounds on any network: a MILP relaxation (the content constraint of "
+        "the steady state with outer-approximated head loss and pump heads) for the lower "
+        "bound, EPANET-checked plans for the upper bound, refined until the gap closes or "
+        "time runs out",
         exact=True,
         network_checked=True,
     )

@@ -135,7 +135,7 @@ def _content_models(problem):
     bounds = rx.initial_bounds(data, box, cands, CATALOGUE)
     alone = ct.build_content_model(data, bounds, cands, CATALOGUE, problem.size_costs, p_tol=5e-3)
     both = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, problem.size_costs)
-    terms = ct.add_content(both, CATALOGUE, {}, p_tol=5e-3)
+    terms = ct.add_content(both, CATALOGUE, {}, p_tol=5e-3).terms
     return data, alone, both, terms
 
 
