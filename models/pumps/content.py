@@ -68,6 +68,11 @@ CONTENT_SLACK = 1e-8
 START_POINTS = 5
 """Tangent points per term at the start (more are added where the relaxation sits)."""
 
+START_POINTS_LARGE = 3
+"""Tangent points per term at the start on models of more than :data:`LARGE_TERMS` terms."""
+
+LARGE_TERMS = 5_000
+
 Kind = Literal["content", "co"]
 
 
@@ -430,18 +435,18 @@ def define_cost(m: pyo.ConcreteModel, chosen: list[rx.Candidate], costs: np.ndar
     m.budget = pyo.Constraint(expr=total <= 1e20 if len(m.Y) else pyo.Constraint.Skip)
 
 
-def start_points(term: Term, state: float | None) -> list[float]:
-    """Where a term's first tangents go: :data:`START_POINTS` points spread over its range
-    (geometrically on a one-signed range), and the unpumped state's value."""
+def start_points(term: Term, state: float | None, n: int = START_POINTS) -> list[float]:
+    """Where a term's first tangents go: ``n`` points spread over its range (geometrically on
+    a one-signed range), and the unpumped state's value."""
     lo, hi = term.lo, term.hi
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         pts = [lo if math.isfinite(lo) else hi]
     elif lo > 0:
-        pts = list(np.geomspace(lo, hi, START_POINTS))
+        pts = list(np.geomspace(lo, hi, n))
     elif hi < 0:
-        pts = list(-np.geomspace(-hi, -lo, START_POINTS))
+        pts = list(-np.geomspace(-hi, -lo, n))
     else:
-        pts = list(np.linspace(lo, hi, START_POINTS))
+        pts = list(np.linspace(lo, hi, n))
     if state is not None:
         pts.append(term.clamp(state))
     return sorted({float(p) for p in pts if math.isfinite(p)})
@@ -457,6 +462,7 @@ def define_start_cuts(model: ContentModel, points: Points | None = None) -> None
     m, data = model.model, model.data
     m.start = pyo.ConstraintList()
     flows: dict[tuple[str, int], list[float]] = {}
+    n = START_POINTS_LARGE if len(model.terms) > LARGE_TERMS else START_POINTS
     for term in model.terms:
         if term.kind != "content":
             continue
@@ -464,7 +470,7 @@ def define_start_cuts(model: ContentModel, points: Points | None = None) -> None
         if term.choice >= 0 and q0 is not None:
             cand = next(c for c in model.candidates if c.pipe == term.link)
             q0 = cand.sign * q0
-        flows[term.link, term.choice] = start_points(term, q0)
+        flows[term.link, term.choice] = start_points(term, q0, n)
     for n, term in enumerate(model.terms):
         y = 1.0 if term.y is None else term.y
         base = flows.get((term.link, term.choice), [])
@@ -479,6 +485,7 @@ def define_start_cuts(model: ContentModel, points: Points | None = None) -> None
         for p in extra:
             a, b = tangent(term, p)
             m.start.add(term.t >= a * term.x + b * y)
+
 
 def assumptions(net, data: rx.NetworkData, envelope: float) -> tuple[str, ...]:
     """What a bound of the content model rests on, in words (reported with the answer)."""

@@ -60,21 +60,30 @@ class OuterApproximation:
         lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
         upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
         self.integer = np.array([v.is_integer() for v in columns], dtype=bool)
-        rhs = np.asarray(repn.rhs, dtype=float)
+        rhs = np.clip(np.asarray(repn.rhs, dtype=float), -1e19, 1e19)  # HiGHS: |rhs| < 1e20
         kind = np.array([r.bound_type for r in rows], dtype=int)
         a = repn.A.tocsc()
+        empty = np.flatnonzero(lower > upper + 1e-9)
+        self.empty = tuple(columns[i].name for i in empty[:5])
+        """Variables whose bounds leave no value (the bounds themselves prove infeasibility)."""
+        upper = np.maximum(upper, lower)  # HiGHS refuses such a model: keep it well formed
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         if threads is not None:
             h.setOptionValue("threads", int(threads))
-        h.passModel(
+        passed = h.passModel(
             n_col, n_row, int(a.nnz), 1, 1, 0.0, cost, lower, upper,
             np.where(kind == 1, -inf, rhs), np.where(kind == -1, inf, rhs),
             a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
             self.integer.astype(np.int32),
         )  # fmt: skip
+        if passed == highspy.HighsStatus.kError:
+            raise RuntimeError(f"{model.model.name}: HiGHS refused the compiled model")
         self.highs = h
         self._inf = inf
+        self._deadline = math.inf
+        for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            event += self._interrupt
         budget = model.model.budget
         self.budget_row = next((i for i, r in enumerate(rows) if r.constraint is budget), None)
         self.terms = [
@@ -182,12 +191,21 @@ class OuterApproximation:
 
     # --- solving ---------------------------------------------------------------------------
 
+    def _interrupt(self, event) -> None:
+        """HiGHS's own time limit is not checked everywhere (a large MIP presolve ran past
+        it): the wall-clock deadline is checked again wherever HiGHS calls back."""
+        if time.perf_counter() > self._deadline:
+            event.interrupt()
+
     def solve(self, time_limit: float, *, rel_gap: float | None = None) -> Solve:
         """Run HiGHS on the model as it is, for at most ``time_limit`` seconds."""
         import highspy
 
+        if self.empty:  # the bounds alone admit no state
+            return Solve(Status.INFEASIBLE, None, math.inf, None, 0.0)
         h = self.highs
         h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        self._deadline = time.perf_counter() + max(float(time_limit), 0.05)
         if rel_gap is not None:
             h.setOptionValue("mip_rel_gap", float(rel_gap))
         started = time.perf_counter()

@@ -399,6 +399,17 @@ def run_milp_network(
                 break
             width = new
         logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
+    empty = [e for e in data.links if bounds.q_lo[e] > bounds.q_hi[e] + 1e-9]
+    if empty and upper is None:  # the bounds alone admit no state: no plan can hold
+        message = (
+            f"no plan can hold on the network: link {empty[0]} can carry no flow that keeps "
+            f"every checked junction within its limits (head envelope {box.envelope:.4g} m)"
+        )
+        more = {"warm_cost": warm_cost, "bound_lps": lps, "relaxation": engine,
+                "envelope_m": box.envelope, "assumptions": ct.assumptions(net, data, box.envelope),
+                "candidates": len(cands)}  # fmt: skip
+        return _result(problem, options, Status.INFEASIBLE, None, None, math.inf, [], more,
+                       message, started)  # fmt: skip
     if engine in ("content", "combined"):
         from wdnopt.solvers.pumps.content_run import run_content
 
@@ -413,8 +424,13 @@ def run_milp_network(
         found = run_content(problem, options, model, box, started, deadline,
                             offer, holds, lambda: (best, upper), progress)  # fmt: skip
         status, lower, history, more, message = found
-        more = {"warm_cost": warm_cost, "bound_lps": lps, **more, "relaxation": engine,
-                "build_s": round(time.perf_counter() - built - more.get("loop_s", 0.0), 3)}
+        more = {
+            "warm_cost": warm_cost,
+            "bound_lps": lps,
+            **more,
+            "relaxation": engine,
+            "build_s": round(time.perf_counter() - built - more.get("loop_s", 0.0), 3),
+        }
         return _result(problem, options, status, best, upper, lower, history, more, message,
                        started)  # fmt: skip
     lower = None
