@@ -141,6 +141,23 @@ def _reset_thread_scheduler() -> None:
     highspy.Highs.resetGlobalScheduler(True)
 
 
+def _clock(solver: object, model: pyo.ConcreteModel) -> float:
+    """Seconds on the clock of the HiGHS instance a persistent solver will solve ``model`` in.
+
+    HiGHS measures its ``time_limit`` on a clock that runs on across the runs of one instance:
+    re-solving the same model (bound tightening: one LP per link and side) with a limit of
+    ``t`` seconds would stop at once as soon as the runs so far took ``t``. The limit handed
+    to HiGHS is this clock plus the seconds asked for. 0 when the solve starts a new instance.
+    """
+    inner = getattr(solver, "_solver_model", None)
+    if inner is None or getattr(solver, "_model", None) is not model:
+        return 0.0
+    try:
+        return float(inner.getRunTime())
+    except Exception:
+        return 0.0
+
+
 def solve_with_highs(
     model: pyo.ConcreteModel,
     *,
@@ -158,8 +175,17 @@ def solve_with_highs(
     if solver is None:
         solver = make_highs(time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     _reset_thread_scheduler()
+    cfg = getattr(solver, "config", None)
+    asked = getattr(cfg, "time_limit", None)
+    spent = _clock(solver, model)
+    if asked is not None and spent > 0:
+        cfg.time_limit = asked + spent  # type: ignore[union-attr]
     start = time.perf_counter()
-    results = solver.solve(model)  # type: ignore[attr-defined]
+    try:
+        results = solver.solve(model)  # type: ignore[attr-defined]
+    finally:
+        if asked is not None and spent > 0:
+            cfg.time_limit = asked  # type: ignore[union-attr]
     runtime = time.perf_counter() - start
     status = _TERMINATION.get(results.termination_condition, Status.UNKNOWN)
     has_incumbent = results.solution_status in (

@@ -204,7 +204,9 @@ class OuterApproximation:
         if self.empty:  # the bounds alone admit no state
             return Solve(Status.INFEASIBLE, None, math.inf, None, 0.0)
         h = self.highs
-        h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        # HiGHS's time limit is on its own clock, which runs on across the runs of one
+        # instance: the limit of this run is that clock now plus the time it may take
+        h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         self._deadline = time.perf_counter() + max(float(time_limit), 0.05)
         if rel_gap is not None:
             h.setOptionValue("mip_rel_gap", float(rel_gap))
@@ -214,9 +216,8 @@ class OuterApproximation:
         if h.getModelStatus() in (ms.kUnknown, ms.kSolveError):
             # a warm start after new rows can leave the simplex lost: once more from scratch
             h.clearSolver()
-            h.setOptionValue(
-                "time_limit", max(float(time_limit) - (time.perf_counter() - started), 0.05)
-            )
+            left = max(float(time_limit) - (time.perf_counter() - started), 0.05)
+            h.setOptionValue("time_limit", h.getRunTime() + left)
             h.run()
         seconds = time.perf_counter() - started
         status = h.getModelStatus()

@@ -151,6 +151,8 @@ def run_content(
         return gap
 
     oa.set_budget(_cheaper(upper()))
+    if not holds(()):  # the network falls short without new pumps: at least one is needed
+        oa.no_good(())
     # 1. root rounds on the LP relaxation
     oa.set_integer(False)
     lp_only = len(oa.y_cols) > MILP_MAX_BINARIES
@@ -158,6 +160,7 @@ def run_content(
     root_end = time.perf_counter() + share * max(deadline - time.perf_counter(), 0.0)
     rounds, trail = 0, []
     done = False
+    ended = "time"  # why the root's rounds ended: "time", "converged", "stalled" or "solver"
     while (lp_only or rounds < ROOT_ROUNDS) and time.perf_counter() < root_end:
         s = oa.solve(root_end - time.perf_counter())
         rounds += 1
@@ -166,22 +169,31 @@ def run_content(
             done = True
             break
         if s.values is None or s.status is not Status.OPTIMAL:
+            ended = "time" if s.status is Status.TIME_LIMIT else "solver"
             break
         raise_lower(s.bound)
         added, _ = oa.separate(s.values)
         trail.append(s.objective or 0.0)
         if added == 0:
+            ended = "converged"
             break
-        if len(trail) > 5 and trail[-1] - trail[-6] <= STALL * max(abs(trail[-1]), 1e-9):
+        stalled = len(trail) > 5 and trail[-1] - trail[-6] <= STALL * max(abs(trail[-1]), 1e-9)
+        if stalled and not lp_only:  # with no MILP to follow, the rounds go on while they cut
+            ended = "stalled"
             break
     extras["root_rounds"] = rounds
     extras["root_bound"] = lower
     if lp_only and not done:
         done = True
+        how = {
+            "time": f"stopped by the time limit of {options.time_limit:g} s",
+            "converged": "no term is violated any more (the LP bound is converged)",
+            "solver": "HiGHS gave no LP solution",
+        }[ended]
         message = (f"the MILP was not solved ({len(oa.y_cols):,} pump choices): the bound is "
-                   f"the LP relaxation's after {rounds} round(s) of cuts; stopped by the time "
-                   f"limit of {options.time_limit:g} s")  # fmt: skip
-        record(0, None)
+                   f"the LP relaxation's after {rounds} round(s) of cuts; {how}")  # fmt: skip
+        # cut short by the limit, or ended with time left and no proof: a plan and a bound
+        status = Status.TIME_LIMIT if ended == "time" else Status.HEURISTIC
     oa.set_integer(True)
     timing = {"milp_s": 0.0, "check_s": 0.0, "refine_s": 0.0}
     repairs = [0]
