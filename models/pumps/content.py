@@ -198,7 +198,7 @@ def build_content_model(
     chosen = candidate_sizes(data, bounds, cands, catalogue, p_tol)
     define_heads(m, data, bounds, p_tol)
     define_flows(m, data, bounds)
-    define_balance(m, data)
+    rx.define_balance(m, data)
     terms: list[Term] = []
     define_plain_terms(m, data, bounds, laws, {c.pipe for c in chosen}, terms)
     define_choices(m, data, bounds, chosen, laws, catalogue, p_tol, terms)
@@ -255,23 +255,6 @@ def define_flows(m: pyo.ConcreteModel, data: rx.NetworkData, bounds: rx.Bounds) 
     for e in data.links:
         a, b = data.ends[e]
         m.cons.add(m.dh[e] == _head(m, data, a) - _head(m, data, b))
-
-
-def define_balance(m: pyo.ConcreteModel, data: rx.NetworkData) -> None:
-    """Mass balance at every junction: :math:`\\sum_{e \\in in(j)} q_e - \\sum_{e \\in out(j)}
-    q_e = d_j`."""
-    into: dict[str, list[str]] = {j: [] for j in data.junctions}
-    out: dict[str, list[str]] = {j: [] for j in data.junctions}
-    for e in data.links:
-        a, b = data.ends[e]
-        if a in out:
-            out[a].append(e)
-        if b in into:
-            into[b].append(e)
-    m.balance = pyo.Constraint(
-        m.J, rule=lambda _m, j: sum(m.q[e] for e in into[j]) - sum(m.q[e] for e in out[j])
-        == data.demand[j]
-    )  # fmt: skip
 
 
 def _range(law: Law, lo: float, hi: float) -> tuple[float, float]:

@@ -440,9 +440,14 @@ def node_head(relax: Relaxation, node: str) -> object:
 
 
 def _balance(relax: Relaxation) -> None:
+    """Mass balance (:func:`define_balance`)."""
+    define_balance(relax.model, relax.data)
+
+
+def define_balance(m: pyo.ConcreteModel, data: NetworkData) -> None:
     """Mass balance: :math:`\\sum_{e \\in \\delta^-(v)} q_e - \\sum_{e \\in \\delta^+(v)} q_e
-    = d_v` at every junction ``v`` (inflow minus outflow is its demand)."""
-    data, m = relax.data, relax.model
+    = d_v` at every junction ``v`` of ``m.J`` (inflow minus outflow is its demand), on the
+    flows ``m.q``; the links at each junction are listed once."""
     into: dict[str, list[str]] = {j: [] for j in data.junctions}
     out: dict[str, list[str]] = {j: [] for j in data.junctions}
     for e in data.links:
