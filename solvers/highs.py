@@ -152,10 +152,7 @@ def _clock(solver: object, model: pyo.ConcreteModel) -> float:
     inner = getattr(solver, "_solver_model", None)
     if inner is None or getattr(solver, "_model", None) is not model:
         return 0.0
-    try:
-        return float(inner.getRunTime())
-    except Exception:
-        return 0.0
+    return float(inner.getRunTime())
 
 
 def solve_with_highs(

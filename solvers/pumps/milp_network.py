@@ -92,8 +92,9 @@ REPAIR_S = 1.5
 
 COMBINED_MAX_LINKS = 300
 """Above this many open links, ``combined`` runs the content model alone: the link-by-link
-part (direction and segment binaries, tightened by one LP per link and side) takes longer to
-build and to branch on than the time limit allows (Balerma, 454 links: 44 s to build)."""
+part (direction and segment binaries, tightened by one LP per link and side) left no time for
+a single MILP solve on Balerma (454 links) within 120 s, where the content model alone gives a
+bound (``benchmarks/bench_milp_network.py``)."""
 
 BUDGET_ROW = 1e20
 """The budget row's bound before any incumbent (no limit: HiGHS reads it as infinite)."""
@@ -183,16 +184,15 @@ def build_model(
     tangents: dict[str, list[float]] | None = None,
     budget: float | None = None,
     content: ct.Points | None = None,
-) -> tuple[rx.Relaxation, list[ct.Term]]:
+) -> tuple[rx.Relaxation, ct.ContentModel | None]:
     """The relaxation, with the content constraint added when ``content`` (its tangent points
-    so far) is given; returns the model and the content terms."""
+    so far) is given; returns the model and, with the content constraint, the combined model."""
     costs = np.asarray(problem.size_costs, dtype=float)
     relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
                                 tangents=tangents, budget=budget)  # fmt: skip
-    terms: list[ct.Term] = []
-    if content is not None:
-        terms = list(ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL).terms)
-    return relax, terms
+    if content is None:
+        return relax, None
+    return relax, ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL)
 
 
 def tighten_bounds(
@@ -418,9 +418,10 @@ def run_milp_network(
             model = ct.build_content_model(data, bounds, cands, problem.catalogue, costs,
                                            p_tol=DEFAULT_TOL)  # fmt: skip
         else:  # the link-by-link model with the content constraint, cut in place
-            relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
-                                        budget=BUDGET_ROW)  # fmt: skip
-            model = ct.add_content(relax, problem.catalogue, {}, p_tol=DEFAULT_TOL)
+            _, combined = build_model(data, bounds, box, cands, problem, budget=BUDGET_ROW,
+                                      content={})  # fmt: skip
+            assert combined is not None
+            model = combined
         found = run_content(problem, options, model, box, started, deadline,
                             offer, holds, lambda: (best, upper), progress)  # fmt: skip
         status, lower, history, more, message = found
