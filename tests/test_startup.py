@@ -1,9 +1,11 @@
-"""Start-up stays light: a routing solve imports none of the pump placement libraries.
+"""Start-up stays light: ``wdnopt --help``, ``--version`` and ``import wdnopt`` import no
+solver library, and a routing solve imports none of the pump placement or service libraries.
 
-wntr (with scipy, networkx and pyplot) costs seconds to import; Dask and matplotlib more. A
-routing solve needs none of them, so the command line and the scenario loader import them only
-when a pump scenario, a sweep or a figure asks for them. Timing is measured by
-``benchmarks/bench_startup.py``; here, in a fresh interpreter, which modules were imported.
+wntr (with scipy, networkx and pyplot) costs seconds to import; Dask, FastAPI and matplotlib
+more. The command line imports a command's module only when that command runs, and the scenario
+loader imports the pump libraries only when a pump scenario, a sweep or a figure asks for them.
+Timing is measured by ``benchmarks/bench_startup.py``; here, in a fresh interpreter, which
+modules were imported.
 """
 
 from __future__ import annotations
@@ -11,16 +13,24 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from importlib.metadata import version
 from pathlib import Path
+
+import pytest
+
+from wdnopt.solvers.cli.main import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "routing" / "two_sources_three_plants_six_zones.toml"
-HEAVY = ("wntr", "matplotlib", "dask", "distributed", "scipy", "networkx")
+HEAVY = ("wntr", "matplotlib", "dask", "distributed", "scipy", "networkx", "fastapi", "uvicorn")
+"""Never imported by a routing solve."""
+SOLVER_STACK = (*HEAVY, "pandas", "numpy", "pyomo", "highspy", "pyarrow", "pydantic", "rich")
+"""Never imported by ``--help``, ``--version`` or ``import wdnopt``."""
 
 
-def _imported_after(code: str) -> tuple[list[str], str]:
+def _imported_after(code: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
     script = (
-        textwrap.dedent(code) + f"\nprint('HEAVY:', *(m for m in {HEAVY!r} if m in sys.modules))"
+        textwrap.dedent(code) + f"\nprint('HEAVY:', *(m for m in {heavy!r} if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", "import sys\n" + script], capture_output=True, text=True
@@ -61,3 +71,68 @@ def test_a_pump_scenario_still_gets_wntr() -> None:
         """
     )
     assert "wntr" in heavy
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["examples", "-h"]])
+def test_help_and_version_import_no_solver_library(argv: list[str]) -> None:
+    """``wdnopt --help`` lists every command from its one-line summary without importing the
+    commands' modules; ``--version`` reads the metadata alone. (``solve -h`` imports the solve
+    command's own module, which still leaves the solver stack alone.)"""
+    heavy, out = _imported_after(
+        f"""
+        import contextlib, io
+        from wdnopt.solvers.cli.main import main
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text):
+            try:
+                main({argv!r})
+            except SystemExit as exc:
+                assert exc.code == 0, exc.code
+        print(text.getvalue())
+        """,
+        SOLVER_STACK,
+    )
+    assert heavy == []
+    if argv == ["--help"]:
+        for command in COMMANDS:
+            assert command in out, command
+    elif argv == ["--version"]:
+        assert "wdnopt " in out
+
+
+def test_help_lists_and_explains_every_command() -> None:
+    """Each command's line in ``wdnopt --help`` is its summary, and its module registers it
+    (a command whose module is gone or misnamed fails here, not only when it is run)."""
+    from wdnopt.solvers.cli.main import build_parser
+
+    parser = build_parser()
+    text = " ".join(parser.format_help().split())
+    for name, (_, summary) in COMMANDS.items():
+        assert f"{name} {summary}" in text or (name in text and summary in text), name
+    sub = next(a for a in parser._actions if hasattr(a, "load"))
+    for name in COMMANDS:
+        command = sub.load(name)
+        assert command.description, name  # filled in by the module's register()
+        assert len(command._actions) > 2, name  # more than -h and -v
+
+
+def test_import_wdnopt_imports_no_solver_library() -> None:
+    heavy, out = _imported_after(
+        """
+        import wdnopt
+        print(wdnopt.__version__)
+        assert "place_pumps" in dir(wdnopt)
+        """,
+        SOLVER_STACK,
+    )
+    assert heavy == []
+    assert version("wdnopt") in out
+
+
+def test_python_m_wdnopt_is_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "wdnopt", "--help"], capture_output=True, text=True, cwd="/"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: wdnopt ")
+    assert all(command in done.stdout for command in COMMANDS)

@@ -29,6 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wdnopt.extras import installed, require
 from wdnopt.models.errors import InputError
 from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
 from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
@@ -68,8 +69,6 @@ def register(sub: Any) -> None:
     cores = default_workers()
     p = sub.add_parser(
         "compare",
-        help="run a sweep (pump placement algorithms, or routing what-ifs) and write tables, "
-        "figures and a report",
         description=(
             "Run every algorithm of a pump_comparison scenario over its networks, demand "
             "factors, objectives and seeds; write results.csv/.parquet (one row per run), "
@@ -158,7 +157,18 @@ def run(args: argparse.Namespace) -> int:
         )
     routing = kind == "routing_sweep"
     run_any = harness.run_routing_sweep if routing else harness.run_sweep
-    if getattr(args, "verbose", 0) == 0:
+    dask = [
+        option
+        for option, given in (
+            ("--workers", (args.workers or 1) > 1),
+            ("--scheduler", args.scheduler is not None),
+            ("--dashboard", args.dashboard is not None),
+        )
+        if given
+    ]
+    if dask:
+        require("dask", f"wdnopt compare {dask[0]}")
+    if getattr(args, "verbose", 0) == 0 and installed("dask"):
         import distributed  # noqa: F401  (its import sets its loggers' levels: set them after)
 
         logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start and stop

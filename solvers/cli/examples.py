@@ -11,15 +11,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from wdnopt.models.resources import copy_examples, data_folder, scenarios_folder
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "examples",
-        help="copy the example scenarios and shipped data into a folder",
         description=(
             "Copy the example scenarios (scenarios/) and the shipped networks and pump "
             "catalogue (data/) into DIR, so that the README's commands run as written from "
@@ -35,6 +32,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     console = Console(highlight=False)
     if args.where:
         console.print(f"scenarios: {scenarios_folder()}")

@@ -1,29 +1,49 @@
 """The ``wdnopt`` command: argument parsing, logging set-up and error reporting.
 
 Each sub-command lives in its own module of this package with a ``register(subparsers)``
-function. Bad input (:class:`~wdnopt.models.errors.InputError`) is printed as one clear message
-and ends the program with exit code 2, never with a traceback.
+function. That module is imported only when its command is run (or asked for its ``--help``):
+``wdnopt --help`` and ``--version`` import none of them, nor the solvers behind them, and list
+every command with the one-line help of :data:`COMMANDS`. Bad input
+(:class:`~wdnopt.models.errors.InputError`) is printed as one clear message and ends the
+program with exit code 2, never with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.markup import escape
+from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli import compare, examples, pressure, resilience, serve, solve
-from wdnopt.solvers.io import stdout_for_files
 
-COMMANDS = [solve, pressure, compare, resilience, serve, examples]
-"""Modules with a ``register(subparsers)`` function, one per sub-command."""
+COMMANDS: dict[str, tuple[str, str]] = {
+    "solve": ("solve", "solve one scenario file and print the report"),
+    "pressure-curve": (
+        "pressure",
+        "share of demand junctions below P_min as demand grows (the paper's Fig. 1)",
+    ),
+    "compare": (
+        "compare",
+        "run a sweep (pump placement algorithms, or routing what-ifs) and write tables, "
+        "figures and a report",
+    ),
+    "resilience": (
+        "resilience",
+        "N-1: cost and unmet demand with each source, plant or arc out of service",
+    ),
+    "serve": ("serve", "run the solve service: POST scenarios over HTTP, read the reports"),
+    "examples": ("examples", "copy the example scenarios and shipped data into a folder"),
+}
+"""Command → (its module in this package, with a ``register(subparsers)`` function; the
+one-line help ``wdnopt --help`` shows for it)."""
 
 EXIT_INPUT = 2
 """Exit code for input that cannot be used (and for infeasible problems)."""
+
+VERBOSE_HELP = "log more (-v info, -vv debug)"
 
 
 def version() -> str:
@@ -37,6 +57,67 @@ def version() -> str:
         return "unknown"
 
 
+class _Version(argparse.Action):
+    """``--version``: the version read from the metadata only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.update(nargs=0, default=argparse.SUPPRESS)
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        print(f"{parser.prog} {version()}")
+        parser.exit()
+
+
+class _Filler:
+    """Stands for the sub-parsers in a command module's ``register``: its ``add_parser``
+    hands back the command's existing parser, given the description and epilog."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.pop("help", None)  # the one line of COMMANDS, shown by `wdnopt --help`
+        for key, value in kwargs.items():
+            setattr(self.parser, key, value)
+        return self.parser
+
+
+class _LazyCommands(argparse._SubParsersAction):
+    """Sub-commands whose options are defined when the command is parsed: until then each is
+    a parser with its one-line help and ``-v`` only, and its module is not imported."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.modules: dict[str, str] = {}
+
+    def add_command(self, name: str, module: str, summary: str) -> argparse.ArgumentParser:
+        self.modules[name] = module
+        parser = self.add_parser(name, help=summary)
+        parser.add_argument(  # -v after the command too: wdnopt solve X -v
+            "-v", "--verbose", dest="verbose_after", action="count", default=0, help=VERBOSE_HELP
+        )
+        return parser
+
+    def load(self, name: str) -> argparse.ArgumentParser:
+        """The parser of command ``name`` with all its options (its module imported once)."""
+        parser = self._name_parser_map[name]
+        module = self.modules.pop(name, None)
+        if module is not None:
+            importlib.import_module(f"{__package__}.{module}").register(_Filler(parser))
+        return parser
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        self.load(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wdnopt",
@@ -48,22 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'wdnopt COMMAND --help' for the options of a command.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)"
+    parser.register("action", "lazy_commands", _LazyCommands)
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, action="lazy_commands"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        module.register(sub)
-    for command in sub.choices.values():  # -v after the command too: wdnopt solve X -v
-        command.add_argument(
-            "-v",
-            "--verbose",
-            dest="verbose_after",
-            action="count",
-            default=0,
-            help="log more (-v info, -vv debug)",
-        )
+    for name, (module, summary) in COMMANDS.items():
+        sub.add_command(name, module, summary)
     return parser
 
 
@@ -93,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # EPANET warns of negative pressures at high demand factors: that is the very deficiency
         # the pump placement measures, reported in the tables; show it with -v only.
         logging.getLogger("wntr").setLevel(logging.ERROR)
+    from rich.console import Console
+    from rich.markup import escape
+
     err = Console(stderr=True, highlight=False)
     try:
         claims = stdout_claims(args)
@@ -103,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 got=" and ".join(claims),
             )
         if claims and claims[0] != "--json":  # a file on stdout: the report goes to stderr
+            from wdnopt.solvers.io import stdout_for_files
+
             with stdout_for_files():
                 code = args.func(args)
         else:

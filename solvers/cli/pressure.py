@@ -89,7 +89,6 @@ def parse_factors(text: str) -> list[float]:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "pressure-curve",
-        help="share of demand junctions below P_min as demand grows (the paper's Fig. 1)",
         description=(
             "Multiply every junction demand by each factor, solve one EPANET steady state, "
             "and report how many demand junctions fall below the minimum pressure."

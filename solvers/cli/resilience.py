@@ -20,7 +20,6 @@ from wdnopt.solvers.routing_resilience import n_minus_one
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "resilience",
-        help="N-1: cost and unmet demand with each source, plant or arc out of service",
         description=(
             "Solve a routing scenario once as is, then once with each source, plant and arc "
             "out of service in turn (zero capacity). Each row gives the cost of the day, its "

@@ -59,7 +59,6 @@ class _AlgorithmNames:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "solve",
-        help="solve one scenario file and print the report",
         description=(
             "Solve the scenario in a TOML file and print a readable report: status, total "
             "cost and the tables of the answer. Exit code 0 when a solution was found, 2 for "
