@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wdnopt.extras import installed
 from wdnopt.models.errors import InputError
 
 if TYPE_CHECKING:
@@ -256,7 +257,8 @@ class SavedResults:
 
 def load_results(folder: str | Path) -> SavedResults:
     """Read back an ``--out`` folder of ``wdnopt solve`` or ``wdnopt compare`` (its
-    ``summary.json`` and its tables; a sweep's results from ``results.parquet``, typed)."""
+    ``summary.json`` and its tables; a sweep's results from ``results.parquet``, typed, when
+    pyarrow is installed, else from ``results.csv``)."""
     folder = Path(folder)
     path = folder / "summary.json"
     if not path.is_file():
@@ -268,6 +270,6 @@ def load_results(folder: str | Path) -> SavedResults:
     except ValueError as exc:
         raise InputError.single(f"valid JSON ({exc})", file=path) from None
     tables = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
-    if (folder / "results.parquet").is_file():
+    if (folder / "results.parquet").is_file() and installed("parquet"):  # typed columns
         tables["results"] = pd.read_parquet(folder / "results.parquet")
     return SavedResults(folder, summary, tables)

@@ -1,5 +1,6 @@
-"""The setuptools mapping ships every subpackage of models/ and solvers/, and the shipped files
-(networks, pump catalogue, example scenarios) as package data found through importlib."""
+"""The setuptools mapping ships the wdnopt package (package/), every subpackage of models/ and
+solvers/, and the shipped files (networks, pump catalogue, example scenarios) as package data
+found through importlib; the licence goes into every distribution."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from wdnopt.models.resources import copy_examples, data_file, data_folder, scenarios_folder
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPPING = {"models": "wdnopt.models", "solvers": "wdnopt.solvers"}
+MAPPING = {"package": "wdnopt", "models": "wdnopt.models", "solvers": "wdnopt.solvers"}
 DATA = {"data": "wdnopt.data", "scenarios": "wdnopt.scenarios"}
 """Folders of package data: every sub-folder with files must be a listed package."""
 
@@ -51,7 +52,7 @@ def test_every_subpackage_is_listed_in_pyproject() -> None:
 def test_every_listed_package_exists_and_imports() -> None:
     for name in sorted(_declared()):
         module = importlib.import_module(name)
-        if name.split(".")[1] in ("models", "solvers"):
+        if name == "wdnopt" or name.split(".")[1] in ("models", "solvers"):
             assert module.__file__ is not None, name
         else:
             assert list(module.__path__), name
@@ -100,8 +101,35 @@ def test_copied_examples_keep_the_checkout_layout(tmp_path: Path) -> None:
     )
 
 
-def test_wdnopt_is_a_namespace() -> None:
+def test_wdnopt_is_the_package_folder() -> None:
+    """``import wdnopt`` is package/ (not a namespace), mapped in pyproject.toml, and no folder
+    named wdnopt in the clone shadows it."""
     import wdnopt
 
-    assert getattr(wdnopt, "__file__", None) is None
+    assert Path(wdnopt.__file__).resolve() == ROOT / "package" / "__init__.py"
+    assert _pyproject()["tool"]["setuptools"]["package-dir"]["wdnopt"] == "package"
     assert not (ROOT / "wdnopt").exists()
+
+
+def test_the_licence_is_declared_and_shipped() -> None:
+    project = _pyproject()["project"]
+    assert project["license"] == "BSD-3-Clause"
+    assert project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "BSD 3-Clause License" in text
+    assert "Copyright (c) 2026, the wdnopt developers" in text
+
+
+def test_the_base_install_leaves_the_service_and_dask_to_extras() -> None:
+    """Solving, placing pumps and sweeping in this process need no extra; `make test` installs
+    every extra (the test extra includes all)."""
+    project = _pyproject()["project"]
+    base = " ".join(project["dependencies"])
+    extras = project["optional-dependencies"]
+    for name in ("fastapi", "uvicorn", "dask", "pyarrow", "uvloop", "httptools"):
+        assert name not in base, name
+    assert any(r.startswith("fastapi") for r in extras["service"])
+    assert any(r.startswith("dask[distributed]") for r in extras["dask"])
+    assert any(r.startswith("pyarrow") for r in extras["dask"])
+    assert extras["all"] == ["wdnopt[dask,service]"]
+    assert "wdnopt[all]" in extras["test"]

@@ -18,6 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from wdnopt.extras import installed
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
@@ -93,7 +94,7 @@ def _write(
     if out:
         for name, table in result.tables().items():
             write_csv_atomic(table, out / f"{name}.csv")
-            if name in LONG_TABLES:
+            if name in LONG_TABLES and installed("parquet"):  # pyarrow: an extra
                 write_parquet_atomic(table, out / f"{name}.parquet")
         write_routing_summary(out, result)
     if not result.periods.empty and (out or plot):

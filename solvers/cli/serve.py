@@ -100,6 +100,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wdnopt.extras import require
+
+    require("service", "wdnopt serve")
     if args.new_token is not None:
         from wdnopt.solvers.service.auth import parse_tokens
 

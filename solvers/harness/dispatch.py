@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from wdnopt.extras import installed, require
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.comparison import PumpComparisonScenario
 from wdnopt.solvers.harness.folder import check_out_dir, folder_lock, read_records
@@ -300,7 +301,8 @@ def run_job(
                 used = None
                 _run_dask(job, ordered, on_record, 0, scheduler, dashboard, on_start)
             elif workers is None and dashboard is None:
-                used = _run_adaptive(job, ordered, on_record, default_workers(), on_start)
+                cores = default_workers() if installed("dask") else 1  # base install: here
+                used = _run_adaptive(job, ordered, on_record, cores, on_start)
             elif (workers or default_workers()) == 1:
                 used = 1
                 for spec in ordered:
@@ -314,9 +316,10 @@ def run_job(
             raise
     frame = job.table(records)
     write_csv_atomic(frame, out / "results.csv")
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    write_atomic(out / "results.parquet", buffer.getvalue())
+    if installed("parquet"):  # pyarrow: the dask or parquet extra
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        write_atomic(out / "results.parquet", buffer.getvalue())
     how = {
         "workers": used,
         "scheduler": scheduler,
@@ -441,6 +444,7 @@ def _run_dask(
     dashboard: str | None = None,
     on_start: Callable[[str | None], None] | None = None,
 ) -> None:
+    require("dask", "a sweep on worker processes or a Dask cluster")
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
