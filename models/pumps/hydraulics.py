@@ -55,6 +55,7 @@ import pandas as pd
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.lazy import lazy_import
+from wdnopt.models.pumps.inp_normalise import read_through_epanet
 
 wntr = lazy_import("wntr")  # seconds to import: only when a network is read
 
@@ -108,14 +109,17 @@ def network_path(source: str | Path) -> Path:
 
 
 def read_network(source: str | Path) -> wntr.network.WaterNetworkModel:
-    """Read a network (file path or shipped name); any parse failure is an :class:`InputError`."""
+    """Read a network (file path or shipped name); any parse failure is an :class:`InputError`.
+
+    A file wntr's reader refuses is read by EPANET 2.2's own reader and saved again
+    (:func:`~.inp_normalise.read_through_epanet`, said in the log); a file EPANET refuses too
+    is an :class:`InputError` with EPANET's error code.
+    """
     path = network_path(source)
     try:
         wn = wntr.network.WaterNetworkModel(str(path))
     except Exception as exc:  # wntr raises many kinds (ENSyntaxError, KeyError, ValueError, ...)
-        raise InputError.single(
-            f"a valid EPANET .inp network ({type(exc).__name__}: {exc})", file=path
-        ) from None
+        wn = read_through_epanet(path, f"{type(exc).__name__}: {exc}", lock=EPANET_LOCK)
     if wn.num_junctions == 0:
         raise InputError.single("a network with at least one junction", file=path)
     if wn.num_reservoirs + wn.num_tanks == 0:
