@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -19,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "routing" / "two_sources_three_plants_six_zones.toml"
 SCHEDULE = ROOT / "scenarios" / "routing" / "daily_schedule.toml"
 TREE = ROOT / "data" / "networks" / "tree_100.inp"
+ROUTING_SWEEP = ROOT / "scenarios" / "routing" / "daily_sweep.toml"
+INPUT_FILE_OPTIONS = ("--tokens",)
+"""File options that are read, not written."""
 SUMMARY_KEYS = {"command", "status", "objective", "bound", "gap", "timings", "versions"}
 
 
@@ -61,15 +65,38 @@ def test_dash_writes_the_file_to_stdout_and_the_report_to_stderr(tmp_path: Path)
         (["pressure-curve", str(TREE), "--csv", "-", "--plot", "-"], "--csv"),
         (["pressure-curve", str(TREE), "--dpi", "99"], "--dpi"),
         (["solve", str(EXAMPLE), "--out", "-"], "--out"),
+        (["compare", str(ROUTING_SWEEP), "--out", "-"], "--out"),
+        (["serve", "--db", "-"], "--db"),
     ],
 )
 def test_options_that_do_not_apply_are_refused(
-    args: list[str], option: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    args: list[str],
+    option: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     args = [str(tmp_path / a) if a == "day.png" else a for a in args]
+    monkeypatch.chdir(tmp_path)
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"{option}:" in err and "Traceback" not in err
+    assert not (tmp_path / "-").exists()  # nothing written under the name '-'
+
+
+def test_every_file_option_says_what_dash_means() -> None:
+    """Each option naming a file or folder to write, in every command, either takes '-' for
+    standard output or refuses it: none is left to make a file or folder called '-'."""
+    from wdnopt.solvers.cli.main import COMMANDS, NO_STDOUT_OPTIONS, STDOUT_OPTIONS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if hasattr(a, "load"))
+    for name in COMMANDS:
+        for action in sub.load(name)._actions:
+            if action.type is Path and action.option_strings:
+                option = action.option_strings[-1]
+                if option not in INPUT_FILE_OPTIONS:
+                    assert option in (*STDOUT_OPTIONS, *NO_STDOUT_OPTIONS), (name, option)
 
 
 def _summary(folder: Path) -> dict:
@@ -85,6 +112,8 @@ def test_summary_of_a_routing_solve_matches_its_json(
     assert main(["solve", str(EXAMPLE), "--json", "--out", str(tmp_path)]) == 0
     printed = json.loads(capsys.readouterr().out)
     data = _summary(tmp_path)
+    assert printed["scenario"] == data["scenario"] == "two sources, three plants, six zones"
+    assert "name" not in printed
     assert (data["status"], data["objective"], data["bound"]) == ("optimal", 989.0, 989.0)
     assert (printed["status"], printed["objective"]) == (data["status"], data["objective"])
     assert data["timings"]["solve_s"] == pytest.approx(printed["runtime_s"])
@@ -103,6 +132,7 @@ def test_summary_and_json_of_a_pump_placement_and_a_sweep(
     assert main(args) == 0
     printed = json.loads(capsys.readouterr().out)
     data = _summary(out)
+    assert printed["scenario"] == data["scenario"]
     assert data["status"] == printed["status"]
     assert data["objective"] == pytest.approx(printed["objective"])
     assert [f["demand_factor"] for f in data["factors"]] == [2.6]
@@ -120,6 +150,7 @@ def test_summary_and_json_of_a_pump_placement_and_a_sweep(
     printed = json.loads(captured.out)
     assert "runs 2/2: done 2, failed 0, left 0" in captured.err  # not a terminal: plain lines
     data = _summary(out)
+    assert printed["scenario"] == data["scenario"] and printed["file"] == str(sweep)
     table = pd.read_csv(out / "results.csv")
     assert printed["runs"] == len(table) == data["recorded"] == data["runs"] == 2
     assert data["status"] == "complete" and data["errors"] == printed["failed"] == 0
@@ -155,3 +186,39 @@ def test_progress_per_demand_factor_on_stderr(
         f"demand factor 2.4 (1/2): {statuses[0]}",
         f"demand factor 2.6 (2/2): {statuses[1]}",
     ]
+
+
+def test_the_scenario_key_of_every_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`scenario` (the scenario's name) in the JSON of every command that takes a scenario,
+    never `name`: here resilience and a routing solve by seasons (the other commands are
+    checked with their summary.json above)."""
+    seasons = ROOT / "scenarios" / "routing" / "irrigation.toml"
+    for args in (["resilience", str(EXAMPLE), "--no-arcs"], ["solve", str(seasons)]):
+        assert main([*args, "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert "name" not in printed and printed["scenario"], args
+        for inner in printed.get("seasons", {}).values():
+            assert "name" not in inner and inner["scenario"], args
+
+
+def test_piped_tables_are_whole() -> None:
+    """Piped, the report's tables are as wide as they need (rich alone would cut them to 80
+    columns with '…')."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "wdnopt", "solve", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) > 80
+    assert "…" not in done.stdout
+
+
+def test_compare_help_names_only_its_own_options() -> None:
+    done = wdnopt("compare", "--help")
+    assert done.returncode == 0
+    assert b"--plot" not in done.stdout

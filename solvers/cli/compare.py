@@ -11,6 +11,7 @@ Exit code 0 when every run finished, 1 when some run ended in error (the others 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 from contextlib import nullcontext
@@ -31,9 +32,10 @@ from rich.table import Table
 
 from wdnopt.extras import installed, require
 from wdnopt.models.errors import InputError
+from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
 from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
-from wdnopt.solvers.io import DEFAULT_DPI, print_json
+from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def register(sub: Any) -> None:
         help="print one JSON object on stdout at the end (runs, failures, gap table, files) "
         "instead of the tables; the progress still goes to stderr",
     )
-    add_figure_options(p)
+    add_figure_options(p, plot=False)  # the report's figures: no --plot option
     p.set_defaults(func=run)
 
 
@@ -145,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
     refuse_unused_figure_options(args, draws=not args.no_report, why="no --no-report")
+    check_output_path(args.out, option="--out", folder=True)
     harness.check_out_dir(args.out)
     kind = load_scenario(args.scenario).kind
     if kind not in ("pump_comparison", "routing_sweep"):
@@ -177,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         # (distributed's logging config gives "tornado.application" a level of its own, ERROR)
         for name in ("tornado", "tornado.application"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
-    console = Console(stderr=True, highlight=False)
+    console = report_console(stderr=True)
     finished = [0]
     try:
         with (
@@ -241,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
         payload = {
             "command": "compare",
             "kind": kind,
-            "scenario": str(args.scenario),
+            "scenario": _summary(args.out).get("scenario"),
+            "file": str(args.scenario),
             "out": str(args.out),
             "runs": len(frame),
             "failed": len(errors),
@@ -257,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
             payload["gaps"] = harness.gap_table(frame).to_dict(orient="records")
         print_json("compare", payload)
         return 1 if len(errors) else 0
-    out = Console(highlight=False)
+    out = report_console()
     if routing:
         print_routing(frame, out)
     else:
@@ -269,6 +273,14 @@ def run(args: argparse.Namespace) -> int:
         out.print(f"[red]{len(errors)} run(s) failed[/]; e.g. {errors['message'].iloc[0]}")
         return 1
     return 0
+
+
+def _summary(out: Path) -> dict[str, Any]:
+    """The sweep's summary.json (its ``scenario`` is the JSON's, as in every command)."""
+    try:
+        return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 PLAIN_EVERY_S = 30.0

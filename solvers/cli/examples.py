@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.resources import copy_examples, data_folder, scenarios_folder
+from wdnopt.solvers.cli.console import report_console
 
 
 def register(sub: Any) -> None:
@@ -32,9 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    console = Console(highlight=False)
+    console = report_console()
     if args.where:
         console.print(f"scenarios: {scenarios_folder()}")
         console.print(f"data:      {data_folder()}")

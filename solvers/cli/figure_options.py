@@ -19,14 +19,15 @@ MAX_DPI = 1_200
 """Largest resolution accepted, dots per inch."""
 
 
-def add_figure_options(parser: Any) -> None:
-    """Add ``--format`` and ``--dpi`` to a command's parser."""
+def add_figure_options(parser: Any, *, plot: bool = True) -> None:
+    """Add ``--format`` and ``--dpi`` to a command's parser (``plot``: the command has a
+    ``--plot FILE`` option, whose suffix gives the default format)."""
+    default = "the suffix of the --plot file, else png" if plot else "png"
     parser.add_argument(
         "--format",
         choices=FIGURE_FORMATS,
         default=None,
-        help="format of the figures written: png, svg or pdf (default: the suffix of the "
-        "--plot file, else png)",
+        help=f"format of the figures written: png, svg or pdf (default: {default})",
     )
     parser.add_argument(
         "--dpi",

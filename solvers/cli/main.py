@@ -142,18 +142,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 STDOUT_OPTIONS = ("--plot", "--csv")
 """File options that take ``-`` for standard output."""
+NO_STDOUT_OPTIONS = ("--out", "--db")
+"""Options that name a folder or a database: ``-`` is refused (standard output holds one
+stream, not a folder of files or a database)."""
 
 
 def stdout_claims(args: argparse.Namespace) -> list[str]:
     """The options that write to standard output: a file option given as ``-``, ``--json``."""
-    claims = [
-        option
-        for option in STDOUT_OPTIONS
-        if str(getattr(args, option.lstrip("-"), None) or "") == "-"
-    ]
+    claims = [option for option in STDOUT_OPTIONS if _given_as_dash(args, option)]
     if getattr(args, "json", False):
         claims.append("--json")
     return claims
+
+
+def _given_as_dash(args: argparse.Namespace, option: str) -> bool:
+    return str(getattr(args, option.lstrip("-"), None) or "") == "-"
+
+
+def refuse_dash(args: argparse.Namespace) -> None:
+    """``-`` for a folder or a database option: exit 2 naming it, the same in every command."""
+    for option in NO_STDOUT_OPTIONS:
+        if _given_as_dash(args, option):
+            what = "a folder" if option == "--out" else "a file"
+            raise InputError.single(
+                f"{what} ('-', standard output, is for a file option: "
+                f"{', '.join(STDOUT_OPTIONS)}; or --json)",
+                field=option,
+                got="-",
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     err = Console(stderr=True, highlight=False)
     try:
+        refuse_dash(args)
         claims = stdout_claims(args)
         if len(claims) > 1:
             raise InputError.single(

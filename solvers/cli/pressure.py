@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 from wdnopt.solvers.cli import numbers
+from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.figure_options import (
     add_figure_options,
     plot_format,
@@ -187,7 +187,7 @@ def print_curve(curve: pd.DataFrame, title: str) -> None:
             f"{100 * row.share:.1f} %",
             f"{row.min_pressure:.2f}",
         )
-    Console().print(table)
+    report_console().print(table)
 
 
 def curve_figure(curve: pd.DataFrame, title: str) -> Figure:

@@ -23,6 +23,7 @@ from rich.table import Table
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
+from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json, write_csv_atomic
@@ -37,7 +38,7 @@ MAX_PUMP_ROWS = 40
 def _progress(algorithm: registry.Algorithm, problem: PumpProblem) -> Callable[[Any], None]:
     """One line on stderr per iteration of an algorithm that reports them (``milp-network``:
     lower and upper bound, gap, time)."""
-    err = Console(stderr=True, highlight=False)
+    err = report_console(stderr=True)
 
     def show(step: Any) -> None:
         gap = "–" if step.gap is None else f"{step.gap:.2%}"
@@ -79,7 +80,7 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     if getattr(args, "json", False):
         print_json("solve", report_dict(scenario, name, runs))
     else:
-        print_report(scenario, name, runs, Console(highlight=False))
+        print_report(scenario, name, runs, report_console())
     if plot is not None:
         from wdnopt.solvers.network_plot import plot_plan
 
@@ -108,7 +109,7 @@ class FactorProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.total = total
-        self.console = Console(stderr=True, highlight=False)
+        self.console = report_console(stderr=True)
         self.bar: Progress | None = None
         self.done = 0
         if total > 1 and self.console.is_terminal:

@@ -13,6 +13,7 @@ from rich.table import Table
 from wdnopt.models.errors import InputError
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
+from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.io import check_output_path, print_json, write_csv_atomic
 from wdnopt.solvers.routing_resilience import n_minus_one
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         )
     net = RoutingNetwork.from_scenario(scenario, season=season)
     kinds = ("source", "plant") if args.no_arcs else ("source", "plant", "arc")
-    err = Console(stderr=True, highlight=False)
+    err = report_console(stderr=True)
 
     def progress(done: int, total: int, case: str) -> None:
         # plain lines, a few per run: every tenth case, and the last
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         write_csv_atomic(table, args.csv)
     if args.json:
         payload = {
-            "name": net.name,
+            "scenario": net.name,
             "base": {
                 "status": str(report.base.status),
                 "objective": report.base.objective,
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         }
         print_json("resilience", payload)
     else:
-        _print(report.base, table, Console(highlight=False), net.name, args.csv)
+        _print(report.base, table, report_console(), net.name, args.csv)
     return 1 if (table["status"] == "failed").any() else 0
 
 

@@ -13,6 +13,7 @@ import argparse
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from wdnopt.extras import installed
 from wdnopt.models.routing.schema import RoutingScenario
+from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
 from wdnopt.solvers.routing import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
@@ -40,10 +42,17 @@ def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int
     result = solve_routing(scenario, season=season)
     _write(result, args.out, getattr(args, "plot", None), _figure(args))
     if args.json:
-        print_json("solve", result.to_dict())
+        print_json("solve", result_dict(result))
     else:
-        print_report(result, Console(highlight=False), out=args.out)
+        print_report(result, report_console(), out=args.out)
     return _exit_code([result])
+
+
+def result_dict(result: RoutingResult) -> dict[str, Any]:
+    """The ``--json`` keys of a routing result: its name under ``scenario``, as in every
+    command's JSON and in summary.json."""
+    data = result.to_dict()
+    return {"scenario": data.pop("name", result.name), **data}
 
 
 def _exit_code(results: list[RoutingResult]) -> int:
@@ -114,10 +123,13 @@ def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
             plot = plot.with_name(f"{plot.stem}_{season}{plot.suffix}")
         _write(result, out, plot, _figure(args))
     if args.json:
-        payload = {"seasons": {k: r.to_dict() for k, r in results.items()}}
+        payload = {
+            "scenario": scenario.name,
+            "seasons": {k: result_dict(r) for k, r in results.items()},
+        }
         print_json("solve", payload)
         return _exit_code(list(results.values()))
-    console = Console(highlight=False)
+    console = report_console()
     summary = Table(
         title=f"{scenario.name or 'routing'}: one solve per season", title_justify="left"
     )
