@@ -40,6 +40,7 @@ import wntr
 
 from wdnopt.models.pumps.flowtree import flow_tree_parents
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState
+from wdnopt.models.pumps.plausibility import check_plausible
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,12 @@ def network_state(
     p_max: float | None = None,
     checked: CheckedJunctions = "demand",
 ) -> NetworkState:
-    """The :class:`NetworkState` of ``wn`` in its steady state ``state``."""
+    """The :class:`NetworkState` of ``wn`` in its steady state ``state``.
+
+    A network whose pipe data or heads are absurd is an :class:`~wdnopt.models.errors.InputError`
+    naming the pipes or links (:func:`~.plausibility.check_plausible`).
+    """
+    check_plausible(wn, state.head)
     names, excluded = checked_junctions(wn, state.flow, checked)
     net = NetworkState(
         wn=wn,
