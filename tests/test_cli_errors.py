@@ -98,3 +98,62 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "sources[0].capacity" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "hidden", "extra"),
+    [
+        (["serve"], ("fastapi",), "service"),
+        (["serve", "--new-token", "x"], ("uvicorn",), "service"),
+        (["compare", "SWEEP", "--out", "OUT", "--workers", "2"], ("distributed",), "dask"),
+        (["compare", "SWEEP", "--out", "OUT", "--scheduler", "h:1"], ("distributed",), "dask"),
+    ],
+)
+def test_a_missing_extra_names_the_pip_install(
+    argv: list[str],
+    hidden: tuple[str, ...],
+    extra: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an extra's libraries (hidden here as a base install lacks them) the command
+    stops before any work: one line naming the pip install, exit 2, no traceback."""
+    sweep = Path(__file__).resolve().parents[1] / "scenarios" / "routing" / "daily_sweep.toml"
+    argv = [{"SWEEP": str(sweep), "OUT": str(tmp_path / "out")}.get(a, a) for a in argv]
+    for name in hidden:
+        monkeypatch.setitem(sys.modules, name, None)  # find_spec() then finds nothing
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    assert f"pip install 'wdnopt[{extra}]'" in lines[0] and hidden[0] in lines[0]
+    assert captured.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_runs_in_this_process_without_the_dask_extra(tmp_path: Path) -> None:
+    """The base install's sweep, in an interpreter where Dask and pyarrow cannot be imported:
+    it runs here, writes results.csv and no Parquet copy, and load_results reads it back."""
+    tree = Path(__file__).resolve().parents[1] / "data" / "networks" / "tree_100.inp"
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        f'kind = "pump_comparison"\nnetworks = [{{ file = "{tree}" }}]\n'
+        'demand_factors = [2.6]\nobjectives = ["opex"]\nalgorithms = ["tree-pump"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code = f"""
+import sys
+for name in ("distributed", "dask", "pyarrow"):
+    sys.modules[name] = None  # as in a base install: not there
+from wdnopt.solvers.cli.main import main
+assert main(["compare", {str(sweep)!r}, "--out", {str(out)!r}, "--no-report"]) == 0
+from wdnopt.solvers.api import load_results
+assert len(load_results({str(out)!r})["results"]) == 2  # tree-pump and the reference
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert (out / "results.csv").is_file() and not (out / "results.parquet").exists()
