@@ -16,6 +16,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing wdnopt (editable) with every extra and the test tools into $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -26,9 +27,13 @@ demo: $(STAMP)
 demo-routing: $(STAMP)
 	$(BIN)/wdnopt solve scenarios/routing/two_sources_three_plants_six_zones.toml
 
-# The web page's test drives Debian's chromium (Playwright never downloads a browser here).
+# The web page's test drives Debian's chromium (Playwright never downloads a browser here); run
+# without chromium (pytest alone), it is skipped, saying so.
 browser:
-	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	@command -v chromium >/dev/null || { \
+	    echo "make browser: installing Debian's chromium (apt-get, with its dependencies) for the"; \
+	    echo "  solve service's web page test (tests/service/test_web_page.py); it is skipped without"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
 """The service's web page in a real headless Chromium (Debian's, driven by Playwright): upload the
 worked example, watch the job, read the report; paste a bad scenario, read the field to fix.
 
-``make test`` installs Debian's ``chromium`` when it is missing; Playwright never downloads a
-browser of its own here.
+``make test`` installs Debian's ``chromium`` when it is missing (``make browser``); Playwright
+never downloads a browser of its own here. Without chromium (or Playwright) the test is skipped,
+saying what to install.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from .conftest import EXAMPLE, TOKENS, Server
+
+pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is missing: pip install -e '.[test]' installs it"
+)
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -31,7 +36,10 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: 'make test' installs Debian's chromium package")
+        pytest.skip(
+            f"the web page's test needs a browser and {CHROMIUM} is missing: install Debian's "
+            "chromium package (make browser, run by make test, does it)"
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
