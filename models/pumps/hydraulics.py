@@ -118,8 +118,11 @@ def read_network(source: str | Path) -> wntr.network.WaterNetworkModel:
     path = network_path(source)
     try:
         wn = wntr.network.WaterNetworkModel(str(path))
+        refusal = _duplicate_ids(wn)
     except Exception as exc:  # wntr raises many kinds (ENSyntaxError, KeyError, ValueError, ...)
-        wn = read_through_epanet(path, f"{type(exc).__name__}: {exc}", lock=EPANET_LOCK)
+        refusal = f"{type(exc).__name__}: {exc}"
+    if refusal is not None:
+        wn = read_through_epanet(path, refusal, lock=EPANET_LOCK)
     if wn.num_junctions == 0:
         raise InputError.single("a network with at least one junction", file=path)
     if wn.num_reservoirs + wn.num_tanks == 0:
@@ -127,6 +130,20 @@ def read_network(source: str | Path) -> wntr.network.WaterNetworkModel:
     wn.name = path.stem
     logger.debug("read %s: %s", path, wn.describe())
     return wn
+
+
+def _duplicate_ids(wn: wntr.network.WaterNetworkModel) -> str | None:
+    """Why the network wntr's reader returned is not the file's, or None: an ID given to two
+    nodes (or two links) is kept once by wntr, listed under both kinds (and its file could not
+    be written again); EPANET refuses such a file (error 215)."""
+    nodes = wn.num_junctions + wn.num_tanks + wn.num_reservoirs
+    links = wn.num_pipes + wn.num_pumps + wn.num_valves
+    if nodes == wn.num_nodes and links == wn.num_links:
+        return None
+    return (
+        f"wntr's reader kept one of each duplicate ID ({nodes} nodes and {links} links listed, "
+        f"{wn.num_nodes} and {wn.num_links} kept)"
+    )
 
 
 # --- the period ------------------------------------------------------------------------------
