@@ -184,7 +184,7 @@ def _refusal(path: Path, code: int, details: list[str]) -> InputError:
     """The :class:`InputError` for a file EPANET refuses with error ``code``."""
     message = wntr.epanet.exceptions.EN_ERROR_CODES.get(code, "unknown error")
     message = message.replace("(%s)", "").replace("%s", "").strip(" ,")  # the file is named
-    expected = f"an .inp file EPANET 2.2 can read (EPANET error {code}: {message})"
+    expected = f"a valid EPANET .inp network (EPANET 2.2 refuses it: error {code}, {message})"
     problems = [Problem("", expected, None, str(path))]
     problems += [Problem("", f"EPANET {line}", None, str(path)) for line in details]
     return InputError(problems)

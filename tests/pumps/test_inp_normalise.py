@@ -195,7 +195,7 @@ def test_file_epanet_refuses_is_an_input_error_with_its_code(tmp_path: Path) -> 
     with pytest.raises(InputError) as info:
         read_network(path)
     text = str(info.value)
-    assert "EPANET error 200" in text
+    assert "EPANET 2.2 refuses it: error 200" in text
     assert "Error 203" in text and "undefined node 99" in text
     assert all(p.file == str(path) for p in info.value.problems)
 
@@ -222,7 +222,7 @@ def test_cli_exit_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixt
     path = bad_file(tmp_path)
     assert main(["pressure-curve", str(path), "--factors", "1"]) == 2
     err = capsys.readouterr().err
-    assert "EPANET error 200" in err and "undefined node 99" in err
+    assert "EPANET 2.2 refuses it: error 200" in err and "undefined node 99" in err
     assert "Traceback" not in err
 
     scenario = tmp_path / "bad.toml"
@@ -233,7 +233,7 @@ def test_cli_exit_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     assert main(["solve", str(scenario)]) == 2
     err = capsys.readouterr().err
-    assert "EPANET error 200" in err and "Traceback" not in err
+    assert "EPANET 2.2 refuses it: error 200" in err and "Traceback" not in err
 
 
 def test_cli_loads_a_normalised_network(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
