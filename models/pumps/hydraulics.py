@@ -25,8 +25,9 @@ in the EPANET 2.2 toolkit and re-solves it for each demand factor (no file I/O p
 is what pressure curves use. :class:`PumpedNetworkSolver` solves the network with inserted
 booster pumps (any network, looped or not), from an ``.inp`` text kept in memory.
 
-**One EPANET at a time.** This is the one module that opens EPANET projects, and every open,
-solve and close goes through :data:`EPANET_LOCK`. EPANET 2.2.0's input reader keeps state outside
+**One EPANET at a time.** This is the one module that opens EPANET projects (with
+:mod:`.inp_normalise`, which :func:`read_network` hands the lock), and every open, solve and
+close goes through :data:`EPANET_LOCK`. EPANET 2.2.0's input reader keeps state outside
 the project handle (two threads opening their own files at once were seen to fail with error
 200), and the network object is never modified: the period's options are set on a shallow copy
 (:func:`_steady_options`), so threads sharing one network each see it as given. Parallel sweeps

@@ -6,7 +6,11 @@ in ``[OPTIONS]``, units ``SI``, clock times written with AM/PM where wntr expect
 Such a file is opened in the EPANET 2.2 toolkit that wntr ships (``ENopen``), which applies
 EPANET's own rules (an undefined default pattern, for instance, leaves demands without a
 pattern), and saved again (``ENsaveinpfile``) in the canonical form EPANET writes, which wntr
-reads. The saved file describes the network EPANET would have solved.
+reads. The saved file describes the network EPANET would have solved, to the precision EPANET
+2.2.0 writes (most numbers with 4 decimals): on the six networks shipped with epyt that wntr
+refuses, the first period's pressures agree with EPANET's reading of the original within
+1.2e-4 (psi or m). Forced through the round trip, 4 of the 52 shipped networks move by 0.1 to
+2.3 psi, each at a valve or pump whose state sits at a threshold (tank levels are rounded).
 
 Every file of the round trip (the saved file, EPANET's report) lives in a temporary directory
 removed before :func:`read_through_epanet` returns: nothing is written beside the user's file or
