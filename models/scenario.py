@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from wdnopt.models.errors import FieldError, InputError, Problem
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.routing.sweep import RoutingSweepScenario
-from wdnopt.models.schema import SchemaModel
+from wdnopt.models.schema import SchemaModel, is_flag
 
 SCENARIO_KINDS: dict[str, type[SchemaModel]] = {
     "routing": RoutingScenario,
@@ -156,12 +156,34 @@ def _load_tables(
             continue
         if record is not None and isinstance(value, str):
             csv_path = (base_dir / value).resolve()
-            out[key] = read_csv_table(csv_path, where=where, field=_fmt_loc((*loc, key)))
+            rows = read_csv_table(csv_path, where=where, field=_fmt_loc((*loc, key)))
+            out[key] = csv_flags(record, rows)
             tables[(*loc, key)] = csv_path
             continue
         section = _section_model(info.annotation)
         if section is not None and isinstance(value, dict):
             out[key] = _load_tables(section, value, base_dir, where, (*loc, key), tables)
+    return out
+
+
+CSV_FLAGS = {"true": True, "false": False}
+"""How a CSV cell spells a boolean (any case); other text is left for the schema to refuse."""
+
+
+def csv_flags(record: type[BaseModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a CSV table with the cells of boolean columns read as booleans: ``true`` or
+    ``false`` in any case (a CSV cell is text; the schema takes booleans strictly)."""
+    flags = [f.alias or name for name, f in record.model_fields.items() if is_flag(f.annotation)]
+    if not flags:
+        return rows
+    out = []
+    for row in rows:
+        row = dict(row)
+        for name in flags:
+            value = row.get(name)
+            if isinstance(value, str) and value.lower() in CSV_FLAGS:
+                row[name] = CSV_FLAGS[value.lower()]
+        out.append(row)
     return out
 
 

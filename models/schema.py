@@ -9,11 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationInfo
+
+
+def is_flag(annotation: Any) -> bool:
+    """Whether a field's type is ``bool`` or ``bool | None``."""
+    return annotation is bool or annotation == (bool | None)
 
 
 class SchemaModel(BaseModel):
-    """Base of every scenario section: unknown fields are refused, values are frozen."""
+    """Base of every scenario section: unknown fields are refused, values are frozen, and a
+    boolean field takes ``true`` or ``false`` only (never ``"yes"``, ``1`` or ``"on"``)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -21,6 +27,21 @@ class SchemaModel(BaseModel):
         populate_by_name=True,
         use_attribute_docstrings=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Make every boolean field of the new section strict (pydantic's lax mode would read
+        ``"yes"``, ``"off"``, ``1`` or ``0`` as a boolean)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        loose = [
+            f
+            for f in cls.model_fields.values()
+            if is_flag(f.annotation) and not any(isinstance(m, Strict) for m in f.metadata)
+        ]
+        for f in loose:
+            f.metadata.append(Strict())
+        if loose:
+            cls.model_rebuild(force=True)
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:

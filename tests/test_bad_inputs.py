@@ -46,6 +46,8 @@ PLACEMENT_CASES = [
     ('mode = "tree"', "", "mode"),
     ('checked = "some"', "", "checked"),
     ('repair = "yes please"', "", "repair"),
+    ('repair = "yes"', "", "repair"),
+    ("repair = 1", "", "repair"),
     ("hour = -1", "", "hour"),
     ("hour = 1.5", "", "hour"),
     ("foo = 1", "", "foo"),
@@ -166,6 +168,7 @@ def test_unknown_season_of_a_routing_scenario(capsys: pytest.CaptureFixture[str]
     ("top", "tables", "field"),
     [("seeds = [-1]", "", "seeds"), ('objectives = ["cheap"]', "", "objectives"),
      ("demand_factors = [2.6, 2.6]", "", "demand_factors"), ("verify = 3", "", "verify"),
+     ('verify = "on"', "", "verify"), ("verify = 0", "", "verify"),
      ("", "[options.ga]\npopulation = -3", "population"),
      ("", "[options.tree-dp]\nmax_pieces = -1", "max_pieces")],
 )  # fmt: skip
@@ -300,6 +303,34 @@ def test_bad_routing_csv_tables(
     write(tmp_path, table, "zones.csv")
     path = write(tmp_path, routing(zones='"zones.csv"'))
     refused(["solve", str(path)], capsys, "zones.csv", field)
+
+
+ARCS_CSV = "from,to,cost,raw\nS1,P1,3,{raw}\nP1,Z1,2,\n"
+
+
+@pytest.mark.parametrize("raw", ["yes", "1", "on", "y"])
+def test_routing_csv_booleans_are_true_or_false(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], raw: str
+) -> None:
+    write(tmp_path, ARCS_CSV.format(raw=raw), "arcs.csv")
+    text = routing().replace(
+        'arcs = [{from = "S1", to = "P1", cost = 3}, {from = "P1", to = "Z1", cost = 2}]',
+        'arcs = "arcs.csv"',
+    )
+    refused(["solve", str(write(tmp_path, text))], capsys, "arcs.csv", "row 1", "raw", repr(raw))
+
+
+@pytest.mark.parametrize("raw", ["false", "FALSE", "true", "True"])
+def test_routing_csv_booleans_spelt_true_or_false_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], raw: str
+) -> None:
+    write(tmp_path, ARCS_CSV.format(raw=raw), "arcs.csv")
+    text = routing().replace(
+        'arcs = [{from = "S1", to = "P1", cost = 3}, {from = "P1", to = "Z1", cost = 2}]',
+        'arcs = "arcs.csv"',
+    )
+    assert main(["solve", str(write(tmp_path, text))]) == 0
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_missing_routing_csv_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -357,12 +357,9 @@ class RoutingScenario(SchemaModel):
         for table in ("plants", "zones"):
             for i, node in enumerate(getattr(self, table)):
                 _check_storage(f"{table}[{i}]", node)
-        offered: set[str] | None = set()
-        for p in self.plants:
-            if p.qualities is None:
-                offered = None
-                break
-            offered |= set(p.qualities)
+        listed = {q for p in self.plants for q in (p.qualities or [])}
+        every = any(p.qualities is None for p in self.plants)
+        offered = None if every else listed
         needed = {z.quality for z in self.zones if z.quality is not None}
         for i, z in enumerate(self.zones):
             if z.quality is not None and offered is not None and z.quality not in offered:
@@ -372,7 +369,9 @@ class RoutingScenario(SchemaModel):
                     + (f" ({', '.join(sorted(offered))})" if offered else ""),
                     repr(z.quality),
                 )
-        known = needed | (offered or set())
+        # a class is known when a zone needs it or a plant lists it (a plant listing none
+        # offers every class, which names none)
+        known = needed | listed
         for i, p in enumerate(self.plants):
             for q in p.premium:
                 if q not in known:
@@ -418,6 +417,16 @@ class RoutingScenario(SchemaModel):
                 raise FieldError(
                     f"arcs[{i}].energy", "either energy (kWh/ML) or lift (m), not both", "both"
                 )
+            if a.efficiency is not None and a.lift is None:
+                raise FieldError(
+                    f"arcs[{i}].efficiency",
+                    "an efficiency only on an arc with a lift (an arc's energy in kWh/ML is "
+                    "the energy paid for, the pump's efficiency already in it)"
+                    if a.energy is not None
+                    else "an efficiency only on an arc with a lift (it prices the lift's energy)",
+                    f"{a.efficiency:g} on {a.from_} → {a.to}, which has "
+                    + ("an energy" if a.energy is not None else "no lift"),
+                )
             if a.upgrade_capacity is not None and a.capacity is None:
                 raise FieldError(
                     f"arcs[{i}].upgrade_capacity",
@@ -447,6 +456,16 @@ class RoutingScenario(SchemaModel):
                     "a reference energy price in $/kWh, the price the arc costs are quoted at "
                     "(schedule.energy_price scales them)",
                 )
+        elif self.energy_price == 0 and self.schedule and self.schedule.energy_price is not None:
+            # period t scales every pumping cost by energy_price[t] / energy_price
+            raise FieldError(
+                "energy_price",
+                "a reference energy price > 0 $/kWh with schedule.energy_price: arc costs and "
+                "lift energies are quoted at it and period t scales them by "
+                "energy_price[t] / energy_price (with no arc cost, any price > 0 gives the same "
+                "answer)",
+                "0",
+            )
         source_ids = {s.id for s in self.sources}
         season_ids: set[str] = set()
         for i, season in enumerate(self.seasons):
@@ -490,6 +509,37 @@ class RoutingScenario(SchemaModel):
                     f"one value per period ({schedule.periods} values)",
                     f"{len(z.profile)} values",
                 )
+        if schedule is not None:
+            for i, z in enumerate(self.zones):
+                _check_zone_capacity(i, z, schedule)
+
+
+def _check_zone_capacity(i: int, zone: Zone, schedule: Schedule) -> None:
+    """A zone's capacity :math:`U_z` (ML/day) holds its demand in every period:
+    :math:`D_{z,t} \\le \\lambda_t U_z` with :math:`\\lambda_t = h_t / 24` and
+    :math:`D_{z,t}` the demand of period :math:`t` (ML) its profile gives."""
+    if zone.capacity is None:
+        return
+    profile = zone.profile if zone.profile is not None else schedule.default_profile
+    name = profile if isinstance(profile, str) else None
+    if isinstance(profile, str):
+        profile = schedule.profiles[profile]
+    if profile is None:
+        return
+    days = schedule.hours / 24.0
+    for t, value in enumerate(profile):
+        if schedule.profile_kind == "multiplier":
+            rate, asked = zone.demand * value, f"{zone.demand:g} × {value:g}"
+        else:
+            rate, asked = value / days, f"{value:g} ML in {schedule.hours:g} h"
+        if rate > zone.capacity * (1 + 1e-12):
+            source = f"profile {name!r}" if name else "its profile"
+            raise FieldError(
+                f"zones[{i}].capacity",
+                f"at least the zone's demand in every period: period {t + 1} of {source} asks "
+                f"{asked} = {rate:g} ML/day ({rate * days:g} ML in the period)",
+                f"{zone.capacity:g} ML/day for zone {zone.id!r}",
+            )
 
 
 def _check_storage(where: str, node: StorageFields) -> None:

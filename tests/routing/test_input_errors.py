@@ -87,7 +87,36 @@ CASES = [
     ({"arc": ", efficiency=1.5"}, ["arcs[0].efficiency", "≤ 1", "1.5"]),
     ({"plant": ", premium={gold=2}"}, ["plants[0].premium.gold", "a quality class"]),
     ({"zone": ", storage=-1"}, ["zones[0].storage", "≥ 0", "-1"]),
-]
+    # a tariff scales arc costs by energy_price[t] / energy_price: a reference of 0 would make
+    # every lift's energy free (0 $ where each period's price is due)
+    (
+        {"head": "energy_price = 0", "arc": ", lift=20",
+         "tail": "[schedule]\nperiods = 2\nenergy_price = [0.1, 0.2]"},
+        ["energy_price", "reference energy price > 0", "energy_price[t] / energy_price", "got 0"],
+    ),
+    (
+        {"head": "energy_price = 0.1", "arc": ", energy=50, efficiency=0.5"},
+        ["arcs[0].efficiency", "only on an arc with a lift", "0.5 on S1 → P1", "an energy"],
+    ),
+    ({"arc": ", efficiency=0.5"}, ["arcs[0].efficiency", "only on an arc with a lift", "no lift"]),
+    # 12 ML/day × 1.5 = 18 ML/day in the second period, above the zone's 15 ML/day
+    (
+        {"zone": ", surplus_cost=1, capacity=15, profile=[0.5, 1.5]",
+         "tail": "[schedule]\nperiods = 2"},
+        ["zones[0].capacity", "period 2 of its profile", "12 × 1.5 = 18 ML/day", "(9 ML in",
+         "15 ML/day for zone 'Z1'"],
+    ),
+    (
+        {"zone": ', surplus_cost=1, capacity=13, profile="peak"',
+         "tail": "[schedule]\nperiods = 4\nprofile_kind = \"absolute\"\n"
+                 "profiles = { peak = [1, 2, 4, 5] }"},
+        ["zones[0].capacity", "period 3 of profile 'peak'", "4 ML in 6 h = 16 ML/day",
+         "13 ML/day for zone 'Z1'"],
+    ),
+    ({"arc": ', raw="yes"'}, ["arcs[0].raw", "true or false", "'yes'"]),
+    ({"arc": ", raw=1"}, ["arcs[0].raw", "true or false", "1"]),
+    ({"arc": ', raw="true"'}, ["arcs[0].raw", "true or false", "'true'"]),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("parts", "expected"), CASES, ids=lambda x: str(x)[:40])
