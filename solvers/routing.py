@@ -48,6 +48,7 @@ from wdnopt.solvers.highs import (
 )
 from wdnopt.solvers.routing_tables import (
     BINDING_TOL,
+    denoise,
     fix_binaries,
     read_decisions,
     read_flows,
@@ -374,9 +375,11 @@ def _diagnose(
         model.total_shortage.deactivate()
         model.cost.activate()
     n_z, n_s = net.n_zones, net.n_sources
-    shortage = h.values(h.shortage, net.n_periods * n_z).reshape(-1, n_z)
-    short_by_zone = shortage.sum(axis=0)
-    left = h.values(h.untaken, net.n_periods * n_s).reshape(-1, n_s).sum(axis=0)
+    # what HiGHS leaves within its feasibility tolerance is noise, never an amount short
+    raw_shortage = h.values(h.shortage, net.n_periods * n_z).reshape(-1, n_z)
+    shortage = denoise(raw_shortage, net)
+    short_by_zone = denoise(raw_shortage.sum(axis=0), net)
+    left = denoise(h.values(h.untaken, net.n_periods * n_s).reshape(-1, n_s).sum(axis=0), net)
     report = SolveReport(
         status=Status.INFEASIBLE,
         objective=None,
@@ -384,21 +387,21 @@ def _diagnose(
         runtime_s=first.runtime_s + phase1.runtime_s + phase2.runtime_s,
         termination=first.termination,
     )
-    short = [(net.zone_ids[z], short_by_zone[z]) for z in np.flatnonzero(short_by_zone > 1e-9)]
+    short = [(net.zone_ids[z], short_by_zone[z]) for z in np.flatnonzero(short_by_zone > 0)]
     unit = "ML" if net.n_periods > 1 else "ML/day"
     parts = []
     if short:
         total = float(short_by_zone.sum())
         parts.append(
-            f"demand cannot be met: {total:.6g} {unit} short in total; "
-            + ", ".join(f"{z} short by {s:.6g}" for z, s in short)
+            f"demand cannot be met: {_amount(total, net)} {unit} short in total; "
+            + ", ".join(f"{z} short by {_amount(s, net)}" for z, s in short)
         )
-    stuck = [(net.source_ids[s], left[s]) for s in np.flatnonzero(left > 1e-9)]
+    stuck = [(net.source_ids[s], left[s]) for s in np.flatnonzero(left > 0)]
     if stuck:
         parts.append(
-            f"fixed supply cannot all be taken: {float(left.sum()):.6g} {unit} has nowhere to "
+            f"fixed supply cannot all be taken: {_amount(left.sum(), net)} {unit} has nowhere to "
             "go (no capacity or demand left downstream, and no raw bypass arc); "
-            + ", ".join(f"{s} left with {x:.6g}" for s, x in stuck)
+            + ", ".join(f"{s} left with {_amount(x, net)}" for s, x in stuck)
         )
     msg = "; ".join(parts) or "infeasible"
     result = _result(net, report, build_s + time.perf_counter() - t0, flow, decisions, sens1, h)
@@ -413,6 +416,12 @@ def _diagnose(
             "untaken": left,
         },
     )
+
+
+def _amount(value: float, net: RoutingNetwork) -> str:
+    """An amount of water (ML) as a message prints it: to the solver's resolution, at most six
+    significant digits."""
+    return f"{float(denoise(np.array(value), net)):.6g}"
 
 
 CERTIFICATE_TOL = 1e-6

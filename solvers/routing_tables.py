@@ -29,6 +29,25 @@ from wdnopt.solvers.highs import Sensitivity
 BINDING_TOL = 1e-7
 """A capacity is binding when its slack is below this (ML/day or ML)."""
 
+FEASIBILITY_TOL = 1e-6
+"""What HiGHS may leave of a constraint unmet, relative to the day's demand: its MIP
+feasibility tolerance (its LP one is 1e-7). A shortfall or an untaken supply within
+``FEASIBILITY_TOL · max(1, total demand)`` ML is solver noise, reported as 0."""
+
+
+def noise_floor(net: RoutingNetwork) -> float:
+    """Amounts (ML) at or below this are solver noise in an answer of ``net``."""
+    return FEASIBILITY_TOL * max(1.0, float(np.sum(net.period_demand)))
+
+
+def denoise(values: np.ndarray, net: RoutingNetwork) -> np.ndarray:
+    """``values`` (ML) with solver noise removed: amounts within :func:`noise_floor` of 0 are
+    0, the others rounded to the decimal of the floor (``2.9999999`` is ``3``)."""
+    floor = noise_floor(net)
+    decimals = max(0, int(-np.floor(np.log10(floor))))
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) <= floor, 0.0, np.round(values, decimals))
+
 
 def read_flows(h: RoutingModel) -> np.ndarray:
     """Flows of every period, ML, shape (periods, arcs)."""
@@ -165,7 +184,7 @@ def tables(
             "zone": net.zone_ids,
             "demand": demand.sum(axis=0),
             "supplied": supplied.sum(axis=0),
-            "shortfall": np.maximum(demand - supplied, 0.0).sum(axis=0),
+            "shortfall": denoise(np.maximum(demand - supplied, 0.0).sum(axis=0), net),
             "marginal_cost": marginal,
         }
     )

@@ -199,7 +199,9 @@ def certify(
         )
         if ex is not None:
             plant_b = np.where(np.isnan(ex.plant_build_cost), 1.0, choice(d.plant_built, n_p))
-            on_off = max(on_off, _worst(on - np.round(plant_b)[None, :]))
+            # a committed candidate plant runs only if built (the others have no on/off)
+            ran = (on - np.round(plant_b)[None, :])[:, cm.committed]
+            on_off = max(on_off, _worst(ran))
 
     # storage
     storage = 0.0

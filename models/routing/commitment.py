@@ -54,7 +54,7 @@ def define_plant_running(h: RoutingModel) -> None:
     .. math::
 
         I_{p,t} \\ge \\lambda_t m_p\\, y_{p,t} \\quad \\text{(plant_min)} \\qquad
-        I_{p,t} \\le \\lambda_t (K_p + \\Delta K_p)\\, y_{p,t} \\quad \\text{(plant_on, when
+        I_{p,t} \\le \\lambda_t (K_p + \\Delta K_p)\\, y_{p,t} \\quad \\text{(plant_on_cap, when
         the plant may be upgraded; otherwise plant_capacity holds it)}
 
     and for a candidate plant (build binary :math:`b_p`): :math:`y_{p,t} \\le b_p`, or
@@ -94,6 +94,10 @@ def define_plant_running(h: RoutingModel) -> None:
         for t in range(len(lam)):
             term = MonomialTermExpression((-float(kmax[p]) * lam[t], b))
             build_rows[t * n_p + p] = LinearExpression(args=[*inflow(t, p), term]) <= 0.0
-    for name, rows in (("plant_min", min_rows), ("plant_on", on_rows), ("plant_build", build_rows)):
+    for name, rows in (
+        ("plant_min", min_rows),
+        ("plant_on_cap", on_rows),
+        ("plant_build", build_rows),
+    ):
         if rows:
             setattr(h.model, name, pyo.Constraint(list(rows), rule=lambda _, k, r=rows: r[k]))

@@ -84,25 +84,41 @@ def define_expansion_choices(m: pyo.ConcreteModel, net: RoutingNetwork) -> Expan
 
 
 def arc_bound(net: RoutingNetwork) -> np.ndarray:
-    """A finite bound on each arc's flow rate, ML/day: its capacity (with upgrade) or else the
-    capacity of the source or plant it leaves (with upgrade)."""
+    """A bound :math:`M_{a,t}` on each arc's flow in each period, ML, shape (periods, arcs).
+
+    Its capacity (with upgrade) :math:`\\lambda_t (u_a + \\Delta U_a)` where it has one;
+    else what can leave the arc's tail in the period: :math:`\\lambda_t S_s` from a source,
+    :math:`\\lambda_t (K_p + \\Delta K_p) + C_p` from a plant (its treatment and what its
+    clear-water tank of :math:`C_p` ML releases), and from any other node all the water there
+    is, :math:`\\lambda_t \\sum_s S_s + \\sum_v C_v` (every source and every storage
+    emptied; a flow without circulation carries no more on any arc)."""
     ex = net.expansion
     cap = net.arc_capacity.copy()
     if ex is not None:
         cap = cap + ex.extra_capacity(net.n_arcs, "arc")
-    # beyond sources and plants, no flow exceeds all the water there is
-    total = float(net.source_capacity.sum())
+    lam = net.period_days[:, None]
+    tank = np.zeros(net.n_nodes)
     if net.storage is not None:
-        total += float(np.nansum(net.storage.capacity))
-    rest = np.full(net.n_nodes - net.zone_offset, total)
-    tail_cap = np.concatenate([net.source_capacity, net.plant_capacity_max, rest])[net.tail]
-    return np.where(np.isfinite(cap), cap, tail_cap)
+        tank = np.nan_to_num(net.storage.capacity, nan=0.0)
+    rate = np.concatenate(
+        [
+            net.source_capacity,
+            net.plant_capacity_max,
+            np.full(net.n_nodes - net.zone_offset, float(net.source_capacity.sum())),
+        ]
+    )
+    volume = np.zeros(net.n_nodes)
+    volume[net.plant_offset : net.zone_offset] = tank[net.plant_offset : net.zone_offset]
+    volume[net.zone_offset :] = float(tank.sum())
+    tail_bound = lam * rate[net.tail][None, :] + volume[net.tail][None, :]
+    return np.where(np.isfinite(cap)[None, :], lam * cap[None, :], tail_bound)
 
 
 def define_arc_expansion(h: RoutingModel) -> None:
     """Upgradable arcs: :math:`x_{a,t} \\le \\lambda_t (u_a + \\Delta U_a\\, g_a)`
-    (``arc_capacity``). Candidate arcs: :math:`x_{a,t} \\le \\lambda_t M_a\\, b_a`
-    (``arc_build``), :math:`M_a` the bound of :func:`arc_bound`. Index :math:`t \\cdot A + a`.
+    (``arc_capacity``). Candidate arcs: :math:`x_{a,t} \\le M_{a,t}\\, b_a`
+    (``arc_build``), :math:`M_{a,t}` the bound of :func:`arc_bound` (ML).
+    Index :math:`t \\cdot A + a`.
     """
     net, upgrade_arc, build_arc = h.net, h.expansion.upgrade_arc, h.expansion.build_arc
     if not (upgrade_arc or build_arc):
@@ -120,7 +136,7 @@ def define_arc_expansion(h: RoutingModel) -> None:
             upgrade_rows[k] = expr <= float(net.arc_capacity[a]) * days
         for a, b in build_arc.items():
             k = t * n_a + a
-            big = float(bound[a]) * days
+            big = float(bound[t, a])
             build_rows[k] = LinearExpression(args=[xs[k], MonomialTermExpression((-big, b))]) <= 0
     if upgrade_rows:
         m.arc_capacity = pyo.Constraint(list(upgrade_rows), rule=lambda _, k: upgrade_rows[k])
