@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Build the wheel, install it (not editable, with the dependencies its metadata declares) into a
-# virtual environment of its own, and run the examples from an empty folder outside the clone:
-# a pump placement with the default catalogue, the routing worked example, a small sweep, the
-# routing sweep of the README.
+# Build the wheel, install it (not editable, with the dependencies its metadata declares, no
+# extra: the base install) into a virtual environment of its own, and run the examples from an
+# empty folder outside the clone: a pump placement with the default catalogue, the routing
+# worked example, a small sweep, the routing sweep of the README (in this process: no Dask), and
+# `wdnopt serve`, which without the service extra says in one line what to install. The wheel
+# and the sdist carry the LICENSE file.
 #
 # The environment is kept in build/wheel-venv between runs (made anew when pyproject.toml
 # changes) and wdnopt is reinstalled from the fresh wheel each time; `pip check` then proves
@@ -19,6 +21,23 @@ rm -rf "$BUILD"
 "$ROOT/.venv/bin/python" -m pip wheel -qq --no-deps --wheel-dir "$BUILD" "$ROOT"
 rm -rf "$ROOT/build/lib" "$ROOT/build/bdist."*
 WHEEL="$(ls "$BUILD"/wdnopt-*.whl)"
+"$ROOT/.venv/bin/python" -P -m build -q --sdist --outdir "$BUILD" "$ROOT" > /dev/null
+SDIST="$(ls "$BUILD"/wdnopt-*.tar.gz)"
+
+echo "== the licence and the wdnopt package in the wheel and the sdist"
+"$ROOT/.venv/bin/python" - "$WHEEL" "$SDIST" <<'PY'
+import sys
+import tarfile
+import zipfile
+
+wheel = zipfile.ZipFile(sys.argv[1]).namelist()
+assert any(n.endswith(".dist-info/licenses/LICENSE") for n in wheel), "no LICENSE in the wheel"
+assert {"wdnopt/__init__.py", "wdnopt/__main__.py"} <= set(wheel), "no wdnopt package"
+with tarfile.open(sys.argv[2]) as sdist:
+    names = sdist.getnames()
+assert any(n.count("/") == 1 and n.endswith("/LICENSE") for n in names), "no LICENSE in the sdist"
+print("LICENSE in the wheel and the sdist: ok")
+PY
 
 if [[ ! -x "$VENV/bin/python" || "$(cat "$STAMP" 2>/dev/null)" != "$SHA" ]]; then
     rm -rf "$VENV"
@@ -52,6 +71,29 @@ assert DEFAULT_CATALOGUE.is_file(), DEFAULT_CATALOGUE
 print("ok:", Path(main.__file__).parent.parent.parent)
 PY
 "$W" --version
+"$PY" -m wdnopt --version
+"$PY" - <<'PY'
+import importlib.util
+from importlib.metadata import version
+
+import wdnopt
+
+assert wdnopt.__version__ == version("wdnopt"), wdnopt.__version__
+assert callable(wdnopt.place_pumps) and callable(wdnopt.solve_routing)
+for name in ("fastapi", "uvicorn", "distributed", "dask", "pyarrow"):
+    assert importlib.util.find_spec(name) is None, f"{name} installed without its extra"
+print("import wdnopt:", wdnopt.__version__, "; base install: no fastapi, uvicorn, dask, pyarrow")
+PY
+
+echo "== wdnopt serve without the service extra: one line naming the pip install, exit 2"
+set +e
+"$W" serve > serve.out 2> serve.err
+code=$?
+set -e
+cat serve.err
+[[ $code == 2 && ! -s serve.out && "$(wc -l < serve.err)" == 1 ]] ||
+    { echo "wdnopt serve: exit $code, not one line on stderr"; exit 1; }
+grep -qF "pip install 'wdnopt[service]'" serve.err
 
 echo "== pump placement with the default catalogue, in an empty folder"
 cat > tree.toml <<'TOML'

@@ -4,6 +4,7 @@ the network with its pumps written as .inp, results read back from an --out fold
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,23 @@ def test_one_import_gives_the_entry_points() -> None:
         assert callable(getattr(api, name)), name
     result = api.solve_routing(api.load_scenario(EXAMPLE))
     assert (str(result.status), result.objective) == ("optimal", 989.0)
+
+
+def test_import_wdnopt_gives_the_api_and_the_version() -> None:
+    """``import wdnopt``: every entry point of wdnopt.solvers, the same objects, and
+    ``__version__`` from the installed metadata; an unknown name is an AttributeError."""
+    import wdnopt
+
+    assert wdnopt.__version__ == version("wdnopt")
+    assert set(api.__all__) <= set(wdnopt.__all__) and "__version__" in wdnopt.__all__
+    for name in api.__all__:
+        assert getattr(wdnopt, name) is getattr(api, name), name
+        assert name in dir(wdnopt)
+    assert wdnopt.place_pumps.__module__ == "wdnopt.solvers.api"
+    with pytest.raises(AttributeError):
+        _ = wdnopt.no_such_name
+    scenario = wdnopt.load_scenario(EXAMPLE)
+    assert wdnopt.solve_routing(scenario).objective == 989.0
 
 
 def test_pumps_on_a_users_network_hold_in_an_independent_epanet_run(tmp_path: Path) -> None:
