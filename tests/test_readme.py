@@ -73,3 +73,34 @@ def test_readme_files_exist_and_the_net3_scenario_is_the_shipped_one() -> None:
     assert block
     shipped = ROOT / "scenarios" / "pumps" / "net3_network.toml"
     assert tomllib.loads(block.group(1)) == tomllib.loads(shipped.read_text())
+
+
+def _shell_lines() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    return [line.split("#", 1)[0] for block in blocks for line in block.splitlines()]
+
+
+def test_readme_commands_use_only_options_their_command_has() -> None:
+    """Every `wdnopt COMMAND ... --option` of the README's shell blocks names an option that
+    COMMAND has (its --help lists it), and every `pip install 'wdnopt[EXTRA]'` an extra of
+    pyproject.toml."""
+    import tomllib
+
+    from wdnopt.solvers.cli.main import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if hasattr(a, "load"))
+    checked = 0
+    for line in _shell_lines():
+        match = re.search(r"wdnopt ([a-z-]+)(.*)", line)
+        if match is None or match.group(1) not in COMMANDS:
+            continue
+        command = sub.load(match.group(1))
+        known = {o for action in command._actions for o in action.option_strings}
+        for option in re.findall(r"(?<!\S)(--[a-z-]+)", match.group(2)):
+            assert option in known, (line, option)
+            checked += 1
+    assert checked > 10
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    named = re.findall(r"pip install 'wdnopt\[(\w+)\]'", (ROOT / "README.md").read_text())
+    assert named and set(named) <= set(extras["optional-dependencies"]), named
