@@ -31,8 +31,8 @@ demo-routing: $(STAMP)
 # without chromium (pytest alone), it is skipped, saying so.
 browser:
 	@command -v chromium >/dev/null || { \
-	    echo "make browser: installing Debian's chromium (apt-get, with its dependencies) for the"; \
-	    echo "  solve service's web page test (tests/service/test_web_page.py); it is skipped without"; \
+	    echo "make browser: installing Debian's chromium package (apt-get, with its dependencies):"; \
+	    echo "  the solve service's web page test (tests/service/test_web_page.py) drives it"; \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: $(STAMP) browser

@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
+
+# The scenario schemas before pandas and Pyomo: pydantic reads each schema's attribute
+# docstrings by looking the class's module up among every loaded module, which costs less while
+# few are loaded.
+from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.figure_options import (
     add_figure_options,
     plot_format,
@@ -120,8 +125,6 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.plot, option="--plot")
     given_format = args.format
     args.format = plot_format(args, args.plot)
-    from wdnopt.models.scenario import load_scenario
-
     scenario = load_scenario(args.scenario)
     season = getattr(args, "season", None)
     if season is not None:
