@@ -1,7 +1,10 @@
 """``wdnopt serve``: the solve service over HTTP (FastAPI on uvicorn, jobs on Dask).
 
 See :mod:`wdnopt.solvers.service` for the endpoints. Everything given here is checked before
-the server starts: the token file (or ``$WDNOPT_TOKENS``), the database's folder, the limits.
+the server starts: the token file (or ``$WDNOPT_TOKENS``), the database's folder, the limits,
+and that no other server uses the database (its lock, :mod:`~wdnopt.solvers.service.dblock`).
+Nothing listens beyond ``--host``: the Dask cluster on the loopback, its dashboard only with
+``--dashboard PORT``, on ``--host``.
 ``wdnopt serve --new-token NAME`` prints a new token and the line of the token file that
 admits it, and starts nothing.
 """
@@ -90,6 +93,42 @@ def register(sub: Any) -> None:
         "(default %(default)s)",
     )
     p.add_argument(
+        "--max-depth",
+        type=bounded_int(2, 1000),
+        default=DEFAULTS.max_depth,
+        metavar="N",
+        help="deepest nesting of a body: tables and arrays, parts of a dotted key "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--max-schedule-flows",
+        type=bounded_int(1, 100_000_000),
+        default=DEFAULTS.max_schedule_flows,
+        metavar="N",
+        help="largest routing schedule: periods × arcs (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-job-seconds",
+        type=bounded_float(0, 30 * 86_400, open_low=True, unit="seconds"),
+        default=DEFAULTS.max_job_seconds,
+        metavar="S",
+        help="most solving time of one job: its demand factors or seasons × the time limit "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--max-posts",
+        type=bounded_int(1, 1_000_000),
+        default=DEFAULTS.max_posts_per_minute,
+        metavar="N",
+        help="submissions per token per minute (default %(default)s; 429 above)",
+    )
+    p.add_argument(
+        "--dashboard",
+        type=bounded_int(0, 65535),
+        metavar="PORT",
+        help="serve the local Dask cluster's dashboard on --host at PORT (default: none)",
+    )
+    p.add_argument(
         "--max-jobs",
         type=bounded_int(1, 1_000_000),
         default=DEFAULTS.max_active_jobs,
@@ -129,9 +168,14 @@ def run(args: argparse.Namespace) -> int:
             max_elements=args.max_network,
             max_time_limit=args.max_time_limit,
             max_active_jobs=args.max_jobs,
+            max_depth=args.max_depth,
+            max_schedule_flows=args.max_schedule_flows,
+            max_job_seconds=args.max_job_seconds,
+            max_posts_per_minute=args.max_posts,
         ),
         scheduler=args.scheduler,
         workers=args.workers,
+        dashboard=None if args.dashboard is None else f"{args.host}:{args.dashboard}",
     )
     app = create_app(config, backend=open_backend(config))  # a bad --db or --scheduler: exit 2
     level = logging.getLogger().getEffectiveLevel()

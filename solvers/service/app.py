@@ -10,7 +10,15 @@ pages ``/docs`` and ``/openapi.json``):
 - ``GET /reports/{id}``: the report as JSON (the object of ``wdnopt solve --json``), or
   ``?format=html`` as a page; ``GET /reports``: the token's reports, newest first, filtered by
   ``kind`` and by ``since`` / ``until`` (dates or times, UTC);
-- ``GET /schema/{kind}``: the JSON Schema of a scenario kind, from its pydantic model.
+- ``GET /jobs``: the token's jobs in any state, newest first (a failed, cancelled or
+  interrupted one with its reason);
+- ``GET /schema/{kind}``: the JSON Schema of a scenario kind, from its pydantic model;
+- ``GET /docs``: the API as a plain page drawn from the OpenAPI schema (no script).
+
+A submission is checked in a process of its own (:func:`~.intake.check_submission`: parsing,
+validation, the job's cost), so that the event loop only moves bytes and every ``GET`` is
+answered while hundreds of bodies are checked. Each token may submit ``--max-posts`` times a
+minute (429 with ``Retry-After`` beyond). Every answer carries the headers of :mod:`.guard`.
 
 Every 4xx answer has the form ``{"detail": [{"field", "expected", "got", "message"}]}``. A job
 of another token is answered 404, exactly like a job that does not exist.
@@ -18,18 +26,22 @@ of another token is answered 404, exactly like a job that does not exist.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
+import multiprocessing
 import sqlite3
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -39,9 +51,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wdnopt.models.errors import InputError, Problem
 from wdnopt.models.scenario import SCENARIO_KINDS
+from wdnopt.solvers.service.apidocs import api_page
 from wdnopt.solvers.service.auth import Tokens
+from wdnopt.solvers.service.dblock import DatabaseLock
+from wdnopt.solvers.service.guard import PostRate, SecurityHeaders
 from wdnopt.solvers.service.html import report_page
-from wdnopt.solvers.service.intake import BadBody, Limits, parse_body, validate
+from wdnopt.solvers.service.intake import Accepted, Limits, check_submission
 from wdnopt.solvers.service.jobs import Job, JobStore, TooManyJobs
 
 log = logging.getLogger(__name__)
@@ -61,6 +76,8 @@ class ServiceConfig:
     """Address of an existing Dask scheduler (none: a local cluster)."""
     workers: int = 2
     """Worker processes of the local cluster."""
+    dashboard: str | None = None
+    """``HOST:PORT`` of the local cluster's Dask dashboard (none: no dashboard)."""
 
 
 class ApiError(Exception):
@@ -142,22 +159,55 @@ Owner = Annotated[str, Depends(_owner)]
 Store = Annotated[JobStore, Depends(_store)]
 
 
+def _warm_intake() -> None:
+    """Import what checking a body needs, once per intake process."""
+    from wdnopt.solvers.pumps import registry
+
+    registry.names()
+
+
+def _intake_pool() -> ProcessPoolExecutor:
+    """The process that checks submissions (one: checks are short, and the cores are the
+    workers')."""
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_intake
+    )
+    pool.submit(_warm_intake)  # started now, not by the first submission
+    return pool
+
+
+async def _checked(app: FastAPI, *args: Any, **kwargs: Any) -> Any:
+    """:func:`check_submission` in the intake process (a new one if the last one died)."""
+    loop = asyncio.get_running_loop()
+    call = partial(check_submission, *args, **kwargs)
+    try:
+        return await loop.run_in_executor(app.state.intake, call)
+    except BrokenProcessPool:
+        log.error("the intake process ended; a new one is started")
+        app.state.intake = _intake_pool()
+        raise ApiError.single(503, "a server able to check the body: try again") from None
+
+
 def open_backend(config: ServiceConfig) -> tuple[JobStore, Any]:
     """The job store (jobs a stopped server left active marked ``interrupted``) and the Dask
     runner; :class:`~wdnopt.models.errors.InputError` for a bad ``--db`` or ``--scheduler``."""
     from wdnopt.solvers.service.runner import DaskRunner
 
+    lock = DatabaseLock(config.db)  # before anything is read or marked: one server per file
     try:
-        store = JobStore(config.db)
+        store = JobStore(config.db, lock=lock)
         interrupted = store.mark_interrupted()
     except sqlite3.DatabaseError as exc:
+        lock.release()
         raise InputError.single(
             f"an SQLite file of the service's jobs ({exc})", field="--db", got=str(config.db)
         ) from None
     if interrupted:
         log.warning("%d job(s) left unfinished by the last run marked interrupted", interrupted)
     try:
-        runner = DaskRunner(store, scheduler=config.scheduler, workers=config.workers)
+        runner = DaskRunner(
+            store, scheduler=config.scheduler, workers=config.workers, dashboard=config.dashboard
+        )
     except BaseException:
         store.close()
         raise
@@ -173,12 +223,11 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
         store, runner = backend or await run_in_threadpool(open_backend, config)
         app.state.store = store
         app.state.runner = runner
-        # one submission validated at a time, in one thread: many threads validating at once
-        # would hold Python's lock in turn and keep the event loop (every GET) waiting
-        app.state.intake = anyio.CapacityLimiter(1)
+        app.state.intake = _intake_pool()
         try:
             yield
         finally:
+            app.state.intake.shutdown(wait=False, cancel_futures=True)
             await run_in_threadpool(runner.close)
             store.close()
 
@@ -187,9 +236,13 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
         summary="Routing and pump placement scenarios solved on Dask; reports kept in SQLite.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs is drawn here, without the CDN scripts of Swagger UI
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.tokens = config.tokens
     limits = config.limits
+    post_rate = PostRate(limits.max_posts_per_minute)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -240,6 +293,10 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
     async def health(request: Request) -> dict[str, Any]:
         return {"status": "ok", "workers": request.app.state.runner.workers}
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(api_page(app.openapi()))
+
     # --- jobs -----------------------------------------------------------------------------
 
     @app.post(
@@ -273,6 +330,15 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             bool, Query(description="draw the figures too (a schedule's day, each pump plan)")
         ] = False,
     ) -> JSONResponse:
+        wait = post_rate.take(who)
+        if wait is not None:
+            raise ApiError.single(
+                429,
+                f"at most {limits.max_posts_per_minute} submissions per minute per token (the "
+                f"server's limit): try again in {wait} s",
+                field="Authorization",
+                headers={"Retry-After": str(wait)},
+            )
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
             raise _too_large(int(declared))
@@ -281,26 +347,26 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             body.extend(chunk)
             if len(body) > limits.max_body_bytes:
                 raise _too_large(len(body))
+        checked = await _checked(
+            request.app,
+            bytes(body),
+            request.headers.get("content-type"),
+            limits,
+            time_limit=time_limit,
+            algorithm=algorithm,
+            season=season,
+            figures=figures,
+        )
+        if not isinstance(checked, Accepted):
+            raise ApiError(checked.status, checked.problems)
 
         def accept() -> Job:
             try:
-                data = parse_body(bytes(body), request.headers.get("content-type"))
-                scenario, options = validate(
-                    data,
-                    limits,
-                    time_limit=time_limit,
-                    algorithm=algorithm,
-                    season=season,
-                    figures=figures,
-                )
-            except BadBody as exc:
-                raise ApiError(exc.status, exc.problems) from None
-            try:
                 job = jobs.create(
                     owner=who,
-                    kind=scenario.kind,
-                    name=scenario.name,
-                    options=options.__dict__,
+                    kind=checked.kind,
+                    name=checked.name,
+                    options=checked.options.__dict__,
                     max_active=limits.max_active_jobs,
                 )
             except TooManyJobs:
@@ -312,18 +378,30 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
                     headers={"Retry-After": "5"},
                 ) from None
             try:
-                request.app.state.runner.submit(job.id, data, options)
+                request.app.state.runner.submit(job.id, checked.data, checked.options)
             except Exception as exc:
                 jobs.fail(job.id, [f"the job could not be queued: {exc}"])
                 log.exception("job %s not queued", job.id)
                 raise ApiError.single(503, "a Dask cluster that takes jobs") from None
             return job
 
-        job = await anyio.to_thread.run_sync(accept, limiter=request.app.state.intake)
+        job = await run_in_threadpool(accept)
         return JSONResponse(
             {"id": job.id, "status": job.status, "kind": job.kind, "links": links(job.id)},
             status_code=202,
             headers={"Location": f"/jobs/{job.id}"},
+        )
+
+    @app.get("/jobs", summary="Your jobs in any state, newest first")
+    async def list_jobs(
+        who: Owner, jobs: Store, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    ) -> JSONResponse:
+        return JSONResponse(
+            {
+                "jobs": [
+                    {**j.summary(), "links": links(j.id)} for j in jobs.list_jobs(who, limit=limit)
+                ]
+            }
         )
 
     @app.get("/jobs/{job_id}", summary="State and progress of a job")

@@ -5,7 +5,9 @@ a scenario file, validated by the same :func:`~wdnopt.models.scenario.scenario_f
 the messages are those of ``wdnopt solve`` with ``request body`` where a file name would be.
 On top of a file's checks, a body must hold everything inline (the server reads none of its
 own files for a client: no CSV tables, no ``network.file``, no ``catalogue``), and must stay
-within the server's :class:`Limits`.
+within the server's :class:`Limits`: its nesting is measured before a parser runs
+(:mod:`.nesting`), its counts must be whole numbers and its size and solving time must fit the
+per-job caps (:mod:`.budget`), all before anything is built.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from pydantic import BaseModel
 
 from wdnopt.models.errors import InputError, Problem
 from wdnopt.models.scenario import SCENARIO_KINDS, scenario_from_dict
+from wdnopt.solvers.service.budget import (
+    Caps,
+    default_time_limit,
+    job_cost,
+    loose_counts,
+    models_of,
+    parts,
+    solve_time,
+)
+from wdnopt.solvers.service.nesting import data_depth, json_nesting, toml_nesting
 from wdnopt.solvers.service.work import BODY, JobOptions
 
 SOLVED_KINDS = ("routing", "pump_placement")
@@ -39,15 +51,42 @@ class Limits:
 
     max_body_bytes: int = 1_000_000
     """Largest request body, bytes (413 above)."""
+    max_depth: int = 32
+    """Deepest nesting of a body: arrays and tables within each other, parts of a dotted key
+    (413 above, measured before the body is parsed)."""
     max_elements: int = 5_000
-    """Largest network: routing sources + plants + zones + arcs; pump placement junctions of a
-    generated tree (the shipped networks are all below it)."""
+    """Largest network: routing sources + plants + zones + storages + junctions + arcs; pump
+    placement junctions of a generated tree (the shipped networks are all below it)."""
+    max_schedule_flows: int = 120_000
+    """Largest routing schedule: periods × arcs (the flows of the day)."""
     max_demand_factors: int = 20
     """Most demand factors of one pump placement job."""
     max_time_limit: float = 300.0
-    """Largest time limit of one solve, s; also the time limit of a job that gives none."""
+    """Largest time limit of one solve, s; also the time limit of a job that gives none (or
+    its share of :attr:`max_job_seconds`)."""
+    max_job_seconds: float = 600.0
+    """Most solving time of one job, s: its solves (demand factors, seasons) × the time limit
+    of each."""
+    max_ga_population: int = 10_000
+    """Largest GA population."""
+    max_ga_evaluations: int = 10_000_000
+    """Largest GA population × generations."""
     max_active_jobs: int = 20
     """Most queued or running jobs per token (429 above)."""
+    max_posts_per_minute: int = 120
+    """Most submissions per token per minute (429 with Retry-After above)."""
+
+    @property
+    def caps(self) -> Caps:
+        return Caps(
+            max_elements=self.max_elements,
+            max_demand_factors=self.max_demand_factors,
+            max_time_limit=self.max_time_limit,
+            max_job_seconds=self.max_job_seconds,
+            max_schedule_flows=self.max_schedule_flows,
+            max_ga_population=self.max_ga_population,
+            max_ga_evaluations=self.max_ga_evaluations,
+        )
 
 
 class BadBody(Exception):
@@ -65,32 +104,56 @@ class BadBody(Exception):
         return cls(status, [Problem(field, expected, got, BODY)])
 
 
-def parse_body(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The body as data: TOML or JSON by the Content-Type (415 for any other)."""
+def _too_deep(what: tuple[str, int] | None, max_depth: int) -> None:
+    if what is None:
+        return
+    kind, size = what
+    expected = (
+        f"a dotted key or table header of at most {max_depth} parts (the server's limit)"
+        if kind == "dotted key"
+        else f"tables and arrays nested at most {max_depth} deep (the server's limit)"
+    )
+    got = f"{size} parts" if kind == "dotted key" else f"{size} levels"
+    raise BadBody.single(413, expected, field="body", got=got)
+
+
+def parse_body(body: bytes, content_type: str | None, max_depth: int = 32) -> dict[str, Any]:
+    """The body as data: TOML or JSON by the Content-Type (415 for any other). Its nesting is
+    measured before the parser runs (413 beyond ``max_depth``), and again on the data."""
     media = (content_type or "").split(";")[0].strip().lower()
+    if media not in JSON_TYPES + TOML_TYPES:
+        raise BadBody.single(
+            415,
+            "a scenario as TOML (Content-Type: application/toml) or JSON (application/json)",
+            field="Content-Type",
+            got=repr(media or None),
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadBody.single(400, "UTF-8 text") from None
-    if media in JSON_TYPES:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadBody.single(400, f"valid JSON ({exc})") from None
-        if not isinstance(data, dict):
-            raise BadBody.single(400, "a JSON object (the scenario's fields)")
-        return data
-    if media in TOML_TYPES:
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise BadBody.single(400, f"valid TOML ({exc})") from None
-    raise BadBody.single(
-        415,
-        "a scenario as TOML (Content-Type: application/toml) or JSON (application/json)",
-        field="Content-Type",
-        got=repr(media or None),
-    )
+    data: Any
+    try:
+        if media in JSON_TYPES:
+            _too_deep(json_nesting(text, max_depth), max_depth)
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise BadBody.single(400, f"valid JSON ({exc})") from None
+            if not isinstance(data, dict):
+                raise BadBody.single(400, "a JSON object (the scenario's fields)")
+        else:
+            _too_deep(toml_nesting(text, max_depth), max_depth)
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise BadBody.single(400, f"valid TOML ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        raise BadBody.single(400, f"a body its parser can read ({exc})") from None
+    depth = data_depth(data)
+    if depth > max_depth:
+        _too_deep(("nesting", depth), max_depth)
+    return data
 
 
 def _is_path(annotation: Any) -> bool:
@@ -101,23 +164,6 @@ def _is_path(annotation: Any) -> bool:
     if typing.get_origin(annotation) in (Union, types.UnionType):
         return any(_is_path(a) for a in typing.get_args(annotation))
     return False
-
-
-def _models(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
-    """The model inside ``Model``, ``list[Model]`` or either ``| None``; and whether a list."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
-    origin = typing.get_origin(annotation)
-    if origin is list:
-        (arg,) = typing.get_args(annotation) or (None,)
-        model, _ = _models(arg)
-        return model, True
-    if origin in (Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            model, many = _models(arg)
-            if model is not None:
-                return model, many
-    return None, False
 
 
 def server_files(model: type[BaseModel], data: Any, loc: str = "") -> list[str]:
@@ -131,7 +177,7 @@ def server_files(model: type[BaseModel], data: Any, loc: str = "") -> list[str]:
             continue
         value = data[key]
         field = f"{loc}.{key}" if loc else key
-        inner, many = _models(info.annotation)
+        inner, many = models_of(info.annotation)
         table_file = inner is not None and many and isinstance(value, str)
         if _is_path(info.annotation) or table_file:
             found.append(field)
@@ -143,56 +189,28 @@ def server_files(model: type[BaseModel], data: Any, loc: str = "") -> list[str]:
     return found
 
 
-def _check_limits(data: dict[str, Any], limits: Limits) -> None:
-    kind = data.get("kind")
-    if kind == "routing":
-        tables = ("sources", "plants", "zones", "arcs")
-        size = sum(len(data[t]) for t in tables if isinstance(data.get(t), list))
-        if size > limits.max_elements:
-            raise BadBody.single(
-                413,
-                f"a network of at most {limits.max_elements} sources, plants, zones and arcs "
-                "in all (the server's limit)",
-                field="arcs",
-                got=str(size),
-            )
-    elif kind == "pump_placement":
-        generator = (
-            (data.get("network") or {}).get("generator")
-            if isinstance(data.get("network"), dict)
-            else None
-        )
-        nodes = generator.get("nodes") if isinstance(generator, dict) else None
-        if isinstance(nodes, int) and nodes > limits.max_elements:
-            raise BadBody.single(
-                413,
-                f"at most {limits.max_elements} junctions (the server's limit)",
-                field="network.generator.nodes",
-                got=str(nodes),
-            )
-        factors = data.get("demand_factors")
-        if isinstance(factors, list) and len(factors) > limits.max_demand_factors:
-            raise BadBody.single(
-                413,
-                f"at most {limits.max_demand_factors} demand factors (the server's limit)",
-                field="demand_factors",
-                got=str(len(factors)),
-            )
-
-
-def _time_limit(scenario: Any, requested: float | None, algorithm: str | None, cap: float) -> float:
-    """The time limit of the job: the request's, else the scenario's, else the cap; any given
-    above the cap is refused, naming where it was given."""
+def _time_limit(
+    scenario: Any, requested: float | None, algorithm: str | None, count: int, caps: Caps
+) -> tuple[float, str | None]:
+    """The time limit of each solve of the job, and the field that gave it: the request's,
+    else the scenario's, else the cap (or the job's share of its total); any given above the
+    cap is refused, naming where it was given."""
     given: list[tuple[str, Any]] = [("time_limit", requested)]
     solver = getattr(scenario, "solver", None)
     given.append(("solver.time_limit", getattr(solver, "time_limit", None)))
     if scenario.kind == "pump_placement" and algorithm is not None:
         own = scenario.algorithms.get(algorithm, {}).get("time_limit")
         given.append((f"algorithms.{algorithm}.time_limit", own))
+    cap = caps.max_time_limit
     for field, value in given:
         if value is None:
             continue
-        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
             raise BadBody.single(
                 422, "a finite number of seconds > 0", field=field, got=repr(value)
             )
@@ -203,7 +221,17 @@ def _time_limit(scenario: Any, requested: float | None, algorithm: str | None, c
                 field=field,
                 got=repr(value),
             )
-    return next((float(v) for _, v in given if v is not None), cap)
+    for field, value in given:
+        if value is not None:
+            return float(value), field
+    return default_time_limit(count, caps), None
+
+
+def job_deadline(solves: int, time_limit: float) -> float:
+    """Wall-clock seconds a job may take in all, network building and checks included: its
+    solves' time, and a margin for the rest (a worker stops the job there)."""
+    solving = solves * time_limit
+    return solving + max(30.0, 0.25 * solving)
 
 
 def validate(
@@ -226,6 +254,9 @@ def validate(
             got=repr(kind),
         )
     if isinstance(kind, str) and kind in SOLVED_KINDS:
+        loose = loose_counts(SCENARIO_KINDS[kind], data)
+        if loose:
+            raise BadBody(422, [_in_body(p) for p in loose])
         files = server_files(SCENARIO_KINDS[kind], data)
         if files:
             raise BadBody(
@@ -241,7 +272,9 @@ def validate(
                     for f in files
                 ],
             )
-        _check_limits(data, limits)
+        early = _early_size(data, limits)
+        if early:
+            raise BadBody(413, [_in_body(p) for p in early])
     try:
         scenario = scenario_from_dict(data, file=BODY)
     except InputError as exc:
@@ -281,7 +314,96 @@ def validate(
                     field="season",
                     got=repr(season),
                 )
-    limit = _time_limit(scenario, time_limit, algorithm, limits.max_time_limit)
+    caps = limits.caps
+    too_big = job_cost(scenario, caps)
+    if too_big:
+        raise BadBody(413, [_in_body(p) for p in too_big])
+    count, count_field = parts(scenario, season)
+    limit, limit_field = _time_limit(scenario, time_limit, algorithm, count, caps)
+    too_long = solve_time(count, count_field, limit, limit_field, caps)
+    if too_long:
+        raise BadBody(422, [_in_body(p) for p in too_long])
     return scenario, JobOptions(
-        time_limit=limit, algorithm=algorithm, season=season, figures=figures
+        time_limit=limit,
+        algorithm=algorithm,
+        season=season,
+        figures=figures,
+        deadline=job_deadline(count, limit),
     )
+
+
+def _in_body(problem: Problem) -> Problem:
+    return Problem(problem.field, problem.expected, problem.got, BODY)
+
+
+def _early_size(data: dict[str, Any], limits: Limits) -> list[Problem]:
+    """Sizes checked before the scenario is validated (validating a table of a million rows
+    is itself the cost to avoid): tables longer than the network cap, too many factors."""
+    problems = []
+    kind = data.get("kind")
+    if kind == "routing":
+        tables = ("sources", "plants", "zones", "storages", "junctions", "arcs")
+        sizes = {t: len(data[t]) for t in tables if isinstance(data.get(t), list)}
+        if sum(sizes.values()) > limits.max_elements:
+            biggest = max(sizes, key=lambda t: sizes[t])
+            problems.append(
+                Problem(
+                    biggest,
+                    f"a network of at most {limits.max_elements} sources, plants, zones, "
+                    "storages, junctions and arcs in all (the server's limit)",
+                    f"{sum(sizes.values())}, of which {sizes[biggest]} {biggest}",
+                )
+            )
+    elif kind == "pump_placement":
+        factors = data.get("demand_factors")
+        if isinstance(factors, list) and len(factors) > limits.max_demand_factors:
+            problems.append(
+                Problem(
+                    "demand_factors",
+                    f"at most {limits.max_demand_factors} demand factors (the server's limit)",
+                    str(len(factors)),
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A body that may run: what the job store and the runner need (picklable, so that it
+    can be checked in another process)."""
+
+    kind: str
+    name: str
+    data: dict[str, Any]
+    options: JobOptions
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A body that may not run: the HTTP status and the problems."""
+
+    status: int
+    problems: list[Problem]
+
+
+def check_submission(
+    body: bytes,
+    content_type: str | None,
+    limits: Limits,
+    *,
+    time_limit: float | None = None,
+    algorithm: str | None = None,
+    season: str | None = None,
+    figures: bool = False,
+) -> Accepted | Refused:
+    """A body parsed, validated and costed: :class:`Accepted` or :class:`Refused`, never an
+    exception (so that it can run in a pool of processes)."""
+    try:
+        data = parse_body(body, content_type, limits.max_depth)
+        scenario, options = validate(
+            data, limits, time_limit=time_limit, algorithm=algorithm, season=season,
+            figures=figures,
+        )  # fmt: skip
+    except BadBody as exc:
+        return Refused(exc.status, exc.problems)
+    return Accepted(scenario.kind, scenario.name, data, options)

@@ -150,8 +150,11 @@ class JobStore:
     """The SQLite table of jobs. Safe to use from several threads: writes go through one
     connection under a lock, reads through a connection per thread."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, lock: Any = None) -> None:
+        """``lock``: released (its ``release()``) when the store closes (the server's lock of
+        the database: :class:`~wdnopt.solvers.service.dblock.DatabaseLock`)."""
         self.path = Path(path)
+        self._db_lock = lock
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -199,6 +202,9 @@ class JobStore:
                 with suppress(sqlite3.Error):
                     db.close()
             self._readers.clear()
+        if self._db_lock is not None:
+            self._db_lock.release()
+            self._db_lock = None
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -336,6 +342,15 @@ class JobStore:
                 (owner,),
             ).fetchone()
         return int(n)
+
+    def list_jobs(self, owner: str, *, limit: int = 100) -> list[Job]:
+        """The owner's jobs in any state, newest first."""
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY created_at DESC, id LIMIT ?",
+                (owner, limit),
+            ).fetchall()
+        return [_job(r) for r in rows]
 
     def list_reports(
         self,

@@ -5,8 +5,11 @@ per process at a time); ``scheduler=ADDRESS`` uses an existing cluster instead, 
 must have wdnopt installed. Each job is one task, :func:`~wdnopt.solvers.service.work.solve_job`;
 its progress comes back as Dask events, its end through the future's callback, and both are
 written to the :class:`~wdnopt.solvers.service.jobs.JobStore` at once. Cancelling drops a queued
-task; a task already running finishes in its worker (within its time limit), and its answer is
-then ignored.
+task and sets the job's cancel event: a running task then kills the process its solve runs in
+(:mod:`~wdnopt.solvers.service.jobprocess`) and frees its worker within a second.
+
+The local cluster listens on the loopback only, and has no dashboard unless one is asked for,
+on the server's own host.
 """
 
 from __future__ import annotations
@@ -18,14 +21,37 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 from wdnopt.models.errors import InputError
 from wdnopt.solvers.service.jobs import JobStore
-from wdnopt.solvers.service.work import PROGRESS_TOPIC, JobOptions, solve_job
+from wdnopt.solvers.service.work import (
+    PROGRESS_TOPIC,
+    JobOptions,
+    cancel_event_name,
+    solve_job,
+)
 
 log = logging.getLogger(__name__)
 
 WATCH_S = 5.0
 """Seconds between two counts of the cluster's workers (for ``GET /health``)."""
+CLEAR_S = 30.0
+"""Seconds after which a cancel event is cleared (the task has long seen it, if it ran)."""
+
+
+class SolverProcesses(WorkerPlugin):
+    """Starts a solver process on each worker as it joins, and ends them when it closes."""
+
+    def setup(self, worker: Any) -> None:
+        from wdnopt.solvers.service.jobprocess import POOL
+
+        POOL.warm()
+
+    def teardown(self, worker: Any) -> None:
+        from wdnopt.solvers.service.jobprocess import POOL
+
+        POOL.close()
 
 
 @contextlib.contextmanager
@@ -52,7 +78,9 @@ class DaskRunner:
         scheduler: str | None = None,
         workers: int = 2,
         processes: bool = True,
+        dashboard: str | None = None,
     ) -> None:
+        """``dashboard``: the local cluster's dashboard at ``HOST:PORT`` (none: no dashboard)."""
         from distributed import Client, LocalCluster
 
         self.store = store
@@ -70,7 +98,10 @@ class DaskRunner:
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=processes,
-                        dashboard_address=":0",  # its HTTP server on any free port
+                        # scheduler, nannies and workers on the loopback only
+                        host="127.0.0.1" if processes else None,
+                        dashboard_address=dashboard,
+                        worker_dashboard_address=None,
                         silence_logs=logging.ERROR,
                     )
                 self._client = Client(self._cluster)
@@ -80,6 +111,8 @@ class DaskRunner:
                 f"a reachable Dask scheduler ({exc})", field="--scheduler", got=repr(scheduler)
             ) from None
         self._client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
+        with contextlib.suppress(Exception):  # a solver process ready on every worker
+            self._client.register_plugin(SolverProcesses(), name="wdnopt-solver-processes")
         self._count_workers()
         threading.Thread(target=self._watch, name="dask-workers", daemon=True).start()
         log.info("Dask: %s", self._client)
@@ -110,12 +143,29 @@ class DaskRunner:
         future.add_done_callback(lambda f, job_id=job_id: self._on_done(job_id, f))
 
     def cancel(self, job_id: str) -> None:
-        """Drop the job's task (a running one ends in its worker; its answer is ignored)."""
+        """Stop the job: its task dropped if queued; if running, its solver process killed by
+        the task, which sees the job's cancel event within :data:`~.work.POLL_S` seconds."""
+        from distributed import Event
+
         with self._lock:
             future = self._futures.pop(job_id, None)
-        if future is not None:
-            with contextlib.suppress(Exception):
-                future.cancel()
+        if future is None:
+            return
+        event = None
+        with contextlib.suppress(Exception):
+            event = Event(cancel_event_name(job_id), client=self._client)
+            event.set()
+        with contextlib.suppress(Exception):
+            future.cancel()
+        if event is not None:  # a task that never started leaves the event set: cleared later
+            timer = threading.Timer(CLEAR_S, self._clear, args=(event,))
+            timer.daemon = True
+            timer.start()
+
+    @staticmethod
+    def _clear(event: Any) -> None:
+        with contextlib.suppress(Exception):
+            event.clear()
 
     def _on_progress(self, event: tuple[float, dict[str, Any]]) -> None:
         _, msg = event
@@ -132,6 +182,8 @@ class DaskRunner:
             self._futures.pop(job_id, None)
         try:
             if future.cancelled():
+                return
+            if future.exception() is None and future.result().get("cancelled"):
                 return
             error = future.exception()
             if error is None:

@@ -1,9 +1,12 @@
 """What a Dask worker runs for one job: the solve of ``wdnopt solve``, its JSON report back.
 
-:func:`solve_job` takes the scenario as validated data (a plain dict, validated again here by
+:func:`solve_job` runs the job in a solver process of the worker (:mod:`.jobprocess`), which it
+kills when the job is cancelled or runs past its deadline. The process takes the scenario as
+validated data (a plain dict, validated again there by
 the same :func:`~wdnopt.models.scenario.scenario_from_dict` as a file), solves it exactly as
 ``wdnopt solve SCENARIO --json`` does, and returns the same JSON object: for routing the
-result's ``to_dict()`` (``{"seasons": {...}}`` with several seasons), for pump placement
+result's :func:`~wdnopt.solvers.cli.routing_report.result_dict` (``{"seasons": {...}}`` with
+several seasons), for pump placement
 :func:`~wdnopt.solvers.cli.pump_report.report_dict`, each with ``kind`` added. Progress goes to
 the client as Dask events on :data:`PROGRESS_TOPIC`: ``{"job", "done", "total", "stage"}``
 when each part starts (the end of the last part is the job's end, recorded with its report).
@@ -11,13 +14,14 @@ when each part starts (the end of the last part is the job's end, recorded with 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import scenario_from_dict
 from wdnopt.solvers.io import json_envelope, to_json
 
@@ -30,6 +34,8 @@ BODY = "request body"
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, stage)``."""
+POLL_S = 0.2
+"""Seconds between two looks at a running job's cancel flag and deadline."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,20 +51,88 @@ class JobOptions:
     figures: bool = False
     """Draw the figures of ``--plot`` too: a routing schedule's day, each pump plan on its
     network (PNG, returned beside the report)."""
+    deadline: float | None = None
+    """Wall-clock seconds of the whole job, network building and checks included (none: no
+    limit beyond each solve's): past it the job is stopped."""
+
+
+def cancel_event_name(job_id: str) -> str:
+    """The Dask event that tells a running job to stop (set by the server on cancel)."""
+    return f"wdnopt-cancel-{job_id}"
+
+
+def _cancel_flag(job_id: str) -> Callable[[], bool]:
+    """Whether the server asked the job to stop (never, outside a Dask worker)."""
+    try:
+        from distributed import Event, get_worker
+
+        get_worker()
+        event = Event(cancel_event_name(job_id))
+    except (ImportError, ValueError):
+        return lambda: False
+
+    def is_set() -> bool:
+        try:
+            return bool(event.is_set())
+        except Exception:  # the scheduler is away: keep going, the deadline still holds
+            log.warning("the cancel flag of job %s could not be read", job_id, exc_info=True)
+            return False
+
+    def clear() -> None:
+        with contextlib.suppress(Exception):
+            event.clear()
+
+    is_set.clear = clear  # type: ignore[attr-defined]
+    return is_set
 
 
 def solve_job(job_id: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """Run on a Dask worker: solve one job. ``{"report": ..., "figures": {name: PNG}}``, or
-    ``{"errors": [...]}`` with the messages of input that only the solve found wrong (plain
-    text: an exception would lose its fields on its way back from a worker process)."""
-    figures: dict[str, bytes] = {}
+    """Run on a Dask worker: solve one job in a solver process of this worker
+    (:mod:`.jobprocess`), relaying its progress; stop it (kill the process) when the job is
+    cancelled or passes its deadline. ``{"report": ..., "figures": {name: PNG}}``,
+    ``{"errors": [...]}`` with the messages of input that only the solve found wrong, or of
+    why the job stopped (plain text: an exception would lose its fields on its way back from
+    a worker process), or ``{"cancelled": True}``."""
+    from wdnopt.solvers.service.jobprocess import POOL
+
+    deadline = JobOptions(**options).deadline
+    cancelled = _cancel_flag(job_id)
+    progress = _dask_progress(job_id)
+    start = time.monotonic()
     try:
-        report = solve_scenario(
-            data, JobOptions(**options), progress=_dask_progress(job_id), figures=figures
-        )
-    except InputError as exc:
-        return {"errors": [str(p) for p in exc.problems]}
-    return {"report": report, "figures": figures}
+        with POOL.lease() as process:
+            process.send(("job", data, options))
+            while True:
+                message = process.frames.receive(POLL_S)
+                if message is None:
+                    if cancelled():
+                        process.kill()
+                        log.info("job %s cancelled: its solver process stopped", job_id)
+                        return {"cancelled": True}
+                    if deadline is not None and time.monotonic() - start > deadline:
+                        process.kill()
+                        return {
+                            "errors": [
+                                f"stopped at the job's time limit of {deadline:g} s "
+                                "(network building and checks included)"
+                            ]
+                        }
+                    if process.frames.closed or not process.alive:
+                        code = process.popen.wait()
+                        return {
+                            "errors": [f"the solver process ended without an answer (code {code})"]
+                        }
+                    continue
+                if message[0] == "progress":
+                    progress(*message[1:])
+                elif message[0] == "report":
+                    return {"report": message[1], "figures": message[2]}
+                elif message[0] == "errors":
+                    return {"errors": list(message[1])}
+                else:
+                    return {"errors": [f"the solve failed: {message[1]}"]}
+    finally:
+        getattr(cancelled, "clear", lambda: None)()
 
 
 def solve_scenario(
@@ -88,6 +162,7 @@ def solve_scenario(
 def _solve_routing(
     scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
 ) -> dict[str, Any]:
+    from wdnopt.solvers.cli.routing_report import result_dict
     from wdnopt.solvers.routing import solve_routing
 
     def solve(season: str | None, name: str) -> dict[str, Any]:
@@ -96,7 +171,7 @@ def _solve_routing(
             from wdnopt.solvers.routing_plot import day_png
 
             figures[name] = day_png(result)
-        return result.to_dict()
+        return result_dict(result)
 
     if options.time_limit is not None:
         solver = scenario.solver.model_copy(update={"time_limit": options.time_limit})
@@ -108,7 +183,7 @@ def _solve_routing(
         for i, name in enumerate(seasons):
             report(i, len(seasons), f"season {name}")
             results[name] = solve(name, f"day_{name}.png")
-        return {"seasons": results}
+        return {"scenario": scenario.name, "seasons": results}
     report(0, 1, "solving")
     return solve(season, "day.png")
 
