@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,69 @@ def new_figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))
+
+
+HIDDEN_GID = "hidden"
+"""``gid`` of the markers drawn over a line another one covers."""
+
+
+def mark_hidden_lines(ax: Any, *, rtol: float = 1e-9) -> list[str]:
+    """Give every line of ``ax`` that another one covers a visible marker and a legend entry.
+
+    A line is covered when a line drawn over it (a higher ``zorder``, or the same and drawn
+    later) passes through every one of its points (to ``rtol`` of the values' scale): it would
+    otherwise vanish, legend entry and all, under the other. Each such line gets large hollow
+    markers in its colour on top of everything, labelled ``"<line> (under <other>)"``, with
+    ``gid`` :data:`HIDDEN_GID`. Returns those labels."""
+    from matplotlib.markers import MarkerStyle
+
+    lines = [
+        ln
+        for ln in ax.get_lines()
+        if not ln.get_label().startswith("_") and ln.get_transform() == ax.transData
+    ]
+    order = {id(ln): (ln.get_zorder(), i) for i, ln in enumerate(lines)}
+    labels = []
+    for low in lines:
+        x, y = _points(low)
+        if not len(x):
+            continue
+        scale = max(1.0, float(np.nanmax(np.abs(y))))
+        for high in lines:
+            if high is low or order[id(high)] <= order[id(low)]:
+                continue
+            hx, hy = _points(high)
+            at = {float(a): float(b) for a, b in zip(hx, hy, strict=True)}
+            if all(
+                xi in at and abs(at[xi] - yi) <= rtol * scale for xi, yi in zip(x, y, strict=True)
+            ):
+                label = f"{low.get_label()} (under {high.get_label()})"
+                marker = low.get_marker() if low.get_marker() not in (None, "None", "") else "o"
+                # a filled marker hollow in the line's colour; an x or + in that colour
+                hollow = MarkerStyle(marker).is_filled()
+                ax.scatter(
+                    x,
+                    y,
+                    s=110,
+                    marker=marker,
+                    facecolors="none" if hollow else low.get_color(),
+                    edgecolors=low.get_color() if hollow else None,
+                    linewidths=1.6,
+                    zorder=max(o[0] for o in order.values()) + 2,
+                    gid=HIDDEN_GID,
+                    label=label,
+                )
+                labels.append(label)
+                break
+    return labels
+
+
+def _points(line: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The finite points of a line."""
+    x = np.asarray(line.get_xdata(), dtype=float)
+    y = np.asarray(line.get_ydata(), dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
 
 
 def slug(text: str) -> str:
@@ -252,6 +315,7 @@ def cost_figure(rows: pd.DataFrame, network: str) -> Figure:
         ax.set_ylabel("cost ($)")
         ax.yaxis.set_major_formatter(EngFormatter(sep=""))
         ax.grid(True, alpha=0.3)
+        mark_hidden_lines(ax)
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -271,6 +335,7 @@ def slack_figure(rows: pd.DataFrame, network: str) -> Figure:
         ax.set_ylabel("mean (P − P_min)/P_min at formerly deficient nodes (%)")
         ax.yaxis.label.set_size(8)
         ax.grid(True, alpha=0.3)
+        mark_hidden_lines(ax)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()
@@ -315,6 +380,7 @@ def gap_figure(rows: pd.DataFrame, network: str) -> Figure:
         ax.set_ylabel("(cost − optimum) / optimum (%)")
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
         ax.grid(True, alpha=0.3)
+        mark_hidden_lines(ax)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()

@@ -29,6 +29,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
@@ -132,6 +133,8 @@ def plan_figure(
     bar.set_label(f"junction pressure, m (P_min = {p_min:.3f} m: red below)")
     bar.ax.axhline(p_min, color="black", linewidth=1.2)
     fig.suptitle(_title(problem, result, check), fontsize=12)
+    if check is not None:  # last: placed on the final layout
+        place_labels(right, pump_labels(problem, result))
     return fig
 
 
@@ -232,22 +235,109 @@ def _mark_pumps(
         linewidths=0.6,
         zorder=4,
     )
-    if len(result.pumps) > MAX_PUMP_LABELS:
-        return
+
+
+def pump_labels(problem: PumpProblem, result: PlacementResult) -> list[tuple[float, float, str]]:
+    """(x, y, text) of each point where pumps are inserted: their catalogue sizes joined by
+    ``+``; none beyond :data:`MAX_PUMP_LABELS` pumps."""
+    if not result.pumps or len(result.pumps) > MAX_PUMP_LABELS:
+        return []
+    net = problem.network
+    assert net is not None
+    xy = _xy(_with_layout(net.wn), [p.upstream for p in result.pumps])
     sizes = problem.catalogue.sizes
     labels: dict[tuple[float, float], list[str]] = {}
     for (x, y), pump in zip(xy, result.pumps, strict=True):
         labels.setdefault((float(x), float(y)), []).append(sizes[pump.size].name)
-    for (x, y), names in labels.items():
-        ax.annotate(
-            "+".join(names),
+    return [(x, y, "+".join(names)) for (x, y), names in labels.items()]
+
+
+LABEL_RINGS = (5.0, 12.0, 22.0, 34.0, 48.0, 64.0, 84.0)
+"""Distances (points) from its pump at which a label is tried, nearest first."""
+LABEL_DIRECTIONS = ((1, 1), (1, 0), (1, -1), (0, 1), (0, -1), (-1, 1), (-1, 0), (-1, -1))
+"""Directions tried on each ring, up-right first (where a single label goes)."""
+MARKER_HALF = 5.0
+"""Half the side (points) of the box a pump's triangle covers, kept clear of labels."""
+
+
+def place_labels(
+    ax: Axes, labels: list[tuple[float, float, str]], *, fontsize: float = 6.5
+) -> list[Annotation]:
+    """Labels at their points without overlap, greedily: each in turn takes the first
+    position, ring by ring (:data:`LABEL_RINGS`) and direction by direction
+    (:data:`LABEL_DIRECTIONS`), whose box meets no label already placed and no point's marker
+    and stays within the axes (or, failing that, the one that overlaps least); a label set
+    beyond the first ring is joined to its point by a thin leader line.
+
+    Positions are worked out in display units, so the figure's layout must be final (it is
+    drawn once here); the labels take no part in the layout afterwards."""
+    if not labels:
+        return []
+    fig = ax.get_figure()
+    assert fig is not None
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    px = fig.dpi / 72.0
+    points = ax.transData.transform(np.array([(x, y) for x, y, _ in labels], dtype=float))
+    half = MARKER_HALF * px
+    taken = [(px_x - half, px_y - half, px_x + half, px_y + half) for px_x, px_y in points]
+    frame = tuple(ax.get_window_extent(renderer).extents)
+    out = []
+    for (x, y, text), (ax_x, ax_y) in zip(labels, points, strict=True):
+        probe = ax.text(0, 0, text, fontsize=fontsize)
+        box = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = box.width, box.height
+        best: tuple[float, float, int, int, tuple[float, float, float, float]] | None = None
+        for ring in LABEL_RINGS:
+            for dx, dy in LABEL_DIRECTIONS:
+                ox, oy = dx * ring * px, dy * ring * px
+                x0 = ax_x + ox - (w if dx < 0 else w / 2 if dx == 0 else 0.0)
+                y0 = ax_y + oy - (h if dy < 0 else h / 2 if dy == 0 else 0.0)
+                rect = (x0, y0, x0 + w, y0 + h)
+                inside = _overlap(rect, frame)
+                clash = sum(_overlap(rect, other) for other in taken) + (w * h - inside)
+                if best is None or clash < best[0]:
+                    best = (clash, ring, dx, dy, rect)
+                if clash == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _, ring, dx, dy, rect = best
+        taken.append(rect)
+        leader = ring > LABEL_RINGS[0]
+        ann = ax.annotate(
+            text,
             (x, y),
-            xytext=(4, 4),
+            xytext=(dx * ring, dy * ring),
             textcoords="offset points",
-            fontsize=6.5,
+            ha="left" if dx > 0 else "right" if dx < 0 else "center",
+            va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+            fontsize=fontsize,
             color=PUMP_COLOUR,
             zorder=5,
+            arrowprops={
+                "arrowstyle": "-",
+                "lw": 0.5,
+                "color": PUMP_COLOUR,
+                "shrinkA": 0,
+                "shrinkB": MARKER_HALF,
+            }
+            if leader
+            else None,
+            annotation_clip=False,
         )
+        ann.set_in_layout(False)
+        out.append(ann)
+    return out
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def _circle(wn: wntr.network.WaterNetworkModel, ax: Axes, names: list[str]) -> None:

@@ -7,9 +7,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from wdnopt.solvers.figures import mark_hidden_lines
 from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
 from wdnopt.solvers.routing import RoutingResult
+
+LEVEL_MARKERS = ["o", "s", "^", "D", "v", "P"]
+"""Markers of the storage levels, one per node in turn."""
 
 
 def day_png(result: RoutingResult, *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> bytes:
@@ -34,12 +39,18 @@ def day_figure(result: RoutingResult) -> Figure:
     bottom = np.zeros(len(periods))
     plants = [c for c in result.throughput.columns if c != "period"]
     colours = colormaps["tab20"](np.linspace(0, 1, max(len(plants), 1)))
+    idle = []
     for colour, plant in zip(colours, plants, strict=False):
         values = result.throughput[plant].to_numpy()
         if np.allclose(values, 0):
+            idle.append((plant, colour))
             continue
         ax.bar(start, values, width=hours, bottom=bottom, align="edge", label=plant, color=colour)
         bottom += values
+    for plant, colour in idle:  # no bar to see: named in the legend all the same
+        ax.add_line(
+            Line2D([], [], marker="s", mfc="none", mec=colour, ls="", label=f"{plant} (idle)")
+        )
     ax.step(
         np.append(start, start[-1] + hours[-1]),
         np.append(periods["demand"].to_numpy(), periods["demand"].iloc[-1]),
@@ -54,9 +65,12 @@ def day_figure(result: RoutingResult) -> Figure:
     if has_storage:
         ax = axes[1]
         levels = result.storage_levels
-        for node in [c for c in result.storage.columns if c != "period"]:
+        nodes = [c for c in result.storage.columns if c != "period"]
+        for i, node in enumerate(nodes):
             rows = levels[levels["storage"] == node]
-            ax.plot(rows["time_h"], rows["level"], marker="o", markersize=3, label=node)
+            marker = LEVEL_MARKERS[i % len(LEVEL_MARKERS)]
+            ax.plot(rows["time_h"], rows["level"], marker=marker, markersize=4, label=node)
+        mark_hidden_lines(ax)
         ax.set_ylabel("storage level, ML")
         ax.set_title("storage from the start level to the end of each period")
         ax.legend(loc="upper left", fontsize=8, ncol=6)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from wdnopt.solvers.figures import new_figure
+from wdnopt.solvers.figures import mark_hidden_lines, new_figure
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, write_atomic
 from wdnopt.solvers.report import CURRENCY, Block, money, percent, to_html, to_markdown
@@ -177,22 +177,44 @@ def _outage_style(index: int, outage: str) -> dict[str, Any]:
     return dict(color=PALETTE[i], lw=1.4, marker=MARKERS[i % len(MARKERS)], ms=5, ls="--")
 
 
+NO_PLAN_GID = "no_plan"
+"""``gid`` of the strip under a cost panel where runs without a plan are marked."""
+
+
 def cost_by_demand_figure(frame: pd.DataFrame) -> Figure | None:
     """Total cost against the demand multiplier, one line per outage (``none`` thick and
-    black), one panel per tariff (shared cost axis). Runs without a plan have no cost: the
-    infeasible ones are marked with an ``x`` at the bottom of the panel, in their outage's
-    colour, one height per outage so that none hides another; runs stopped on the time limit
-    are circled. ``None`` when no run has a cost."""
+    black), one panel per tariff (shared cost axis). Runs without a plan have no cost, so they
+    are not drawn on the cost axis: the infeasible ones are marked with an ``x`` in a strip
+    under the panel labelled "no plan", one row per outage in its colour; runs stopped on the
+    time limit are circled. A line another one covers gets hollow markers and a legend entry of
+    its own. ``None`` when no run has a cost."""
+    from matplotlib.lines import Line2D
+
     ok = solved(frame)
     if ok.empty:
         return None
     names = tariffs(frame)
-    fig, axes = _panels(len(names), 5.4, 4.4)
     styles = {o: _outage_style(i, o) for i, o in enumerate(outages(frame))}
-    for ax, tariff in zip(axes, names, strict=True):
+    any_infeasible = bool(_is_infeasible(frame).any())
+    fig = new_figure(5.4 * len(names), 5.2 if any_infeasible else 4.4)
+    fig.set_layout_engine("constrained")
+    if any_infeasible:
+        grid = fig.subplots(
+            2, len(names), squeeze=False, sharex="col", gridspec_kw={"height_ratios": [5, 1]}
+        )
+        axes, strips = list(grid[0]), list(grid[1])
+        for ax in axes[1:]:
+            ax.sharey(axes[0])
+    else:
+        axes = list(fig.subplots(1, len(names), squeeze=False, sharey=True)[0])
+        strips = [None] * len(names)
+    no_plan = Line2D(
+        [], [], marker="x", color="0.3", ls="", mew=2, label="no plan: demand not met (x, below)"
+    )
+    for ax, strip, tariff in zip(axes, strips, names, strict=True):
         runs = frame[frame["tariff"].astype(str) == tariff]
         part_ok = solved(runs)
-        marked_infeasible = marked_limit = False
+        marked_limit = False
         for outage, style in styles.items():
             line = part_ok[part_ok["outage"].astype(str) == outage].sort_values("demand_multiplier")
             if len(line):
@@ -212,30 +234,34 @@ def cost_by_demand_figure(frame: pd.DataFrame) -> Figure | None:
                     )
                     marked_limit = True
             infeasible = runs[_is_infeasible(runs) & (runs["outage"].astype(str) == outage)]
-            if len(infeasible):
-                ax.scatter(
+            if len(infeasible) and strip is not None:
+                strip.scatter(
                     infeasible["demand_multiplier"],
-                    np.full(len(infeasible), 0.035 + 0.045 * list(styles).index(outage)),
-                    transform=ax.get_xaxis_transform(),
+                    np.full(len(infeasible), float(list(styles).index(outage))),
                     marker="x",
                     s=60,
                     linewidths=2,
                     color=style["color"],
                     zorder=6,
-                    clip_on=False,
                     gid="infeasible",
-                    label=None if marked_infeasible else "infeasible: demand not met (x)",
                 )
-                marked_infeasible = True
+        mark_hidden_lines(ax)
         no_answer = runs[~runs.index.isin(part_ok.index) & ~_is_infeasible(runs)]
         title = f"tariff {tariff}"
         if len(no_answer):
             title += f" ({len(no_answer)} run(s) with no answer not shown)"
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("demand multiplier (× base demand)")
         ax.grid(True, alpha=0.3)
         ax.set_xticks(multipliers(frame))
+        bottom = ax
+        if strip is not None:
+            _no_plan_strip(strip, list(styles))
+            ax.tick_params(labelbottom=False)
+            bottom = strip
+        bottom.set_xlabel("demand multiplier (× base demand)")
         handles, labels = ax.get_legend_handles_labels()
+        if strip is not None and strip.collections:
+            handles, labels = [*handles, no_plan], [*labels, no_plan.get_label()]
         if handles:  # the outages first, then the markers
             order = sorted(range(len(labels)), key=lambda i: labels[i] not in styles)
             ax.legend(
@@ -248,11 +274,20 @@ def cost_by_demand_figure(frame: pd.DataFrame) -> Figure | None:
     axes[0].set_ylabel(f"total cost ({CURRENCY}/day)")
     _money_axis(axes[0])
     fig.suptitle(
-        "Daily cost of the plan as demand grows, per outage (x: no plan meets the demand)",
+        "Daily cost of the plan as demand grows, per outage (x below: no plan meets the demand)",
         fontsize=11,
     )
-    fig.tight_layout()
     return fig
+
+
+def _no_plan_strip(strip: Any, outage_names: list[str]) -> None:
+    """The strip under a cost panel: one row per outage, no cost scale."""
+    strip.set_gid(NO_PLAN_GID)
+    strip.set_ylim(len(outage_names) - 0.5, -0.5)
+    strip.set_yticks([])
+    strip.set_ylabel("no plan", fontsize=8, rotation=0, ha="right", va="center")
+    strip.grid(True, axis="x", alpha=0.3)
+    strip.set_facecolor("0.96")
 
 
 def shortfall_figure(frame: pd.DataFrame) -> Figure | None:
@@ -395,6 +430,7 @@ def plant_utilisation_figure(frame: pd.DataFrame, plants: pd.DataFrame) -> Figur
             ms=5,
         )
     ax.axhline(100, color="0.4", lw=0.9, ls=":", label="capacity (100 %)")
+    mark_hidden_lines(ax)
     ax.set_xticks(multipliers(frame))
     ax.set_ylim(0, max(105.0, 100 * float(rows["utilisation"].max()) + 5))
     ax.set_xlabel("demand multiplier (× base demand)")

@@ -130,3 +130,81 @@ def test_plan_that_fails_and_no_plan(tmp_path: Path) -> None:
     _assert_png(failing)
     nothing = network_plot.plot_plan(problem, result, None, tmp_path / "none.png")
     _assert_png(nothing)
+
+
+def _boxes(fig, texts):
+    """Display boxes of the texts alone (an annotation's own extent would take in its leader
+    line)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [Text.get_window_extent(t, renderer) for t in texts]
+
+
+def _overlapping(boxes) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+
+
+def test_crowded_labels_are_placed_without_overlap() -> None:
+    """Twenty labels, eight of them on points a few pixels apart: at one fixed offset most
+    would overlap; placed, no two labels meet, none covers a marker, and the ones set away
+    from their point have a leader line."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from wdnopt.solvers import network_plot
+
+    rng = np.random.default_rng(1)
+    points = rng.normal(0, 0.3, (20, 2))
+    points[:8] = rng.normal(0, 0.02, (8, 2))
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.set_xlim(-2, 2)
+    ax.set_ylim(-2, 2)
+    labels = [(x, y, f"BP{i}+BP{i % 3}") for i, (x, y) in enumerate(points)]
+    fixed = [ax.annotate(t, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=6.5)
+             for x, y, t in labels]  # fmt: skip
+    assert len(_overlapping(_boxes(fig, fixed))) >= 5  # the old placement: crowded
+    for t in fixed:
+        t.remove()
+    placed = network_plot.place_labels(ax, labels)
+    assert [a.get_text() for a in placed] == [t for _, _, t in labels]
+    boxes = _boxes(fig, placed)
+    assert _overlapping(boxes) == []
+    pixels = ax.transData.transform(points)
+    for box in boxes:
+        assert not any(box.contains(px, py) for px, py in pixels)
+    far = [a for a in placed if np.abs(a.xyann).max() > network_plot.LABEL_RINGS[0] + 1e-9]
+    assert far and all(a.arrow_patch is not None for a in far)
+    assert all(a.arrow_patch is None for a in placed if a not in far)
+
+
+def test_pump_labels_on_the_map_do_not_overlap() -> None:
+    """The plan of tree_100 at 3 times its demands (10 pumps, two pairs close together): one
+    label per pump point, none overlapping another, in the legend the pumps' entry."""
+    from wdnopt.models.pumps.instance import build_problems
+    from wdnopt.models.pumps.schema import PumpPlacementScenario
+    from wdnopt.solvers import network_plot
+    from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps.verify import verify_pumps
+
+    scenario = PumpPlacementScenario(
+        network={"file": ROOT / "data" / "networks" / "tree_100.inp"}, demand_factors=[3.0]
+    )
+    (problem,) = build_problems(scenario)
+    assert problem.network is not None
+    algorithm = registry.get("tree-dp")
+    result = algorithm.run(problem, algorithm.make_options({}))
+    check = verify_pumps(problem.network.wn, problem.tree, result.pumps, problem.catalogue)
+    fig = network_plot.plan_figure(problem, result, check)
+    right = fig.axes[1]
+    expected = network_plot.pump_labels(problem, result)
+    assert len(expected) >= 5
+    texts = [t for t in right.texts if t.get_text() in {e[2] for e in expected}]
+    assert len(texts) == len(expected)
+    assert _overlapping(_boxes(fig, texts)) == []
+    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    assert "new pump (its pipe, size)" in legend

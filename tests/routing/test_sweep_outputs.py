@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
@@ -133,17 +134,66 @@ def test_cost_by_demand_draws_every_solved_run(frame, plants):
         assert lines["none"].get_linewidth() > max(
             line.get_linewidth() for name, line in lines.items() if name != "none"
         )
-        # infeasible runs: one x each at its multiplier; time-limited runs circled
-        for status in ("infeasible", "time_limit"):
-            marks = [c for c in ax.collections if c.get_gid() == status]
+        # infeasible runs: one x each at its multiplier, in the "no plan" strip under the panel
+        # (never on the cost axis); time-limited runs circled on their cost
+        strip = _strip(fig, ax)
+        assert not [c for c in ax.collections if c.get_gid() == "infeasible"]
+        for status, where in (("infeasible", strip), ("time_limit", ax)):
+            marks = [c for c in where.collections if c.get_gid() == status]
             xs = sorted(x for c in marks for x in np.asarray(c.get_offsets())[:, 0])
             runs = frame[(frame["tariff"] == tariff) & (frame["status"] == status)]
             assert xs == sorted(runs["demand_multiplier"]), status
+        # each x on the row of its outage, in that outage's colour
+        for c in strip.collections:
+            for _, y in np.asarray(c.get_offsets()):
+                outage = OUTAGES[round(y)]
+                colour = matplotlib.colors.to_rgba(lines[outage].get_color())
+                np.testing.assert_allclose(c.get_facecolor()[0], colour)
+        assert strip.get_ylabel() == "no plan" and not strip.get_yticks().size
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        if any(c.get_gid() == "infeasible" for c in strip.collections):
+            assert "no plan: demand not met (x, below)" in legend
         limited = frame[(frame["tariff"] == tariff) & (frame["status"] == "time_limit")]
         circles = [c for c in ax.collections if c.get_gid() == "time_limit"]
         ys = [y for c in circles for y in np.asarray(c.get_offsets())[:, 1]]
         np.testing.assert_allclose(ys, limited["objective"])
     assert total_lines == len(ok.groupby(["outage", "tariff"]))
+
+
+def _strip(fig, ax):
+    """The "no plan" strip under the cost panel ``ax``: the axes of gid ``no_plan`` that
+    shares its x axis."""
+    (strip,) = [
+        a for a in fig.axes if a.get_gid() == "no_plan" and a.get_shared_x_axes().joined(a, ax)
+    ]
+    return strip
+
+
+def test_cost_by_demand_strip_is_left_out_without_infeasible_runs(frame, plants):
+    frame = frame[frame["status"] != "infeasible"]
+    fig = sweep_figures(frame, plants)["cost_by_demand"]
+    assert not [a for a in fig.axes if a.get_gid() == "no_plan"]
+
+
+def test_cost_by_demand_marks_a_line_hidden_under_another(frame, plants):
+    # the outage of P1 costs as much as no outage under the base tariff: its line lies under
+    # the thick black one, so it gets hollow markers and a legend entry of its own
+    base = frame["tariff"] == "base"
+    same = frame[base & (frame["outage"] == "none")].set_index("demand_multiplier")["objective"]
+    hidden = base & (frame["outage"] == "plant P1") & (frame["status"] == "optimal")
+    frame.loc[hidden, "objective"] = frame.loc[hidden, "demand_multiplier"].map(same)
+    fig = sweep_figures(frame, plants)["cost_by_demand"]
+    ax = _panel(fig, "base")
+    (marks,) = [c for c in ax.collections if c.get_gid() == "hidden"]
+    assert marks.get_label() == "plant P1 (under none)"
+    np.testing.assert_allclose(
+        np.asarray(marks.get_offsets())[:, 0], frame.loc[hidden, "demand_multiplier"]
+    )
+    assert marks.get_zorder() > max(line.get_zorder() for line in ax.get_lines())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "plant P1 (under none)" in legend
+    # the other tariff's lines differ: nothing hidden there
+    assert not [c for c in _panel(fig, "peak x2").collections if c.get_gid() == "hidden"]
 
 
 def test_shortfall_heatmap_holds_the_pivot(frame, plants):
