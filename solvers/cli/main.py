@@ -164,9 +164,9 @@ def refuse_dash(args: argparse.Namespace) -> None:
     for option in NO_STDOUT_OPTIONS:
         if _given_as_dash(args, option):
             what = "a folder" if option == "--out" else "a file"
+            takes = " or ".join(f"{o} -" for o in STDOUT_OPTIONS)
             raise InputError.single(
-                f"{what} ('-', standard output, is for a file option: "
-                f"{', '.join(STDOUT_OPTIONS)}; or --json)",
+                f"{what} (standard output, '-', takes one file only: {takes})",
                 field=option,
                 got="-",
             )
