@@ -30,7 +30,11 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from wdnopt.models.routing.builder import build_routing_model, define_cost_objective
+from wdnopt.models.routing.builder import (
+    build_routing_model,
+    define_cost_objective,
+    elastic_terms,
+)
 from wdnopt.models.routing.certificate import RoutingCertificate, RoutingDecisions, certify
 from wdnopt.models.routing.costs import pumping_power
 from wdnopt.models.routing.handle import RoutingModel
@@ -358,7 +362,7 @@ def _diagnose(
         return _empty(net, first, build_s, "infeasible, and the shortage diagnosis failed")
     least = phase1.objective or 0.0
     model.total_shortage.deactivate()
-    elastic = list(h.shortage.values()) + list(h.untaken.values())
+    elastic = elastic_terms(h)
     model.shortage_cap = pyo.Constraint(expr=pyo.quicksum(elastic) <= least * (1 + 1e-9) + 1e-9)
     define_cost_objective(h)
     phase2, _ = solve_with_highs(model, solver=make_solver(kw, milp=milp, size=size))
@@ -396,12 +400,20 @@ def _diagnose(
             f"demand cannot be met: {_amount(total, net)} {unit} short in total; "
             + ", ".join(f"{z} short by {_amount(s, net)}" for z, s in short)
         )
+    missed = _end_deficits(h, net)
     stuck = [(net.source_ids[s], left[s]) for s in np.flatnonzero(left > 0)]
     if stuck:
         parts.append(
             f"fixed supply cannot all be taken: {_amount(left.sum(), net)} {unit} has nowhere to "
             "go (no capacity or demand left downstream, and no raw bypass arc); "
             + ", ".join(f"{s} left with {_amount(x, net)}" for s, x in stuck)
+        )
+    if missed:
+        parts.append(
+            "storage cannot end at its end level (not enough water reaches it over the day): "
+            + ", ".join(
+                f"{name} ends {_amount(d, net)} ML below its {end:g} ML" for name, d, end in missed
+            )
         )
     msg = "; ".join(parts) or "infeasible"
     result = _result(net, report, build_s + time.perf_counter() - t0, flow, decisions, sens1, h)
@@ -416,6 +428,19 @@ def _diagnose(
             "untaken": left,
         },
     )
+
+
+def _end_deficits(h: RoutingModel, net: RoutingNetwork) -> list[tuple[str, float, float]]:
+    """(node, ML missed, end level) of every storage the elastic answer leaves below its end
+    level (beyond solver noise)."""
+    if net.storage is None:
+        return []
+    out = []
+    for v, var in h.levels.deficit.items():
+        d = float(denoise(np.array(var.value or 0.0), net))
+        if d > 0:
+            out.append((net.node_ids[v], d, float(net.storage.end[v])))
+    return out
 
 
 def _amount(value: float, net: RoutingNetwork) -> str:

@@ -54,7 +54,7 @@ def build_routing_model(
     xs = define_flows(m, net)
     expansion = define_expansion_choices(m, net)
     on = define_plant_on(m, net.commitment, net.n_periods)
-    levels = define_storage_levels(m, net)
+    levels = define_storage_levels(m, net, elastic=elastic)
     shortage, untaken = define_elastic_vars(m, net) if elastic else ({}, {})
     surplus = define_surplus(m, net)
     peak = define_peak_var(m, net)
@@ -395,8 +395,15 @@ def define_cost_objective(h: RoutingModel) -> None:
     )
 
 
+def elastic_terms(h: RoutingModel) -> list[Any]:
+    """The variables of what the elastic model leaves undone: shortages :math:`s_{z,t}`,
+    untaken supplies :math:`u_{s,t}` and storage end-level deficits :math:`d_v` (ML)."""
+    return [*h.shortage.values(), *h.untaken.values(), *h.levels.deficit.values()]
+
+
 def define_elastic_objective(h: RoutingModel) -> None:
-    """Phase 1 of the diagnosis: minimise the total shortage and untaken supply
-    :math:`\\sum_{z,t} s_{z,t} + \\sum_{s,t} u_{s,t}` (ML)."""
-    terms = list(h.shortage.values()) + list(h.untaken.values())
+    """Phase 1 of the diagnosis: minimise what is left undone,
+    :math:`\\sum_{z,t} s_{z,t} + \\sum_{s,t} u_{s,t} + \\sum_v d_v` (ML): shortages,
+    untaken fixed supplies and storage end levels missed."""
+    terms = elastic_terms(h)
     h.model.total_shortage = pyo.Objective(expr=pyo.quicksum(terms), sense=pyo.minimize)

@@ -11,7 +11,7 @@ is one period of 24 h (:math:`\\lambda = 1`, :math:`f = 1`): the daily LP.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -74,6 +74,9 @@ class Levels:
 
     var: dict[tuple[int, int], Any]
     start: dict[int, float]
+    deficit: dict[int, Any] = field(default_factory=dict)
+    """Elastic model only: how far each storage :math:`v` may end below its end level,
+    :math:`d_v \\ge 0` (ML)."""
 
     def terms(self, v: int, t: int) -> tuple[list, float]:
         """Terms and constant of :math:`L_{v,t-1} - L_{v,t}` (what storage at :math:`v`
@@ -86,10 +89,17 @@ class Levels:
         return [*terms, self.var[(t - 1, v)]], 0.0
 
 
-def define_storage_levels(m: pyo.ConcreteModel, net: RoutingNetwork) -> Levels:
+def define_storage_levels(
+    m: pyo.ConcreteModel, net: RoutingNetwork, *, elastic: bool = False
+) -> Levels:
     """Levels :math:`0 \\le L_{v,t} \\le C_v` at the end of each period, with
     :math:`L_{v,T} \\ge E_v` (the end level) and :math:`L_{v,0^-} = L^0_v` (the start level, a
-    constant)."""
+    constant).
+
+    In the elastic model of the diagnosis the end level may be missed, at a price:
+    :math:`L_{v,T} + d_v \\ge E_v` with :math:`d_v \\ge 0` (``end_level``, index :math:`v`),
+    :math:`d_v` counted with the shortages, so that a storage no water can refill is reported
+    as such instead of leaving the diagnosis without an answer."""
     levels = Levels({}, {})
     if net.storage is None:
         return levels
@@ -99,14 +109,21 @@ def define_storage_levels(m: pyo.ConcreteModel, net: RoutingNetwork) -> Levels:
     n_t, n_v = net.n_periods, net.n_nodes
     keys = [t * n_v + v for t in range(n_t) for v, *_ in nodes]
     m.level = pyo.Var(keys, domain=pyo.NonNegativeReals)
-    for v, cap, start, end in nodes:
+    for v, cap, start, _end in nodes:
         levels.start[v] = start
         for t in range(n_t):
             var = m.level[t * n_v + v]
             var.setub(cap)
-            if t == n_t - 1:
-                var.setlb(end)
             levels.var[(t, v)] = var
+    ends = [(v, end) for v, _cap, _start, end in nodes if end > 0]
+    if elastic and ends:
+        m.end_deficit = pyo.Var([v for v, _ in ends], domain=pyo.NonNegativeReals)
+        levels.deficit.update({v: m.end_deficit[v] for v, _ in ends})
+        rows = {v: levels.var[(n_t - 1, v)] + m.end_deficit[v] >= end for v, end in ends}
+        m.end_level = pyo.Constraint(list(rows), rule=lambda _, v: rows[v])
+    else:
+        for v, end in ends:
+            levels.var[(n_t - 1, v)].setlb(end)
     return levels
 
 
