@@ -60,12 +60,13 @@ echo "== the installed package, not the clone"
 import sys
 from pathlib import Path
 
+import wdnopt
 import wdnopt.solvers.cli.main as main
 from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
 
 root = Path(sys.argv[1])
-for path in (Path(main.__file__), DEFAULT_CATALOGUE):
-    for folder in ("models", "solvers", "data", "scenarios"):
+for path in (Path(wdnopt.__file__), Path(main.__file__), DEFAULT_CATALOGUE):
+    for folder in ("package", "models", "solvers", "data", "scenarios"):
         assert not path.resolve().is_relative_to(root / folder), f"{path} is in the clone"
 assert DEFAULT_CATALOGUE.is_file(), DEFAULT_CATALOGUE
 print("ok:", Path(main.__file__).parent.parent.parent)
