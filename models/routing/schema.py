@@ -97,7 +97,8 @@ class Zone(StorageFields):
     demand; 0 allows a free surplus, e.g. an outfall taking whatever comes)."""
     capacity: NonNegative | None = None
     """Most water a zone with a ``surplus_cost`` accepts, ML/day (an outfall's consented
-    flow, a field's intake); none: no limit."""
+    flow, a field's intake); none: no limit. At least the zone's demand in every period of its
+    profile."""
     quality: str | None = None
     """Quality class the zone needs (none: any plant's water); such a zone is fed by arcs
     from plants only."""
@@ -152,7 +153,9 @@ class Arc(SchemaModel):
     """Pumping energy of the arc, kWh/ML, when known without a lift; priced like a lift:
     ``cost + energy · energy_price`` $/ML, and counted in the peak power."""
     efficiency: Efficiency | None = None
-    """Wire-to-water pump efficiency of the arc (none: the scenario's ``pump_efficiency``)."""
+    """Wire-to-water pump efficiency of the arc's lift (none: the scenario's
+    ``pump_efficiency``); only on an arc with a ``lift`` (an ``energy`` is already the energy
+    paid for)."""
     build_cost: NonNegative | None = None
     """A candidate arc: annualised cost of building it, $/day (none: the arc exists)."""
     upgrade_capacity: NonNegative | None = None
@@ -251,7 +254,8 @@ class RoutingScenario(SchemaModel):
     """The arcs between nodes ($/ML, ML/day)."""
     energy_price: NonNegative | None = None
     """Reference energy price, $/kWh: the price at which arc ``cost`` values are quoted and at
-    which ``lift`` arcs are priced (needed with ``lift`` or a tariff)."""
+    which ``lift`` arcs are priced (needed with ``lift`` or a tariff; above 0 with a tariff,
+    which scales pumping costs by ``schedule.energy_price[t] / energy_price``)."""
     demand_charge: NonNegative | None = None
     """Price of the day's peak pumping power, $/kW per day (a demand charge beside the
     time-of-use tariff). Power counts arcs with a ``lift`` or an ``energy``:
