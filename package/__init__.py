@@ -19,11 +19,34 @@ command.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from wdnopt.solvers import __all__ as _SOLVERS_ALL
+_API = (
+    "InputError",
+    "PumpComparisonScenario",
+    "PumpPlacementScenario",
+    "PumpPlan",
+    "RoutingResult",
+    "RoutingScenario",
+    "RoutingSweepScenario",
+    "RoutingWhatIf",
+    "SavedResults",
+    "Status",
+    "load_results",
+    "load_scenario",
+    "n_minus_one",
+    "place_pumps",
+    "run_routing_sweep",
+    "run_sweep",
+    "scenario_from_dict",
+    "solve_routing",
+    "solve_seasons",
+)
+"""The entry points, each taken from :mod:`wdnopt.solvers` on first use (its ``__all__``:
+tests/test_api.py checks they agree); nothing is imported before."""
 
-__all__ = ["__version__", *_SOLVERS_ALL]
+__all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
@@ -31,10 +54,8 @@ def __getattr__(name: str) -> Any:
         from wdnopt.solvers.cli.main import version
 
         value: Any = version()
-    elif name in _SOLVERS_ALL:
-        import wdnopt.solvers
-
-        value = getattr(wdnopt.solvers, name)
+    elif name in _API:
+        value = getattr(importlib.import_module("wdnopt.solvers"), name)
     else:
         raise AttributeError(f"module 'wdnopt' has no attribute {name!r}")
     globals()[name] = value

@@ -35,7 +35,7 @@ def test_import_wdnopt_gives_the_api_and_the_version() -> None:
     import wdnopt
 
     assert wdnopt.__version__ == version("wdnopt")
-    assert set(api.__all__) <= set(wdnopt.__all__) and "__version__" in wdnopt.__all__
+    assert sorted(wdnopt.__all__) == sorted(["__version__", *api.__all__])
     for name in api.__all__:
         assert getattr(wdnopt, name) is getattr(api, name), name
         assert name in dir(wdnopt)
