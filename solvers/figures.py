@@ -210,6 +210,7 @@ def pressure_curve_figure(curves: pd.DataFrame, p_min: float) -> Figure:
     ax.set_ylabel("demand junctions below P_min (%)")
     ax.set_title(f"Junctions below P_min = {p_min:.2f} m as demand grows", fontsize=10)
     ax.grid(True, alpha=0.3)
+    mark_hidden_lines(ax)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
