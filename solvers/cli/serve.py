@@ -156,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
     if args.db.exists() and not args.db.is_file():
         raise InputError.single("an SQLite file", field="--db", got=str(args.db))
 
+    from wdnopt.solvers.service.dblock import DatabaseLock
+
+    lock = DatabaseLock(args.db)  # a second server on this database stops here, at once
+
     import uvicorn
 
     from wdnopt.solvers.service.app import ServiceConfig, create_app, open_backend
@@ -177,7 +181,12 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         dashboard=None if args.dashboard is None else f"{args.host}:{args.dashboard}",
     )
-    app = create_app(config, backend=open_backend(config))  # a bad --db or --scheduler: exit 2
+    try:
+        backend = open_backend(config, lock)  # a bad --db or --scheduler: exit 2
+    except BaseException:
+        lock.release()
+        raise
+    app = create_app(config, backend=backend)
     level = logging.getLogger().getEffectiveLevel()
     if level > logging.INFO:  # Dask's own start and stop notices: with -v only
         logging.getLogger("distributed").setLevel(logging.WARNING)

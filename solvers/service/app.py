@@ -33,7 +33,7 @@ import logging
 import multiprocessing
 import sqlite3
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -56,7 +56,7 @@ from wdnopt.solvers.service.auth import Tokens
 from wdnopt.solvers.service.dblock import DatabaseLock
 from wdnopt.solvers.service.guard import PostRate, SecurityHeaders
 from wdnopt.solvers.service.html import report_page
-from wdnopt.solvers.service.intake import Accepted, Limits, check_submission
+from wdnopt.solvers.service.intake import Accepted, Limits, check_submission, early_refusal
 from wdnopt.solvers.service.jobs import Job, JobStore, TooManyJobs
 
 log = logging.getLogger(__name__)
@@ -169,11 +169,25 @@ def _warm_intake() -> None:
 def _intake_pool() -> ProcessPoolExecutor:
     """The process that checks submissions (one: checks are short, and the cores are the
     workers')."""
-    pool = ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_intake
     )
-    pool.submit(_warm_intake)  # started now, not by the first submission
-    return pool
+
+
+@dataclass
+class Backend:
+    """What the application runs on: the job store, the Dask runner, the intake process (and
+    the future of its imports)."""
+
+    store: JobStore
+    runner: Any
+    intake: ProcessPoolExecutor
+    ready: Future[None]
+
+    def close(self) -> None:
+        self.intake.shutdown(wait=True, cancel_futures=True)
+        self.runner.close()
+        self.store.close()
 
 
 async def _checked(app: FastAPI, *args: Any, **kwargs: Any) -> Any:
@@ -184,16 +198,20 @@ async def _checked(app: FastAPI, *args: Any, **kwargs: Any) -> Any:
         return await loop.run_in_executor(app.state.intake, call)
     except BrokenProcessPool:
         log.error("the intake process ended; a new one is started")
+        app.state.intake.shutdown(wait=False)
         app.state.intake = _intake_pool()
         raise ApiError.single(503, "a server able to check the body: try again") from None
 
 
-def open_backend(config: ServiceConfig) -> tuple[JobStore, Any]:
-    """The job store (jobs a stopped server left active marked ``interrupted``) and the Dask
-    runner; :class:`~wdnopt.models.errors.InputError` for a bad ``--db`` or ``--scheduler``."""
+def open_backend(config: ServiceConfig, lock: DatabaseLock | None = None) -> Backend:
+    """The job store (jobs a stopped server left active marked ``interrupted``), the intake
+    process (its imports under way) and the Dask runner;
+    :class:`~wdnopt.models.errors.InputError` for a bad ``--db`` (one in use by another server
+    among them) or ``--scheduler``. ``lock``: the database's, if already taken."""
     from wdnopt.solvers.service.runner import DaskRunner
 
-    lock = DatabaseLock(config.db)  # before anything is read or marked: one server per file
+    # before anything is read or marked: one server per file
+    lock = lock or DatabaseLock(config.db)
     try:
         store = JobStore(config.db, lock=lock)
         interrupted = store.mark_interrupted()
@@ -204,32 +222,36 @@ def open_backend(config: ServiceConfig) -> tuple[JobStore, Any]:
         ) from None
     if interrupted:
         log.warning("%d job(s) left unfinished by the last run marked interrupted", interrupted)
+    intake = _intake_pool()
+    ready = intake.submit(_warm_intake)  # importing while the cluster starts
     try:
         runner = DaskRunner(
             store, scheduler=config.scheduler, workers=config.workers, dashboard=config.dashboard
         )
     except BaseException:
+        intake.shutdown(wait=False, cancel_futures=True)
         store.close()
         raise
-    return store, runner
+    return Backend(store, runner, intake, ready)
 
 
-def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = None) -> FastAPI:
-    """The application, on ``backend`` (the store and the runner, closed when the app stops);
-    without one, :func:`open_backend` opens them when the app starts."""
+def create_app(config: ServiceConfig, *, backend: Backend | None = None) -> FastAPI:
+    """The application, on ``backend`` (closed when the app stops); without one,
+    :func:`open_backend` opens it when the app starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store, runner = backend or await run_in_threadpool(open_backend, config)
-        app.state.store = store
-        app.state.runner = runner
-        app.state.intake = _intake_pool()
+        opened = backend or await run_in_threadpool(open_backend, config)
+        app.state.store = opened.store
+        app.state.runner = opened.runner
+        app.state.intake = opened.intake
+        # up once bodies can be checked: the first submission does not wait for the imports
+        await asyncio.wrap_future(opened.ready)
         try:
             yield
         finally:
-            app.state.intake.shutdown(wait=False, cancel_futures=True)
-            await run_in_threadpool(runner.close)
-            store.close()
+            opened.intake = app.state.intake  # a new one, if the first one died
+            await run_in_threadpool(opened.close)
 
     app = FastAPI(
         title="wdnopt solve service",
@@ -347,6 +369,9 @@ def create_app(config: ServiceConfig, *, backend: tuple[JobStore, Any] | None = 
             body.extend(chunk)
             if len(body) > limits.max_body_bytes:
                 raise _too_large(len(body))
+        early = early_refusal(bytes(body), request.headers.get("content-type"), limits)
+        if early is not None:  # measured here, in one pass: never queued behind other bodies
+            raise ApiError(early.status, early.problems)
         checked = await _checked(
             request.app,
             bytes(body),

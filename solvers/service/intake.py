@@ -117,9 +117,18 @@ def _too_deep(what: tuple[str, int] | None, max_depth: int) -> None:
     raise BadBody.single(413, expected, field="body", got=got)
 
 
-def parse_body(body: bytes, content_type: str | None, max_depth: int = 32) -> dict[str, Any]:
-    """The body as data: TOML or JSON by the Content-Type (415 for any other). Its nesting is
-    measured before the parser runs (413 beyond ``max_depth``), and again on the data."""
+def early_refusal(body: bytes, content_type: str | None, limits: Limits) -> Refused | None:
+    """What can be refused without parsing, in one pass over the body: another Content-Type,
+    text that is not UTF-8, nesting or a dotted key beyond the limit (None: nothing yet)."""
+    try:
+        _check_text(body, content_type, limits.max_depth)
+    except BadBody as exc:
+        return Refused(exc.status, exc.problems)
+    return None
+
+
+def _check_text(body: bytes, content_type: str | None, max_depth: int) -> tuple[str, str]:
+    """The media type and the text of a body whose nesting is within ``max_depth``."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media not in JSON_TYPES + TOML_TYPES:
         raise BadBody.single(
@@ -132,10 +141,18 @@ def parse_body(body: bytes, content_type: str | None, max_depth: int = 32) -> di
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadBody.single(400, "UTF-8 text") from None
+    measure = json_nesting if media in JSON_TYPES else toml_nesting
+    _too_deep(measure(text, max_depth), max_depth)
+    return media, text
+
+
+def parse_body(body: bytes, content_type: str | None, max_depth: int = 32) -> dict[str, Any]:
+    """The body as data: TOML or JSON by the Content-Type (415 for any other). Its nesting is
+    measured before the parser runs (413 beyond ``max_depth``), and again on the data."""
+    media, text = _check_text(body, content_type, max_depth)
     data: Any
     try:
         if media in JSON_TYPES:
-            _too_deep(json_nesting(text, max_depth), max_depth)
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -143,7 +160,6 @@ def parse_body(body: bytes, content_type: str | None, max_depth: int = 32) -> di
             if not isinstance(data, dict):
                 raise BadBody.single(400, "a JSON object (the scenario's fields)")
         else:
-            _too_deep(toml_nesting(text, max_depth), max_depth)
             try:
                 data = tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:

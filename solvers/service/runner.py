@@ -9,7 +9,8 @@ task and sets the job's cancel event: a running task then kills the process its 
 (:mod:`~wdnopt.solvers.service.jobprocess`) and frees its worker within a second.
 
 The local cluster listens on the loopback only, and has no dashboard unless one is asked for,
-on the server's own host.
+on the server's own host; without it, the HTTP servers Dask starts anyway answer ``/health``
+only (no page of tasks, workers or logs).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class DaskRunner:
         dashboard: str | None = None,
     ) -> None:
         """``dashboard``: the local cluster's dashboard at ``HOST:PORT`` (none: no dashboard)."""
+        import dask
         from distributed import Client, LocalCluster
 
         self.store = store
@@ -93,6 +95,15 @@ class DaskRunner:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
             else:
+                if dashboard is None:
+                    # the HTTP servers Dask starts anyway answer /health only: no pages of
+                    # tasks (job ids), workers or logs
+                    dask.config.set(
+                        {
+                            "distributed.scheduler.http.routes": ["distributed.http.health"],
+                            "distributed.worker.http.routes": ["distributed.http.health"],
+                        }
+                    )
                 with _sigint_ignored():
                     self._cluster = LocalCluster(
                         n_workers=workers,

@@ -93,7 +93,7 @@ def test_measuring_takes_one_pass_whatever_the_text(text: str) -> None:
     start = time.perf_counter()
     toml_nesting(text, 32)
     json_nesting(text, 32)
-    assert time.perf_counter() - start < 1.5
+    assert time.perf_counter() - start < 3.0  # quadratic would be minutes
 
 
 @pytest.mark.parametrize(
@@ -207,13 +207,16 @@ def test_every_table_counts_towards_the_network() -> None:
 # --- a job stops at its deadline, in its solver process -----------------------------------------
 
 
-def _solver_processes() -> set[int]:
-    me = psutil.Process()
-    return {
-        p.pid
-        for p in me.children(recursive=True)
-        if "wdnopt.solvers.service.jobprocess" in " ".join(p.cmdline())
-    }
+def _solver_cpu() -> dict[int, float]:
+    """CPU seconds of each solver process under this one."""
+    found = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if "wdnopt.solvers.service.jobprocess" in " ".join(p.cmdline()):
+                found[p.pid] = p.cpu_times().user + p.cpu_times().system
+        except psutil.NoSuchProcess:
+            continue
+    return found
 
 
 def test_a_job_past_its_deadline_is_killed_with_its_process() -> None:
@@ -227,9 +230,12 @@ def test_a_job_past_its_deadline_is_killed_with_its_process() -> None:
     options = {"time_limit": None, "algorithm": "ga", "season": None, "figures": False}
     seen: set[int] = set()
 
-    def look() -> None:  # the processes running the job, halfway through it
-        time.sleep(2.0)
-        seen.update(_solver_processes())
+    def look() -> None:  # the process running the job: computing near its end
+        time.sleep(1.5)
+        before = _solver_cpu()
+        time.sleep(1.0)
+        after = _solver_cpu()
+        seen.update(pid for pid, cpu in after.items() if cpu - before.get(pid, cpu) > 0.1)
 
     watcher = threading.Thread(target=look)
     watcher.start()
