@@ -1,5 +1,6 @@
 """The service's web page in a real headless Chromium (Debian's, driven by Playwright): upload the
-worked example, watch the job, read the report; paste a bad scenario, read the field to fix.
+worked example, watch the job, read the report; paste a bad scenario, read the field to fix;
+cancel a running job and read why it ended, in the job and in the list of jobs.
 
 ``make test`` installs Debian's ``chromium`` when it is missing (``make browser``); Playwright
 never downloads a browser of its own here. Without chromium (or Playwright) the test is skipped,
@@ -21,6 +22,11 @@ pytest.importorskip(
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+SLOW_GA = (
+    'kind = "pump_placement"\nname = "slow GA"\ndemand_factors = [2.0]\n'
+    "[network]\ngenerator = { nodes = 150, seed = 6 }\n"
+    "[algorithms.ga]\npopulation = 1000\ngenerations = 10000\n"
+)
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -80,4 +86,21 @@ def test_paste_a_bad_scenario_and_read_the_field(page: Page) -> None:
     expect(page.locator("#errors li")).to_have_text(
         ["request body, zones[2].demand: a number ≥ 0 (got -15)"]
     )
+    expect(page.locator("#result")).to_be_hidden()
+
+
+def test_cancel_a_running_job_and_read_why_it_ended(page: Page) -> None:
+    page.fill("#scenario", SLOW_GA)
+    page.fill("#algorithm", "ga")
+    page.fill("#time_limit", "30")
+    page.uncheck("#figures")
+    page.click("#submit")
+    expect(page.locator("#state")).to_have_text("running", timeout=60_000)
+    page.click("#cancel")
+    expect(page.locator("#state")).to_have_text("cancelled")
+    expect(page.locator("#reason")).to_have_text("cancelled by its owner")
+    expect(page.locator("#cancel")).to_be_hidden()
+    row = page.locator("#reports tbody tr").first
+    expect(row).to_contain_text("slow GA")
+    expect(row).to_contain_text("cancelled by its owner")
     expect(page.locator("#result")).to_be_hidden()

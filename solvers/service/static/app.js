@@ -18,17 +18,36 @@ function text(el, value) {
   return el;
 }
 
+const ACTIVE = ["queued", "running"];
+let watched = null;
+
+function reason(job) {
+  return (job.error || []).join("; ");
+}
+
 function showStatus(job) {
   const box = $("status");
   box.replaceChildren();
   box.append("Job ", text(document.createElement("code"), job.id), ": ");
   box.append(text(Object.assign(document.createElement("span"), { className: "state", id: "state" }), job.status));
   const p = job.progress;
-  if (p && p.total) {
+  if (p && p.total && ACTIVE.includes(job.status)) {
     const bar = Object.assign(document.createElement("progress"), { max: p.total, value: p.done });
     box.append(" ", bar, " " + p.done + "/" + p.total + " " + p.stage);
   }
+  if (job.error && job.error.length) {
+    box.append(" ", text(Object.assign(document.createElement("span"), { className: "reason", id: "reason" }), reason(job)));
+  }
+  $("cancel").hidden = !ACTIVE.includes(job.status);
 }
+
+async function cancelJob(id) {
+  const r = await fetch("/jobs/" + id, { method: "DELETE", headers: headers() });
+  if (!r.ok) showErrors(await problems(r));
+  loadReports();
+}
+
+$("cancel").addEventListener("click", () => { if (watched) cancelJob(watched); });
 
 function showErrors(list) {
   const ul = $("errors");
@@ -73,14 +92,20 @@ async function showReport(id) {
 }
 
 async function watch(id) {
-  for (;;) {
-    const r = await fetch("/jobs/" + id, { headers: headers() });
-    if (!r.ok) { showErrors(await problems(r)); return; }
-    const job = await r.json();
-    showStatus(job);
-    if (job.status === "done") { await showReport(id); return; }
-    if (!["queued", "running"].includes(job.status)) { showErrors(job.error || []); return; }
-    await new Promise((ok) => setTimeout(ok, POLL_MS));
+  watched = id;
+  try {
+    for (;;) {
+      const r = await fetch("/jobs/" + id, { headers: headers() });
+      if (!r.ok) { showErrors(await problems(r)); return; }
+      const job = await r.json();
+      showStatus(job);
+      if (job.status === "done") { await showReport(id); return; }
+      if (!ACTIVE.includes(job.status)) { showErrors(job.error || []); loadReports(); return; }
+      await new Promise((ok) => setTimeout(ok, POLL_MS));
+    }
+  } finally {
+    watched = null;
+    $("cancel").hidden = true;
   }
 }
 
@@ -114,6 +139,7 @@ $("form").addEventListener("submit", async (event) => {
     if (r.status !== 202) { text($("status"), "Refused:"); showErrors(await problems(r)); return; }
     const job = await r.json();
     showStatus(job);
+    loadReports();
     await watch(job.id);
   } catch (e) {
     showErrors([String(e)]);
@@ -124,18 +150,28 @@ $("form").addEventListener("submit", async (event) => {
 
 async function loadReports() {
   if (!$("token").value.trim()) return;
-  const r = await fetch("/reports?limit=20", { headers: headers() });
+  const r = await fetch("/jobs?limit=20", { headers: headers() });
   if (!r.ok) return;
-  const rows = (await r.json()).reports.map((rep) => {
+  const rows = (await r.json()).jobs.map((job) => {
     const tr = document.createElement("tr");
-    for (const v of [rep.finished_at, rep.kind, rep.name, rep.status, formatNumber(rep.objective)]) {
+    tr.className = "job-" + job.status;
+    const outcome = job.status === "done" ? formatNumber(job.objective) : reason(job);
+    for (const v of [job.finished_at || job.created_at, job.kind, job.name, job.result_status || job.status, outcome]) {
       tr.append(text(document.createElement("td"), v || ""));
     }
-    const open = text(document.createElement("button"), "show");
-    open.type = "button";
-    open.addEventListener("click", () => { showErrors([]); showReport(rep.id); });
     const td = document.createElement("td");
-    td.append(open);
+    if (job.status === "done") {
+      const open = text(document.createElement("button"), "show");
+      open.type = "button";
+      open.addEventListener("click", () => { showErrors([]); showReport(job.id); });
+      td.append(open);
+    } else if (ACTIVE.includes(job.status)) {
+      const stop = text(document.createElement("button"), "cancel");
+      stop.type = "button";
+      stop.className = "cancel";
+      stop.addEventListener("click", () => cancelJob(job.id));
+      td.append(stop);
+    }
     tr.append(td);
     return tr;
   });
