@@ -206,11 +206,47 @@ class HeadBox:
         return max(self.high.values(), default=0.0) - min(self.low.values(), default=0.0)
 
 
+def affordable_head(
+    heads: np.ndarray, costs: np.ndarray | None, n: int, budget: float | None
+) -> float:
+    """The largest total maximum head that at most ``n`` pumps (one per candidate pipe) can
+    add at a total cost of at most ``budget``: the LP bound of the knapsack
+
+    .. math:: \\max \\sum_k H_k n_k \\quad \\text{s.t.} \\quad \\sum_k n_k \\le n, \\quad
+        \\sum_k c_k n_k \\le B, \\quad n_k \\ge 0,
+
+    ``n_k`` the pumps of size ``k`` (``H_k`` its maximum head, ``c_k`` its cost). Its LP
+    optimum is at least the integer one, so it bounds every plan that costs at most ``B``.
+    Without a budget (or costs): the ``n`` largest heads, sizes repeated."""
+    heads = np.where(np.isfinite(heads), heads, 1e3).astype(float)
+    n = max(int(n), 0)
+    if n == 0 or not len(heads):
+        return 0.0
+    if budget is None or costs is None or not np.isfinite(budget):
+        return float(n * heads.max())
+    from scipy.optimize import linprog
+
+    costs = np.maximum(np.asarray(costs, dtype=float), 0.0)
+    res = linprog(
+        -heads,
+        A_ub=np.vstack([np.ones_like(heads), costs]),
+        b_ub=[float(n), max(float(budget), 0.0)],
+        bounds=[(0, None)] * len(heads),
+        method="highs",
+    )
+    if res.status != 0:
+        return float(n * heads.max())
+    return float(min(-res.fun * (1 + 1e-9) + 1e-9, n * heads.max()))
+
+
 def head_box(
     data: NetworkData,
     catalogue: Catalogue,
     n_max: int | None = None,
     envelope: float | None = None,
+    *,
+    costs: np.ndarray | None = None,
+    budget: float | None = None,
 ) -> HeadBox:
     """The head envelope of the module notes, per junction ``j``:
 
@@ -220,20 +256,17 @@ def head_box(
         p^0_j - E \\;(\\text{else}), \\qquad
         \\overline p_j = \\min(p^0_j + E, P_{max})
 
-    with ``p⁰`` the unpumped state's pressures and ``E`` (default) the sum of the ``n_max``
-    largest maximum heads of the catalogue (``n_max``: new pumps at most, default one per
-    candidate pipe). In a network of monotone elements (pipes, check valves, pumps with falling
-    curves) with fixed demands, head sources ``g_1, …, g_n`` added in series move no head by
+    with ``p⁰`` the unpumped state's pressures and ``E`` (default) the largest total maximum
+    head of at most ``n_max`` pumps (default one per candidate pipe) costing at most ``budget``
+    together (:func:`affordable_head`; with no budget, ``n_max`` times the largest head). In a
+    network of monotone elements (pipes, check valves, pumps with falling curves) with fixed
+    demands, head sources ``g_1, …, g_n`` added in series move no head by
     more than :math:`\\sum_i g_i`; regulating valves are not monotone elements, so on networks
     with them the envelope is an assumption (reported with the bound).
     """
     heads = np.asarray(catalogue.max_head_m, dtype=float)
-    heads = np.sort(np.where(np.isfinite(heads), heads, 1e3))[::-1]
     n = len(candidates(data)) if n_max is None else max(int(n_max), 0)
-    if envelope is not None:
-        e = float(envelope)
-    else:
-        e = float(heads[: min(n, len(heads))].sum() + max(n - len(heads), 0) * heads[0])
+    e = float(envelope) if envelope is not None else affordable_head(heads, costs, n, budget)
     low, high = {}, {}
     for j in data.junctions:
         z = data.elevation[j]

@@ -349,3 +349,43 @@ def test_the_time_limit_bounds_the_whole_run() -> None:
         assert "time limit" in result.message
     if result.objective is not None and result.bound is not None:
         assert result.bound <= result.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_affordable_head_bounds_every_affordable_set_of_pumps(seed: int) -> None:
+    """The envelope's knapsack bound against enumeration: no multiset of at most ``n`` sizes
+    costing at most the budget has more total maximum head."""
+    rng = np.random.default_rng(seed)
+    sizes = int(rng.integers(1, 5))
+    heads = rng.uniform(10, 90, sizes)
+    costs = rng.uniform(1, 50, sizes)
+    n = int(rng.integers(1, 6))
+    budget = float(rng.uniform(0, 120))
+    best = 0.0
+    for count in range(n + 1):
+        for combo in itertools.combinations_with_replacement(range(sizes), count):
+            if sum(costs[k] for k in combo) <= budget:
+                best = max(best, float(sum(heads[k] for k in combo)))
+    e = rx.affordable_head(heads, costs, n, budget)
+    assert best <= e + 1e-9
+    assert e <= n * heads.max() + 1e-9
+    assert rx.affordable_head(heads, costs, n, None) == pytest.approx(n * heads.max())
+
+
+def test_budgeted_envelope_holds_every_affordable_plan(case) -> None:
+    """Every plan that holds and costs at most the budget keeps every junction inside the
+    budgeted head envelope (the states the bound is certified for), simulated in EPANET."""
+    problem, optimum, holding = case
+    data = rx.network_data(problem.network)
+    costs = np.asarray(problem.size_costs, dtype=float)
+    budget = 1.5 * optimum if optimum is not None else 2.0 * float(costs.max())
+    box = rx.head_box(data, CATALOGUE, costs=costs, budget=budget)
+    assert box.envelope < rx.head_box(data, CATALOGUE).envelope
+    verifier = cached_verifier(problem.network.wn, 1.0, 0)
+    for plan in holding:
+        if sum(costs[p.size] for p in plan) > budget:
+            continue
+        _, state = verifier.check(problem.tree, plan, CATALOGUE)
+        for j in data.junctions:
+            h = float(state.head[j])
+            assert box.low[j] - 1e-6 <= h <= box.high[j] + 1e-6, (plan, j)
