@@ -24,6 +24,7 @@ import numpy as np
 from wdnopt.models.pumps.content import ContentModel, tangent
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.compiled import compile_to_highs, run_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,38 +48,14 @@ class OuterApproximation:
 
     def __init__(self, model: ContentModel, *, threads: int | None = None) -> None:
         import highspy
-        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
         self.content = model
-        started = time.perf_counter()
-        repn = LinearStandardFormCompiler().write(model.model, mixed_form=True, set_sense=None)
-        columns, rows = repn.columns, repn.rows
-        self.index = {id(v): i for i, v in enumerate(columns)}
-        n_col, n_row = len(columns), len(rows)
+        compiled = compile_to_highs(model.model, threads=threads)
+        h, rows = compiled.highs, compiled.rows
+        self.index = compiled.index
+        self.integer = compiled.integer
+        self.empty = compiled.empty
         inf = highspy.kHighsInf
-        cost = np.asarray(repn.c[[0], :].toarray()).ravel() if repn.objectives else np.zeros(n_col)
-        lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
-        upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
-        self.integer = np.array([v.is_integer() for v in columns], dtype=bool)
-        rhs = np.clip(np.asarray(repn.rhs, dtype=float), -1e19, 1e19)  # HiGHS: |rhs| < 1e20
-        kind = np.array([r.bound_type for r in rows], dtype=int)
-        a = repn.A.tocsc()
-        empty = np.flatnonzero(lower > upper + 1e-9)
-        self.empty = tuple(columns[i].name for i in empty[:5])
-        """Variables whose bounds leave no value (the bounds themselves prove infeasibility)."""
-        upper = np.maximum(upper, lower)  # HiGHS refuses such a model: keep it well formed
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        if threads is not None:
-            h.setOptionValue("threads", int(threads))
-        passed = h.passModel(
-            n_col, n_row, int(a.nnz), 1, 1, 0.0, cost, lower, upper,
-            np.where(kind == 1, -inf, rhs), np.where(kind == -1, inf, rhs),
-            a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
-            self.integer.astype(np.int32),
-        )  # fmt: skip
-        if passed == highspy.HighsStatus.kError:
-            raise RuntimeError(f"{model.model.name}: HiGHS refused the compiled model")
         self.highs = h
         self._inf = inf
         self._deadline = math.inf
@@ -96,9 +73,9 @@ class OuterApproximation:
         self.mip = bool(self.integer.any())
         self.cuts = 0
         self.no_goods = 0
-        self.build_s = time.perf_counter() - started
+        self.build_s = compiled.build_s
         logger.debug("content model: %d rows, %d columns, compiled in %.2f s",
-                     n_row, n_col, self.build_s)  # fmt: skip
+                     h.getNumRow(), h.getNumCol(), self.build_s)  # fmt: skip
 
     # --- changes in place ----------------------------------------------------------------
 
@@ -206,19 +183,16 @@ class OuterApproximation:
         h = self.highs
         # HiGHS's time limit is on its own clock, which runs on across the runs of one
         # instance: the limit of this run is that clock now plus the time it may take
-        h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         self._deadline = time.perf_counter() + max(float(time_limit), 0.05)
         if rel_gap is not None:
             h.setOptionValue("mip_rel_gap", float(rel_gap))
         started = time.perf_counter()
-        h.run()
+        run_for(h, time_limit)
         ms = highspy.HighsModelStatus
         if h.getModelStatus() in (ms.kUnknown, ms.kSolveError):
             # a warm start after new rows can leave the simplex lost: once more from scratch
             h.clearSolver()
-            left = max(float(time_limit) - (time.perf_counter() - started), 0.05)
-            h.setOptionValue("time_limit", h.getRunTime() + left)
-            h.run()
+            run_for(h, float(time_limit) - (time.perf_counter() - started))
         seconds = time.perf_counter() - started
         status = h.getModelStatus()
         info = h.getInfo()

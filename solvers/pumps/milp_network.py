@@ -51,6 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 
@@ -60,6 +61,7 @@ from wdnopt.models.pumps.costs import RHO_G, Catalogue, price_placement
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status, make_highs, solve_with_highs
+from wdnopt.solvers.pumps.compiled import compile_to_highs, run_for
 from wdnopt.solvers.pumps.registry import (
     Algorithm,
     Count,
@@ -207,7 +209,13 @@ def tighten_bounds(
     content: ct.Points | None = None,
 ) -> tuple[rx.Bounds, int, float]:
     """One pass of bound tightening on the LP relaxation: for every link the least and the
-    largest flow with the cost at most ``budget``. Returns the new bounds and the LPs solved.
+    largest flow, and for every junction the least and the largest head, with the cost at most
+    ``budget``. Returns the new bounds and the LPs solved (``-1``: the LP is infeasible, so no
+    plan within the budget exists).
+
+    The relaxation is handed to HiGHS once (:mod:`.compiled`); between LPs only the objective
+    changes, so each starts from the last basis (primal simplex) and a side that an earlier
+    LP solution already reaches is not solved for.
 
     Every LP optimum is a valid bound: the LP relaxes the MILP, which relaxes the true
     problem (restricted to plans no dearer than the incumbent, which the optimum is). Also
@@ -219,32 +227,65 @@ def tighten_bounds(
     if final is not None:
         deadline = min(deadline, final - 3 * build_s - LP_TIME - 1.0)
     m = relax.model
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     m.cost.deactivate()
-    solver = make_highs(time_limit=LP_TIME)
-    q_lo, q_hi = dict(bounds.q_lo), dict(bounds.q_hi)
-    order = sorted(data.links, key=lambda e: -(bounds.q_hi[e] - bounds.q_lo[e]))
+    lp = compile_to_highs(m)
+    h = lp.highs
+    n = h.getNumCol()
+    build_s += lp.build_s
+    if lp.empty:
+        return rx.Bounds(bounds.q_lo, bounds.q_hi, bounds.h_lo, bounds.h_hi), -1, build_s
+    ints = np.flatnonzero(lp.integer).astype(np.int32)
+    if len(ints):  # the LP relaxation
+        kind = highspy.HighsVarType.kContinuous
+        h.changeColsIntegrality(len(ints), ints, np.array([kind] * len(ints)))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    # only the objective changes between LPs: the last basis stays primal feasible
+    h.setOptionValue("simplex_strategy", 4)  # primal simplex
+    status = highspy.HighsModelStatus
+    lo = {"q": dict(bounds.q_lo), "h": dict(bounds.h_lo)}
+    hi = {"q": dict(bounds.q_hi), "h": dict(bounds.h_hi)}
+    seen_lo = np.full(n, np.inf)  # the least and largest value of each column in the LP
+    seen_hi = np.full(n, -np.inf)  # solutions so far: a side no LP can move is skipped
+    targets = [
+        ("q", e, m.q[e]) for e in sorted(data.links, key=lambda e: -(hi["q"][e] - lo["q"][e]))
+    ]
+    targets += [("h", j, m.h[j]) for j in data.junctions if j in m.h]
+
+    def result(solved: int) -> tuple[rx.Bounds, int, float]:
+        return rx.Bounds(lo["q"], hi["q"], lo["h"], hi["h"]), solved, build_s
+
     solved = 0
-    for e in order:
-        for sense in (pyo.minimize, pyo.maximize):
+    for kind, key, var in targets:
+        col = lp.column(var)
+        if col is None:
+            continue
+        for sign in (1.0, -1.0):  # the least value, then the largest (min of its negative)
             if time.perf_counter() > deadline:
-                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved, build_s
-            if hasattr(m, "obbt"):
-                m.del_component(m.obbt)
-            m.obbt = pyo.Objective(expr=m.q[e], sense=sense)
-            solver.config.time_limit = max(min(LP_TIME, deadline - time.perf_counter()), 0.1)
-            report, _ = solve_with_highs(m, solver=solver)
+                return result(solved)
+            side = lo[kind][key] if sign > 0 else hi[kind][key]
+            reached = seen_lo[col] if sign > 0 else seen_hi[col]
+            if sign * (reached - side) <= 1e-9 + 1e-9 * abs(side):
+                continue  # a feasible point of the LP sits on this side already
+            h.changeColCost(col, sign)
+            run_for(h, min(LP_TIME, deadline - time.perf_counter()))
             solved += 1
-            if report.status is Status.INFEASIBLE:
-                return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), -1, build_s
-            if report.status is not Status.OPTIMAL or report.bound is None:
+            st = h.getModelStatus()  # read before the cost changes back (that resets it)
+            x = np.asarray(h.getSolution().col_value)
+            bound = sign * float(h.getInfo().objective_function_value)
+            h.changeColCost(col, 0.0)
+            if st == status.kInfeasible:
+                return result(-1)
+            if st != status.kOptimal:
+                h.clearSolver()  # a lost simplex: the next LP starts afresh
                 continue
-            pad = 1e-7 + 1e-6 * abs(report.bound)
-            if sense is pyo.minimize:
-                q_lo[e] = max(q_lo[e], min(report.bound - pad, q_hi[e]))
+            np.minimum(seen_lo, x, out=seen_lo)
+            np.maximum(seen_hi, x, out=seen_hi)
+            pad = 1e-7 + 1e-6 * abs(bound)
+            if sign > 0:
+                lo[kind][key] = max(lo[kind][key], min(bound - pad, hi[kind][key]))
             else:
-                q_hi[e] = min(q_hi[e], max(report.bound + pad, q_lo[e]))
-    return rx.Bounds(q_lo, q_hi, bounds.h_lo, bounds.h_hi), solved, build_s
+                hi[kind][key] = min(hi[kind][key], max(bound + pad, lo[kind][key]))
+    return result(solved)
 
 
 def lp_bound(
@@ -370,7 +411,8 @@ def run_milp_network(
     n_max = len(cands)
     if upper is not None:
         n_max = min(n_max, math.floor(upper / max(float(costs.min()), 1e-9) + 1e-9))
-    box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m)
+    box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m,
+                      costs=costs, budget=upper)  # fmt: skip
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
     engine = options.relaxation if net.looped else "outer"  # a tree: the flows are fixed
     if engine == "combined" and len(data.links) > COMBINED_MAX_LINKS:
