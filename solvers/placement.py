@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -74,14 +75,20 @@ def solve_placement(
     algorithm that reports them (``milp-network``: its lower and upper bounds)."""
     from wdnopt.solvers.pumps.exact import cross_check
     from wdnopt.solvers.pumps.network_mode import repair_result
+    from wdnopt.solvers.pumps.repair import RepairOptions
 
+    started = time.perf_counter()
+    limit = getattr(options, "time_limit", None)  # the whole run's: every stage takes the rest
     if progress is not None and "progress" in inspect.signature(algorithm.run).parameters:
         answer = algorithm.run(problem, options, progress=progress)
     else:
         answer = algorithm.run(problem, options)
-    result = cross_check(problem, answer, time_limit=getattr(options, "time_limit", None))
+    result = cross_check(problem, answer, time_limit=limit)
     if repairs and not algorithm.network_checked:
-        result = repair_result(problem, result)
+        left = None if limit is None else max(limit - (time.perf_counter() - started), 0.0)
+        result = repair_result(
+            problem, result, None if left is None else RepairOptions(time_limit=left)
+        )
     return result
 
 

@@ -71,6 +71,8 @@ def repair_result(
         "repair_simulations": fixed.simulations,
         "repair_s": fixed.runtime_s,
     }
+    if fixed.cut:
+        extras["cut_by_time_limit"] = fixed.cut
     runtime = result.runtime_s + time.perf_counter() - started
     if unchanged and fixed.holds and not net.looped:
         return replace(result, runtime_s=runtime, extras=type(result.extras)(extras))
@@ -95,10 +97,14 @@ def repair_result(
     placement = {index[(p.pipe, p.upstream)]: p.size for p in fixed.pumps
                  if (p.pipe, p.upstream) in index}  # fmt: skip
     looped = net.looped
+    status = Status.HEURISTIC if looped or not unchanged else result.status
+    if fixed.cut:  # a plan that holds, but the limit cut the repair short: say where
+        status = Status.TIME_LIMIT
+        what += f"; stopped by the time limit ({fixed.cut})"
     return make_result(
         problem,
         result.algorithm,
-        Status.HEURISTIC if looped or not unchanged else result.status,
+        status,
         placement,
         bound=None if looped else result.bound,
         runtime_s=runtime,
@@ -141,6 +147,13 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
         answers.append(replace(out, extras=type(out.extras)({**out.extras, "start": label})))
     holding = [a for a in answers if a.status.has_solution]
     best = min(holding, key=lambda a: a.objective) if holding else answers[0]
+    cut = [f"the start from {label}: {a.extras['cut_by_time_limit']}"
+           for label, a in zip(begins, answers, strict=True)
+           if a.extras.get("cut_by_time_limit")]  # fmt: skip
+    if cut and best.status is Status.HEURISTIC:  # another start might have found a cheaper plan
+        note = "stopped by the time limit (" + "; ".join(cut) + ")"
+        best = replace(best, status=Status.TIME_LIMIT,
+                       message=f"{best.message}; {note}" if best.message else note)  # fmt: skip
     return replace(best, runtime_s=time.perf_counter() - started)
 
 

@@ -100,6 +100,9 @@ class Repair:
     simulations: int
     runtime_s: float
     message: str
+    cut: str = ""
+    """The stage the time limit cut short (``""``: none): ``"repair rounds"``,
+    ``"pruning skipped"`` or ``"pruning cut short"``."""
 
 
 def liftable_targets(problem: PumpProblem) -> tuple[TreeInstance, np.ndarray]:
@@ -302,12 +305,13 @@ def repair_plan(
     start_holds = verdict.verified
     start_error = verdict.max_model_error if pumps else float("nan")  # no pumps: no prediction
     added = removed = resized = rounds = 0
-    message = ""
+    message = cut = ""
     history: list[float] = []
     forbidden: set[tuple[str, int]] = set()  # (pipe, size) that ran out of range: not again
     while not verdict.verified and rounds < options.max_rounds:
         if time.perf_counter() > deadline:
-            message = f"stopped by the time limit of {options.time_limit:g} s"
+            cut = "repair rounds"
+            message = f"the time limit ran out in the {cut} ({options.time_limit:.3g} s were left)"
             break
         history.append(sum(s for _, s in verdict.failing(tree)))
         if len(history) > STALL_ROUNDS and history[-1] > (1 - STALL_GAIN) * min(
@@ -405,9 +409,12 @@ def repair_plan(
     # on a tree network a plan that holds as placed came from the exact model: nothing to prune
     exact_start = start_holds and not net.looped
     if verdict.verified and options.prune and pumps and not exact_start:
+        if time.perf_counter() > deadline:
+            cut = "pruning skipped"
         # drop pumps, the most expensive first
         for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
             if time.perf_counter() > deadline:
+                cut = cut or "pruning cut short"
                 break
             trial = tuple(p for p in pumps if p != pump)
             if simulate(trial)[0].verified:
@@ -418,6 +425,7 @@ def repair_plan(
             cheaper = [k for k in np.argsort(costs, kind="stable") if costs[k] < costs[pump.size]]
             for k in cheaper:
                 if time.perf_counter() > deadline:
+                    cut = cut or "pruning cut short"
                     break
                 smaller = PlannedPump(pump.pipe, pump.upstream, int(k))
                 trial = tuple(sorted([smaller if p == pump else p for p in pumps]))
@@ -454,4 +462,5 @@ def repair_plan(
         simulations=sims,
         runtime_s=runtime,
         message=message,
+        cut=cut,
     )

@@ -1,0 +1,84 @@
+"""One wall-clock limit for the whole placement: a run the limit cut short says so.
+
+Checked on Net1 at a demand factor where it falls short (junctions below ``P_min`` in EPANET):
+a plan that holds with one pump too many is pruned when there is time, and reported as
+``time_limit`` with the stage named ("pruning skipped") when the limit has passed; the plan
+returned still holds in an independent EPANET run.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from wdnopt.models.pumps.instance import build_problems
+from wdnopt.models.pumps.network import PlannedPump
+from wdnopt.models.pumps.relaxation import candidates, network_data
+from wdnopt.models.pumps.schema import PumpPlacementScenario
+from wdnopt.solvers.highs import Status
+from wdnopt.solvers.placement import solve_placement
+from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.network_mode import repair_result
+from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.pumps.result import make_result
+from wdnopt.solvers.pumps.verify import verify_pumps_simulator
+
+
+@pytest.fixture(scope="module")
+def padded():
+    """Net1 ×4, a plan that holds, and the same plan with one more (unneeded) pump."""
+    scenario = PumpPlacementScenario(network={"shipped": "Net1"}, demand_factors=[4.0])
+    (problem,) = build_problems(scenario)
+    assert problem.network.looped and problem.network.deficient()
+    plan = repair_plan(problem, ()).pumps
+    assert plan
+    used = {p.pipe for p in plan}
+    spare = next(c for c in candidates(network_data(problem.network)) if c[0] not in used)
+    extra = tuple(sorted((*plan, PlannedPump(spare[0], spare[1], 0))))
+    assert verify_pumps_simulator(
+        problem.network.wn, problem.tree, extra, problem.catalogue
+    ).verified
+    return problem, extra
+
+
+def test_pruning_with_time_drops_the_spare_pump(padded) -> None:
+    problem, extra = padded
+    fixed = repair_plan(problem, extra, RepairOptions(time_limit=300))
+    assert fixed.holds and fixed.cut == ""
+    assert len(fixed.pumps) < len(extra)
+
+
+def test_pruning_past_the_limit_is_reported_as_cut(padded) -> None:
+    problem, extra = padded
+    fixed = repair_plan(problem, extra, RepairOptions(time_limit=0.0))
+    assert fixed.holds and fixed.cut == "pruning skipped"
+    assert fixed.pumps == extra
+    start = make_result(problem, "approx-pump", Status.HEURISTIC, {}, pumps=extra)
+    answer = repair_result(problem, start, RepairOptions(time_limit=0.0))
+    assert answer.status is Status.TIME_LIMIT
+    assert "pruning skipped" in answer.message
+    assert answer.extras["cut_by_time_limit"] == "pruning skipped"
+    assert verify_pumps_simulator(
+        problem.network.wn, problem.tree, answer.pumps, problem.catalogue
+    ).verified
+
+
+def test_the_repair_takes_what_the_run_left(padded) -> None:
+    """``solve_placement`` gives the repair what is left of the algorithm's own limit (not a
+    fixed 300 s): the whole run ends near the limit, and a stage the limit cut is named."""
+    problem, _ = padded
+    algorithm = registry.get("ga")
+    limit = 1.0
+    started = time.perf_counter()
+    result = solve_placement(
+        problem, algorithm, algorithm.make_options({"time_limit": limit}), repairs=True
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed <= limit * 1.1 + 5.0
+    cut = result.extras.get("cut_by_time_limit")
+    if cut:
+        assert "time limit" in result.message and cut in result.message
+        assert result.status in (Status.TIME_LIMIT, Status.UNKNOWN)
+    else:
+        assert result.status in (Status.HEURISTIC, Status.UNKNOWN)
