@@ -20,7 +20,12 @@ STEP = {"dask": ["distributed"]}
 def floors(pyproject: Path) -> dict[str, str]:
     data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     pins: dict[str, str] = {}
-    for requirement in data["project"]["dependencies"]:
+    project = data["project"]
+    requirements = list(project["dependencies"])
+    for extra, items in project.get("optional-dependencies", {}).items():
+        if extra != "test":  # the test tools float; every runtime extra is pinned at its floor
+            requirements += [r for r in items if not r.startswith("wdnopt[")]
+    for requirement in requirements:
         match = REQUIREMENT.match(requirement)
         if match is None:
             raise SystemExit(f"{pyproject}: no '>=' floor in dependency {requirement!r}")
