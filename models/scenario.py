@@ -9,38 +9,59 @@ naming the file (the scenario, or the CSV a record came from), the field and wha
 from __future__ import annotations
 
 import csv
+import importlib
 import tomllib
 import types
 import typing
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
 from wdnopt.models.errors import FieldError, InputError, Problem
-from wdnopt.models.routing.schema import RoutingScenario
-from wdnopt.models.routing.sweep import RoutingSweepScenario
 from wdnopt.models.schema import SchemaModel, is_flag
 
-SCENARIO_KINDS: dict[str, type[SchemaModel]] = {
-    "routing": RoutingScenario,
-    "routing_sweep": RoutingSweepScenario,
-}
-"""Every scenario kind and the schema that validates it."""
 
-try:  # the pump placement kind lives in its own module
-    from wdnopt.models.pumps.schema import PumpPlacementScenario
+class _SchemaKinds(Mapping[str, type[SchemaModel]]):
+    """Scenario kind → its schema, each schema module imported the first time its kind is
+    looked up (a routing scenario never imports the pump placement schemas)."""
 
-    SCENARIO_KINDS["pump_placement"] = PumpPlacementScenario
-except ImportError:  # pragma: no cover - only while that module is absent
-    pass
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = where
+        self._loaded: dict[str, type[SchemaModel]] = {}
 
-try:  # the pump comparison sweep, built on the pump placement schema
-    from wdnopt.models.pumps.comparison import PumpComparisonScenario
+    def __getitem__(self, kind: str) -> type[SchemaModel]:
+        schema = self._loaded.get(kind)
+        if schema is None:
+            module, _, name = self._where[kind].partition(":")
+            schema = getattr(importlib.import_module(module), name)
+            self._loaded[kind] = schema
+        return schema
 
-    SCENARIO_KINDS["pump_comparison"] = PumpComparisonScenario
-except ImportError:  # pragma: no cover - only while that module is absent
-    pass
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __repr__(self) -> str:
+        return f"SCENARIO_KINDS({self._where!r})"
+
+
+SCENARIO_KINDS: Mapping[str, type[SchemaModel]] = _SchemaKinds(
+    {
+        "routing": "wdnopt.models.routing.schema:RoutingScenario",
+        "routing_sweep": "wdnopt.models.routing.sweep:RoutingSweepScenario",
+        "pump_placement": "wdnopt.models.pumps.schema:PumpPlacementScenario",
+        "pump_comparison": "wdnopt.models.pumps.comparison:PumpComparisonScenario",
+    }
+)
+"""Every scenario kind and the schema that validates it (imported when its kind is first
+looked up)."""
 
 Scenario = Any
 """Any validated scenario (one of the ``SCENARIO_KINDS`` schemas)."""
@@ -89,7 +110,7 @@ def scenario_from_dict(data: dict[str, Any], *, file: str | Path | None = None) 
         raise InputError.single(
             f"a scenario kind, one of {sorted(SCENARIO_KINDS)}", field="kind", file=where
         )
-    schema = SCENARIO_KINDS.get(kind) if isinstance(kind, str) else None
+    schema = SCENARIO_KINDS[kind] if isinstance(kind, str) and kind in SCENARIO_KINDS else None
     if schema is None:
         raise InputError.single(
             f"one of {sorted(SCENARIO_KINDS)}", field="kind", got=repr(kind), file=where

@@ -15,11 +15,12 @@ import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TextIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TextIO
 
 from wdnopt.models.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 
 from wdnopt.models.routing.builder import (
@@ -50,6 +50,8 @@ from wdnopt.solvers.highs import (
     make_highs,
     solve_with_highs,
 )
+from wdnopt.solvers.routing_frames import Table
+from wdnopt.solvers.routing_repr import result_html, result_repr
 from wdnopt.solvers.routing_tables import (
     BINDING_TOL,
     denoise,
@@ -58,6 +60,9 @@ from wdnopt.solvers.routing_tables import (
     read_flows,
     tables,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BINDING_TOL", "RoutingResult", "read_result", "solve_routing", "solve_seasons"]
 
@@ -117,13 +122,48 @@ LONG_TABLES = ("arc_periods", "plant_periods", "storage_levels")
 """The hourly schedule as long tables keyed by period and ids (also written as Parquet)."""
 
 
+MAIN_TABLES = ("flows", "sources", "plants", "zones", "binding")
+"""Tables every result has."""
+
+
 @dataclass(frozen=True)
 class RoutingResult:
     """The answer to a routing scenario. Tables are pandas DataFrames; money in $/day.
 
     Volumes over the day: with a schedule, ``flow``, ``supplied``, ``throughput`` and
     ``demand`` in the main tables are totals over the day (ML, i.e. ML/day); the per-period
-    tables (``periods``, ``throughput``, ``storage``, ``running``) are in ML per period."""
+    tables (``periods``, ``throughput``, ``storage``, ``running``) are in ML per period.
+
+    The tables are kept as columns (:attr:`data`) and made DataFrames when first read
+    (``result.plants``), so that a result that is only printed never imports pandas.
+
+    The tables (DataFrames):
+
+    - ``flows``: one row per arc: from, to, flow, capacity, cost_per_ml, cost (+ raw).
+    - ``sources``: source, capacity, supplied, value_per_ml (value of one more ML/day of
+      capacity; + fixed).
+    - ``plants``: plant, capacity, throughput, utilisation, treatment_cost, value_per_ml
+      (+ hours_running with on/off decisions).
+    - ``zones``: zone, demand, supplied, shortfall, marginal_cost (cost of one more ML/day of
+      demand; + capacity, surplus, surplus_cost where zones may take more than their demand).
+    - ``binding``: capacities at their limit: kind (source, plant, arc, storage, ramp, zone),
+      id, capacity, used (peak rate), periods (how many bind), value_per_ml (sorted by value).
+      When the demands cannot be met, ``value_per_ml`` is the shortfall removed by one more
+      ML/day of the capacity (``extras["value_unit"] == "shortfall"``), else the $/day saved.
+    - ``periods``: with a schedule, one row per period (hours, price factor, demand, treated,
+      costs).
+    - ``throughput``: with a schedule, ML treated by each plant (columns) in each period (rows).
+    - ``storage``: with storage, level at the end of each period, ML, one column per node.
+    - ``running``: with on/off decisions and a schedule, 1 where a plant runs, per period.
+    - ``expansion``: with expansion options: option, kind, id, capacity, cost_per_day, chosen.
+    - ``arc_periods``: with a schedule: period, start_h, from, to, flow, energy_kwh, power_kw,
+      pumping_cost, treatment_cost, one row per arc and period.
+    - ``plant_periods``: with a schedule: period, start_h, plant, throughput, one row per plant
+      and period.
+    - ``storage_levels``: with storage: period, time_h, storage, level; the start level as
+      period 0.
+
+    A table the result does not have is an empty DataFrame."""
 
     status: Status
     objective: float | None
@@ -135,21 +175,8 @@ class RoutingResult:
     """Model build time, seconds."""
     pumping_cost: float | None
     treatment_cost: float | None
-    flows: pd.DataFrame
-    """One row per arc: from, to, flow, capacity, cost_per_ml, cost."""
-    sources: pd.DataFrame
-    """source, capacity, supplied, value_per_ml (value of one more ML/day of capacity)."""
-    plants: pd.DataFrame
-    """plant, capacity, throughput, utilisation, treatment_cost, value_per_ml
-    (+ hours_running with on/off decisions)."""
-    zones: pd.DataFrame
-    """zone, demand, supplied, shortfall, marginal_cost (cost of one more ML/day of demand)."""
-    binding: pd.DataFrame
-    """Capacities at their limit: kind (source, plant, arc, storage, ramp), id, capacity, used
-    (peak rate), periods (how many bind), value_per_ml (sorted by value).
-
-    When the demands cannot be met, ``value_per_ml`` is the shortfall removed by one more ML/day
-    of the capacity (``extras["value_unit"] == "shortfall"``), else the $/day saved."""
+    data: Mapping[str, Table]
+    """Every table the result has, by name, as columns (see the class's documentation)."""
     certificate: RoutingCertificate | None
     message: str = ""
     name: str = ""
@@ -158,23 +185,6 @@ class RoutingResult:
     """Fixed running cost of the plants, $/day."""
     expansion_cost: float | None = None
     """Annualised cost of what is built or upgraded, $/day."""
-    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With a schedule: one row per period (hours, price factor, demand, treated, costs)."""
-    throughput: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With a schedule: ML treated by each plant (columns) in each period (rows)."""
-    storage: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With storage: level at the end of each period, ML, one column per node."""
-    running: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With on/off decisions and a schedule: 1 where a plant runs, per period."""
-    expansion: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With expansion options: option, kind, id, capacity, cost_per_day, chosen."""
-    arc_periods: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With a schedule: period, start_h, from, to, flow, energy_kwh, power_kw, pumping_cost,
-    treatment_cost, one row per arc and period."""
-    plant_periods: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With a schedule: period, start_h, plant, throughput, one row per plant and period."""
-    storage_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """With storage: period, time_h, storage, level; the start level as period 0."""
     demand_charge: float | None = None
     """Demand charge on the day's peak pumping power, $/day."""
     peak_kw: float | None = None
@@ -188,16 +198,53 @@ class RoutingResult:
     untreated: float = 0.0
     """Untreated water carried on ``raw`` arcs (raw supply, bypass), ML over the day."""
 
+    def table(self, name: str) -> Table:
+        """One table as columns (empty when the result does not have it), without pandas."""
+        if name not in MAIN_TABLES and name not in OPTIONAL_TABLES:
+            raise KeyError(f"no table {name!r}: one of {MAIN_TABLES + OPTIONAL_TABLES}")
+        found = self.data.get(name)
+        if found is None:
+            found = _EMPTY.setdefault(name, Table())
+        return found
+
+    def has(self, name: str) -> bool:
+        """Whether the result has the table ``name`` with at least one row."""
+        return not self.table(name).empty
+
+    flows = property(lambda self: self.table("flows").frame(), doc="Flow on each arc.")
+    sources = property(lambda self: self.table("sources").frame(), doc="Supply per source.")
+    plants = property(lambda self: self.table("plants").frame(), doc="Treatment per plant.")
+    zones = property(lambda self: self.table("zones").frame(), doc="Supply per zone.")
+    binding = property(lambda self: self.table("binding").frame(), doc="Binding capacities.")
+    periods = property(lambda self: self.table("periods").frame(), doc="The day by period.")
+    throughput = property(lambda self: self.table("throughput").frame(), doc="Plant × period.")
+    storage = property(lambda self: self.table("storage").frame(), doc="Levels by period.")
+    running = property(lambda self: self.table("running").frame(), doc="On/off by period.")
+    expansion = property(lambda self: self.table("expansion").frame(), doc="Expansion options.")
+    arc_periods = property(
+        lambda self: self.table("arc_periods").frame(), doc="Arc × period, long."
+    )
+    plant_periods = property(
+        lambda self: self.table("plant_periods").frame(), doc="Plant × period, long."
+    )
+    storage_levels = property(
+        lambda self: self.table("storage_levels").frame(), doc="Storage × period, long."
+    )
+
+    def __repr__(self) -> str:
+        return result_repr(self)
+
     def _repr_html_(self) -> str:
         """A notebook's view: status, cost and shortfall, then the plants' table."""
-        import html
+        return result_html(self)
 
-        cost = "–" if self.objective is None else f"{self.objective:,.2f} $/day"
-        head = (
-            f"<p><b>{html.escape(self.name or 'routing')}</b>: {html.escape(str(self.status))}, "
-            f"cost {cost}, unmet {self.total_shortfall:,.3g} ML/day</p>"
-        )
-        return head + self.plants.to_html(index=False, na_rep="–")
+    def plot(self) -> Any:
+        """The day's figure (a :class:`matplotlib.figure.Figure`, as ``wdnopt solve --plot``
+        draws it): throughput per plant, storage and cost by period. Only a scenario with a
+        ``[schedule]`` has a day to draw (else :class:`ValueError`)."""
+        from wdnopt.solvers.routing_plot import day_figure
+
+        return day_figure(self)
 
     @property
     def gap(self) -> float | None:
@@ -207,7 +254,7 @@ class RoutingResult:
 
     @property
     def total_shortfall(self) -> float:
-        return float(self.zones["shortfall"].sum())
+        return float(self.table("zones").column("shortfall").sum())
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view: scalars and tables as lists of records."""
@@ -222,11 +269,11 @@ class RoutingResult:
             "cost": {"pumping": self.pumping_cost, "treatment": self.treatment_cost},
             "total_shortfall": self.total_shortfall,
             "message": self.message,
-            "plants": self.plants.to_dict(orient="records"),
-            "zones": self.zones.to_dict(orient="records"),
-            "sources": self.sources.to_dict(orient="records"),
-            "binding": self.binding.to_dict(orient="records"),
-            "flows": self.flows[self.flows["flow"] > 0].to_dict(orient="records"),
+            "plants": self.table("plants").records(),
+            "zones": self.table("zones").records(),
+            "sources": self.table("sources").records(),
+            "binding": self.table("binding").records(),
+            "flows": [row for row in self.table("flows").records() if row["flow"] > 0],
         }
         if self.fixed_cost:
             out["cost"]["fixed"] = self.fixed_cost
@@ -239,22 +286,18 @@ class RoutingResult:
         out["peak_kw"] = self.peak_kw
         out["untreated"] = self.untreated
         for name in OPTIONAL_TABLES:
-            table = getattr(self, name)
-            if not table.empty:
-                out[name] = table.to_dict(orient="records")
+            if self.has(name):
+                out[name] = self.table(name).records()
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by the file names ``--out`` writes them under."""
-        out = {
-            "flows": self.flows,
-            "sources": self.sources,
-            "plants": self.plants,
-            "zones": self.zones,
-            "binding": self.binding,
-        }
-        out.update({n: getattr(self, n) for n in OPTIONAL_TABLES if not getattr(self, n).empty})
-        return out
+        names = [*MAIN_TABLES, *(n for n in OPTIONAL_TABLES if self.has(n))]
+        return {name: self.table(name).frame() for name in names}
+
+
+_EMPTY: dict[str, Table] = {}
+"""The empty table standing for each optional table a result does not have."""
 
 
 def peak_kw(net: RoutingNetwork, flow: np.ndarray) -> float | None:
@@ -493,7 +536,6 @@ def _result(
         if failed:  # HiGHS's word alone is not enough for "optimal"
             status, message = Status.ERROR, f"HiGHS reported {report.status}, but {failed}"
             log.error("%s: %s", net.name, message)
-    t = tables(net, flow, decisions, sens, h)
     return RoutingResult(
         status=status,
         message=message,
@@ -503,23 +545,11 @@ def _result(
         build_s=build_s,
         pumping_cost=cert.pumping_cost if has else None,
         treatment_cost=cert.treatment_cost if has else None,
-        flows=t["flows"],
-        sources=t["sources"],
-        plants=t["plants"],
-        zones=t["zones"],
-        binding=t["binding"],
+        data=tables(net, flow, decisions, sens, h),
         certificate=cert if has else None,
         name=net.name,
         fixed_cost=cert.fixed_cost if has else None,
         expansion_cost=cert.expansion_cost if has else None,
-        periods=t.get("periods", pd.DataFrame()),
-        throughput=t.get("throughput", pd.DataFrame()),
-        storage=t.get("storage", pd.DataFrame()),
-        running=t.get("running", pd.DataFrame()),
-        expansion=t.get("expansion", pd.DataFrame()),
-        arc_periods=t.get("arc_periods", pd.DataFrame()),
-        plant_periods=t.get("plant_periods", pd.DataFrame()),
-        storage_levels=t.get("storage_levels", pd.DataFrame()),
         demand_charge=cert.demand_charge if has else None,
         peak_kw=peak_kw(net, flow) if has else None,
         period_flow=flow,

@@ -25,9 +25,11 @@ def day_png(result: RoutingResult, *, fmt: str = "png", dpi: int = DEFAULT_DPI) 
 def day_figure(result: RoutingResult) -> Figure:
     """The day: stacked plant throughput against demand, storage levels, and the cost of each
     period with the tariff (a Figure of its own: pyplot and its backend untouched)."""
+    if not result.has("periods"):
+        raise ValueError(
+            f"{result.name or 'this result'}: no day to draw (the scenario has no [schedule])"
+        )
     periods = result.periods
-    if periods.empty:
-        raise ValueError("the result has no schedule to plot")
     start = periods["start_h"].to_numpy()
     hours = periods["hours"].to_numpy()
     mid = start + hours / 2

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 
 from wdnopt.models.routing.certificate import RoutingDecisions, period_sums, received
@@ -25,6 +24,7 @@ from wdnopt.models.routing.costs import (
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
+from wdnopt.solvers.routing_frames import Table
 
 BINDING_TOL = 1e-7
 """A capacity is binding when its slack is below this (ML/day or ML)."""
@@ -113,8 +113,8 @@ def tables(
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
     h: RoutingModel | None,
-) -> dict[str, pd.DataFrame]:
-    """Every table of a result, by name."""
+) -> dict[str, Table]:
+    """Every table of a result, by name (columns; DataFrames when asked for)."""
     n_t, n_a = net.n_periods, net.n_arcs
     lam = net.period_days
     flow = flow.reshape(n_t, n_a)
@@ -129,27 +129,23 @@ def tables(
         return getattr(model, name, None) if model is not None else None
 
     daily = flow.sum(axis=0)
-    flows = pd.DataFrame(
-        {
-            "from": [ids[i] for i in net.tail],
-            "to": [ids[j] for j in net.head],
-            "flow": daily,
-            "capacity": net.arc_capacity,
-            "cost_per_ml": net.arc_cost,
-            "cost": costs.pumping.sum(axis=0),
-        }
-    )
+    flows = {
+        "from": [ids[i] for i in net.tail],
+        "to": [ids[j] for j in net.head],
+        "flow": daily,
+        "capacity": net.arc_capacity,
+        "cost_per_ml": net.arc_cost,
+        "cost": costs.pumping.sum(axis=0),
+    }
     if net.raw.any():
         flows["raw"] = net.raw
     src_value = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam)
-    sources = pd.DataFrame(
-        {
-            "source": net.source_ids,
-            "capacity": net.source_capacity,
-            "supplied": (outflow[:, :p0] - inflow[:, :p0]).sum(axis=0),
-            "value_per_ml": src_value.sum(axis=0),
-        }
-    )
+    sources = {
+        "source": net.source_ids,
+        "capacity": net.source_capacity,
+        "supplied": (outflow[:, :p0] - inflow[:, :p0]).sum(axis=0),
+        "value_per_ml": src_value.sum(axis=0),
+    }
     if net.fixed_supply.any():
         sources["fixed"] = net.fixed_supply
     plant_in = inflow[:, p0:z0]
@@ -157,16 +153,14 @@ def tables(
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(net.plant_capacity > 0, throughput / net.plant_capacity, 0.0)
     plant_value = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam)
-    plants = pd.DataFrame(
-        {
-            "plant": net.plant_ids,
-            "capacity": net.plant_capacity,
-            "throughput": throughput,
-            "utilisation": util,
-            "treatment_cost": net.treatment_cost,
-            "value_per_ml": plant_value.sum(axis=0),
-        }
-    )
+    plants = {
+        "plant": net.plant_ids,
+        "capacity": net.plant_capacity,
+        "throughput": throughput,
+        "utilisation": util,
+        "treatment_cost": net.treatment_cost,
+        "value_per_ml": plant_value.sum(axis=0),
+    }
     if decisions.on is not None:
         plants["hours_running"] = (decisions.on * net.period_days[:, None] * 24).sum(axis=0)
     demand = net.period_demand
@@ -179,25 +173,23 @@ def tables(
         for k, c in dem_con.items():
             duals[divmod(k, net.n_zones)] = float(sens.duals.get(c, 0.0))
         marginal = (weights * duals).sum(axis=0)
-    zones = pd.DataFrame(
-        {
-            "zone": net.zone_ids,
-            "demand": demand.sum(axis=0),
-            "supplied": supplied.sum(axis=0),
-            "shortfall": denoise(np.maximum(demand - supplied, 0.0).sum(axis=0), net),
-            "marginal_cost": marginal,
-        }
-    )
+    zones = {
+        "zone": net.zone_ids,
+        "demand": demand.sum(axis=0),
+        "supplied": supplied.sum(axis=0),
+        "shortfall": denoise(np.maximum(demand - supplied, 0.0).sum(axis=0), net),
+        "marginal_cost": marginal,
+    }
     if net.surplus_allowed.any():
         if net.zone_capacity is not None:
             zones["capacity"] = net.zone_capacity
         zones["surplus"] = zone_surplus(net, supplied).sum(axis=0)
         zones["surplus_cost"] = costs.surplus.sum(axis=0)
     out = {
-        "flows": flows,
-        "sources": sources,
-        "plants": plants,
-        "zones": zones,
+        "flows": Table(flows),
+        "sources": Table(sources),
+        "plants": Table(plants),
+        "zones": Table(zones),
         "binding": binding_table(net, flow, inflow, outflow, decisions, sens, h),
     }
     out.update(schedule_tables(net, flow, plant_in, decisions, costs))
@@ -214,7 +206,7 @@ def binding_table(
     decisions: RoutingDecisions,
     sens: Sensitivity | None,
     h: RoutingModel | None,
-) -> pd.DataFrame:
+) -> Table:
     """Capacities at their limit in at least one period: kind, id, capacity, used (peak rate,
     ML/day; for storage, peak level, ML), periods (how many periods bind), value_per_ml ($/day
     saved per extra ML/day, or per extra ML of storage), sorted by value."""
@@ -328,8 +320,8 @@ def binding_table(
                     }
                 )
     cols = ["kind", "id", "capacity", "used", "periods", "value_per_ml"]
-    table = pd.DataFrame(rows, columns=cols)
-    return table.sort_values("value_per_ml", ascending=False, kind="stable").reset_index(drop=True)
+    rows.sort(key=lambda row: -row["value_per_ml"])  # stable: ties keep their order
+    return Table.from_rows([[row[c] for c in cols] for row in rows], cols)
 
 
 def schedule_tables(
@@ -338,7 +330,7 @@ def schedule_tables(
     plant_in: np.ndarray,
     decisions: RoutingDecisions,
     costs: CostBreakdown,
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, Table]:
     """With periods (numbered from 1): cost, demand and pumping power by period, throughput
     per plant per period, storage levels at the end of each period, and which plants run."""
     if net.schedule is None:
@@ -349,10 +341,11 @@ def schedule_tables(
     pumping = costs.pumping.sum(axis=1)
     treatment = costs.treatment.sum(axis=1)
     fixed = costs.fixed
-    out: dict[str, pd.DataFrame] = {}
-    out["periods"] = pd.DataFrame(
+    out: dict[str, Table] = {}
+    period = np.arange(1, n_t + 1)
+    out["periods"] = Table(
         {
-            "period": np.arange(1, n_t + 1),
+            "period": period,
             "start_h": start,
             "hours": hours,
             "price_factor": net.price_factor,
@@ -365,23 +358,25 @@ def schedule_tables(
             "power_kw": pumping_power(net, flow),
         }
     )
-    tp = pd.DataFrame(plant_in, columns=list(net.plant_ids))
-    tp.insert(0, "period", np.arange(1, n_t + 1))
-    out["throughput"] = tp
+    out["throughput"] = _by_period(period, plant_in, list(net.plant_ids))
     if decisions.level is not None and net.storage is not None:
         nodes = [v for v, *_ in net.storage.nodes(net)]
-        levels = pd.DataFrame(decisions.level[:, nodes], columns=[net.node_ids[v] for v in nodes])
-        levels.insert(0, "period", np.arange(1, n_t + 1))
-        out["storage"] = levels
+        out["storage"] = _by_period(
+            period, decisions.level[:, nodes], [net.node_ids[v] for v in nodes]
+        )
     if decisions.on is not None and net.commitment is not None:
         committed = np.flatnonzero(net.commitment.committed)
-        run = pd.DataFrame(
-            decisions.on[:, committed].astype(int),
-            columns=[net.plant_ids[p] for p in committed],
+        out["running"] = _by_period(
+            period, decisions.on[:, committed].astype(int), [net.plant_ids[p] for p in committed]
         )
-        run.insert(0, "period", np.arange(1, n_t + 1))
-        out["running"] = run
     return out
+
+
+def _by_period(period: np.ndarray, values: np.ndarray, names: list[str]) -> Table:
+    """A wide table: the period, then one column of ``values`` per name."""
+    if "period" in names:  # as pandas' insert, which refuses a second column of one name
+        raise ValueError("cannot insert period, already exists")
+    return Table({"period": period, **{name: values[:, i] for i, name in enumerate(names)}})
 
 
 def hourly_tables(
@@ -390,7 +385,7 @@ def hourly_tables(
     plant_in: np.ndarray,
     decisions: RoutingDecisions,
     costs: CostBreakdown,
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, Table]:
     """With periods: long tables keyed by period (from 1) and node or arc ids.
 
     ``arc_periods``: period, start_h, from, to, flow (ML), energy_kwh, power_kw (nan where
@@ -407,7 +402,7 @@ def hourly_tables(
     period = np.repeat(np.arange(1, n_t + 1), n_a)
     energy = energy_kwh(net, flow)
     out = {
-        "arc_periods": pd.DataFrame(
+        "arc_periods": Table(
             {
                 "period": period,
                 "start_h": np.repeat(start, n_a),
@@ -420,7 +415,7 @@ def hourly_tables(
                 "treatment_cost": costs.treatment.ravel(),
             }
         ),
-        "plant_periods": pd.DataFrame(
+        "plant_periods": Table(
             {
                 "period": np.repeat(np.arange(1, n_t + 1), net.n_plants),
                 "start_h": np.repeat(start, net.n_plants),
@@ -438,13 +433,12 @@ def hourly_tables(
                 (t + 1, float(start[t] + hours[t]), ids[v], float(decisions.level[t, v]))
                 for t in range(n_t)
             ]
-        levels = pd.DataFrame(rows, columns=["period", "time_h", "storage", "level"])
-        out["storage_levels"] = levels.sort_values(["period", "storage"], kind="stable")
-        out["storage_levels"] = out["storage_levels"].reset_index(drop=True)
+        rows.sort(key=lambda row: (row[0], row[2]))  # stable: by period, then storage
+        out["storage_levels"] = Table.from_rows(rows, ["period", "time_h", "storage", "level"])
     return out
 
 
-def decision_tables(net: RoutingNetwork, decisions: RoutingDecisions) -> dict[str, pd.DataFrame]:
+def decision_tables(net: RoutingNetwork, decisions: RoutingDecisions) -> dict[str, Table]:
     """Expansion options and which were chosen."""
     ex = net.expansion
     if ex is None:
@@ -472,4 +466,4 @@ def decision_tables(net: RoutingNetwork, decisions: RoutingDecisions) -> dict[st
         cap, cost = float(ex.plant_upgrade_capacity[p]), float(ex.plant_upgrade_cost[p])
         rows.append(("upgrade", "plant", net.plant_ids[p], cap, cost, chosen))
     cols = ["option", "kind", "id", "capacity", "cost_per_day", "chosen"]
-    return {"expansion": pd.DataFrame(rows, columns=cols)}
+    return {"expansion": Table.from_rows(rows, cols)}

@@ -53,6 +53,54 @@ def test_routing_solve_imports_no_pump_library() -> None:
     assert heavy == []
 
 
+@pytest.mark.parametrize(
+    "scenario", [EXAMPLE, ROOT / "scenarios" / "routing" / "daily_schedule.toml"]
+)
+def test_a_printed_routing_report_imports_no_pandas_nor_pump_schema(scenario: Path) -> None:
+    """The report on standard output is printed from the result's columns: pandas (and the
+    pyarrow it loads) is imported only when a DataFrame is asked for, and the pump placement
+    schemas only when a pump scenario is loaded."""
+    heavy, out = _imported_after(
+        f"""
+        from wdnopt.solvers.cli.main import main
+        assert main(["solve", {str(scenario)!r}]) == 0
+        """,
+        heavy=(*HEAVY, "pandas", "pyarrow", "wdnopt.models.pumps.schema"),
+    )
+    assert "Treatment plants" in out
+    assert heavy == []
+
+
+def test_a_dataframe_asked_for_imports_pandas() -> None:
+    heavy, _ = _imported_after(
+        f"""
+        from wdnopt.models.scenario import load_scenario
+        from wdnopt.solvers.routing import solve_routing
+        result = solve_routing(load_scenario({str(EXAMPLE)!r}))
+        assert "pandas" not in sys.modules
+        assert list(result.plants.columns)[:2] == ["plant", "capacity"]
+        """,
+        heavy=("pandas",),
+    )
+    assert heavy == ["pandas"]
+
+
+def test_a_pump_scenario_loads_its_schema_on_demand() -> None:
+    heavy, _ = _imported_after(
+        f"""
+        from wdnopt.models.scenario import SCENARIO_KINDS, load_scenario
+        load_scenario({str(EXAMPLE)!r})
+        assert "wdnopt.models.pumps.schema" not in sys.modules
+        assert sorted(SCENARIO_KINDS) == [
+            "pump_comparison", "pump_placement", "routing", "routing_sweep"
+        ]
+        assert SCENARIO_KINDS["pump_placement"].__name__ == "PumpPlacementScenario"
+        """,
+        heavy=("wdnopt.models.pumps.schema",),
+    )
+    assert heavy == ["wdnopt.models.pumps.schema"]
+
+
 def test_parsing_every_command_imports_no_pump_library() -> None:
     heavy, _ = _imported_after(
         """

@@ -13,9 +13,9 @@ import argparse
 import io
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -25,6 +25,10 @@ from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
 from wdnopt.solvers.routing import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
+from wdnopt.solvers.routing_frames import Table as Columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_FLOW_ROWS = 40
 MAX_PLANT_COLUMNS = 8
@@ -106,7 +110,7 @@ def _write(
             if name in LONG_TABLES and installed("parquet"):  # pyarrow: an extra
                 write_parquet_atomic(table, out / f"{name}.parquet")
         write_routing_summary(out, result)
-    if not result.periods.empty and (out or plot):
+    if result.has("periods") and (out or plot):
         from wdnopt.solvers.routing_plot import write_day_png
 
         fmt, dpi = figure
@@ -137,7 +141,7 @@ def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
     for col in ("season", "status", "cost $/day", "shortfall", *plant_ids):
         summary.add_column(col, justify="left" if col in ("season", "status") else "right")
     for season, r in results.items():
-        tp = r.plants["throughput"].tolist()
+        tp = r.table("plants").column("throughput").tolist()
         summary.add_row(
             season, str(r.status), _num(r.objective), _num(r.total_shortfall), *map(_num, tp)
         )
@@ -182,86 +186,86 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
         console.print(f"[red]{result.message}[/]")
     if result.peak_kw is not None and result.objective is not None:
         when = ""
-        if not result.periods.empty:
-            t = int(result.periods["power_kw"].to_numpy().argmax())
-            when = f" from {_hh(float(result.periods['start_h'].iloc[t]))}"
+        if result.has("periods"):
+            periods = result.table("periods")
+            t = int(periods.column("power_kw").argmax())
+            when = f" from {_hh(float(periods.column('start_h')[t]))}"
         console.print(f"Peak pumping power: {_num(result.peak_kw)} kW{when}")
     if result.untreated > 1e-9:
-        raw = result.flows[result.flows.get("raw", False) & (result.flows["flow"] > 1e-9)]
-        arcs = ", ".join(
-            f"{a} → {b} {_num(f)}" for a, b, f in raw[["from", "to", "flow"]].itertuples(False)
-        )
+        raw = [r for r in result.table("flows") if r.get("raw", False) and r["flow"] > 1e-9]
+        arcs = ", ".join(f"{r['from']} → {r['to']} {_num(r['flow'])}" for r in raw)
         console.print(
             f"[yellow]Untreated water on raw arcs: {_num(result.untreated)} ML/day[/], "
-            f"${_num(float(raw['cost'].sum()))} of the pumping cost ({arcs})"
+            f"${_num(float(sum(r['cost'] for r in raw)))} of the pumping cost ({arcs})"
         )
     console.print(f"Solved in {result.runtime_s:.3f} s (model built in {result.build_s:.3f} s)\n")
     shortfall = result.extras.get("value_unit") == "shortfall"
     value_col = "+1 ML/day cuts shortfall by" if shortfall else "+1 ML/day worth $"
 
     plants = Table(title="Treatment plants (ML/day)", title_justify="left")
-    running = "hours_running" in result.plants.columns
+    running = "hours_running" in result.table("plants")
     for col in ("plant", "throughput", "capacity", "use", "treatment $/ML", value_col) + (
         ("hours on",) if running else ()
     ):
         plants.add_column(
             col, justify="left" if col == "plant" else "right", no_wrap=col == "plant"
         )
-    for row in result.plants.itertuples():
+    for row in result.table("plants"):
         plants.add_row(
-            row.plant,
-            _num(row.throughput),
-            _num(row.capacity),
-            f"{100 * row.utilisation:.0f} %",
-            _num(row.treatment_cost),
-            _num(row.value_per_ml),
-            *([_num(row.hours_running, 1)] if running else []),
+            row["plant"],
+            _num(row["throughput"]),
+            _num(row["capacity"]),
+            f"{100 * row['utilisation']:.0f} %",
+            _num(row["treatment_cost"]),
+            _num(row["value_per_ml"]),
+            *([_num(row["hours_running"], 1)] if running else []),
         )
     console.print(plants)
-    if not result.expansion.empty:
+    if result.has("expansion"):
         _print_expansion(result, console)
-    if not result.periods.empty:
+    if result.has("periods"):
         _print_day(result, console)
 
     zones = Table(title="Zones (ML/day)", title_justify="left")
-    surplus = "surplus" in result.zones.columns
+    surplus = "surplus" in result.table("zones")
     zone_cols = ["zone", "supplied", "demand", "shortfall"] + (["surplus"] if surplus else [])
     zone_cols += [] if shortfall else ["marginal $/ML"]
     for col in zone_cols:
         zones.add_column(col, justify="left" if col == "zone" else "right", no_wrap=col == "zone")
-    for row in result.zones.itertuples():
-        short = f"[red]{_num(row.shortfall)}[/]" if row.shortfall > 1e-9 else "0"
-        cells = [row.zone, _num(row.supplied), _num(row.demand), short]
-        cells += [_num(row.surplus)] if surplus else []
-        zones.add_row(*cells, *([] if shortfall else [_num(row.marginal_cost)]))
+    for row in result.table("zones"):
+        short = f"[red]{_num(row['shortfall'])}[/]" if row["shortfall"] > 1e-9 else "0"
+        cells = [row["zone"], _num(row["supplied"]), _num(row["demand"]), short]
+        cells += [_num(row["surplus"])] if surplus else []
+        zones.add_row(*cells, *([] if shortfall else [_num(row["marginal_cost"])]))
     console.print(zones)
 
     sources = Table(title="Sources (ML/day)", title_justify="left")
-    fixed = "fixed" in result.sources.columns
+    fixed = "fixed" in result.table("sources")
     for col in ("source", "supplied", "capacity", value_col) + (("fixed supply",) if fixed else ()):
         sources.add_column(
             col, justify="left" if col == "source" else "right", no_wrap=col == "source"
         )
-    for row in result.sources.itertuples():
-        cells = [row.source, _num(row.supplied), _num(row.capacity), _num(row.value_per_ml)]
-        cells += ["yes" if row.fixed else "no"] if fixed else []
+    for row in result.table("sources"):
+        cells = [row["source"], _num(row["supplied"]), _num(row["capacity"])]
+        cells += [_num(row["value_per_ml"])]
+        cells += ["yes" if row["fixed"] else "no"] if fixed else []
         sources.add_row(*cells)
     console.print(sources)
 
     _print_binding(
-        result.binding, console, shortfall=result.extras.get("value_unit") == "shortfall"
+        result.table("binding"), console, shortfall=result.extras.get("value_unit") == "shortfall"
     )
-    used = result.flows[result.flows["flow"] > 1e-9]
+    all_flows = result.table("flows")
+    used = [row for row in all_flows if row["flow"] > 1e-9]
     flows = Table(
-        title=f"Flows in use ({len(used)} of {len(result.flows)} arcs)", title_justify="left"
+        title=f"Flows in use ({len(used)} of {len(all_flows)} arcs)", title_justify="left"
     )
     for col in ("from", "to", "ML/day", "$/ML", "$/day"):
         flows.add_column(col, justify="left" if col in ("from", "to") else "right")
-    cols = ["from", "to", "flow", "cost_per_ml", "cost"]
-    for src, dst, flow, unit, cost in (
-        used[cols].head(MAX_FLOW_ROWS).itertuples(index=False, name=None)
-    ):
-        flows.add_row(src, dst, _num(flow), _num(unit), _num(cost))
+    for row in used[:MAX_FLOW_ROWS]:
+        flows.add_row(
+            row["from"], row["to"], _num(row["flow"]), _num(row["cost_per_ml"]), _num(row["cost"])
+        )
     console.print(flows)
     if len(used) > MAX_FLOW_ROWS:
         console.print(f"… {len(used) - MAX_FLOW_ROWS} more; use --out DIR for every table as CSV")
@@ -269,7 +273,7 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
         console.print(f"Tables written to {out}/")
 
 
-def _print_binding(binding: pd.DataFrame, console: Console, *, shortfall: bool) -> None:
+def _print_binding(binding: Columns, console: Console, *, shortfall: bool) -> None:
     if binding.empty:
         console.print("No capacity is binding.\n")
         return
@@ -278,14 +282,14 @@ def _print_binding(binding: pd.DataFrame, console: Console, *, shortfall: bool) 
     else:
         title = "Binding capacities (value: $/day saved per extra ML/day)"
     table = Table(title=title, title_justify="left")
-    periods = "periods" in binding.columns and bool((binding["periods"] > 1).any())
+    periods = "periods" in binding and bool((binding.column("periods") > 1).any())
     cols = ("kind", "id", "capacity", "peak use") + (("periods",) if periods else ()) + ("value",)
     for col in cols:
         table.add_column(col, justify="left" if col in ("kind", "id") else "right")
-    for row in binding.itertuples():
-        cells = [row.kind, str(row.id), _num(row.capacity), _num(row.used)]
-        cells += [str(row.periods)] if periods else []
-        table.add_row(*cells, _num(row.value_per_ml))
+    for row in binding:
+        cells = [row["kind"], str(row["id"]), _num(row["capacity"]), _num(row["used"])]
+        cells += [str(row["periods"])] if periods else []
+        table.add_row(*cells, _num(row["value_per_ml"]))
     console.print(table)
     console.print(
         "capacity and peak use in ML/day (storage: ML, its value per extra ML; ramp: ML/day "
@@ -297,11 +301,10 @@ def _print_expansion(result: RoutingResult, console: Console) -> None:
     table = Table(title="Expansion options (annualised $/day)", title_justify="left")
     for col in ("option", "kind", "id", "+ML/day", "$/day", "chosen"):
         table.add_column(col, justify="left" if col in ("option", "kind", "id") else "right")
-    for row in result.expansion.itertuples():
-        chosen = "[bold green]yes[/]" if row.chosen else "no"
-        table.add_row(
-            row.option, row.kind, str(row.id), _num(row.capacity), _num(row.cost_per_day), chosen
-        )
+    for row in result.table("expansion"):
+        chosen = "[bold green]yes[/]" if row["chosen"] else "no"
+        cells = [row["option"], row["kind"], str(row["id"])]
+        table.add_row(*cells, _num(row["capacity"]), _num(row["cost_per_day"]), chosen)
     console.print(table)
 
 
@@ -312,12 +315,11 @@ def _hh(hour: float) -> str:
 
 def _print_day(result: RoutingResult, console: Console) -> None:
     """The day period by period: tariff, demand, throughput per plant, storage, cost."""
-    periods, tp = result.periods, result.throughput
-    plants = [c for c in tp.columns if c != "period"]
+    periods, tp = result.table("periods"), result.table("throughput")
+    plants = [c for c in tp.names if c != "period"]
     shown = plants if len(plants) <= MAX_PLANT_COLUMNS else []
-    storage = (
-        [c for c in result.storage.columns if c != "period"] if not result.storage.empty else []
-    )
+    levels = result.table("storage")
+    storage = [c for c in levels.names if c != "period"] if not levels.empty else []
     table = Table(
         title="The day period by period (ML per period; storage: ML at the end of the period)",
         title_justify="left",
@@ -329,27 +331,32 @@ def _print_day(result: RoutingResult, console: Console) -> None:
     cols += ["$"]
     for col in cols:
         table.add_column(col, justify="left" if col == "from" else "right")
-    run = result.running
-    for i, row in enumerate(periods.itertuples()):
-        cells = [_hh(row.start_h), _num(row.price_factor), _num(row.demand)]
+    run = result.table("running")
+    off = {p: run.column(p) == 0 for p in shown if p in run}
+    in_storage = sum((levels.column(c) for c in storage), np.zeros(len(periods)))
+    for i, row in enumerate(periods):
+        cells = [_hh(row["start_h"]), _num(row["price_factor"]), _num(row["demand"])]
         for p in shown:
-            text = _num(tp[p].iloc[i])
-            if not run.empty and p in run.columns and run[p].iloc[i] == 0:
+            text = _num(float(tp.column(p)[i]))
+            if p in off and off[p][i]:
                 text = "[dim]off[/]"
             cells.append(text)
-        cells.append(_num(row.treated))
+        cells.append(_num(row["treated"]))
         if storage:
-            cells.append(_num(float(result.storage[storage].iloc[i].sum())))
+            cells.append(_num(float(in_storage[i])))
         if power:
-            cells.append(_num(row.power_kw, 0))
-        cells.append(_num(row.cost))
+            cells.append(_num(row["power_kw"], 0))
+        cells.append(_num(row["cost"]))
         table.add_row(*cells)
     console.print(table)
-    cost = periods["cost"].to_numpy()
-    cheap = periods["price_factor"] <= periods["price_factor"].median()
-    share = periods.loc[cheap, "treated"].sum() / max(periods["treated"].sum(), 1e-12)
+    cost = periods.column("cost")
+    factor = periods.column("price_factor")
+    treated = periods.column("treated")
+    cheap = factor <= np.median(factor)
+    share = treated[cheap].sum() / max(treated.sum(), 1e-12)
+    dearest = int(cost.argmax())
     console.print(
         f"{100 * share:.0f} % of the water is treated in the cheaper half of the periods; "
-        f"dearest period from {_hh(periods['start_h'].iloc[int(cost.argmax())])} "
+        f"dearest period from {_hh(float(periods.column('start_h')[dearest]))} "
         f"(${_num(float(cost.max()))}).\n"
     )
