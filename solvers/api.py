@@ -25,6 +25,7 @@ from wdnopt.models.errors import InputError
 
 if TYPE_CHECKING:
     import wntr
+    from matplotlib.figure import Figure
 
     from wdnopt.models.pumps.problem import PumpProblem
     from wdnopt.solvers.pumps.result import PlacementResult
@@ -143,21 +144,32 @@ class PumpPlan:
         }
 
     def _repr_html_(self) -> str:
+        """A notebook's view: the plan's figures in a small table, then its pumps."""
+        from wdnopt.solvers.pumps.result import summary_html
+
         verdict = {True: "holds on the network", False: "does NOT hold on the network",
                    None: "no plan"}[self.verified]  # fmt: skip
-        head = (
-            f"<p><b>{html.escape(self.result.algorithm)}</b> at demand factor "
-            f"{self.demand_factor:g}: {html.escape(self.status)}, cost "
-            f"{_num(self.objective)} (bound {_num(self.bound)}), {verdict}</p>"
-        )
-        return head + self.pumps.to_html(index=False, na_rep="–")
+        rows = {"demand factor": f"{self.demand_factor:g}", **self.result.summary()}
+        rows["EPANET check"] = verdict
+        return summary_html(rows) + self.pumps.head(MAX_HTML_PUMPS).to_html(index=False, na_rep="–")
 
     def __repr__(self) -> str:
         return (
-            f"PumpPlan(factor={self.demand_factor:g}, status={self.status!r}, "
-            f"objective={self.objective!r}, pumps={len(self.result.pumps)}, "
-            f"verified={self.verified!r})"
+            f"PumpPlan(factor={self.demand_factor:g}, algorithm={self.result.algorithm!r}, "
+            f"status={self.status!r}, objective={_num(self.objective)}, "
+            f"pumps={len(self.result.pumps)}, verified={self.verified!r})"
         )
+
+    def plot(self) -> Figure:
+        """The plan on the network, as ``wdnopt solve --plot`` draws it: junction pressures
+        without (left) and with the plan as EPANET simulated it (right), the pumps marked."""
+        from wdnopt.solvers.network_plot import plan_figure
+
+        return plan_figure(self.problem, self.result, self.check)
+
+
+MAX_HTML_PUMPS = 20
+"""Pumps listed in a notebook's view of a plan."""
 
 
 def place_pumps(

@@ -107,3 +107,33 @@ def test_a_routing_solve_does_not_spoil_a_later_pump_milp() -> None:
     dp = api.place_pumps(str(TREE), 2.6, algorithm="tree-dp")
     assert plan.status == dp.status == "optimal"
     assert plan.objective == pytest.approx(dp.objective, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def tree_plan() -> api.PumpPlan:
+    return api.place_pumps(str(TREE), 2.6, algorithm="tree-dp")
+
+
+def test_a_plan_shows_itself_in_a_line_and_a_small_table(tree_plan: api.PumpPlan) -> None:
+    text = repr(tree_plan)
+    assert "\n" not in text and len(text) < 200, text
+    assert text.startswith("PumpPlan(factor=2.6, algorithm='tree-dp', status='optimal'")
+    assert f"pumps={tree_plan.cost['n_pumps']}" in text and "verified=True" in text
+    inner = repr(tree_plan.result)
+    assert inner.startswith("PlacementResult(tree-dp, optimal, objective ")
+    assert "\n" not in inner and len(inner) < 200, inner
+    assert f"{tree_plan.objective:,.2f}" in inner
+    page = tree_plan._repr_html_()
+    assert page.count("<table") == 2 and "holds on the network" in page
+    assert len(page) < 8_000
+    assert "<th style='text-align:left'>objective</th>" in tree_plan.result._repr_html_()
+
+
+def test_a_plan_is_drawn_through_the_api(tree_plan: api.PumpPlan) -> None:
+    from matplotlib.figure import Figure
+
+    fig = tree_plan.plot()
+    assert isinstance(fig, Figure)
+    assert "holds on the network" in fig._suptitle.get_text()
+    again = tree_plan.result.plot(tree_plan.problem)  # simulated again without the check
+    assert again._suptitle.get_text() == fig._suptitle.get_text()

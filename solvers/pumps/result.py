@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +14,11 @@ from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
 from wdnopt.solvers.highs import Status
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from wdnopt.solvers.pumps.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,57 @@ class PlacementResult:
         if self.objective is None or self.bound is None:
             return None
         return max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+
+    def summary(self) -> dict[str, str]:
+        """The figures a repr shows, as text: status, objective, bound, pumps, kW, time."""
+        out = {
+            "algorithm": self.algorithm,
+            "status": str(self.status),
+            "objective": _money(self.objective),
+            "bound": _money(self.bound),
+            "pumps": str(len(self.pumps)),
+            "rated power": f"{self.cost.total_kw:,.1f} kW",
+            "run time": f"{self.runtime_s:.3g} s",
+        }
+        if self.check is not None and len(self.check.below_min):
+            out["below P_min (model)"] = str(len(self.check.below_min))
+        return out
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"PlacementResult({s['algorithm']}, {s['status']}, objective {s['objective']}, "
+            f"bound {s['bound']}, {s['pumps']} pumps, {s['rated power']}, {s['run time']})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the figures of :meth:`summary` in a small table."""
+        return summary_html(self.summary())
+
+    def plot(self, problem: PumpProblem, check: Verification | None = None) -> Figure:
+        """The plan on ``problem``'s network (the problem the algorithm was run on): junction
+        pressures without and with the plan, as ``wdnopt solve --plot`` draws it. ``check`` is
+        the plan's EPANET run; without it the plan is simulated here."""
+        from wdnopt.solvers.network_plot import plan_figure
+        from wdnopt.solvers.placement import check_placement
+
+        if check is None:
+            check = check_placement(problem, self)
+        return plan_figure(problem, self, check)
+
+
+def _money(value: float | None) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:,.2f}"
+
+
+def summary_html(rows: dict[str, str], title: str = "") -> str:
+    """A small two-column HTML table of ``rows`` (name → text)."""
+    caption = f"<caption><b>{html.escape(title)}</b></caption>" if title else ""
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<table>{caption}{body}</table>"
 
 
 def make_result(
