@@ -1,14 +1,19 @@
 """The solve service under load: 200 concurrent submissions of the routing worked example.
 
 Starts ``wdnopt serve`` (a local Dask cluster of ``--workers`` processes, a fresh SQLite file,
-one token), then from one local client (httpx, asyncio) runs N flows at once, each: post the
-worked example, poll its job every ``--poll`` s until it is done, fetch its report. Every report
-is checked against the optimum computed here by networkx's network simplex. Prints the p50/p95
-latency of ``POST /solve``, ``GET /jobs/{id}`` and ``GET /reports/{id}`` (target: p95 ≤ 500 ms
-for the GETs), each beside ``GET /health`` probed every 0.1 s during the same load (the
-reference: a request that does almost nothing, on this machine at this moment), and the jobs
-per second beside the rate of the same solve in this process (one solve after another, times
-the workers: the most the cluster could do).
+one token), then from ``--clients`` local client processes (httpx, asyncio) runs N flows at
+once, each: post the worked example, poll its job every ``--poll`` s until it is done, fetch
+its report. Every report
+is checked against the optimum computed here by networkx's network simplex.
+
+Meanwhile a probe, a client of its own in another process, polls ``GET /jobs/{id}``,
+``GET /reports/{id}`` (of a job done before the load) and ``GET /health`` every 50 ms: what a
+client polling its job sees while the submissions go on. Its GET p95 is the figure checked
+against the 500 ms target, printed with the load average. The flows' own latencies are printed
+too, but they include the load generator's own queueing: a client process driving dozens of
+flows on a loaded 2-core machine waits for its own event loop as much as for the server. Last,
+the jobs per second beside the rate of the same solve in this process (one solve after
+another, times the workers: the most the cluster could do).
 
     .venv/bin/python benchmarks/bench_service.py
     .venv/bin/python benchmarks/bench_service.py --jobs 500 --workers 2
@@ -20,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import multiprocessing
 import os
 import secrets
 import signal
@@ -30,6 +36,7 @@ import tempfile
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import httpx
 import networkx as nx
@@ -63,7 +70,29 @@ def pct(values: list[float], q: float) -> float:
 
 
 def line(name: str, ms: list[float]) -> str:
-    return f"{name:24s} {len(ms):6d} {pct(ms, 0.5):9.1f} {pct(ms, 0.95):9.1f} {max(ms):9.1f}"
+    return f"{name:30s} {len(ms):6d} {pct(ms, 0.5):9.1f} {pct(ms, 0.95):9.1f} {max(ms):9.1f}"
+
+
+def probe(url: str, token: str, stop: Any, out: Any) -> None:
+    """Another client, in its own process: one job solved first, then its state, its report
+    and /health every 50 ms until ``stop`` is set; the latencies (ms) put on ``out``."""
+    headers = {"Authorization": f"Bearer {token}"}
+    samples: dict[str, list[float]] = {"health": [], "job": [], "report": []}
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as c:
+        body = EXAMPLE.read_text(encoding="utf-8")
+        r = c.post("/solve", content=body, headers={"Content-Type": "application/toml"})
+        job_id = r.json()["id"]
+        while c.get(f"/jobs/{job_id}").json()["status"] != "done":
+            time.sleep(0.05)
+        out.put("ready")
+        paths = {"health": "/health", "job": f"/jobs/{job_id}", "report": f"/reports/{job_id}"}
+        while not stop.is_set():
+            for name, path in paths.items():
+                start = time.perf_counter()
+                c.get(path).raise_for_status()
+                samples[name].append(1000 * (time.perf_counter() - start))
+            time.sleep(0.05)
+    out.put(samples)
 
 
 async def timed(samples: list[float], call) -> httpx.Response:
@@ -73,19 +102,17 @@ async def timed(samples: list[float], call) -> httpx.Response:
     return response
 
 
-async def run_load(
-    url: str, token: str, body: str, jobs: int, optimum: float, poll: float
-) -> float:
-    """Each of ``jobs`` flows at once: POST the scenario, poll its job, GET its report."""
+async def run_flows(
+    url: str, token: str, body: str, jobs: int, poll: float, start_at: float
+) -> dict[str, Any]:
+    """``jobs`` flows at once from ``start_at`` (wall-clock time): POST the scenario, poll its
+    job, GET its report; the latencies (ms), each report's status and objective, the end."""
     headers = {"Authorization": f"Bearer {token}"}
     # several small connection pools: one httpx pool of hundreds of connections costs the
     # client more time per request than the server spends on it
     per_pool = 20
     limits = httpx.Limits(max_connections=per_pool + 1, max_keepalive_connections=per_pool + 1)
-    post_ms: list[float] = []
-    poll_ms: list[float] = []
-    report_ms: list[float] = []
-    health_ms: list[float] = []
+    samples: dict[str, list[float]] = {"post": [], "job": [], "report": []}
     toml = {"Content-Type": "application/toml"}
     async with contextlib.AsyncExitStack() as stack:
         pools = [
@@ -94,61 +121,98 @@ async def run_load(
             )
             for _ in range(max(1, -(-jobs // per_pool)))
         ]
-        c = pools[0]
         await asyncio.gather(*(p.get("/health") for p in pools for _ in range(per_pool)))
-        running = True
 
-        async def probe() -> None:
-            """The reference: a request that does (almost) nothing, under the same load."""
-            while running:
-                await timed(health_ms, c.get("/health"))
-                await asyncio.sleep(0.1)
-
-        async def flow(c: httpx.AsyncClient) -> httpx.Response:
-            r = await timed(post_ms, c.post("/solve", content=body, headers=toml))
+        async def flow(c: httpx.AsyncClient) -> tuple[str, float]:
+            r = await timed(samples["post"], c.post("/solve", content=body, headers=toml))
             if r.status_code != 202:
                 raise SystemExit(f"a submission was refused: {r.text}")
             job_id = r.json()["id"]
             while True:
                 await asyncio.sleep(poll)
-                job = (await timed(poll_ms, c.get(f"/jobs/{job_id}"))).json()
+                job = (await timed(samples["job"], c.get(f"/jobs/{job_id}"))).json()
                 if job["status"] == "done":
-                    return await timed(report_ms, c.get(f"/reports/{job_id}"))
+                    r = await timed(samples["report"], c.get(f"/reports/{job_id}"))
+                    report = r.json()["report"] if r.status_code == 200 else {}
+                    return str(report.get("status")), float(report.get("objective") or 0)
                 if job["status"] not in ("queued", "running"):
                     raise SystemExit(f"job {job_id} ended {job['status']}: {job['error']}")
 
-        prober = asyncio.create_task(probe())
-        start = time.perf_counter()
+        await asyncio.sleep(max(0.0, start_at - time.time()))
         reports = await asyncio.gather(*(flow(pools[i % len(pools)]) for i in range(jobs)))
-        elapsed = time.perf_counter() - start
-        running = False
-        await prober
+    return {**samples, "reports": reports, "end": time.time()}
+
+
+def flows_process(url: str, token: str, body: str, jobs: int, poll: float, start: float) -> Any:
+    return asyncio.run(run_flows(url, token, body, jobs, poll, start))
+
+
+def run_load(
+    url: str, token: str, body: str, args: argparse.Namespace, optimum: float
+) -> tuple[float, float]:
+    """The flows, spread over ``--clients`` processes that start together; the jobs per
+    second and the flows' GET p95."""
+    shares = [
+        args.jobs // args.clients + (i < args.jobs % args.clients) for i in range(args.clients)
+    ]
+    start = time.time() + 3.0  # every client process started and connected by then
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.clients) as pool:
+        parts = pool.starmap(
+            flows_process, [(url, token, body, n, args.poll, start) for n in shares if n]
+        )
+    samples = {k: [ms for part in parts for ms in part[k]] for k in ("post", "job", "report")}
     wrong = [
         r
-        for r in reports
-        if r.status_code != 200
-        or r.json()["report"]["status"] != "optimal"
-        or abs(r.json()["report"]["objective"] - optimum) > 1e-6
+        for part in parts
+        for r in part["reports"]
+        if r[0] != "optimal" or abs(r[1] - optimum) > 1e-6
     ]
     if wrong:
         raise SystemExit(f"{len(wrong)} report(s) differ from the network simplex optimum")
+    elapsed = max(part["end"] for part in parts) - start
     print(
-        f"{jobs} jobs, all done and optimal at {optimum:g} $/day (network simplex); "
-        f"each job polled every {poll:g} s"
+        f"{args.jobs} jobs from {args.clients} client processes, all done and optimal at "
+        f"{optimum:g} $/day (network simplex); each job polled every {args.poll:g} s"
     )
-    print(f"{'request':24s} {'n':>6s} {'p50 ms':>9s} {'p95 ms':>9s} {'max ms':>9s} {'p95/ref':>9s}")
-    floor = pct(health_ms, 0.95)
-    print(line("GET /health (reference)", health_ms) + f" {1:>9.2f}")
-    for name, ms in [
-        ("POST /solve", post_ms),
-        ("GET /jobs/{id}", poll_ms),
-        ("GET /reports/{id}", report_ms),
+    print(f"{'request':30s} {'n':>6s} {'p50 ms':>9s} {'p95 ms':>9s} {'max ms':>9s}")
+    for name, key in [
+        ("flows: POST /solve", "post"),
+        ("flows: GET /jobs/{id}", "job"),
+        ("flows: GET /reports/{id}", "report"),
     ]:
-        print(line(name, ms) + f" {pct(ms, 0.95) / floor:9.2f}")
-    p95 = max(pct(poll_ms, 0.95), pct(report_ms, 0.95))
-    print(f"GET p95 {p95:.0f} ms: {'within' if p95 <= 500 else 'ABOVE'} the 500 ms target")
-    rate = jobs / elapsed
+        print(line(name, samples[key]))
+    rate = args.jobs / elapsed
     print(f"jobs per second: {rate:.1f} (first POST to last report: {elapsed:.1f} s)")
+    return rate, max(pct(samples["job"], 0.95), pct(samples["report"], 0.95))
+
+
+def under_load(url: str, token: str, body: str, args: argparse.Namespace, optimum: float) -> float:
+    """The flows, with the probe beside them in its own process; the jobs per second."""
+    context = multiprocessing.get_context("spawn")
+    stop, out = context.Event(), context.Queue()
+    prober = context.Process(target=probe, args=(url, token, stop, out))
+    prober.start()
+    if out.get(timeout=120) != "ready":
+        raise SystemExit("the probe's job did not end")
+    rate, flows_p95 = run_load(url, token, body, args, optimum)
+    stop.set()
+    seen = out.get(timeout=60)
+    prober.join(timeout=30)
+    for name, key in [
+        ("probe: GET /jobs/{id}", "job"),
+        ("probe: GET /reports/{id}", "report"),
+        ("probe: GET /health", "health"),
+    ]:
+        print(line(name, seen[key]))
+    p95 = max(pct(seen["job"], 0.95), pct(seen["report"], 0.95))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"GET p95 {p95:.0f} ms (the probe's GET /jobs and /reports during the load): "
+        f"{'within' if p95 <= 500 else 'ABOVE'} the 500 ms target; load average {load} on "
+        f"{os.cpu_count()} cores (the flows' own GET p95, their client's queueing included: "
+        f"{flows_p95:.0f} ms)"
+    )
     return rate
 
 
@@ -168,6 +232,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200, help="concurrent submissions (200)")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (2)")
     parser.add_argument("--scheduler", help="an existing Dask scheduler (default: local cluster)")
+    parser.add_argument(
+        "--clients", type=int, default=4, help="processes the flows are spread over (4)"
+    )
     parser.add_argument("--poll", type=float, default=0.5, help="s between polls of a job (0.5)")
     args = parser.parse_args()
     body = EXAMPLE.read_text(encoding="utf-8")
@@ -181,7 +248,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "WDNOPT_TOKENS": f"bench {hashlib.sha256(token.encode()).hexdigest()}"}
         cmd = [str(WDNOPT), "serve", "--port", str(port), "--db", str(Path(tmp) / "jobs.sqlite"),
-               "--workers", str(args.workers), "--max-jobs", str(args.jobs)]  # fmt: skip
+               "--workers", str(args.workers), "--max-jobs", str(args.jobs + 1),
+               "--max-posts", str(max(args.jobs, 120))]  # fmt: skip
         if args.scheduler:
             cmd += ["--scheduler", args.scheduler]
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
@@ -197,7 +265,7 @@ def main() -> None:
                     raise SystemExit((Path(tmp) / "server.log").read_text())
                 time.sleep(0.2)
             print(f"server up in {time.perf_counter() - start:.1f} s, {args.workers} workers")
-            rate = asyncio.run(run_load(url, token, body, args.jobs, optimum, args.poll))
+            rate = under_load(url, token, body, args, optimum)
         finally:
             server.send_signal(signal.SIGTERM)
             try:

@@ -42,6 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -245,6 +246,7 @@ def create_app(config: ServiceConfig, *, backend: Backend | None = None) -> Fast
         app.state.store = opened.store
         app.state.runner = opened.runner
         app.state.intake = opened.intake
+        app.state.accepting = anyio.CapacityLimiter(1)
         # up once bodies can be checked: the first submission does not wait for the imports
         await asyncio.wrap_future(opened.ready)
         try:
@@ -410,7 +412,9 @@ def create_app(config: ServiceConfig, *, backend: Backend | None = None) -> Fast
                 raise ApiError.single(503, "a Dask cluster that takes jobs") from None
             return job
 
-        job = await run_in_threadpool(accept)
+        # one thread records and queues submissions in turn (they wait for the store's lock
+        # anyway): dozens of threads would take Python's lock from the event loop in turn
+        job = await anyio.to_thread.run_sync(accept, limiter=request.app.state.accepting)
         return JSONResponse(
             {"id": job.id, "status": job.status, "kind": job.kind, "links": links(job.id)},
             status_code=202,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import signal
 import threading
 from collections.abc import Iterator
@@ -91,6 +92,10 @@ class DaskRunner:
         self._cluster = None
         self._workers = 0
         self._stop = threading.Event()
+        # ends and progress recorded by one thread, in order: Dask runs each done-callback in
+        # a thread of its own, and hundreds of them would take Python's lock from the server
+        self._records: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        threading.Thread(target=self._record, name="job-records", daemon=True).start()
         try:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
@@ -151,7 +156,7 @@ class DaskRunner:
         )
         with self._lock:
             self._futures[job_id] = future
-        future.add_done_callback(lambda f, job_id=job_id: self._on_done(job_id, f))
+        future.add_done_callback(lambda f, job_id=job_id: self._records.put(("end", job_id, f)))
 
     def cancel(self, job_id: str) -> None:
         """Stop the job: its task dropped if queued; if running, its solver process killed by
@@ -178,7 +183,18 @@ class DaskRunner:
         with contextlib.suppress(Exception):
             event.clear()
 
+    def _record(self) -> None:
+        while (item := self._records.get()) is not None:
+            kind, *args = item
+            if kind == "end":
+                self._on_done(*args)
+            else:
+                self._write_progress(*args)
+
     def _on_progress(self, event: tuple[float, dict[str, Any]]) -> None:
+        self._records.put(("progress", event))
+
+    def _write_progress(self, event: tuple[float, dict[str, Any]]) -> None:
         _, msg = event
         try:
             self.store.set_progress(
@@ -215,6 +231,7 @@ class DaskRunner:
     def close(self) -> None:
         """Drop the queued tasks and close the client (and the local cluster)."""
         self._stop.set()
+        self._records.put(None)
         client = getattr(self, "_client", None)
         with self._lock:
             pending = list(self._futures.values())
