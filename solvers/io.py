@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -183,11 +184,26 @@ def to_json(obj: Any) -> str:
     return json.dumps(json_ready(obj), default=_json_default, allow_nan=False)
 
 
+JSON_DIGITS = 10
+"""Significant digits of a float written as JSON. The solvers resolve far less (HiGHS's
+feasibility and optimality tolerances are 1e-7, EPANET's heads a few µm), so this keeps every
+digit they resolve and drops the noise of binary arithmetic (``5.0000000060000005`` is written
+``5.000000006``, ``0.30000000000000004`` is ``0.3``)."""
+
+
+def json_float(value: float) -> float | None:
+    """A float as JSON writes it: rounded to :data:`JSON_DIGITS` significant digits; NaN and
+    infinities as None (JSON has no such numbers)."""
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.{JSON_DIGITS}g}")
+
+
 def json_ready(obj: Any) -> Any:
-    """``obj`` as JSON can hold it: NaN and infinities as None (JSON has no such numbers),
-    numpy scalars as Python numbers, tuples as lists, keys as strings."""
+    """``obj`` as JSON can hold it: floats by :func:`json_float` (rounded, NaN and infinities
+    as None), numpy scalars as Python numbers, tuples as lists, keys as strings."""
     if isinstance(obj, float):
-        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+        return json_float(obj)
     if isinstance(obj, dict):
         return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -222,3 +223,67 @@ def test_compare_help_names_only_its_own_options() -> None:
     done = wdnopt("compare", "--help")
     assert done.returncode == 0
     assert b"--plot" not in done.stdout
+
+
+def test_several_demand_factors_have_no_summed_objective(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each demand factor is a problem of its own: its objective, bound and gap are in its
+    entry of `factors`; the top level has none (never their sum), and summary.json alike."""
+    placement = tmp_path / "p.toml"
+    placement.write_text(
+        f'kind = "pump_placement"\ndemand_factors = [2.4, 2.6]\n[network]\nfile = "{TREE}"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["solve", str(placement), "--algorithm", "tree-dp", "--json", "--out", str(out)]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["objective"], printed["bound"], printed["gap"]) == (None, None, None)
+    objectives = [f["objective"] for f in printed["factors"]]
+    assert all(o is not None and o > 0 for o in objectives)
+    assert objectives[0] < objectives[1]  # more demand, dearer plan
+    data = _summary(out)
+    assert data["objective"] is None
+    assert [f["objective"] for f in data["factors"]] == objectives
+
+
+def test_json_floats_are_rounded_in_one_place() -> None:
+    from wdnopt.solvers.io import JSON_DIGITS, json_ready, to_json
+
+    assert JSON_DIGITS == 10
+    assert to_json({"x": 5.0000000060000005, "y": 0.1 + 0.2}) == '{"x": 5.000000006, "y": 0.3}'
+    assert json_ready([float("nan"), float("inf"), 2, True]) == [None, None, 2, True]
+    import numpy as np
+
+    assert json_ready({"a": np.float64(1 / 3)}) == {"a": 0.3333333333}
+
+
+def test_json_of_a_solve_carries_no_float_noise(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", str(SCHEDULE), "--json"]) == 0
+    text = capsys.readouterr().out
+    floats = re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", text)
+    assert floats
+    for number in floats:
+        digits = number.split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+        assert len(digits) <= 10, number
+
+
+def test_progress_lines_are_never_wrapped(capsys: pytest.CaptureFixture[str]) -> None:
+    """A progress line is one line on stderr, even where the console is narrow (``COLUMNS``
+    set by a CI runner): logs keep it whole."""
+    from types import SimpleNamespace
+
+    from wdnopt.solvers.cli.pump_report import _progress
+
+    algorithm = SimpleNamespace(name="milp-network")
+    problem = SimpleNamespace(tree=SimpleNamespace(demand_factor=2.5))
+    step = SimpleNamespace(iteration=3, lower=1234.0, upper=5678.0, gap=0.7827, elapsed_s=12.34)
+    os.environ["COLUMNS"] = "30"
+    try:
+        _progress(algorithm, problem)(step)  # type: ignore[arg-type]
+    finally:
+        del os.environ["COLUMNS"]
+    assert capsys.readouterr().err.splitlines() == [
+        "  milp-network at factor 2.5, iteration 3: LB 1,234, UB 5,678, gap 78.27%, 12.3 s"
+    ]

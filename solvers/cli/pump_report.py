@@ -46,7 +46,8 @@ def _progress(algorithm: registry.Algorithm, problem: PumpProblem) -> Callable[[
         ub = "–" if step.upper is None else f"{step.upper:,.0f}"
         err.print(
             f"  {algorithm.name} at factor {problem.tree.demand_factor:g}, iteration "
-            f"{step.iteration}: LB {lb}, UB {ub}, gap {gap}, {step.elapsed_s:.1f} s"
+            f"{step.iteration}: LB {lb}, UB {ub}, gap {gap}, {step.elapsed_s:.1f} s",
+            soft_wrap=True,  # one line whatever the width: a log keeps it whole
         )
 
     return show
@@ -128,7 +129,8 @@ class FactorProgress:
         if self.bar is not None:
             self.bar.update(self.task, advance=1, last=f"{factor:g}: {status}")
         elif self.total > 1:
-            self.console.print(f"demand factor {factor:g} ({self.done}/{self.total}): {status}")
+            line = f"demand factor {factor:g} ({self.done}/{self.total}): {status}"
+            self.console.print(line, soft_wrap=True)
 
     def __enter__(self) -> FactorProgress:
         if self.bar is not None:
@@ -174,16 +176,13 @@ def plot_path(path: Path, factor: float, *, several: bool) -> Path:
     return path.with_name(f"{path.stem}_{factor:g}{path.suffix}") if several else path
 
 
-def _sum(values: list[float | None]) -> float | None:
-    return None if any(v is None for v in values) else float(sum(values))  # type: ignore[arg-type]
-
-
 def report_dict(
     scenario: PumpPlacementScenario,
     algorithm: str,
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
 ) -> dict[str, Any]:
-    """The JSON report: totals over the factors at the top, one entry per factor below."""
+    """The JSON report: the overall status and verdict at the top, one entry per factor below
+    with its objective, bound and gap (at the top too with a single factor)."""
     factors = []
     for problem, r, check in runs:
         factors.append(
@@ -230,11 +229,12 @@ def report_dict(
         overall = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else statuses[0]
         if any(s is Status.TIME_LIMIT for s in statuses):
             overall = Status.TIME_LIMIT
-    objective = _sum([r.objective for _, r, _ in runs])
-    bound = _sum([r.bound for _, r, _ in runs])
-    gap = None
-    if objective is not None and bound is not None:
-        gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    # factors are separate problems: their objectives are never added up (the top level has
+    # the one factor's figures, or none with several)
+    only = runs[0][1] if len(runs) == 1 else None
+    objective = None if only is None else only.objective
+    bound = None if only is None else only.bound
+    gap = None if only is None else only.gap
     checks = [c for _, _, c in runs]
     return {
         "scenario": scenario.name,
@@ -268,6 +268,24 @@ def _num(x: float | None, digits: int = 0) -> str:
     if isinstance(x, float) and math.isinf(x):
         return "∞"
     return f"{x:,.{digits}f}"
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def _model_error(r: PlacementResult, error: float | None) -> str:
+    """The largest gap between the pressures the algorithm predicted for its plan and
+    EPANET's, or why there is none: a plan the network loop built from no pumps was never
+    predicted by the algorithm's model."""
+    if _finite(error):
+        return f"{error:,.3f} m"
+    if r.extras.get("start") == "empty":
+        return (
+            "none to measure: the plan kept was built on the network from no pumps, so the "
+            "model predicted no pressures for it"
+        )
+    return "none to measure: the algorithm predicted no pressures for this plan"
 
 
 def print_report(
@@ -329,10 +347,11 @@ def print_report(
                 f"{len(check.below_min)} below P_min, {len(check.above_max)} above P_max, "
                 f"mean slack {check.mean_slack:.1%}"
             )
+            looped = problem.network is not None and problem.network.looped
             console.print(
-                f"Model error of {r.algorithm}'s own prediction: {_num(error, 3)} m"
-                + ("" if problem.network is None or not problem.network.looped
-                   else " (looped network: the tree model is a linearisation)")
+                f"Model error of {r.algorithm}'s own prediction: {_model_error(r, error)}"
+                + (" (looped network: the tree model is a linearisation)"
+                   if looped and _finite(error) else "")
             )  # fmt: skip
             for name, short in check.failing(tree, limit=10):
                 console.print(f"  [red]{name}[/] short of P_min by {short:.3f} m")

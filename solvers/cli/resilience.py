@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, case: str) -> None:
         # plain lines, a few per run: every tenth case, and the last
         if done == total or done % max(total // 10, 1) == 0:
-            err.print(f"  N-1 cases {done}/{total} (last: {case})")
+            err.print(f"  N-1 cases {done}/{total} (last: {case})", soft_wrap=True)
 
     report = n_minus_one(
         net, options=scenario.solver, kinds=kinds, progress=None if args.json else progress
