@@ -68,9 +68,10 @@ class Limits:
     """Most solving time of one job, s: its solves (demand factors, seasons) × the time limit
     of each."""
     max_ga_population: int = 10_000
-    """Largest GA population."""
-    max_ga_evaluations: int = 10_000_000
-    """Largest GA population × generations."""
+    """Largest GA population (its memory grows with it)."""
+    max_ga_evaluations: int = 10_000_000_000
+    """Largest GA population × generations (its time is bounded by the job's time limit
+    anyway: this refuses only what could never run to its end)."""
     max_active_jobs: int = 20
     """Most queued or running jobs per token (429 above)."""
     max_posts_per_minute: int = 120
