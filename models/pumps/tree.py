@@ -67,22 +67,58 @@ class TreeInstance:
         return len(self.node_names)
 
     @cached_property
-    def preorder(self) -> np.ndarray:
-        """Node indices with every parent before its children."""
-        n = self.n
-        order = np.empty(n, dtype=np.int64)
-        head = 0
-        stack = [int(v) for v in np.flatnonzero(self.parent < 0)][::-1]
+    def levels(self) -> tuple[np.ndarray, ...]:
+        """Nodes by depth: ``levels[0]`` the roots, ``levels[i]`` the children of
+        ``levels[i−1]`` (each level in increasing index order of its parents' children)."""
         starts, kids = self.children_csr
+        frontier = np.flatnonzero(np.asarray(self.parent) < 0)
+        out = []
         seen = 0
-        while stack:
-            v = stack.pop()
-            order[head] = v
-            head += 1
-            seen += 1
-            stack.extend(int(c) for c in kids[starts[v] : starts[v + 1]][::-1])
-        if seen != n:
+        while frontier.size:
+            out.append(frontier)
+            seen += frontier.size
+            if seen > self.n:
+                break
+            count = starts[frontier + 1] - starts[frontier]
+            first = np.repeat(starts[frontier] - np.cumsum(count) + count, count)
+            frontier = kids[first + np.arange(int(count.sum()))]
+        if seen != self.n:
             raise ValueError("parent array is not a forest (a cycle, or a node without a root)")
+        return tuple(out)
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """Edges on the path root → ``v``."""
+        depth = np.empty(self.n, dtype=np.int64)
+        for i, nodes in enumerate(self.levels):
+            depth[nodes] = i
+        return depth
+
+    @cached_property
+    def preorder(self) -> np.ndarray:
+        """Node indices in depth-first pre-order (roots in index order, children in index
+        order): every parent before its children, every subtree a contiguous block.
+
+        Built level by level: the size of every subtree bottom-up, then the position of each
+        child as its parent's position + 1 + the sizes of its earlier siblings."""
+        parent = np.asarray(self.parent, dtype=np.int64)
+        levels = self.levels
+        size = np.ones(self.n, dtype=np.int64)
+        for nodes in levels[:0:-1]:
+            np.add.at(size, parent[nodes], size[nodes])
+        starts, kids = self.children_csr
+        # offset of each child among its siblings: exclusive running sum of sizes in CSR order
+        run = np.cumsum(size[kids]) - size[kids]
+        group = np.repeat(np.arange(self.n), np.diff(starts))
+        offset = np.empty(self.n, dtype=np.int64)
+        offset[kids] = run - run[starts[group]] if kids.size else run
+        pos = np.empty(self.n, dtype=np.int64)
+        roots = levels[0]
+        pos[roots] = np.cumsum(size[roots]) - size[roots]
+        for nodes in levels[1:]:
+            pos[nodes] = pos[parent[nodes]] + 1 + offset[nodes]
+        order = np.empty(self.n, dtype=np.int64)
+        order[pos] = np.arange(self.n)
         return order
 
     @cached_property
@@ -120,10 +156,9 @@ class TreeInstance:
     def subtree_has_deficit(self) -> np.ndarray:
         """True where ``v`` or a node below it is deficient."""
         flag = self.deficient.copy()
-        for v in self.preorder[::-1]:
-            p = self.parent[v]
-            if p >= 0 and flag[v]:
-                flag[p] = True
+        parent = np.asarray(self.parent)
+        for nodes in self.levels[:0:-1]:
+            flag[parent[nodes[flag[nodes]]]] = True
         return flag
 
     @cached_property
@@ -150,11 +185,14 @@ class TreeInstance:
             gains = self.head_gain(catalogue)
             for v, k in placement.items():
                 added[v] += gains[v, k]
-        total = added.copy()
-        for v in self.preorder:
-            p = self.parent[v]
-            if p >= 0:
-                total[v] += total[p]
+        return self.path_sum(added)
+
+    def path_sum(self, added: np.ndarray) -> np.ndarray:
+        """``Σ added[u]`` over the path root → ``v``, for every ``v`` (level by level)."""
+        total = np.asarray(added, dtype=float).copy()
+        parent = np.asarray(self.parent)
+        for nodes in self.levels[1:]:
+            total[nodes] += total[parent[nodes]]
         return total
 
 

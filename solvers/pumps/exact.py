@@ -7,6 +7,13 @@ On a tree network the MILP (:mod:`~wdnopt.solvers.pumps.milp`) and the tree dyna
 nothing, downgrade it (``unknown`` when the two disagree: no number is printed as optimal that
 one exact method contradicts). On a looped network neither is exact (their plans are repaired
 on the network), so there is nothing to cross-check.
+
+An ``optimal`` of ``tree-dp`` that carries its tables is first checked by its certificate
+(:mod:`.dp_certificate`): a lower bound proved from the Bellman inequalities alone, which the
+plan's cost (priced by the one cost function) must meet while its plan passes the one checker.
+That proof costs a fraction of the DP; the MILP then runs only on trees of at most
+:data:`MILP_CHECK_NODES` nodes, where it is cheap. A certificate that fails leaves the decision
+to the MILP.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ AGREE = 1e-6
 MIN_CHECK_S = 0.5
 """Seconds the cross-check always gets."""
 
+MILP_CHECK_NODES = 5_000
+"""Trees up to this many nodes also get the MILP cross-check beside a certificate."""
+
 PARTNER = {"milp": "tree-dp", "tree-dp": "milp", "milp-network": "tree-dp"}
 """The exact method that checks each one."""
 
@@ -43,6 +53,11 @@ def cross_check(
     looped = problem.network is not None and problem.network.looped
     if other is None or result.status is not Status.OPTIMAL or looped:
         return result
+    certified = certify(problem, result)
+    if certified is not None and problem.tree.n > MILP_CHECK_NODES:
+        return certified
+    if certified is not None:
+        result = certified
     known = result.extras.get("dp_cost") if result.algorithm == "milp" else None
     if known is not None:  # the MILP ran the tree DP already: compare with its optimum
         status, value, why = Status.OPTIMAL, float(known), ""
@@ -82,4 +97,35 @@ def cross_check(
         result,
         status=Status.HEURISTIC,
         message=f"{result.message}; not confirmed by {other} ({status}: {why})",
+    )
+
+
+def certify(problem: PumpProblem, result: PlacementResult) -> PlacementResult | None:
+    """``result`` with its optimum proved by the DP's certificate (the tables dropped from its
+    extras), or None when it has no certificate or the certificate does not prove it."""
+    from wdnopt.solvers.pumps.dp_certificate import check_certificate
+
+    cert = result.extras.get("dp_certificate")
+    if cert is None or result.objective is None or result.check is None:
+        return None
+    verdict = check_certificate(problem, cert)
+    extras = type(result.extras)({k: v for k, v in result.extras.items() if k != "dp_certificate"})
+    scale = max(abs(result.objective), 1.0)
+    if not verdict.holds:
+        logger.warning("%s: the DP's certificate fails: %s", problem.tree.name, verdict.reason)
+        return None
+    if not result.check.feasible or result.objective > verdict.lower_bound + AGREE * scale:
+        logger.warning(
+            "%s: plan of cost %.10g (feasible: %s) above the certified bound %.10g",
+            problem.tree.name,
+            result.objective,
+            result.check.feasible,
+            verdict.lower_bound,
+        )
+        return None
+    return replace(
+        result,
+        bound=verdict.lower_bound,
+        extras=extras,
+        message=f"{result.message}; its certificate proves the bound {verdict.lower_bound:,.2f}",
     )

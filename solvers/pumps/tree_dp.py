@@ -35,6 +35,8 @@ import numpy as np
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.boost_grid import MASK, X_BITS, BoostGrid, boost_grid, keys
+from wdnopt.solvers.pumps.dp_certificate import DpCertificate
 from wdnopt.solvers.pumps.registry import Algorithm, Count, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 
@@ -116,14 +118,17 @@ class DpSolution:
     placement: dict[int, int]
     max_pieces: int
     """Largest number of pieces of any :math:`F_v` (a measure of the work done)."""
+    certificate: DpCertificate | None = None
+    """Every :math:`F_v` on the boost grid, for :func:`~.dp_certificate.check_certificate`."""
 
 
 class TooManyPieces(RuntimeError):
     pass
 
 
-def solve_tree_dp(problem: PumpProblem, *, max_pieces: int = 200_000) -> DpSolution:
-    """The optimal placement by dynamic programming over the boost from above."""
+def solve_tree_dp_steps(problem: PumpProblem, *, max_pieces: int = 200_000) -> DpSolution:
+    """The optimal placement by dynamic programming over the boost from above, one node at a
+    time on :class:`Step` functions in metres (the reference; no certificate)."""
     tree = problem.tree
     n = tree.n
     parent = np.asarray(tree.parent)
@@ -198,6 +203,164 @@ def solve_tree_dp(problem: PumpProblem, *, max_pieces: int = 200_000) -> DpSolut
     return DpSolution(cost=f_root, placement=placement, max_pieces=pieces)
 
 
+def solve_tree_dp(problem: PumpProblem, *, max_pieces: int = 200_000) -> DpSolution:
+    """The optimal placement by dynamic programming over the boost from above.
+
+    On the boost grid (:mod:`.boost_grid`) all nodes of one depth are processed at once
+    (:func:`_solve_on_grid`), with the tables of every :math:`F_v` kept as the certificate; a
+    problem the grid does not hold is solved by :func:`solve_tree_dp_steps`.
+    """
+    grid = boost_grid(problem)
+    if grid is None:
+        log.info("%s: boosts beyond the grid, node-by-node DP", problem.tree.name)
+        return solve_tree_dp_steps(problem, max_pieces=max_pieces)
+    return _solve_on_grid(problem, grid, max_pieces)
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concat(arange(s, s + c))`` over the pairs of ``start`` and ``count``."""
+    total = int(count.sum())
+    first = np.repeat(start - np.cumsum(count) + count, count)
+    return first + np.arange(total)
+
+
+def _compress(key: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop every breakpoint whose value equals the one before it in the same node."""
+    keep = np.ones(key.size, dtype=bool)
+    keep[1:] = ((key[1:] >> X_BITS) != (key[:-1] >> X_BITS)) | (val[1:] != val[:-1])
+    return key[keep], val[keep]
+
+
+def _at(key: np.ndarray, val: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Values of the step functions stored as sorted ``key``/``val`` at the query keys (each
+    node's first breakpoint is at boost 0, so the search never leaves the node)."""
+    return val[np.searchsorted(key, query, side="right") - 1]
+
+
+def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> DpSolution:
+    """The recursion of the module notes on the boost grid, one depth at a time.
+
+    A batch of step functions is a sorted array of keys ``node << X_BITS | boost`` (the first
+    at boost 0 for every node) with a value per key. At depth ``L`` (deepest first), for the
+    relevant nodes ``v`` there: the breakpoints of :math:`G_v` are its window's and its
+    children's; :math:`G_v` is evaluated there (window + the sum of the children's
+    :math:`F_c`); the breakpoints of :math:`F_v` are those of :math:`G_v` and, for each size,
+    those moved down by :math:`h_{v,k}` (above 0), where :math:`F_v` is the least of
+    :math:`G_v(b)` and :math:`c_k + G_v(b + h_{v,k})`. All are exact integer searches.
+    """
+    tree = problem.tree
+    cost = np.asarray(problem.size_costs, dtype=float)
+    parent = grid.parent
+    sizes = np.argsort(cost, kind="stable")
+    in_dp = [lv[grid.relevant[lv] | (parent[lv] < 0)] for lv in tree.levels]
+    f_key = np.empty(0, dtype=np.int64)
+    f_val = np.empty(0)
+    g_tables: list[tuple[np.ndarray, np.ndarray]] = [(f_key, f_val)] * len(in_dp)
+    cert_key: list[np.ndarray] = []
+    cert_val: list[np.ndarray] = []
+    f_root = 0.0
+    pieces = 0
+    for depth in range(len(in_dp) - 1, -1, -1):
+        nodes = np.sort(in_dp[depth])
+        low, high = grid.low[nodes], grid.high[nodes]
+        parts = [keys(nodes, np.zeros(nodes.size, dtype=np.int64))]
+        parts.append(keys(nodes[low > 0], low[low > 0]))
+        edge = (high + 1 > 0) & (high + 1 <= MASK)
+        parts.append(keys(nodes[edge], high[edge] + 1))
+        kids = f_key >> X_BITS
+        parts.append(keys(parent[kids], f_key & MASK))
+        g_key = np.unique(np.concatenate(parts))
+        g_node, g_x = g_key >> X_BITS, g_key & MASK
+        g_val = np.where((g_x >= grid.low[g_node]) & (g_x <= grid.high[g_node]), 0.0, np.inf)
+        if f_key.size:
+            child = np.unique(kids)
+            start = np.searchsorted(g_key, parent[child] << X_BITS)
+            count = np.searchsorted(g_key, (parent[child] + 1) << X_BITS) - start
+            where = _ranges(start, count)
+            query = keys(np.repeat(child, count), g_x[where])
+            below = _at(f_key, f_val, query)
+            g_val = g_val + np.bincount(where, weights=below, minlength=g_key.size)
+        g_key, g_val = _compress(g_key, g_val)
+        g_tables[depth] = (g_key, g_val)
+        g_node, g_x = g_key >> X_BITS, g_key & MASK
+        rooted = parent[g_node] < 0
+        if rooted.any():  # a root's own G at boost 0: the first breakpoint of each root
+            first = np.ones(g_key.size, dtype=bool)
+            first[1:] = g_node[1:] != g_node[:-1]
+            f_root += float(g_val[rooted & first].sum())
+        sel = ~rooted
+        if not sel.any():
+            f_key, f_val = np.empty(0, dtype=np.int64), np.empty(0)
+            continue
+        pn, px = g_node[sel], g_x[sel]
+        moved = px[:, None] - grid.head[pn]
+        valid = grid.option[pn] & (moved > 0)
+        owner = np.broadcast_to(pn[:, None], moved.shape)[valid]
+        cand = np.unique(np.concatenate([g_key[sel], keys(owner, moved[valid])]))
+        cn, cx = cand >> X_BITS, cand & MASK
+        value = _at(g_key, g_val, cand)
+        opts = grid.option[cn]
+        for k in sizes:
+            m = opts[:, k]
+            if m.any():
+                shifted = cost[k] + _at(g_key, g_val, keys(cn[m], cx[m] + grid.head[cn[m], k]))
+                value[m] = np.minimum(value[m], shifted)
+        f_key, f_val = _compress(cand, value)
+        counts = np.bincount(f_key >> X_BITS)
+        most = int(counts.max(initial=0))
+        pieces = max(pieces, most)
+        if most > max_pieces:
+            worst = int(np.argmax(counts))
+            raise TooManyPieces(f"{most} pieces at node {tree.node_names[worst]}")
+        cert_key.append(f_key)
+        cert_val.append(f_val)
+    all_keys = np.concatenate(cert_key) if cert_key else np.empty(0, dtype=np.int64)
+    by_key = np.argsort(all_keys, kind="stable")
+    all_vals = np.concatenate(cert_val) if cert_val else np.empty(0)
+    certificate = DpCertificate(key=all_keys[by_key], value=all_vals[by_key])
+    if not np.isfinite(f_root):
+        return DpSolution(cost=np.inf, placement={}, max_pieces=pieces, certificate=certificate)
+    placement = _read_back(grid, in_dp, g_tables, cost, sizes)
+    return DpSolution(cost=f_root, placement=placement, max_pieces=pieces, certificate=certificate)
+
+
+def _read_back(
+    grid: BoostGrid,
+    in_dp: list[np.ndarray],
+    g_tables: list[tuple[np.ndarray, np.ndarray]],
+    cost: np.ndarray,
+    sizes: np.ndarray,
+) -> dict[int, int]:
+    """The placement, top-down: at every node the option attaining :math:`F_v(b)` (no pump
+    unless a size is cheaper by more than a relative 1e-9; among sizes, the cheapest first)."""
+    parent = grid.parent
+    boost = np.zeros(len(parent), dtype=np.int64)
+    placement: dict[int, int] = {}
+    for depth in range(1, len(in_dp)):
+        nodes = in_dp[depth]
+        if nodes.size == 0:
+            continue
+        g_key, g_val = g_tables[depth]
+        b = boost[parent[nodes]]
+        best = _at(g_key, g_val, keys(nodes, b))
+        choice = np.full(nodes.size, -1)
+        for k in sizes:
+            m = grid.option[nodes, k]
+            value = np.full(nodes.size, np.inf)
+            value[m] = cost[k] + _at(g_key, g_val, keys(nodes[m], b[m] + grid.head[nodes[m], k]))
+            finite = np.isfinite(best)
+            margin = 1e-9 * np.maximum(1.0, np.abs(np.where(finite, best, 0.0)))
+            better = (value < best) & (~finite | (value < best - margin))
+            best = np.where(better, value, best)
+            choice = np.where(better, k, choice)
+        pumped = choice >= 0
+        add = np.zeros(nodes.size, dtype=np.int64)
+        add[pumped] = grid.head[nodes[pumped], choice[pumped]]
+        boost[nodes] = b + add
+        placement.update(zip(nodes[pumped].tolist(), choice[pumped].tolist(), strict=True))
+    return placement
+
+
 def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> PlacementResult:
     """Registry entry: the exact optimum, or ``infeasible`` / ``error``."""
     options = options or TreeDpOptions()
@@ -231,7 +394,11 @@ def run_tree_dp(problem: PumpProblem, options: TreeDpOptions | None = None) -> P
         bound=sol.cost,
         runtime_s=runtime,
         message="proved optimal by dynamic programming over the boost",
-        extras={"dp_cost": sol.cost, "max_pieces": sol.max_pieces},
+        extras={
+            "dp_cost": sol.cost,
+            "max_pieces": sol.max_pieces,
+            **({"dp_certificate": sol.certificate} if sol.certificate is not None else {}),
+        },
     )
 
 
