@@ -104,3 +104,54 @@ def test_readme_commands_use_only_options_their_command_has() -> None:
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     named = re.findall(r"pip install 'wdnopt\[(\w+)\]'", (ROOT / "README.md").read_text())
     assert named and set(named) <= set(extras["optional-dependencies"]), named
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text()
+
+
+def test_readme_progress_line_is_the_one_printed(capsys) -> None:  # type: ignore[no-untyped-def]
+    """The milp-network progress line the README quotes is the one the command prints."""
+    from types import SimpleNamespace
+
+    from wdnopt.solvers.cli.pump_report import _progress
+
+    step = SimpleNamespace(iteration=3, lower=1234.0, upper=5678.0, gap=0.7827, elapsed_s=12.3)
+    problem = SimpleNamespace(tree=SimpleNamespace(demand_factor=2.5))
+    _progress(SimpleNamespace(name="milp-network"), problem)(step)  # type: ignore[arg-type]
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"(`{line}`)" in " ".join(_readme().split("\n"))
+
+
+def test_readme_model_error_line_on_net3_is_the_one_printed() -> None:
+    """The README quotes what the report prints when the plan kept on Net3 (built from no
+    pumps) has no prediction to compare; the figure it gives is never a bare '–'."""
+    from types import SimpleNamespace
+
+    from wdnopt.solvers.cli.pump_report import _model_error
+
+    said = _model_error(SimpleNamespace(extras={"start": "empty"}), float("nan"))  # type: ignore[arg-type]
+    assert said.startswith("none to measure")
+    assert f'("{said}")' in " ".join(_readme().split())
+    assert _model_error(SimpleNamespace(extras={}), 0.01234) == "0.012 m"  # type: ignore[arg-type]
+
+
+def test_readme_net3_run_time_is_a_measured_figure() -> None:
+    """The Net3 command states seconds measured (benchmarks aside, not 'a few seconds')."""
+    (line,) = [
+        line
+        for line in _readme().splitlines()
+        if "solve scenarios/pumps/net3_network.toml --plot" in line
+    ]
+    assert "few seconds" not in line
+    assert re.search(r"# \d+-\d+ s on 2 idle cores$", line), line
+
+
+def test_readme_images_read_well_without_the_image() -> None:
+    """A package index cannot show the README's images (relative paths): each one's alt text
+    says what it shows and where the file is, so the page reads well without it."""
+    images = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", _readme())
+    assert images
+    for alt, path in images:
+        assert alt.startswith(f"Figure ({path} in the source tree): "), alt
+        assert len(alt.split(":", 1)[1].split()) >= 6, alt
