@@ -62,25 +62,29 @@ def cancel_event_name(job_id: str) -> str:
 
 
 def _cancel_flag(job_id: str) -> Callable[[], bool]:
-    """Whether the server asked the job to stop (never, outside a Dask worker)."""
+    """Whether the server asked the job to stop (never, outside a Dask worker). The event is
+    reached lazily: a scheduler slow to answer delays the news, never fails the job."""
     try:
         from distributed import Event, get_worker
 
         get_worker()
-        event = Event(cancel_event_name(job_id))
     except (ImportError, ValueError):
         return lambda: False
+    found: list[Any] = []
 
     def is_set() -> bool:
         try:
-            return bool(event.is_set())
+            if not found:
+                found.append(Event(cancel_event_name(job_id)))
+            return bool(found[0].is_set())
         except Exception:  # the scheduler is away: keep going, the deadline still holds
             log.warning("the cancel flag of job %s could not be read", job_id, exc_info=True)
             return False
 
     def clear() -> None:
         with contextlib.suppress(Exception):
-            event.clear()
+            if found:
+                found[0].clear()
 
     is_set.clear = clear  # type: ignore[attr-defined]
     return is_set

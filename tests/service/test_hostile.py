@@ -175,7 +175,8 @@ def _running_ga(server: Server, who: str) -> str:
         job_id = r.json()["id"]
         deadline = time.monotonic() + 60
         while True:
-            job = wait_for(c, job_id, ("running",))
+            job = wait_for(c, job_id, ("running", "failed", "done"))
+            assert job["status"] == "running", job
             if (job["progress"] or {}).get("stage", "").startswith("demand factor"):
                 return job_id
             assert time.monotonic() < deadline, job
