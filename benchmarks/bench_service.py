@@ -11,7 +11,9 @@ Meanwhile a probe, a client of its own in another process, polls ``GET /jobs/{id
 client polling its job sees while the submissions go on. Its GET p95 is the figure checked
 against the 500 ms target, printed with the load average. The flows' own latencies are printed
 too, but they include the load generator's own queueing: a client process driving dozens of
-flows on a loaded 2-core machine waits for its own event loop as much as for the server. Last,
+flows on a loaded 2-core machine waits for the CPU and its own event loop as much as for the
+server; the server's own time of each of their GETs (its ``Server-Timing`` header) is printed
+beside them. Last,
 the jobs per second beside the rate of the same solve in this process (one solve after
 another, times the workers: the most the cluster could do).
 
@@ -95,11 +97,19 @@ def probe(url: str, token: str, stop: Any, out: Any) -> None:
     out.put(samples)
 
 
-async def timed(samples: list[float], call) -> httpx.Response:
+async def timed(samples: list[float], call, server: list[float] | None = None) -> httpx.Response:
     start = time.perf_counter()
     response = await call
     samples.append(1000 * (time.perf_counter() - start))
+    if server is not None:
+        server.append(server_ms(response))
     return response
+
+
+def server_ms(response: httpx.Response) -> float:
+    """The server's own time of an answer (its Server-Timing header), ms."""
+    timing = response.headers.get("server-timing", "")
+    return float(timing.split("dur=")[1]) if "dur=" in timing else float("nan")
 
 
 async def run_flows(
@@ -112,7 +122,7 @@ async def run_flows(
     # client more time per request than the server spends on it
     per_pool = 20
     limits = httpx.Limits(max_connections=per_pool + 1, max_keepalive_connections=per_pool + 1)
-    samples: dict[str, list[float]] = {"post": [], "job": [], "report": []}
+    samples: dict[str, list[float]] = {"post": [], "job": [], "report": [], "server": []}
     toml = {"Content-Type": "application/toml"}
     async with contextlib.AsyncExitStack() as stack:
         pools = [
@@ -130,9 +140,12 @@ async def run_flows(
             job_id = r.json()["id"]
             while True:
                 await asyncio.sleep(poll)
-                job = (await timed(samples["job"], c.get(f"/jobs/{job_id}"))).json()
+                answer = await timed(samples["job"], c.get(f"/jobs/{job_id}"), samples["server"])
+                job = answer.json()
                 if job["status"] == "done":
-                    r = await timed(samples["report"], c.get(f"/reports/{job_id}"))
+                    r = await timed(
+                        samples["report"], c.get(f"/reports/{job_id}"), samples["server"]
+                    )
                     report = r.json()["report"] if r.status_code == 200 else {}
                     return str(report.get("status")), float(report.get("objective") or 0)
                 if job["status"] not in ("queued", "running"):
@@ -161,7 +174,9 @@ def run_load(
         parts = pool.starmap(
             flows_process, [(url, token, body, n, args.poll, start) for n in shares if n]
         )
-    samples = {k: [ms for part in parts for ms in part[k]] for k in ("post", "job", "report")}
+    samples = {
+        k: [ms for part in parts for ms in part[k]] for k in ("post", "job", "report", "server")
+    }
     wrong = [
         r
         for part in parts
@@ -180,6 +195,7 @@ def run_load(
         ("flows: POST /solve", "post"),
         ("flows: GET /jobs/{id}", "job"),
         ("flows: GET /reports/{id}", "report"),
+        ("flows: their GETs, server time", "server"),
     ]:
         print(line(name, samples[key]))
     rate = args.jobs / elapsed

@@ -4,7 +4,9 @@
 Policy (scripts, styles and frames from the service itself only; images also inline; the pages
 may not be framed by another site), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options:
 DENY``, ``Referrer-Policy: no-referrer``, and ``Cache-Control: no-store`` on everything but the
-web page's own files (reports, job lists and errors are never kept by a browser or a proxy).
+web page's own files (reports, job lists and errors are never kept by a browser or a proxy);
+and ``Server-Timing: app;dur=MS``, the time from the request's arrival at the application to
+its answer (so that a client can tell the server's time from its own).
 
 :class:`PostRate` is a token bucket per owner: ``per_minute`` submissions at once, refilled at
 ``per_minute`` a minute; beyond it a submission is answered 429 with ``Retry-After``.
@@ -44,6 +46,7 @@ class SecurityHeaders:
         path = scope.get("path", "")
         static = path == "/" or path.startswith("/static/")
         cache = b"no-cache" if static else b"no-store"
+        start = time.perf_counter()
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -54,6 +57,8 @@ class SecurityHeaders:
                 ]
                 headers.extend(_ALWAYS)
                 headers.append((b"cache-control", cache))
+                took = 1000 * (time.perf_counter() - start)
+                headers.append((b"server-timing", f"app;dur={took:.1f}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

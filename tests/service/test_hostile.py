@@ -130,6 +130,7 @@ def test_reports_job_lists_and_pages_carry_their_headers(service: Server) -> Non
         docs = c.get("/docs")
     for name, r in answers.items():
         assert r.headers["cache-control"] == "no-store", name
+        assert float(r.headers["server-timing"].split("app;dur=")[1]) >= 0, name
     assert job_id in {j["id"] for j in answers["jobs"].json()["jobs"]}
     for r in (index, docs, answers["page"]):
         csp = r.headers["content-security-policy"]
