@@ -33,7 +33,10 @@ The shipped trees (:data:`SHIPPED_TREES`) are regenerated with
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +66,19 @@ SHIPPED_TREES: tuple[tuple[str, int, int], ...] = (
 """(file stem, junctions, seed) of the trees shipped in ``data/networks``."""
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (on again after, if it was on):
+    building a network of 10⁵ elements otherwise runs many full collections for nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def hazen_williams_loss(diameter: np.ndarray | float, flow: float, length: float) -> np.ndarray:
     """Head loss (m) of a pipe: ``10.667 C^-1.852 D^-4.871 L q^1.852`` (EPANET's SI form)."""
     d = np.asarray(diameter, dtype=float)
@@ -82,39 +98,46 @@ def generate_tree(
         raise ValueError("a generated tree needs at least one junction")
     rng = np.random.default_rng(seed)
     n = nodes + 1
-    parent = np.full(n, -1, dtype=np.int64)
-    for v in range(1, n):
-        parent[v] = v - 1 if rng.random() < p_line else rng.integers(0, v)
+    parent_list = [-1] * n
+    for v in range(1, n):  # one draw (or two) per junction, in this order: the seed's tree
+        parent_list[v] = v - 1 if rng.random() < p_line else int(rng.integers(0, v))
+    parent = np.array(parent_list, dtype=np.int64)
+    levels = _levels(parent)
     length = np.concatenate([[0.0], rng.uniform(50, 300, size=nodes)])
-    z = np.full(n, 20.0)
     steps = rng.normal(0.0, 0.02 * length)
-    for v in range(1, n):
-        z[v] = min(max(z[parent[v]] + steps[v], 0.0), 60.0)
+    z = np.full(n, 20.0)
+    for nodes_at in levels[1:]:  # z_v = clip(z_a + step), parents first
+        z[nodes_at] = np.minimum(np.maximum(z[parent[nodes_at]] + steps[nodes_at], 0.0), 60.0)
     demand = np.concatenate([[0.0], rng.uniform(0.05e-3, 0.4e-3, size=nodes)])
     demand[1:][rng.random(nodes) < 0.15] = 0.0
     angle = rng.uniform(-0.6, 0.6, size=n)
 
-    # post-order (children have larger indices): flows, highest need, longest path below
+    # children before parents: flows, highest need, longest path below
     flow = demand.copy()
     need = z + p_min
     need[0] = -np.inf
     below = np.zeros(n)  # longest path length from v down into its subtree
-    for v in range(n - 1, 0, -1):
-        a = parent[v]
-        flow[a] += flow[v]
-        need[a] = max(need[a], need[v])
-        below[a] = max(below[a], below[v] + length[v])
+    for nodes_at in levels[:0:-1]:
+        _gather_up(parent, nodes_at, flow, need, below, length)
     head0 = z[1:].max() + p_min + 30.0
-    diameter, onset = _size_pipes(parent, length, z, flow, need, below, head0, design_factor, p_min)
+    diameter, onset = _size_pipes(
+        parent, length, z, flow, need, below, head0, design_factor, p_min, levels
+    )
     z[0] = head0
     # coordinates: each pipe heads off from its parent at a small random turn
+    line = parent == np.arange(n) - 1
+    turn = angle.copy()
+    for v in np.flatnonzero(~line[1:]) + 1:  # a branch turns a quarter either way
+        turn[v] = angle[v] + np.pi / 2 * (-1, 1)[rng.integers(0, 2)]
     xy = np.zeros((n, 2))
     heading = np.zeros(n)
-    for v in range(1, n):
-        a = parent[v]
-        turn = angle[v] if parent[v] == v - 1 else angle[v] + np.pi / 2 * rng.choice([-1, 1])
-        heading[v] = heading[a] + turn
-        xy[v] = xy[a] + length[v] * np.array([np.cos(heading[v]), np.sin(heading[v])])
+    for nodes_at in levels[1:]:
+        a = parent[nodes_at]
+        heading[nodes_at] = heading[a] + turn[nodes_at]
+        step = length[nodes_at, None] * np.column_stack(
+            [np.cos(heading[nodes_at]), np.sin(heading[nodes_at])]
+        )
+        xy[nodes_at] = xy[a] + step
 
     wn = wntr.network.WaterNetworkModel()
     wn.name = f"tree_{nodes}"
@@ -123,23 +146,27 @@ def generate_tree(
     wn.options.hydraulic.demand_model = "DD"
     wn.options.time.duration = 0
     wn.add_reservoir("R", base_head=float(head0), coordinates=tuple(xy[0]))
-    for v in range(1, n):
-        wn.add_junction(
-            f"J{v}",
-            base_demand=float(demand[v]),
-            elevation=round(float(z[v]), 3),
-            coordinates=(round(float(xy[v, 0]), 2), round(float(xy[v, 1]), 2)),
-        )
-    for v in range(1, n):
-        a = "R" if parent[v] == 0 else f"J{parent[v]}"
-        wn.add_pipe(
-            f"P{v}",
-            a,
-            f"J{v}",
-            length=round(float(length[v]), 2),
-            diameter=float(diameter[v]),
-            roughness=HW_C,
-        )
+    names = ["R", *(f"J{v}" for v in range(1, n))]
+    elevation = np.round(z, 3).tolist()
+    x, y = np.round(xy[:, 0], 2).tolist(), np.round(xy[:, 1], 2).tolist()
+    base = demand.tolist()
+    pipe_length = np.round(length, 2).tolist()
+    size = diameter.tolist()
+    up = parent.tolist()
+    with paused_gc():  # 200,000 objects that live as long as the network: no collections
+        for v in range(1, n):
+            wn.add_junction(
+                names[v], base_demand=base[v], elevation=elevation[v], coordinates=(x[v], y[v])
+            )
+        for v in range(1, n):
+            wn.add_pipe(
+                f"P{v}",
+                names[up[v]],
+                names[v],
+                length=pipe_length[v],
+                diameter=size[v],
+                roughness=HW_C,
+            )
     logger.info(
         "generated tree of %d junctions (seed %d): total demand %.1f L/s, failures from %.3f",
         nodes,
@@ -150,6 +177,35 @@ def generate_tree(
     return wn
 
 
+def _levels(parent: np.ndarray) -> list[np.ndarray]:
+    """Nodes by depth (node 0 the root; every parent has a smaller index than its children)."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    parent_list = parent.tolist()
+    depth_list = depth.tolist()
+    for v in range(1, len(parent)):
+        depth_list[v] = depth_list[parent_list[v]] + 1
+    depth = np.array(depth_list, dtype=np.int64)
+    order = np.argsort(depth, kind="stable")
+    cuts = np.searchsorted(depth[order], np.arange(depth.max() + 2))
+    return [order[cuts[i] : cuts[i + 1]] for i in range(depth.max() + 1)]
+
+
+def _gather_up(
+    parent: np.ndarray,
+    nodes: np.ndarray,
+    flow: np.ndarray,
+    need: np.ndarray,
+    below: np.ndarray,
+    length: np.ndarray,
+) -> None:
+    """Add one level's flows, highest needs and longest paths into their parents."""
+    nodes = nodes[::-1]  # the larger index first, as a sweep from the last node adds them
+    a = parent[nodes]
+    np.add.at(flow, a, flow[nodes])
+    np.maximum.at(need, a, need[nodes])
+    np.maximum.at(below, a, below[nodes] + length[nodes])
+
+
 def _design(
     parent: np.ndarray,
     length: np.ndarray,
@@ -158,20 +214,24 @@ def _design(
     below: np.ndarray,
     head0: float,
     factor: float,
+    levels: list[np.ndarray],
 ) -> np.ndarray:
-    """Diameters by the pre-order gradient-budget rule at design factor ``factor``."""
+    """Diameters by the pre-order gradient-budget rule at design factor ``factor`` (all
+    pipes of one depth at once)."""
     n = len(parent)
     head = np.zeros(n)
     head[0] = head0
     diameter = np.zeros(n)
-    for v in range(1, n):  # pre-order: parents have smaller indices
-        a = parent[v]
-        budget = length[v] * (head[a] - need[v]) / (length[v] + below[v])
-        losses = hazen_williams_loss(DIAMETERS, factor * flow[v], length[v])
-        ok = np.flatnonzero(losses <= budget)
-        k = ok[0] if ok.size else len(DIAMETERS) - 1
-        diameter[v] = DIAMETERS[k]
-        head[v] = head[a] - losses[k]
+    for nodes in levels[1:]:  # parents first
+        a = parent[nodes]
+        budget = length[nodes] * (head[a] - need[nodes]) / (length[nodes] + below[nodes])
+        losses = hazen_williams_loss(
+            DIAMETERS[None, :], factor * flow[nodes, None], length[nodes, None]
+        )
+        ok = losses <= budget[:, None]
+        k = np.where(ok.any(axis=1), ok.argmax(axis=1), len(DIAMETERS) - 1)
+        diameter[nodes] = DIAMETERS[k]
+        head[nodes] = head[a] - losses[np.arange(nodes.size), k]
     return diameter
 
 
@@ -183,13 +243,15 @@ def onset_factor(
     diameter: np.ndarray,
     head0: float,
     p_min: float,
+    levels: list[np.ndarray] | None = None,
 ) -> float:
     """First demand factor at which a junction falls below ``p_min``:
     ``min_v ((H_R − z_v − P_min) / Λ_v)^{1/1.852}`` with ``Λ_v`` the base head loss root → v."""
-    n = len(parent)
-    loss = np.zeros(n)
-    for v in range(1, n):
-        loss[v] = loss[parent[v]] + hazen_williams_loss(diameter[v], flow[v], length[v])
+    pipe_loss = np.zeros(len(parent))
+    pipe_loss[1:] = hazen_williams_loss(diameter[1:], flow[1:], length[1:])
+    loss = np.zeros(len(parent))
+    for nodes in _levels(parent)[1:] if levels is None else levels[1:]:
+        loss[nodes] = loss[parent[nodes]] + pipe_loss[nodes]
     spare = head0 - z[1:] - p_min
     with np.errstate(divide="ignore"):
         crit = np.where(loss[1:] > 0, np.maximum(spare, 0) / loss[1:], np.inf) ** (1 / 1.852)
@@ -206,6 +268,7 @@ def _size_pipes(
     head0: float,
     target: float,
     p_min: float,
+    levels: list[np.ndarray],
 ) -> tuple[np.ndarray, float]:
     """Size the pipes so that the first pressure failure comes just after ``target``.
 
@@ -217,8 +280,8 @@ def _size_pipes(
     factor = target
     best: tuple[np.ndarray, float] | None = None
     for _ in range(12):
-        diameter = _design(parent, length, flow, need, below, head0, factor)
-        onset = onset_factor(parent, length, z, flow, diameter, head0, p_min)
+        diameter = _design(parent, length, flow, need, below, head0, factor, levels)
+        onset = onset_factor(parent, length, z, flow, diameter, head0, p_min, levels)
         if onset >= target and (best is None or onset < best[1]):
             best = (diameter, onset)
         if target <= onset <= target + 0.05:

@@ -151,12 +151,24 @@ def _duplicate_ids(wn: wntr.network.WaterNetworkModel) -> str | None:
 
 
 def demand_by_hour(wn: wntr.network.WaterNetworkModel, hours: int = 24) -> np.ndarray:
-    """Total junction demand ``Σ_j D_j(h · 3600)`` (m³/s) at hours ``0 … hours−1``, factor 1."""
-    totals = np.zeros(hours)
+    """Total junction demand ``Σ_j D_j(h · 3600)`` (m³/s) at hours ``0 … hours−1``, factor 1.
+
+    ``D_j(t)`` is the sum of base value × pattern value at ``t`` over ``j``'s demands, so the
+    base values are summed by pattern first and each pattern is read once per hour.
+    """
+    by_pattern: dict[str | None, list] = {}
     for _, junction in wn.junctions():
-        for demand in junction.demand_timeseries_list:
-            for h in range(hours):
-                totals[h] += demand.at(h * 3600)
+        for demand in _items(junction.demand_timeseries_list):
+            entry = by_pattern.get(demand.pattern_name)
+            if entry is None:
+                by_pattern[demand.pattern_name] = [demand, demand.base_value]
+            else:
+                entry[1] += demand.base_value
+    totals = np.zeros(hours)
+    for one, base in by_pattern.values():
+        pattern = one.pattern
+        for h in range(hours):
+            totals[h] += base * pattern.at(h * 3600) if pattern else base
     return totals * wn.options.hydraulic.demand_multiplier
 
 
