@@ -100,16 +100,13 @@ class DaskRunner:
             if scheduler is not None:
                 self._client = Client(scheduler, timeout="30s")
             else:
-                if dashboard is None:
-                    # the HTTP servers Dask starts anyway answer /health only: no pages of
-                    # tasks (job ids), workers or logs
-                    dask.config.set(
-                        {
-                            "distributed.scheduler.http.routes": ["distributed.http.health"],
-                            "distributed.worker.http.routes": ["distributed.http.health"],
-                        }
-                    )
-                with _sigint_ignored():
+                # without a dashboard, the HTTP servers Dask starts anyway answer /health
+                # only: no pages of tasks (job ids), workers or logs
+                quiet = {
+                    "distributed.scheduler.http.routes": ["distributed.http.health"],
+                    "distributed.worker.http.routes": ["distributed.http.health"],
+                }
+                with _sigint_ignored(), dask.config.set(quiet if dashboard is None else {}):
                     self._cluster = LocalCluster(
                         n_workers=workers,
                         threads_per_worker=1,
