@@ -6,10 +6,16 @@ docstrings are the documentation of the file format (units included).
 
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
+import sys
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationInfo
+from pydantic.fields import FieldInfo
 
 
 def is_flag(annotation: Any) -> bool:
@@ -17,16 +23,86 @@ def is_flag(annotation: Any) -> bool:
     return annotation is bool or annotation == (bool | None)
 
 
+@cache
+def _module_classes(module: str) -> dict[str, list[ast.ClassDef]]:
+    """Every class statement of a module's source (nested ones too), parsed once, by name."""
+    found: dict[str, list[ast.ClassDef]] = {}
+    try:
+        tree = ast.parse(inspect.getsource(sys.modules[module]))
+    except (KeyError, OSError, TypeError, SyntaxError):
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            found.setdefault(node.name, []).append(node)
+    return found
+
+
+def attribute_docstrings(module: str, name: str, line: int | None = None) -> dict[str, str]:
+    """Field name → the docstring under its annotation in the class ``name`` of ``module``
+    (the one whose statement starts at or last before ``line`` when the module has several
+    of that name); empty when the source is not found."""
+    nodes = _module_classes(module).get(name, [])
+    if len(nodes) > 1 and line is not None:
+        nodes = [max((n for n in nodes if n.lineno <= line), key=lambda n: n.lineno, default=None)]
+    if not nodes or nodes[0] is None:
+        return {}
+    docs = {}
+    for before, node in itertools.pairwise(nodes[0].body):
+        if (
+            isinstance(before, ast.AnnAssign)
+            and isinstance(before.target, ast.Name)
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            docs[before.target.id] = inspect.cleandoc(node.value.value)
+    return docs
+
+
+def _defining_line(module: str) -> int | None:
+    """The line of the ``class`` statement being run in ``module`` (from the call stack)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__") != module:
+        frame = frame.f_back
+    return None if frame is None else frame.f_lineno
+
+
 class SchemaModel(BaseModel):
     """Base of every scenario section: unknown fields are refused, values are frozen, and a
-    boolean field takes ``true`` or ``false`` only (never ``"yes"``, ``1`` or ``"on"``)."""
+    boolean field takes ``true`` or ``false`` only (never ``"yes"``, ``1`` or ``"on"``).
+
+    The docstring under each field is its description (as pydantic's
+    ``use_attribute_docstrings`` gives), read from one parse of the module's source rather than
+    from a source look-up per class, which costs more the more modules are loaded."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each field of the new section its docstring as description, before pydantic
+        collects the fields (a description given in ``Field`` is kept)."""
+        super().__init_subclass__(**kwargs)
+        docs = attribute_docstrings(cls.__module__, cls.__name__, _defining_line(cls.__module__))
+        annotations = inspect.get_annotations(cls)
+        for name, doc in docs.items():
+            if (
+                name not in annotations
+                or name.startswith("_")
+                or "ClassVar" in str(annotations[name])
+            ):
+                continue
+            value = cls.__dict__.get(name, _MISSING)
+            if isinstance(value, FieldInfo):
+                if value.description is None:
+                    value.description = doc
+                    value._attributes_set["description"] = doc
+            elif value is _MISSING:
+                setattr(cls, name, Field(description=doc))
+            else:
+                setattr(cls, name, Field(default=value, description=doc))
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -42,6 +118,9 @@ class SchemaModel(BaseModel):
             f.metadata.append(Strict())
         if loose:
             cls.model_rebuild(force=True)
+
+
+_MISSING = object()
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:
