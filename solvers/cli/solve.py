@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-
-# The scenario schemas before pandas and Pyomo: pydantic reads each schema's attribute
-# docstrings by looking the class's module up among every loaded module, which costs less while
-# few are loaded.
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.figure_options import (
     add_figure_options,
