@@ -37,6 +37,7 @@ EXAMPLE = ROOT / "scenarios" / "routing" / "two_sources_three_plants_six_zones.t
 HELP_TARGET_S = 0.3
 RATIO_TARGET = 1.6
 HEAVY = (
+    "pandas",  # a routing result's tables become DataFrames only when read as such
     "wntr",
     "matplotlib",
     "dask",
