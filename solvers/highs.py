@@ -18,6 +18,7 @@ Two ways hand a model to HiGHS, with the same answers:
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import math
 import time
@@ -142,15 +143,20 @@ def _reset_thread_scheduler() -> None:
 
 
 def _clock(solver: object, model: pyo.ConcreteModel) -> float:
-    """Seconds on the clock of the HiGHS instance a persistent solver will solve ``model`` in.
+    """Seconds on the clock of the HiGHS instance a persistent solver will solve ``model`` in,
+    when that clock bounds the solve.
 
-    HiGHS measures its ``time_limit`` on a clock that runs on across the runs of one instance:
-    re-solving the same model (bound tightening: one LP per link and side) with a limit of
-    ``t`` seconds would stop at once as soon as the runs so far took ``t``. The limit handed
-    to HiGHS is this clock plus the seconds asked for. 0 when the solve starts a new instance.
+    HiGHS measures an LP's ``time_limit`` on a clock that runs on across the runs of one
+    instance: re-solving the same model (bound tightening: one LP per link and side) with a
+    limit of ``t`` seconds would stop at once as soon as the runs so far took ``t``. The limit
+    handed to HiGHS is this clock plus the seconds asked for. A MIP's limit counts from the
+    start of its own run (measured on highspy 1.16: three runs of 3 s on one instance each ran
+    3 s), so a MIP gets 0, as does a solve that starts a new instance.
     """
     inner = getattr(solver, "_solver_model", None)
     if inner is None or getattr(solver, "_model", None) is not model:
+        return 0.0
+    if any(v.is_integer() for v in model.component_data_objects(pyo.Var, active=True)):
         return 0.0
     return float(inner.getRunTime())
 
@@ -317,6 +323,87 @@ def _quiet_highs(tee: bool) -> Any:
     return h
 
 
+@dataclass
+class Compiled:
+    """One linear model in a live HiGHS instance, to be changed in place and solved again."""
+
+    highs: Any
+    columns: list
+    """The compiler's columns (Pyomo variables), in HiGHS's order."""
+    rows: list
+    """The compiler's rows (``.constraint`` is the Pyomo constraint of each)."""
+    integer: np.ndarray
+    """Which columns are integer."""
+    empty: tuple[str, ...]
+    """Variables whose bounds leave no value (the bounds themselves prove infeasibility)."""
+    build_s: float
+
+    @functools.cached_property
+    def index(self) -> dict[int, int]:
+        """``id`` of a Pyomo variable → its column."""
+        return {id(v): i for i, v in enumerate(self.columns)}
+
+    def column(self, var: Any) -> int | None:
+        return self.index.get(id(var))
+
+
+def compile_to_highs(
+    model: pyo.ConcreteModel, *, tee: bool = False, threads: int | None = None
+) -> Compiled:
+    """``model`` (its active objective, or none) as matrices in a new HiGHS instance.
+
+    Pyomo's ``LinearStandardFormCompiler`` (mixed form: each constraint keeps its sense) gives
+    :math:`\\min c^T x + c_0` subject to :math:`r^L \\le A x \\le r^U` with the columns' own
+    bounds and integrality, which HiGHS takes in one ``passModel`` call. Right-hand sides are
+    clipped to HiGHS's ±1e19; bounds that leave a variable no value are kept well formed for
+    HiGHS and named in ``empty``."""
+    import highspy
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    started = time.perf_counter()
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    columns, rows = repn.columns, repn.rows
+    n_col, n_row = len(columns), len(rows)
+    if len(repn.objectives) > 1:
+        n_obj = len(repn.objectives)
+        raise ValueError(f"{model.name}: {n_obj} active objectives, one expected")
+    sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
+    cost, offset = np.zeros(n_col), 0.0
+    if repn.objectives:
+        cost = np.asarray(repn.c[[0], :].toarray()).ravel()
+        offset = float(repn.c_offset[0])
+    inf = highspy.kHighsInf
+    lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
+    integer = np.array([v.is_integer() for v in columns], dtype=bool)
+    rhs = np.clip(np.asarray(repn.rhs, dtype=float), -1e19, 1e19)  # HiGHS: |rhs| < 1e20
+    kind = np.array([r.bound_type for r in rows], dtype=int)
+    a = repn.A.tocsc()
+    empty = tuple(columns[i].name for i in np.flatnonzero(lower > upper + 1e-9)[:5])
+    upper = np.maximum(upper, lower)  # HiGHS refuses such a model: keep it well formed
+    h = _quiet_highs(tee)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    passed = h.passModel(
+        n_col, n_row, int(a.nnz), 1, 1 if sense == pyo.minimize else -1, offset, cost, lower,
+        upper, np.where(kind == 1, -inf, rhs), np.where(kind == -1, inf, rhs),
+        a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+        integer.astype(np.int32),
+    )  # fmt: skip
+    if passed == highspy.HighsStatus.kError:
+        raise RuntimeError(f"{model.name}: HiGHS refused the compiled model")
+    return Compiled(h, list(columns), list(rows), integer, empty, time.perf_counter() - started)
+
+
+def run_for(h: Any, seconds: float, *, mip: bool = False) -> None:
+    """Run HiGHS for at most ``seconds``. An LP's time limit is on the instance's own clock,
+    which runs on across its runs: the limit is that clock now plus ``seconds``. A MIP's
+    limit counts from the start of its own run (``mip``; see :func:`_clock`)."""
+    start = 0.0 if mip else h.getRunTime()
+    h.setOptionValue("time_limit", start + max(float(seconds), 0.05))
+    h.run()
+
+
 class CompiledHighs:
     """HiGHS given the whole model at once, as matrices compiled by Pyomo.
 
@@ -342,11 +429,12 @@ class CompiledHighs:
     def solve(self, model: pyo.ConcreteModel) -> _CompiledResults:
         import highspy
         from pyomo.common.errors import InfeasibleConstraintException
-        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
         start = time.perf_counter()
         try:
-            repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+            compiled = compile_to_highs(model, tee=bool(self.config.tee))
+            if compiled.empty:
+                raise InfeasibleConstraintException(f"empty bounds: {', '.join(compiled.empty)}")
         except InfeasibleConstraintException as exc:  # a row with no variable left that fails
             log.info("%s: infeasible before HiGHS runs: %s", model.name, exc)
             return _CompiledResults(
@@ -357,47 +445,8 @@ class CompiledHighs:
                 solution_loader=_Loader([], [], None, None, None),
                 timing_info=_Timing(highs_time=0.0, compile_time=time.perf_counter() - start),
             )
-        columns, rows = repn.columns, repn.rows
-        n_col, n_row = len(columns), len(rows)
-        if len(repn.objectives) > 1:
-            n_obj = len(repn.objectives)
-            raise ValueError(f"{model.name}: {n_obj} active objectives, one expected")
-        sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
-        cost = np.zeros(n_col)
-        offset = 0.0
-        if repn.objectives:
-            cost = np.asarray(repn.c[[0], :].toarray()).ravel()
-            offset = float(repn.c_offset[0])
-        inf = highspy.kHighsInf
-        col_lower = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
-        col_upper = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
-        integral = np.array([v.is_integer() for v in columns], dtype=bool)
-        rhs = np.asarray(repn.rhs, dtype=float)
-        kind = np.array([r.bound_type for r in rows], dtype=int)
-        row_lower = np.where(kind == 1, -inf, rhs)
-        row_upper = np.where(kind == -1, inf, rhs)
-        a = repn.A.tocsc()
-        h = _quiet_highs(bool(self.config.tee))
-        integrality = integral.astype(np.int32)  # 0 continuous, 1 integer
-        passed = h.passModel(
-            n_col,
-            n_row,
-            int(a.nnz),
-            1,  # column-wise
-            1 if sense == pyo.minimize else -1,
-            offset,
-            cost,
-            col_lower,
-            col_upper,
-            row_lower.astype(float),
-            row_upper.astype(float),
-            a.indptr.astype(np.int32),
-            a.indices.astype(np.int32),
-            a.data.astype(float),
-            integrality,
-        )
-        if passed == highspy.HighsStatus.kError:
-            raise RuntimeError(f"{model.name}: HiGHS refused the compiled model")
+        h, columns, rows = compiled.highs, compiled.columns, compiled.rows
+        integral = compiled.integer
         compile_s = time.perf_counter() - start
         cfg = self.config
         if cfg.threads is not None:
@@ -435,7 +484,7 @@ class CompiledHighs:
             col_dual=np.asarray(sol.col_dual) if sol.dual_valid else None,
             row_dual=np.asarray(sol.row_dual) if sol.dual_valid else None,
         )
-        log.debug("compiled %d × %d model for HiGHS in %.3f s", n_row, n_col, compile_s)
+        log.debug("compiled %d × %d model for HiGHS in %.3f s", len(rows), len(columns), compile_s)
         return _CompiledResults(
             termination_condition=termination,
             solution_status=solution,

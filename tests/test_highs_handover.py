@@ -137,3 +137,23 @@ def test_infeasible_both_ways() -> None:
         report, _ = solve_with_highs(build(), solver=CompiledHighs())
         assert report.status is Status.INFEASIBLE, build.__name__
         assert report.objective is None
+
+
+def test_time_limit_clock_counts_runs_so_far_for_an_lp_only() -> None:
+    """HiGHS bounds an LP's run by its instance's clock, which runs on across runs, but a
+    MIP's by the run itself: the extra seconds handed to HiGHS are the clock for an LP, 0 for
+    a MIP (else a re-solved MIP ran its own time on top of every earlier run's)."""
+    from wdnopt.solvers.highs import _clock
+
+    lp = small_lp()
+    solver = make_highs()
+    solve_with_highs(lp, solver=solver)
+    assert _clock(solver, lp) == pytest.approx(solver._solver_model.getRunTime())
+    assert _clock(solver, lp) > 0
+    mip = small_lp()
+    mip.x.domain = pyo.Integers
+    solver = make_highs()
+    solve_with_highs(mip, solver=solver)
+    assert solver._solver_model.getRunTime() > 0
+    assert _clock(solver, mip) == 0.0
+    assert _clock(make_highs(), lp) == 0.0  # a new instance

@@ -1,7 +1,7 @@
 """Outer approximation of the content model on one live HiGHS instance.
 
 The content model of :mod:`wdnopt.models.pumps.content` is built once in Pyomo, compiled to
-matrices (Pyomo's ``LinearStandardFormCompiler``) and handed to HiGHS once. From then on the
+matrices (:func:`~wdnopt.solvers.highs.compile_to_highs`) and handed to HiGHS once. From then on the
 model is changed in place, never rebuilt:
 
 - **cuts** (:meth:`OuterApproximation.separate`): for each term ``t ≥ y F(x/y)`` that the
@@ -23,8 +23,7 @@ import numpy as np
 
 from wdnopt.models.pumps.content import ContentModel, tangent
 from wdnopt.models.pumps.network import PlannedPump
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.pumps.compiled import compile_to_highs, run_for
+from wdnopt.solvers.highs import Status, compile_to_highs, run_for
 
 logger = logging.getLogger(__name__)
 
@@ -187,12 +186,12 @@ class OuterApproximation:
         if rel_gap is not None:
             h.setOptionValue("mip_rel_gap", float(rel_gap))
         started = time.perf_counter()
-        run_for(h, time_limit)
+        run_for(h, time_limit, mip=self.mip)
         ms = highspy.HighsModelStatus
         if h.getModelStatus() in (ms.kUnknown, ms.kSolveError):
             # a warm start after new rows can leave the simplex lost: once more from scratch
             h.clearSolver()
-            run_for(h, float(time_limit) - (time.perf_counter() - started))
+            run_for(h, float(time_limit) - (time.perf_counter() - started), mip=self.mip)
         seconds = time.perf_counter() - started
         status = h.getModelStatus()
         info = h.getInfo()

@@ -27,6 +27,7 @@ from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.content_oa import OuterApproximation
 from wdnopt.solvers.pumps.milp_network import (
+    MIP_MARGIN,
     REPAIR_S,
     Iteration,
     MilpNetworkOptions,
@@ -50,10 +51,6 @@ MILP_MAX_BINARIES = 2_000
 """Above this many pump choices the MILP is not solved (its presolve alone outlasts a time
 limit of minutes on 1,000 candidate pipes): the root's LP rounds take all the time, and the
 bound is theirs."""
-
-MIP_MARGIN = 0.05
-"""Share of the time left that a MILP solve leaves unused: HiGHS overruns its limit by a
-second or two on a large MIP (measured: 1.8 s on Net3's 912 pump choices)."""
 
 STALL = 1e-4
 """The root stops when five rounds raised its bound by less than this share."""
