@@ -21,8 +21,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.hydraulics import simulate
+from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.pump_report import print_report
 from wdnopt.solvers.placement import check_placement

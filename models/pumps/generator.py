@@ -33,15 +33,13 @@ The shipped trees (:data:`SHIPPED_TREES`) are regenerated with
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import wntr
 
+from wdnopt.models.pumps.collector import paused_gc
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 
 logger = logging.getLogger(__name__)
@@ -64,19 +62,6 @@ SHIPPED_TREES: tuple[tuple[str, int, int], ...] = (
     ("tree_10000", 10000, 10000),
 )
 """(file stem, junctions, seed) of the trees shipped in ``data/networks``."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (on again after, if it was on):
-    building a network of 10⁵ elements otherwise runs many full collections for nothing."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def hazen_williams_loss(diameter: np.ndarray | float, flow: float, length: float) -> np.ndarray:

@@ -48,6 +48,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -56,6 +57,7 @@ import pandas as pd
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.lazy import lazy_import
+from wdnopt.models.pumps.collector import paused_gc as _paused_gc
 from wdnopt.models.pumps.inp_normalise import read_through_epanet
 
 wntr = lazy_import("wntr")  # seconds to import: only when a network is read
@@ -218,6 +220,61 @@ def resolve_hour(wn: wntr.network.WaterNetworkModel, hour: int | None) -> int:
     return int(hour)
 
 
+# --- the written network -------------------------------------------------------------------
+
+_MULTIPLIER_LINE = "{:20s} {:.11g}"
+"""wntr's ``[OPTIONS]`` line of the demand multiplier (``wntr.epanet.io``)."""
+
+_TEXT_CACHE_SIZE = 4
+_TEXT_LOCK = threading.Lock()
+_TEXTS: dict[tuple[int, int], tuple[weakref.ref, int, list[str]]] = {}
+"""``(id(wn), hour)`` → (weak ``wn``, its signature, the lines written at factor 1)."""
+
+
+def steady_inp_lines(
+    wn: wntr.network.WaterNetworkModel,
+    factor: float,
+    hour: int,
+    *,
+    signature: int | None = None,
+) -> list[str]:
+    """The lines of the ``.inp`` of one demand-driven period of ``wn`` at ``factor`` and
+    ``hour`` (LPS), as wntr writes it from :func:`_steady_options`.
+
+    The network is written once per network object and hour, and kept while its
+    :func:`network_signature` (``signature``, computed when not given) stays the same; another
+    factor differs only in the ``DEMAND MULTIPLIER`` line, which is written for it in wntr's
+    format.
+    """
+    signature = network_signature(wn) if signature is None else signature
+    key = (id(wn), hour)
+    with _TEXT_LOCK:
+        entry = _TEXTS.get(key)
+    if entry is not None and entry[0]() is wn and entry[1] == signature:
+        base = entry[2]
+    else:
+        with tempfile.TemporaryDirectory(prefix="wdnopt-write-") as tmp:
+            path = Path(tmp) / "base.inp"
+            with _steady_options(wn, 1.0, hour, "LPS") as shadow:
+                wntr.network.write_inpfile(shadow, str(path), units="LPS", version=2.2)
+            base = path.read_text(encoding="latin-1").splitlines()
+        with _TEXT_LOCK:
+            _TEXTS.pop(key, None)
+            _TEXTS[key] = (weakref.ref(wn), signature, base)
+            while len(_TEXTS) > _TEXT_CACHE_SIZE:
+                del _TEXTS[next(iter(_TEXTS))]
+    multiplier = wn.options.hydraulic.demand_multiplier * factor
+    if multiplier == wn.options.hydraulic.demand_multiplier:
+        return base
+    lines = list(base)
+    line = _MULTIPLIER_LINE.format("DEMAND MULTIPLIER", multiplier)
+    for i, text in enumerate(lines):
+        if text.startswith("DEMAND MULTIPLIER "):
+            lines[i] = line
+            return lines
+    raise RuntimeError("the written network has no DEMAND MULTIPLIER line")
+
+
 # --- results ---------------------------------------------------------------------------------
 
 
@@ -284,16 +341,16 @@ class SteadyStateSolver:
         self._base_mult = float(wn.options.hydraulic.demand_multiplier)
         self._tmp = tempfile.TemporaryDirectory(prefix="wdnopt-toolkit-")
         prefix = Path(self._tmp.name) / "net"
-        with _steady_options(wn, 1.0, self.hour, "LPS") as shadow:
-            wntr.network.write_inpfile(shadow, f"{prefix}.inp", units="LPS", version=2.2)
+        lines = steady_inp_lines(wn, 1.0, self.hour)
+        Path(f"{prefix}.inp").write_text("\n".join(lines) + "\n", encoding="latin-1")
         with EPANET_LOCK:
             en = wntr.epanet.toolkit.ENepanet(version=2.2)
             en.ENopen(f"{prefix}.inp", f"{prefix}.rpt", "")
             self._en = en
             n_nodes = en.ENgetcount(_EN_NODECOUNT)
             n_links = en.ENgetcount(_EN_LINKCOUNT)
-            self.node_names = [en.ENgetnodeid(i) for i in range(1, n_nodes + 1)]
-            self.link_names = [_link_id(en, i) for i in range(1, n_links + 1)]
+            self.node_names = _ids(en, n_nodes, en.ENlib.EN_getnodeid)
+            self.link_names = _ids(en, n_links, en.ENlib.EN_getlinkid)
             en.ENopenH()
         self._open = True
 
@@ -310,12 +367,12 @@ class SteadyStateSolver:
                 en._error()
             en.ENinitH(_INIT_FLOWS)  # every solve from the same start
             en.ENrunH()
-            nodes = range(1, len(self.node_names) + 1)
-            links = range(1, len(self.link_names) + 1)
-            pressure = [en.ENgetnodevalue(i, _EN_PRESSURE) for i in nodes]
-            head = [en.ENgetnodevalue(i, _EN_HEAD) for i in nodes]
-            demand = [en.ENgetnodevalue(i, _EN_DEMAND) / LPS_PER_M3S for i in nodes]
-            flow = [en.ENgetlinkvalue(i, _EN_FLOW) / LPS_PER_M3S for i in links]
+            nodes, links = len(self.node_names), len(self.link_names)
+            get_node, get_link = en.ENlib.EN_getnodevalue, en.ENlib.EN_getlinkvalue
+            pressure = _by_index(en, nodes, _EN_PRESSURE, get_node)
+            head = _by_index(en, nodes, _EN_HEAD, get_node)
+            demand = _by_index(en, nodes, _EN_DEMAND, get_node) / LPS_PER_M3S
+            flow = _by_index(en, links, _EN_FLOW, get_link) / LPS_PER_M3S
         idx, lidx = pd.Index(self.node_names, name="name"), pd.Index(self.link_names, name="name")
         return SteadyState(
             network=self.network,
@@ -343,14 +400,33 @@ class SteadyStateSolver:
         self.close()
 
 
-def _link_id(en: Any, index: int) -> str:
-    """``EN_getlinkid`` (not wrapped by wntr's toolkit class)."""
+def _ids(en: Any, count: int, get_id: Any) -> list[str]:
+    """The IDs of elements ``1 … count`` (``EN_getnodeid`` or ``EN_getlinkid``)."""
+    project = en._project
     buf = ctypes.create_string_buffer(64)
-    code = en.ENlib.EN_getlinkid(en._project, index, buf)
-    if code:
-        en.errcode = code
-        en._error()
-    return buf.value.decode()
+    out = []
+    for index in range(1, count + 1):
+        code = get_id(project, index, buf)
+        if code:
+            en.errcode = code
+            en._error()
+        out.append(buf.value.decode())
+    return out
+
+
+def _by_index(en: Any, count: int, code: int, get_value: Any) -> np.ndarray:
+    """``get_value(code)`` of elements ``1 … count`` of the open project, in double precision."""
+    project = en._project
+    value = ctypes.c_double()
+    ref = ctypes.byref(value)
+    out = np.empty(count)
+    for index in range(1, count + 1):
+        err = get_value(project, index, code, ref)
+        if err:
+            en.errcode = err
+            en._error()
+        out[index - 1] = value.value
+    return out
 
 
 # --- pressure curves (the paper's Fig. 1) ----------------------------------------------------
@@ -456,27 +532,29 @@ def network_signature(wn: wntr.network.WaterNetworkModel) -> int:
     (type, end nodes, status, setting, dimensions, pump and valve data), patterns, curves,
     controls and options; coordinates and names of the network are left out.
     """
-    parts: list[object] = [
-        (
-            name,
-            j.elevation,
-            j.emitter_coefficient,
+    junction = attrgetter("elevation", "emitter_coefficient", "demand_timeseries_list")
+    demand = attrgetter("base_value", "pattern_name")
+    parts: list[object] = []
+    with _paused_gc():  # 10⁵ tuples that live until the hash: no collections
+        for name, j in wn.junctions():
+            elevation, emitter, demands = junction(j)
             # the demand list's own list: iterating the sequence wrapper is 5x slower
-            tuple((d.base_value, d.pattern_name) for d in _items(j.demand_timeseries_list)),
-        )
-        for name, j in wn.junctions()
-    ]
+            parts.append((name, elevation, emitter, tuple(map(demand, _items(demands)))))
+        _link_parts(wn, parts)
+    return hash(tuple(parts))
+
+
+def _link_parts(wn: wntr.network.WaterNetworkModel, parts: list[object]) -> None:
+    """The parts of :func:`network_signature` after the junctions."""
     parts.extend((name, r.base_head, r.head_pattern_name) for name, r in wn.reservoirs())
     parts.extend(
         (name, t.elevation, t.init_level, t.min_level, t.max_level, t.diameter, t.min_vol,
          t.vol_curve_name, t.overflow)
         for name, t in wn.tanks()
     )  # fmt: skip
-    parts.extend(
-        (name, p.start_node_name, p.end_node_name, p.initial_status.value, p.length, p.diameter,
-         p.roughness, p.minor_loss, p.check_valve)
-        for name, p in wn.pipes()
-    )  # fmt: skip
+    pipe = attrgetter("start_node_name", "end_node_name", "initial_status.value", "length",
+                      "diameter", "roughness", "minor_loss", "check_valve")  # fmt: skip
+    parts.extend((name, pipe(p)) for name, p in wn.pipes())
     parts.extend(
         (name, p.start_node_name, p.end_node_name, p.initial_status.value, p.initial_setting,
          p.pump_type, getattr(p, "power", None), getattr(p, "pump_curve_name", None),
@@ -494,7 +572,6 @@ def network_signature(wn: wntr.network.WaterNetworkModel) -> int:
     )
     parts.extend((name, str(control)) for name, control in wn.controls())
     parts.append(repr(wn.options))
-    return hash(tuple(parts))
 
 
 def _items(sequence: Sequence[object]) -> Sequence[object]:
@@ -535,7 +612,12 @@ class PumpedNetworkSolver:
     """
 
     def __init__(
-        self, wn: wntr.network.WaterNetworkModel, factor: float, hour: int | None = None
+        self,
+        wn: wntr.network.WaterNetworkModel,
+        factor: float,
+        hour: int | None = None,
+        *,
+        signature: int | None = None,
     ) -> None:
         self.network = wn.name
         self.factor = check_factor(factor)
@@ -544,11 +626,7 @@ class PumpedNetworkSolver:
         self._dir = tempfile.mkdtemp(prefix="wdnopt-verify-")
         self._finalizer = weakref.finalize(self, _remove_dir, self._dir, self._pid)
         self._lock = threading.Lock()
-        base = Path(self._dir) / "base.inp"
-        with _steady_options(wn, self.factor, self.hour, "LPS") as shadow:
-            wntr.network.write_inpfile(shadow, str(base), units="LPS", version=2.2)
-        self._lines = base.read_text(encoding="latin-1").splitlines()
-        base.unlink()
+        self._lines = steady_inp_lines(wn, self.factor, self.hour, signature=signature)
         self._index_lines()
         self.elevation = {name: float(n.elevation) for name, n in wn.junctions()}
         self.elevation.update({name: float(n.elevation) for name, n in wn.tanks()})
@@ -624,10 +702,13 @@ class PumpedNetworkSolver:
                 if warning >= 100:
                     en.errcode = warning
                     en._error()
-                pressure = _node_values(en, self.node_names, _EN_PRESSURE)
-                head = _node_values(en, self.node_names, _EN_HEAD)
-                flow = _link_values(en, self.link_names, _EN_FLOW) / LPS_PER_M3S
-                status = _link_values(en, self.link_names, _EN_STATUS)
+                get_node, get_link = lib.EN_getnodevalue, lib.EN_getlinkvalue
+                at_nodes = _indices(en, self.node_names, lib.EN_getnodeindex)
+                at_links = _indices(en, self.link_names, lib.EN_getlinkindex)
+                pressure = _values_at(en, at_nodes, _EN_PRESSURE, get_node)
+                head = _values_at(en, at_nodes, _EN_HEAD, get_node)
+                flow = _values_at(en, at_links, _EN_FLOW, get_link) / LPS_PER_M3S
+                status = _values_at(en, at_links, _EN_STATUS, get_link)
                 pump_flow = _link_values(en, [s.pump for s in pumps], _EN_FLOW) / LPS_PER_M3S
                 ends = _node_values(en, [s.junction for s in pumps], _EN_HEAD) - _node_values(
                     en, [s.parent for s in pumps], _EN_HEAD
@@ -671,6 +752,36 @@ def _node_values(en: Any, names: Sequence[str], code: int) -> np.ndarray:
 def _link_values(en: Any, names: Sequence[str], code: int) -> np.ndarray:
     """A toolkit value of every named link of the open project, in double precision."""
     return _values(en, names, code, en.ENlib.EN_getlinkindex, en.ENlib.EN_getlinkvalue)
+
+
+def _indices(en: Any, names: Sequence[str], get_index: Any) -> list[int]:
+    """The toolkit index of every named element of the open project."""
+    project = en._project
+    index = ctypes.c_int()
+    ref = ctypes.byref(index)
+    out = []
+    for name in names:
+        err = get_index(project, name.encode("latin-1"), ref)
+        if err:
+            en.errcode = err
+            en._error()
+        out.append(index.value)
+    return out
+
+
+def _values_at(en: Any, indices: Sequence[int], code: int, get_value: Any) -> np.ndarray:
+    """``get_value(code)`` of the elements at ``indices`` of the open project."""
+    project = en._project
+    value = ctypes.c_double()
+    ref = ctypes.byref(value)
+    out = np.empty(len(indices))
+    for pos, index in enumerate(indices):
+        err = get_value(project, index, code, ref)
+        if err:
+            en.errcode = err
+            en._error()
+        out[pos] = value.value
+    return out
 
 
 def _values(en: Any, names: Sequence[str], code: int, get_index: Any, get_value: Any) -> np.ndarray:

@@ -35,6 +35,7 @@ import wntr
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.catalogue import load_catalogue
+from wdnopt.models.pumps.collector import paused_gc
 from wdnopt.models.pumps.costs import Catalogue, Objective
 from wdnopt.models.pumps.flowtree import flow_tree
 from wdnopt.models.pumps.generator import generate_tree
@@ -82,47 +83,48 @@ def _looped(network: str, detail: str) -> InputError:
 def tree_layout(wn: wntr.network.WaterNetworkModel) -> TreeLayout:
     """The tree layout of ``wn``; :class:`InputError` if it is looped or not connected."""
     closed = wntr.network.LinkStatus.Closed
-    open_links = [
-        (name, link.start_node_name, link.end_node_name)
-        for name, link in wn.links()
-        if link.initial_status != closed
-    ]
-    adj: dict[str, list[tuple[str, str, int]]] = {n: [] for n in wn.node_name_list}
-    for name, a, b in open_links:
-        adj[a].append((name, b, +1))
-        adj[b].append((name, a, -1))
+    node_list = list(wn.node_name_list)
+    at = {name: i for i, name in enumerate(node_list)}
+    adj: list[list[tuple[str, int, int]]] = [[] for _ in node_list]
+    for name, link in wn.links():
+        if link.initial_status != closed:
+            a, b = at[link.start_node_name], at[link.end_node_name]
+            adj[a].append((name, b, +1))
+            adj[b].append((name, a, -1))
     roots = list(wn.reservoir_name_list) + list(wn.tank_name_list)
-    index: dict[str, int] = {}
+    index = [-1] * len(node_list)  # tree number of each node of wn, −1 until reached
     names: list[str] = []
     parent: list[int] = []
     links: list[str | None] = []
     sign: list[int] = []
     for root in roots:
-        if root in index:
+        r = at[root]
+        if index[r] >= 0:
             raise _looped(
                 wn.name,
-                f"sources {names[_root_of(index[root], parent)]!r} and {root!r} are connected",
+                f"sources {names[_root_of(index[r], parent)]!r} and {root!r} are connected",
             )
-        index[root] = len(names)
+        index[r] = len(names)
         names.append(root)
         parent.append(-1)
         links.append(None)
         sign.append(0)
-        queue = deque([root])
+        queue = deque([r])
         while queue:
             u = queue.popleft()
+            came = links[index[u]]
             for link, v, s in adj[u]:
-                if link == links[index[u]]:
+                if link == came:
                     continue
-                if v in index:
-                    raise _looped(wn.name, f"link {link!r} closes a loop at node {v!r}")
+                if index[v] >= 0:
+                    raise _looped(wn.name, f"link {link!r} closes a loop at node {node_list[v]!r}")
                 index[v] = len(names)
-                names.append(v)
+                names.append(node_list[v])
                 parent.append(index[u])
                 links.append(link)
                 sign.append(s)
                 queue.append(v)
-    missing = [n for n in wn.node_name_list if n not in index]
+    missing = [n for n, i in zip(node_list, index, strict=True) if i < 0]
     if missing:
         raise InputError.single(
             "every node connected to a reservoir or tank through open links",
@@ -239,9 +241,10 @@ def write_network(wn: wntr.network.WaterNetworkModel, path: str | Path) -> Path:
 def load_network(scenario: PumpPlacementScenario) -> wntr.network.WaterNetworkModel:
     """The scenario's network as the user gave it: read from a file, shipped or generated."""
     source = scenario.network
-    if source.generator is not None:
-        return generate_tree(source.generator.nodes, source.generator.seed)
-    return read_network(source.file if source.file is not None else source.shipped)
+    with paused_gc():  # see :mod:`.collector`
+        if source.generator is not None:
+            return generate_tree(source.generator.nodes, source.generator.seed)
+        return read_network(source.file if source.file is not None else source.shipped)
 
 
 def problem_at(
@@ -305,9 +308,10 @@ def build_problems(
     catalogue = load_catalogue(scenario.catalogue)
     wn = wn if wn is not None else load_network(scenario)
     factors = list(scenario.demand_factors) if factors is None else factors
-    with SteadyStateSolver(wn, scenario.hour) as solver:
-        states = [solver.solve(f) for f in factors]
-    problems = [problem_at(scenario, wn, s, catalogue, objective) for s in states]
+    with paused_gc():  # see :mod:`.collector`
+        with SteadyStateSolver(wn, scenario.hour) as solver:
+            states = [solver.solve(f) for f in factors]
+        problems = [problem_at(scenario, wn, s, catalogue, objective) for s in states]
     logger.info(
         "%s: %d problem(s) (%s mode), %d nodes, %s deficient",
         scenario.name or wn.name,

@@ -118,8 +118,9 @@ def checked_junctions(
         excluded.setdefault(pump.start_node_name, "suction node of an existing pump")
         excluded.setdefault(pump.end_node_name, "discharge node of an existing pump")
     wet: set[str] = set()
+    flows = dict(zip(flow.index, flow.to_numpy(dtype=float).tolist(), strict=True))
     for name, link in wn.links():
-        if abs(float(flow.get(name, 0.0))) > FLOW_ROUNDOFF:
+        if abs(flows.get(name, 0.0)) > FLOW_ROUNDOFF:
             wet.update((link.start_node_name, link.end_node_name))
     checked = set()
     for name, junction in wn.junctions():
@@ -139,9 +140,11 @@ def checked_junctions(
 
 def is_looped(wn: wntr.network.WaterNetworkModel) -> bool:
     """True unless the open links form a forest with at most one reservoir or tank per part."""
-    root = {n: n for n in wn.node_name_list}
+    names = list(wn.node_name_list)
+    at = {n: i for i, n in enumerate(names)}
+    root = list(range(len(names)))
 
-    def find(u: str) -> str:
+    def find(u: int) -> int:
         while root[u] != u:
             root[u] = root[root[u]]
             u = root[u]
@@ -149,11 +152,11 @@ def is_looped(wn: wntr.network.WaterNetworkModel) -> bool:
 
     closed = wntr.network.LinkStatus.Closed
     sources = set(wn.reservoir_name_list) | set(wn.tank_name_list)
-    has_source = {n: n in sources for n in wn.node_name_list}
+    has_source = [n in sources for n in names]
     for _, link in wn.links():
         if link.initial_status == closed:
             continue
-        a, b = find(link.start_node_name), find(link.end_node_name)
+        a, b = find(at[link.start_node_name]), find(at[link.end_node_name])
         if a == b or (has_source[a] and has_source[b]):
             return True
         root[a] = b

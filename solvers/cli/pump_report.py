@@ -33,6 +33,8 @@ from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification
 
 MAX_PUMP_ROWS = 40
+"""Plan rows printed in the report; a longer plan prints these and a count (``--out`` and
+``--json`` keep every row)."""
 
 
 def _progress(algorithm: registry.Algorithm, problem: PumpProblem) -> Callable[[Any], None]:
@@ -318,7 +320,10 @@ def print_report(
         split.add_row(str(c.n_pumps), _num(c.total_kw, 1), _num(c.capex), _num(c.opex), _num(c.tco))
         console.print(split)
         table = placement_table(problem, r)
-        pumps = Table(title="Placement", title_justify="left")
+        title = "Placement"
+        if len(table) > MAX_PUMP_ROWS:
+            title += f" (the first {MAX_PUMP_ROWS} of {len(table):,} pumps)"
+        pumps = Table(title=title, title_justify="left")
         for col in ("pipe", "node", "size", "kW", "flow L/s", "head m", "cost"):
             pumps.add_column(col, justify="left" if col in ("pipe", "node", "size") else "right")
         for row in table.head(MAX_PUMP_ROWS).itertuples():
@@ -333,7 +338,8 @@ def print_report(
             )
         console.print(pumps)
         if len(table) > MAX_PUMP_ROWS:
-            console.print(f"… and {len(table) - MAX_PUMP_ROWS} more pumps (--out DIR writes all)")
+            more = len(table) - MAX_PUMP_ROWS
+            console.print(f"… and {more:,} more pumps (the whole table: --out DIR)")
         if check is not None:
             ok = (
                 "[green]holds on the network[/]"

@@ -60,6 +60,7 @@ import wntr
 from wntr.epanet.util import FlowUnits, HydParam, from_si
 
 from wdnopt.models.errors import InputError
+from wdnopt.models.pumps.collector import paused_gc
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, Placement
 from wdnopt.models.pumps.hydraulics import (
     FLOW_ROUNDOFF,
@@ -368,19 +369,34 @@ class Verifier:
     """
 
     def __init__(
-        self, wn: wntr.network.WaterNetworkModel, factor: float, hour: int | None = None
+        self,
+        wn: wntr.network.WaterNetworkModel,
+        factor: float,
+        hour: int | None = None,
+        *,
+        signature: int | None = None,
     ) -> None:
-        self._solver = PumpedNetworkSolver(wn, factor, hour)
+        self._solver = PumpedNetworkSolver(wn, factor, hour, signature=signature)
         self.network = wn.name
         self.factor = self._solver.factor
         self.hour = self._solver.hour
+        self._last: tuple[tuple[PumpSpec, ...], PumpedState] | None = None
 
     def run(
         self, pumps: Sequence[PlannedPump], catalogue: Catalogue
     ) -> tuple[PumpedState, dict[PlannedPump, str]]:
-        """The network's steady state with the planned pumps, and each pump's name."""
-        specs = pump_specs(pumps, catalogue, self._solver.names, self._solver.elevation)
-        state = self._solver.run(specs)
+        """The network's steady state with the planned pumps, and each pump's name.
+
+        The same pumps (names, pipes, powers) as the run before are not simulated again: the
+        state of that run is returned (the network is the same: see :func:`cached_verifier`).
+        """
+        specs = tuple(pump_specs(pumps, catalogue, self._solver.names, self._solver.elevation))
+        last = self._last
+        if last is not None and last[0] == specs:
+            state = last[1]
+        else:
+            state = self._solver.run(specs)
+            self._last = (specs, state)
         return state, {p: s.pump for p, s in zip(pumps, specs, strict=True)}
 
     def verify_pumps(
@@ -412,8 +428,9 @@ class Verifier:
                 f"tree {tree.name} at factor {tree.demand_factor:g}, hour {hour}: this verifier "
                 f"is for factor {self.factor:g}, hour {self.hour}"
             )
-        state, names = self.run(pumps, catalogue)
-        pressure = state.pressure.reindex(list(tree.node_names)).to_numpy(dtype=float)
+        with paused_gc():  # see :mod:`~wdnopt.models.pumps.collector`
+            state, names = self.run(pumps, catalogue)
+            pressure = state.pressure.reindex(list(tree.node_names)).to_numpy(dtype=float)
         verdict = _verification(
             tree,
             pumps,
@@ -482,7 +499,8 @@ def cached_verifier(
         _CACHE.entries = OrderedDict()
         _CACHE.pid = os.getpid()
     key = (id(wn), float(factor), hour)
-    signature = network_signature(wn)
+    with paused_gc():
+        signature = network_signature(wn)
     entry = _CACHE.entries.get(key)
     if entry is not None:
         ref, old_signature, verifier = entry
@@ -492,7 +510,8 @@ def cached_verifier(
         del _CACHE.entries[key]
         verifier.close()
         logger.debug("%s at factor %g: network changed, verifier rebuilt", wn.name, factor)
-    verifier = Verifier(wn, factor, hour)
+    with paused_gc():
+        verifier = Verifier(wn, factor, hour, signature=signature)
     _CACHE.entries[key] = (weakref.ref(wn), signature, verifier)
     while len(_CACHE.entries) > CACHE_SIZE:
         _, (_, _, dropped) = _CACHE.entries.popitem(last=False)
