@@ -29,7 +29,6 @@ DEFAULTS = Limits()
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
-        help="run the solve service: POST scenarios over HTTP, read the reports",
         description=(
             "Serve the solve service: POST /solve takes a scenario (TOML or JSON), solved on a "
             "Dask cluster; GET /jobs/ID and GET /reports/ID give its state and its report, kept "
