@@ -256,7 +256,7 @@ def steady_inp_lines(
         with tempfile.TemporaryDirectory(prefix="wdnopt-write-") as tmp:
             path = Path(tmp) / "base.inp"
             with _steady_options(wn, 1.0, hour, "LPS") as shadow:
-                wntr.network.write_inpfile(shadow, str(path), units="LPS", version=2.2)
+                write_inp(shadow, path)
             base = path.read_text(encoding="latin-1").splitlines()
         with _TEXT_LOCK:
             _TEXTS.pop(key, None)
@@ -273,6 +273,131 @@ def steady_inp_lines(
             lines[i] = line
             return lines
     raise RuntimeError("the written network has no DEMAND MULTIPLIER line")
+
+
+def write_inp(wn: wntr.network.WaterNetworkModel, path: str | Path) -> None:
+    """``wntr.network.write_inpfile(wn, path, units="LPS", version=2.2)``, the same text,
+    faster on large networks: the ``[JUNCTIONS]``, ``[PIPES]`` and ``[COORDINATES]`` sections
+    convert their units once per section (wntr's own ``from_si`` on arrays: the same
+    divisions) and write their lines at once, instead of one conversion and one write per
+    value. The writer state of ``wn`` (read from its file) is copied, not changed."""
+    inp = wntr.epanet.io
+    base = wn._inpfile if wn._inpfile is not None else inp.InpFile()
+    writer = copy.copy(base)
+    writer.__class__ = _batched_writer(type(base))
+    writer.write(str(path), wn, units="LPS", version=2.2, force_coordinates=False)
+
+
+_WRITERS: dict[type, type] = {}
+
+
+def _batched_writer(base: type) -> type:
+    """A subclass of wntr's ``InpFile`` (``base``) with the batched sections of
+    :func:`write_inp`."""
+    if base in _WRITERS:
+        return _WRITERS[base]
+    inp = wntr.epanet.io
+    util = wntr.epanet.util
+    enc = inp.sys_default_enc
+
+    class BatchedInpFile(base):  # type: ignore[misc, valid-type]
+        def _write_junctions(self, f: Any, wn: Any) -> None:
+            f.write("[JUNCTIONS]\n".encode(enc))
+            f.write(inp._JUNC_LABEL.format(";ID", "Elevation", "Demand", "Pattern").encode(enc))
+            default = wn.options.hydraulic.pattern
+            names = list(wn.junction_name_list)
+            nodes = wn.nodes
+            elevation, demand, pattern = [], [], []
+            patterns: dict[object, str] = {}
+            for name in names:
+                junction = nodes[name]
+                first = _items(junction.demand_timeseries_list)
+                elevation.append(junction.elevation)
+                if not first:
+                    demand.append(0.0)
+                    pattern.append("")
+                    continue
+                one = first[0]
+                demand.append(one.base_value)
+                key = one.pattern_name
+                if key not in patterns:  # wntr: the pattern object, '' when the default
+                    obj = one.pattern
+                    patterns[key] = "" if obj is None or obj == default else str(obj)
+                pattern.append(patterns[key])
+            units, hyd = self.flow_units, util.HydParam
+            elev = np.asarray(util.from_si(units, np.array(elevation), hyd.Elevation)).tolist()
+            dem = np.asarray(util.from_si(units, np.array(demand), hyd.Demand)).tolist()
+            entry = inp._JUNC_ENTRY
+            f.write(
+                "".join(
+                    entry.format(name=n, elev=e, dem=d, pat=p, com=";")
+                    for n, e, d, p in zip(names, elev, dem, pattern, strict=True)
+                ).encode(enc)
+            )
+            f.write("\n".encode(enc))
+
+        def _write_pipes(self, f: Any, wn: Any) -> None:
+            darcy_weisbach = wn.options.hydraulic.headloss == "D-W"
+            f.write("[PIPES]\n".encode(enc))
+            f.write(
+                inp._PIPE_LABEL.format(
+                    ";ID", "Node1", "Node2", "Length", "Diameter", "Roughness", "Minor Loss",
+                    "Status",
+                ).encode(enc)
+            )  # fmt: skip
+            names = list(wn.pipe_name_list)
+            links = wn.links
+            pipes = [links[name] for name in names]
+            units, hyd = self.flow_units, util.HydParam
+            length = util.from_si(units, np.array([p.length for p in pipes]), hyd.Length)
+            diameter = util.from_si(units, np.array([p.diameter for p in pipes]), hyd.PipeDiameter)
+            rough = util.from_si(
+                units,
+                np.array([p.roughness for p in pipes]),
+                hyd.RoughnessCoeff,
+                darcy_weisbach=darcy_weisbach,
+            )
+            entry = inp._PIPE_ENTRY
+            f.write(
+                "".join(
+                    entry.format(
+                        name=name,
+                        node1=p.start_node_name,
+                        node2=p.end_node_name,
+                        len=ln,
+                        diam=dm,
+                        rough=rg,
+                        mloss=p.minor_loss,
+                        status="CV" if p.check_valve else str(p.initial_status),
+                        com=";",
+                    )
+                    for name, p, ln, dm, rg in zip(
+                        names,
+                        pipes,
+                        np.asarray(length).tolist(),
+                        np.asarray(diameter).tolist(),
+                        np.asarray(rough).tolist(),
+                        strict=True,
+                    )
+                ).encode(enc)
+            )
+            f.write("\n".encode(enc))
+
+        def _write_coordinates(self, f: Any, wn: Any) -> None:
+            f.write("[COORDINATES]\n".encode(enc))
+            entry = "{:10s} {:20.9f} {:20.9f}\n"
+            label = "{:10s} {:10s} {:10s}\n"
+            f.write(label.format(";Node", "X-Coord", "Y-Coord").encode(enc))
+            f.write(
+                "".join(
+                    entry.format(name, node.coordinates[0], node.coordinates[1])
+                    for name, node in wn.nodes()
+                ).encode(enc)
+            )
+            f.write("\n".encode(enc))
+
+    _WRITERS[base] = BatchedInpFile
+    return BatchedInpFile
 
 
 # --- results ---------------------------------------------------------------------------------
