@@ -133,8 +133,8 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     if not first.status.has_solution:  # the model finds no plan: start the loop empty
         first = replace(empty, message=first.message)
     begins = {"tree-dp": first}
-    if net.looped and options.starts == "both":
-        begins["empty"] = empty
+    if net.looped and options.starts == "both" and first.pumps:
+        begins["empty"] = empty  # (a tree-DP start with no pump is that start: run once)
     elif net.looped and options.starts == "empty":
         begins = {"empty": empty}
     answers = []
