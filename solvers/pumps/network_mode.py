@@ -132,9 +132,9 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     empty = make_result(problem, "network-dp", Status.HEURISTIC, {}, message="")
     if not first.status.has_solution:  # the model finds no plan: start the loop empty
         first = replace(empty, message=first.message)
-    begins = {"tree-dp": first}
+    begins = {"tree-dp" if first.pumps or not net.looped else "empty": first}  # (no pump: empty)
     if net.looped and options.starts == "both" and first.pumps:
-        begins["empty"] = empty  # (a tree-DP start with no pump is that start: run once)
+        begins["empty"] = empty
     elif net.looped and options.starts == "empty":
         begins = {"empty": empty}
     answers = []
