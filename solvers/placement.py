@@ -113,8 +113,9 @@ def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFra
     of the algorithm's model there (NaN for a pump the repair placed), cost by objective."""
     tree, cat = problem.tree, problem.catalogue
     opex = problem.cost_model.size_opex(cat)
-    at = {(tree.pipe_names[v], tree.node_names[tree.parent[v]]): v
-          for v in range(tree.n) if tree.parent[v] >= 0}  # fmt: skip
+    parent = tree.parent.tolist()  # Python ints: indexing the array per node is slow
+    at = {(tree.pipe_names[v], tree.node_names[parent[v]]): v
+          for v in range(tree.n) if parent[v] >= 0}  # fmt: skip
     rows = []
     for pump in result.pumps:
         k = pump.size
