@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from wdnopt.models.pumps.collector import freeze_at_exit, frozen_gc
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
@@ -63,6 +64,20 @@ def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) 
     if plot is not None:
         check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
+    freeze_at_exit()
+    with frozen_gc():  # the networks and problems live to the end: see .collector
+        return _solve_and_report(scenario, args, name, algorithm, options, plot, problems)
+
+
+def _solve_and_report(
+    scenario: PumpPlacementScenario,
+    args: argparse.Namespace,
+    name: str,
+    algorithm: registry.Algorithm,
+    options: Any,
+    plot: str | None,
+    problems: list[PumpProblem],
+) -> int:
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     with FactorProgress(len(problems)) as progress:
         for problem in problems:
