@@ -180,15 +180,18 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         dashboard=None if args.dashboard is None else f"{args.host}:{args.dashboard}",
     )
+    level = logging.getLogger().getEffectiveLevel()
+    if level > logging.INFO:  # Dask's own start and stop notices: with -v only
+        # importing distributed sets its loggers' levels from its config: import it first
+        import distributed  # noqa: F401
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
         backend = open_backend(config, lock)  # a bad --db or --scheduler: exit 2
     except BaseException:
         lock.release()
         raise
     app = create_app(config, backend=backend)
-    level = logging.getLogger().getEffectiveLevel()
-    if level > logging.INFO:  # Dask's own start and stop notices: with -v only
-        logging.getLogger("distributed").setLevel(logging.WARNING)
     print(f"wdnopt solve service on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     uvicorn.run(
         app,

@@ -267,3 +267,11 @@ def test_a_token_that_submits_too_fast_is_told_when_to_come_back(one_worker: Ser
     assert _fields(limited) == ["Authorization"] and "per minute" in limited.text
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert slow.status_code == 400
+
+
+def test_dask_start_notices_only_with_verbose(one_worker: Server) -> None:
+    """Without ``-v`` the server's output holds its own line, not Dask's INFO notices (the
+    cluster is up: the server answered /health)."""
+    text = one_worker.log.read_text(encoding="utf-8", errors="replace")
+    assert "wdnopt solve service on http://" in text
+    assert "INFO distributed" not in text
