@@ -160,7 +160,7 @@ def demand_by_hour(wn: wntr.network.WaterNetworkModel, hours: int = 24) -> np.nd
     """
     by_pattern: dict[str | None, list] = {}
     for _, junction in wn.junctions():
-        for demand in _items(junction.demand_timeseries_list):
+        for demand in inner_list(junction.demand_timeseries_list):
             entry = by_pattern.get(demand.pattern_name)
             if entry is None:
                 by_pattern[demand.pattern_name] = [demand, demand.base_value]
@@ -311,7 +311,7 @@ def _batched_writer(base: type) -> type:
             patterns: dict[object, str] = {}
             for name in names:
                 junction = nodes[name]
-                first = _items(junction.demand_timeseries_list)
+                first = inner_list(junction.demand_timeseries_list)
                 elevation.append(junction.elevation)
                 if not first:
                     demand.append(0.0)
@@ -664,7 +664,7 @@ def network_signature(wn: wntr.network.WaterNetworkModel) -> int:
         for name, j in wn.junctions():
             elevation, emitter, demands = junction(j)
             # the demand list's own list: iterating the sequence wrapper is 5x slower
-            parts.append((name, elevation, emitter, tuple(map(demand, _items(demands)))))
+            parts.append((name, elevation, emitter, tuple(map(demand, inner_list(demands)))))
         _link_parts(wn, parts)
     return hash(tuple(parts))
 
@@ -699,7 +699,7 @@ def _link_parts(wn: wntr.network.WaterNetworkModel, parts: list[object]) -> None
     parts.append(repr(wn.options))
 
 
-def _items(sequence: Sequence[object]) -> Sequence[object]:
+def inner_list(sequence: Sequence[object]) -> Sequence[object]:
     """The list inside a wntr demand list (the sequence itself if that changes)."""
     inner = getattr(sequence, "_list", None)
     return inner if isinstance(inner, list) else sequence

@@ -134,8 +134,9 @@ def tree_layout(wn: wntr.network.WaterNetworkModel) -> TreeLayout:
     parent_arr = np.array(parent, dtype=np.int64)
     junctions = set(wn.junction_name_list)
     checked = np.array([n in junctions for n in names], dtype=bool)
+    pumps = set(wn.pump_name_list)
     for v, link in enumerate(links):
-        if link is not None and wn.get_link(link).link_type == "Pump":
+        if link in pumps:
             checked[parent_arr[v]] = False
     return TreeLayout(
         node_names=tuple(names),

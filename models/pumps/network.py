@@ -39,7 +39,7 @@ import pandas as pd
 import wntr
 
 from wdnopt.models.pumps.flowtree import flow_tree_parents
-from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState
+from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, SteadyState, inner_list
 from wdnopt.models.pumps.plausibility import check_plausible
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT, TreeInstance
 
@@ -126,7 +126,7 @@ def checked_junctions(
     for name, junction in wn.junctions():
         if name in excluded:
             continue
-        base = sum(d.base_value for d in junction.demand_timeseries_list)
+        base = sum(d.base_value for d in inner_list(junction.demand_timeseries_list))
         if base < 0:
             excluded[name] = "negative demand (an inflow, not a customer)"
         elif name not in wet:
