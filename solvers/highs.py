@@ -310,7 +310,7 @@ def _termination(status: Any) -> TerminationCondition:
     return table.get(status, TerminationCondition.unknown)
 
 
-def _quiet_highs(tee: bool) -> Any:
+def quiet_highs(tee: bool) -> Any:
     """A HiGHS object that prints only when ``tee`` (its banner included)."""
     import highspy
     from pyomo.common.tee import capture_output
@@ -381,7 +381,7 @@ def compile_to_highs(
     a = repn.A.tocsc()
     empty = tuple(columns[i].name for i in np.flatnonzero(lower > upper + 1e-9)[:5])
     upper = np.maximum(upper, lower)  # HiGHS refuses such a model: keep it well formed
-    h = _quiet_highs(tee)
+    h = quiet_highs(tee)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     passed = h.passModel(

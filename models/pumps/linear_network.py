@@ -45,7 +45,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import wntr
@@ -268,6 +267,28 @@ def greedy_cover(gain: np.ndarray, need: np.ndarray, costs: np.ndarray) -> list[
     return chosen
 
 
+@dataclass(frozen=True)
+class CoverMilp:
+    """The placement MILP on the linear model as matrices (see :func:`cover_milp`):
+    columns ``y`` of ``pairs`` (pipe, size) then the elastic ``σ`` of the deficient rows;
+    :math:`r^L \\le A x \\le r^U`."""
+
+    pairs: np.ndarray
+    """``(pipe, size)`` of each ``y`` column, shape ``(n, 2)``."""
+    cost: np.ndarray
+    integer: np.ndarray
+    a: object
+    """The constraint matrix (``scipy.sparse``, CSC)."""
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    gain: np.ndarray
+    """The gains ``a[j, e, k]`` the rows were built from (0 off the candidates)."""
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.a.shape[1])
+
+
 def cover_milp(
     model: LinearNetwork,
     need: np.ndarray,
@@ -275,7 +296,7 @@ def cover_milp(
     ceiling_rows: dict[int, float],
     costs: np.ndarray,
     penalty: float,
-) -> tuple[pyo.ConcreteModel, np.ndarray]:
+) -> CoverMilp:
     """The placement MILP on the linear model, elastic in its lift rows.
 
     With :math:`a_j(y) = \\sum_{e,k} S_{j,e} H_{e,k} y_{e,k}` (the predicted change of
@@ -293,9 +314,11 @@ def cover_milp(
     junction that is fine must not be pulled below ``P_min`` by a pump's suction) and
     ``ceiling_rows`` (``P_max − p_j``) are the rows the caller found at stake (it adds the
     ones a solution breaks and solves again). The elastic ``σ`` (price ``M`` per metre, above
-    any plan's cost) lets the model lift what it can when it cannot lift everything.
+    any plan's cost) lets the model lift what it can when it cannot lift everything. Only the
+    :data:`TOP_PIPES` pipes of largest lift at each deficient junction are columns.
 
-    Returns the model and the gains ``a[j, e, k]`` it was built from (0 off the candidates).
+    Built as sparse matrices, whole rows at once (no modelling layer: on a 1,892-junction
+    network the model has thousands of columns and a dense block of gains).
     """
     gain = model.sensitivity[:, :, None] * model.head[None, :, :]  # j, e, k
     deficient = np.flatnonzero(need > 0)
@@ -310,30 +333,45 @@ def cover_milp(
     else:
         usable &= False
     gain = np.where(usable[None] & (np.abs(gain) >= TERM_MIN), gain, 0.0)
-    m = pyo.ConcreteModel(name="linear_cover")
-    pairs = [(int(e), int(k)) for e, k in zip(*np.nonzero(usable), strict=True)]
-    m.y = pyo.Var(pairs, domain=pyo.Binary)
-    by_pipe: dict[int, list[int]] = {}
-    for e, k in pairs:
-        by_pipe.setdefault(e, []).append(k)
-    m.sigma = pyo.Var([int(j) for j in deficient], domain=pyo.NonNegativeReals)
-    m.cost = pyo.Objective(
-        expr=sum(float(costs[k]) * m.y[e, k] for e, k in pairs)
-        + penalty * sum(m.sigma[int(j)] for j in deficient)
-    )
-
-    def added(j: int) -> object:
-        es, ks = np.nonzero(gain[j])
-        return pyo.quicksum(
-            float(gain[j, e, k]) * m.y[int(e), int(k)] for e, k in zip(es, ks, strict=True)
-        )
-
-    m.lift = pyo.Constraint(
-        [int(j) for j in deficient], rule=lambda m, j: added(j) + m.sigma[j] >= float(need[j])
-    )
+    pairs = np.argwhere(usable)  # (pipe, size), in the order of the columns
+    n_y, n_s = len(pairs), len(deficient)
+    on_pairs = gain[:, pairs[:, 0], pairs[:, 1]] if n_y else np.zeros((gain.shape[0], 0))
     keep = [j for j in sorted(floor_rows) if gain[j].any()]
-    m.keep = pyo.Constraint(keep, rule=lambda m, j: added(j) >= float(floor_rows[j]))
     capped = [j for j in sorted(ceiling_rows) if gain[j].any()]
-    m.cap = pyo.Constraint(capped, rule=lambda m, j: added(j) <= float(ceiling_rows[j]))
-    m.one = pyo.Constraint(list(by_pipe), rule=lambda m, e: sum(m.y[e, k] for k in by_pipe[e]) <= 1)
-    return m, gain
+    blocks, lower, upper = [], [], []
+    # lift rows: a_j(y) + σ_j ≥ need_j
+    blocks.append(sp.hstack([sp.csr_matrix(on_pairs[deficient]),
+                                 sp.identity(n_s, format="csr")]))  # fmt: skip
+    lower.append(need[deficient].astype(float))
+    upper.append(np.full(n_s, np.inf))
+    zero_s = sp.csr_matrix((0, n_s))
+    for rows, lo, up in (
+        (keep, [floor_rows[j] for j in keep], [np.inf] * len(keep)),
+        (capped, [-np.inf] * len(capped), [ceiling_rows[j] for j in capped]),
+    ):
+        block = sp.csr_matrix(on_pairs[rows]) if rows else sp.csr_matrix((0, n_y))
+        blocks.append(sp.hstack([block, sp.csr_matrix((len(rows), n_s))])
+                      if rows else sp.hstack([block, zero_s]))  # fmt: skip
+        lower.append(np.asarray(lo, dtype=float))
+        upper.append(np.asarray(up, dtype=float))
+    # one size per pipe: Σ_k y_{e,k} ≤ 1
+    pipes, which = np.unique(pairs[:, 0], return_inverse=True) if n_y else (np.zeros(0), None)
+    one = sp.csr_matrix(
+        (np.ones(n_y), (which if n_y else np.zeros(0, int), np.arange(n_y))),
+        shape=(len(pipes), n_y),
+    )
+    blocks.append(sp.hstack([one, sp.csr_matrix((len(pipes), n_s))]))
+    lower.append(np.full(len(pipes), -np.inf))
+    upper.append(np.ones(len(pipes)))
+    cost = np.concatenate([np.asarray(costs, dtype=float)[pairs[:, 1]] if n_y else np.zeros(0),
+                           np.full(n_s, float(penalty))])  # fmt: skip
+    integer = np.concatenate([np.ones(n_y, dtype=bool), np.zeros(n_s, dtype=bool)])
+    return CoverMilp(
+        pairs=pairs,
+        cost=cost,
+        integer=integer,
+        a=sp.vstack(blocks).tocsc(),
+        row_lower=np.concatenate(lower),
+        row_upper=np.concatenate(upper),
+        gain=gain,
+    )

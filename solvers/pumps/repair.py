@@ -33,15 +33,16 @@ import logging
 import time
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, PumpedState
-from wdnopt.models.pumps.linear_network import cover_milp, greedy_cover, linearise
+from wdnopt.models.pumps.linear_network import CoverMilp, cover_milp, greedy_cover, linearise
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import solve_with_highs
+from wdnopt.solvers.highs import quiet_highs, run_for
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 from wdnopt.solvers.pumps.tree_ops import max_boost
 from wdnopt.solvers.pumps.verify import DEFAULT_TOL, Verification, cached_verifier
@@ -182,6 +183,52 @@ def fix_faulty(
     return tuple(sorted(out))
 
 
+def solve_cover(
+    cover: CoverMilp, start: list[tuple[int, int]], time_limit: float, *, name: str = ""
+) -> list[tuple[int, int]]:
+    """The (pipe, size) pairs of :func:`~wdnopt.models.pumps.linear_network.cover_milp`'s
+    MILP solved by HiGHS within ``time_limit`` s (relative gap :data:`ROUND_GAP`), from
+    ``start`` (the greedy cover: HiGHS keeps it when it finds nothing better in the time)."""
+    h = quiet_highs(False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", ROUND_GAP)
+    a, inf = cover.a, highspy.kHighsInf
+    n = cover.n_cols
+    h.passModel(
+        n, a.shape[0], int(a.nnz), 1, 1, 0.0, cover.cost,
+        np.zeros(n), np.where(cover.integer, 1.0, inf),
+        np.where(np.isfinite(cover.row_lower), cover.row_lower, -inf),
+        np.where(np.isfinite(cover.row_upper), cover.row_upper, inf),
+        a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+        cover.integer.astype(np.int32),
+    )  # fmt: skip
+    column = {(int(e), int(k)): i for i, (e, k) in enumerate(cover.pairs)}
+    x = np.zeros(n)
+    for pair in start:
+        if pair in column:
+            x[column[pair]] = 1.0
+    n_y = len(cover.pairs)
+    if n > n_y:  # the elastic σ of the lift rows (the first rows): what the start leaves short
+        lift = a[: n - n_y, :n_y] @ x[:n_y]
+        x[n_y:] = np.maximum(cover.row_lower[: n - n_y] - lift, 0.0)
+    h.setSolution(_solution(x))
+    run_for(h, time_limit, mip=True)
+    info = h.getInfo()
+    logger.info("%s: cover MILP %s in %.2f s (%d columns)", name, h.getModelStatus(),
+                h.getRunTime(), n)  # fmt: skip
+    if info.primal_solution_status != 2:
+        return list(start)
+    value = np.asarray(h.getSolution().col_value)[:n_y]
+    return [(int(e), int(k)) for (e, k), v in zip(cover.pairs, value, strict=True) if v > 0.5]
+
+
+def _solution(x: np.ndarray) -> highspy.HighsSolution:
+    sol = highspy.HighsSolution()
+    sol.col_value = list(map(float, x))
+    sol.value_valid = True
+    return sol
+
+
 def linear_round(
     problem: PumpProblem,
     verdict: Verification,
@@ -242,20 +289,11 @@ def linear_round(
     ceiling_rows: dict[int, float] = {}
     new: tuple[PlannedPump, ...] = ()
     for _ in range(MAX_ROW_PASSES):
-        milp, gain = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
+        cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
+        gain = cover.gain
         left = max(deadline - time.perf_counter(), 1.0)
-        report, _ = solve_with_highs(
-            milp, time_limit=min(ROUND_TIME_LIMIT, left), rel_gap=ROUND_GAP, threads=1
-        )
-        if report.objective is not None:
-            chosen = [
-                (e, k)
-                for (e, k), var in milp.y.items()
-                if var.value is not None and var.value > 0.5
-            ]
-        else:  # no incumbent in the time: the greedy cover of the same model
-            logger.info("%s: HiGHS %s without a plan; greedy cover", net.name, report.status)
-            chosen = greedy_cover(gain, need, costs)
+        chosen = solve_cover(cover, greedy_cover(gain, need, costs),
+                             min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
         # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
         change = sum((gain[:, e, k] for e, k in chosen), np.zeros(len(rows)))
