@@ -657,19 +657,42 @@ def network_signature(wn: wntr.network.WaterNetworkModel) -> int:
     (type, end nodes, status, setting, dimensions, pump and valve data), patterns, curves,
     controls and options; coordinates and names of the network are left out.
     """
-    junction = attrgetter("elevation", "emitter_coefficient", "demand_timeseries_list")
-    demand = attrgetter("base_value", "pattern_name")
+    try:
+        return _signature(wn, _FIELDS_STORED)
+    except AttributeError:  # another wntr: its public properties (slower, the same data)
+        return _signature(wn, _FIELDS_PUBLIC)
+
+
+_FIELDS_STORED = (
+    attrgetter("_elevation", "_emitter_coefficient", "_demand_timeseries_list"),
+    attrgetter("_base", "_pattern"),
+    attrgetter("_start_node._name", "_end_node._name", "_initial_status.value", "_length",
+               "_diameter", "_roughness", "_minor_loss", "_check_valve"),
+)  # fmt: skip
+"""What :func:`network_signature` reads of a junction, a demand and a pipe: the attributes
+behind wntr's properties (read directly: the properties cost three times as much)."""
+
+_FIELDS_PUBLIC = (
+    attrgetter("elevation", "emitter_coefficient", "demand_timeseries_list"),
+    attrgetter("base_value", "pattern_name"),
+    attrgetter("start_node_name", "end_node_name", "initial_status.value", "length",
+               "diameter", "roughness", "minor_loss", "check_valve"),
+)  # fmt: skip
+
+
+def _signature(wn: wntr.network.WaterNetworkModel, fields: tuple[attrgetter, ...]) -> int:
+    junction, demand, pipe = fields
     parts: list[object] = []
     with _paused_gc():  # 10⁵ tuples that live until the hash: no collections
         for name, j in wn.junctions():
             elevation, emitter, demands = junction(j)
             # the demand list's own list: iterating the sequence wrapper is 5x slower
             parts.append((name, elevation, emitter, tuple(map(demand, inner_list(demands)))))
-        _link_parts(wn, parts)
+        _link_parts(wn, parts, pipe)
     return hash(tuple(parts))
 
 
-def _link_parts(wn: wntr.network.WaterNetworkModel, parts: list[object]) -> None:
+def _link_parts(wn: wntr.network.WaterNetworkModel, parts: list[object], pipe: attrgetter) -> None:
     """The parts of :func:`network_signature` after the junctions."""
     parts.extend((name, r.base_head, r.head_pattern_name) for name, r in wn.reservoirs())
     parts.extend(
@@ -677,8 +700,6 @@ def _link_parts(wn: wntr.network.WaterNetworkModel, parts: list[object]) -> None
          t.vol_curve_name, t.overflow)
         for name, t in wn.tanks()
     )  # fmt: skip
-    pipe = attrgetter("start_node_name", "end_node_name", "initial_status.value", "length",
-                      "diameter", "roughness", "minor_loss", "check_valve")  # fmt: skip
     parts.extend((name, pipe(p)) for name, p in wn.pipes())
     parts.extend(
         (name, p.start_node_name, p.end_node_name, p.initial_status.value, p.initial_setting,
