@@ -21,6 +21,15 @@ costs a subtree can take below its largest deficiency, which stays small on the 
 the design note; ``max_pieces`` stops the run (status ``error``) if it does not. The placement
 is read back top-down, choosing at every node the option that attains :math:`F_v(b)`.
 
+**How it runs.** On the boost grid (:mod:`.boost_grid`: boosts in whole units of
+:math:`2^{-30}` m, so shifts and sums are exact integers) every node of one depth is handled at
+once, deepest first: all the step functions of a depth are one sorted array of keys
+``node << 41 | boost``, and evaluating them is one search (:func:`_solve_on_grid`); a tree of
+10⁵ nodes takes a fraction of a second. The tables of every :math:`F_v` are kept as the
+answer's certificate (:mod:`.dp_certificate`), which proves its optimum without the DP. A
+problem beyond the grid is solved node by node on :class:`Step` functions in metres
+(:func:`solve_tree_dp_steps`, also the reference of the tests).
+
 Registered as ``tree-dp`` (exact). It shares no code with the MILP beyond the tree data, so
 the two check each other.
 """
