@@ -19,6 +19,7 @@ to the MILP.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 
 from wdnopt.models.pumps.problem import PumpProblem
@@ -108,8 +109,10 @@ def certify(problem: PumpProblem, result: PlacementResult) -> PlacementResult | 
     cert = result.extras.get("dp_certificate")
     if cert is None or result.objective is None or result.check is None:
         return None
+    started = time.perf_counter()
     verdict = check_certificate(problem, cert)
-    extras = type(result.extras)({k: v for k, v in result.extras.items() if k != "dp_certificate"})
+    kept = {k: v for k, v in result.extras.items() if k != "dp_certificate"}
+    extras = type(result.extras)({**kept, "certificate_s": time.perf_counter() - started})
     scale = max(abs(result.objective), 1.0)
     if not verdict.holds:
         logger.warning("%s: the DP's certificate fails: %s", problem.tree.name, verdict.reason)
