@@ -144,6 +144,7 @@ def read_inp(path: str | Path) -> wntr.network.WaterNetworkModel:
     wn = wntr.network.WaterNetworkModel()
     inpfile = _batched_reader()()
     inpfile.read(str(path), wn=wn)
+    inpfile.__class__ = wntr.epanet.io.InpFile  # kept as wntr keeps it (and picklable)
     wn._inpfile = inpfile
     return wn
 

@@ -3,6 +3,7 @@ serves every factor; the same plan is simulated once."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,8 @@ def test_read_inp_is_wntrs_network(source: str, tmp_path: Path) -> None:
     assert ours.link_name_list == theirs.link_name_list
     assert network_signature(ours) == network_signature(theirs)
     assert wntr_text(ours, tmp_path / "a.inp") == wntr_text(theirs, tmp_path / "b.inp")
+    assert type(ours._inpfile) is type(theirs._inpfile)  # wntr's reader kept, picklable
+    assert network_signature(pickle.loads(pickle.dumps(ours))) == network_signature(theirs)
 
 
 def test_a_section_that_does_not_parse_fails_as_in_wntr(tmp_path: Path) -> None:
