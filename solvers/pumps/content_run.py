@@ -191,8 +191,12 @@ def run_content(
             "converged": "no term is violated any more (the LP bound is converged)",
             "solver": "HiGHS gave no LP solution",
         }[ended]
-        message = (f"the MILP was not solved ({len(oa.y_cols):,} pump choices): the bound is "
-                   f"the LP relaxation's after {rounds} round(s) of cuts; {how}")  # fmt: skip
+        choices = f"the MILP was not solved ({len(oa.y_cols):,} pump choices)"
+        if lower is None:
+            message = f"{choices}, nor its LP relaxation within the time: no bound; {how}"
+        else:
+            message = (f"{choices}: the bound is the LP relaxation's after {rounds} round(s) "
+                       f"of cuts; {how}")  # fmt: skip
         # cut short by the limit, or ended with time left and no proof: a plan and a bound
         status = Status.TIME_LIMIT if ended == "time" else Status.HEURISTIC
     oa.set_integer(True)
