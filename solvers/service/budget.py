@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -58,18 +59,24 @@ def models_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
+def given_fields(
+    model: type[BaseModel], data: Any, loc: str = ""
+) -> Iterator[tuple[Any, Any, str]]:
+    """``(field info, value, field path)`` of each of ``model``'s fields that ``data`` gives
+    (nothing when ``data`` is not a table)."""
+    if not isinstance(data, dict):
+        return
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in data:
+            yield info, data[key], f"{loc}.{key}" if loc else key
+
+
 def loose_counts(model: type[BaseModel], data: Any, loc: str = "") -> list[Problem]:
     """Whole-number fields of ``data`` (by ``model``'s schema) given as anything but a whole
     number: a string, a float (even ``1e6``), a boolean."""
     found: list[Problem] = []
-    if not isinstance(data, dict):
-        return found
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        if key not in data:
-            continue
-        value = data[key]
-        field = f"{loc}.{key}" if loc else key
+    for info, value, field in given_fields(model, data, loc):
         if _is_int(info.annotation):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 found.append(

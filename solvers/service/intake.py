@@ -28,6 +28,7 @@ from wdnopt.models.scenario import SCENARIO_KINDS, scenario_from_dict
 from wdnopt.solvers.service.budget import (
     Caps,
     default_time_limit,
+    given_fields,
     job_cost,
     loose_counts,
     models_of,
@@ -186,14 +187,7 @@ def _is_path(annotation: Any) -> bool:
 def server_files(model: type[BaseModel], data: Any, loc: str = "") -> list[str]:
     """Fields of ``data`` that name a file (a path field, or a table given as a CSV path)."""
     found: list[str] = []
-    if not isinstance(data, dict):
-        return found
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        if key not in data:
-            continue
-        value = data[key]
-        field = f"{loc}.{key}" if loc else key
+    for info, value, field in given_fields(model, data, loc):
         inner, many = models_of(info.annotation)
         table_file = inner is not None and many and isinstance(value, str)
         if _is_path(info.annotation) or table_file:
