@@ -685,7 +685,8 @@ def _no_gain(relax: Relaxation) -> None:
 
 
 GAIN_SLACK = 1e-2
-"""Room, as a share of a size's maximum head, in the cuts on a new pump's head ``c_k / w``:
+"""Room, as a share of the head ``c_k / t`` at each tangent point, in the cuts from below on a
+new pump's head ``c_k / w``:
 EPANET's converged state can sit off the constant-power law (measured: a size-0 pump at
 2.8 L/s on Net3 at 2.5 times its demands ran at 19.78 m where ``c/w`` is 19.87 m, 0.44 %
 below), and a plan that holds must never be cut off."""
@@ -723,7 +724,7 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
         for k in c.sizes:
             ck = float(c_all[k])
             qmin = ck / (h_max[k] + PRESSURE_TOL) if math.isfinite(h_max[k]) else ck / 1e4
-            slack = CUT_SLACK + GAIN_SLACK * ck / qmin
+            slack = CUT_SLACK + 1e-4 * ck / qmin
             pts = [float(t) for t in np.geomspace(qmin, f_hi, TANGENTS)] + [
                 t for t in extra if qmin <= t <= f_hi
             ]
@@ -749,8 +750,9 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
             for yv, wv, gv, a, bb in parts:
                 m.cuts.add(wv >= a * yv)
                 m.cuts.add(wv <= bb * yv)
-                for t in pts:
-                    m.cuts.add(gv >= (2 * ck / t - slack) * yv - ck / t**2 * wv)
+                for t in pts:  # EPANET's head may sit a share GAIN_SLACK below c/t there
+                    room = CUT_SLACK + GAIN_SLACK * ck / t
+                    m.cuts.add(gv >= (2 * ck / t - room) * yv - ck / t**2 * wv)
                 m.cuts.add(gv <= (ck / a + ck / bb + slack) * yv - ck / (a * bb) * wv)
                 m.cuts.add(gv <= (h_max[k] + PRESSURE_TOL + slack) * yv)
 
