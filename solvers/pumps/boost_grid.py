@@ -124,5 +124,6 @@ def boost_grid(problem: PumpProblem) -> BoostGrid | None:
 
 
 def keys(node: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``node << X_BITS | x`` with ``x`` clipped to the grid (values past it are the last)."""
-    return (np.asarray(node, dtype=np.int64) << X_BITS) | np.clip(x, 0, MASK)
+    """``node << X_BITS | x`` with ``x ≥ 0`` clipped to the grid (values past it are the
+    last)."""
+    return (np.asarray(node, dtype=np.int64) << X_BITS) | np.minimum(x, MASK)

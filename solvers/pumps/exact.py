@@ -38,6 +38,10 @@ MIN_CHECK_S = 0.5
 MILP_CHECK_NODES = 5_000
 """Trees up to this many nodes also get the MILP cross-check beside a certificate."""
 
+SMALL_TREE_TABLES = 500_000
+"""On a tree the MILP checks anyway, a certificate with more table entries than this (a long
+path of deficient nodes: its check grows with them) is left out."""
+
 PARTNER = {"milp": "tree-dp", "tree-dp": "milp", "milp-network": "tree-dp"}
 """The exact method that checks each one."""
 
@@ -54,8 +58,11 @@ def cross_check(
     looped = problem.network is not None and problem.network.looped
     if other is None or result.status is not Status.OPTIMAL or looped:
         return result
-    certified = certify(problem, result)
-    if certified is not None and problem.tree.n > MILP_CHECK_NODES:
+    small = problem.tree.n <= MILP_CHECK_NODES
+    cert = result.extras.get("dp_certificate")
+    large_tables = cert is not None and cert.key.size > SMALL_TREE_TABLES
+    certified = None if small and large_tables else certify(problem, result)
+    if certified is not None and not small:
         return certified
     if certified is not None:
         result = certified

@@ -233,6 +233,18 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     return first + np.arange(total)
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of arrays made of sorted runs: a stable sort merges the runs in about
+    linear time."""
+    out = np.sort(values, kind="stable")
+    if out.size:
+        keep = np.empty(out.size, dtype=bool)
+        keep[0] = True
+        np.not_equal(out[1:], out[:-1], out=keep[1:])
+        out = out[keep]
+    return out
+
+
 def _compress(key: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop every breakpoint whose value equals the one before it in the same node."""
     keep = np.ones(key.size, dtype=bool)
@@ -278,11 +290,11 @@ def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> Dp
         parts.append(keys(nodes[edge], high[edge] + 1))
         kids = f_key >> X_BITS
         parts.append(keys(parent[kids], f_key & MASK))
-        g_key = np.unique(np.concatenate(parts))
+        g_key = _sorted_unique(np.concatenate(parts))
         g_node, g_x = g_key >> X_BITS, g_key & MASK
         g_val = np.where((g_x >= grid.low[g_node]) & (g_x <= grid.high[g_node]), 0.0, np.inf)
         if f_key.size:
-            child = np.unique(kids)
+            child = _sorted_unique(kids)
             start = np.searchsorted(g_key, parent[child] << X_BITS)
             count = np.searchsorted(g_key, (parent[child] + 1) << X_BITS) - start
             where = _ranges(start, count)
@@ -305,7 +317,7 @@ def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> Dp
         moved = px[:, None] - grid.head[pn]
         valid = grid.option[pn] & (moved > 0)
         owner = np.broadcast_to(pn[:, None], moved.shape)[valid]
-        cand = np.unique(np.concatenate([g_key[sel], keys(owner, moved[valid])]))
+        cand = _sorted_unique(np.concatenate([g_key[sel], keys(owner, moved[valid])]))
         cn, cx = cand >> X_BITS, cand & MASK
         value = _at(g_key, g_val, cand)
         opts = grid.option[cn]
@@ -315,11 +327,13 @@ def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> Dp
                 shifted = cost[k] + _at(g_key, g_val, keys(cn[m], cx[m] + grid.head[cn[m], k]))
                 value[m] = np.minimum(value[m], shifted)
         f_key, f_val = _compress(cand, value)
-        counts = np.bincount(f_key >> X_BITS)
+        owners = f_key >> X_BITS
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        counts = np.diff(np.r_[starts, owners.size])
         most = int(counts.max(initial=0))
         pieces = max(pieces, most)
         if most > max_pieces:
-            worst = int(np.argmax(counts))
+            worst = int(owners[starts[int(np.argmax(counts))]])
             raise TooManyPieces(f"{most} pieces at node {tree.node_names[worst]}")
         cert_key.append(f_key)
         cert_val.append(f_val)
