@@ -21,11 +21,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
+
+if TYPE_CHECKING:
+    from wdnopt.solvers.pumps.dp_certificate import DpCertificate
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +58,17 @@ def cross_check(
     ``time_limit`` is the wall-clock limit of the whole run: the check gets what ``result``
     left of it (at least :data:`MIN_CHECK_S`), so the two together stay near the limit.
     """
+    cert = result.extras.get("dp_certificate")
+    if cert is not None:  # the DP's tables travel no further than this check
+        rest = {k: v for k, v in result.extras.items() if k != "dp_certificate"}
+        result = replace(result, extras=type(result.extras)(rest))
     other = PARTNER.get(result.algorithm)
     looped = problem.network is not None and problem.network.looped
     if other is None or result.status is not Status.OPTIMAL or looped:
         return result
     small = problem.tree.n <= MILP_CHECK_NODES
-    cert = result.extras.get("dp_certificate")
     large_tables = cert is not None and cert.key.size > SMALL_TREE_TABLES
-    certified = None if small and large_tables else certify(problem, result)
+    certified = None if small and large_tables else certify(problem, result, cert)
     if certified is not None and not small:
         return certified
     if certified is not None:
@@ -108,12 +115,15 @@ def cross_check(
     )
 
 
-def certify(problem: PumpProblem, result: PlacementResult) -> PlacementResult | None:
-    """``result`` with its optimum proved by the DP's certificate (the tables dropped from its
-    extras), or None when it has no certificate or the certificate does not prove it."""
+def certify(
+    problem: PumpProblem, result: PlacementResult, cert: DpCertificate | None = None
+) -> PlacementResult | None:
+    """``result`` with its optimum proved by the DP's certificate (``cert``, by default the one
+    in its extras; the tables are dropped from the answer), or None when there is none or it
+    does not prove it."""
     from wdnopt.solvers.pumps.dp_certificate import check_certificate
 
-    cert = result.extras.get("dp_certificate")
+    cert = cert if cert is not None else result.extras.get("dp_certificate")
     if cert is None or result.objective is None or result.check is None:
         return None
     started = time.perf_counter()

@@ -177,3 +177,20 @@ def test_a_long_plan_is_cut_in_the_report_and_whole_in_out_and_json(
     (factor,) = report["factors"]
     assert len(factor["placement"]) == factor["cost"]["n_pumps"] == total
     assert report["status"] == "optimal" and report["verified"] is True
+
+
+@pytest.mark.parametrize("skip_certificate", [False, True])
+def test_the_cross_checked_answer_carries_no_tables(
+    solved, skip_certificate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DP's tables serve the check only: the answer the cross-check returns (what reports,
+    sweeps and the service carry) keeps its proof's bound, not the tables, whether the
+    certificate or the MILP alone decided (tables above the size a small tree checks)."""
+    problem, result = solved
+    assert "dp_certificate" in result.extras
+    if skip_certificate:
+        monkeypatch.setattr("wdnopt.solvers.pumps.exact.SMALL_TREE_TABLES", 0)
+    checked = cross_check(problem, result)
+    assert checked.status is Status.OPTIMAL
+    assert "dp_certificate" not in checked.extras
+    assert checked.bound == pytest.approx(result.objective, rel=1e-6)
