@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.harness import run_sweep
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "scenarios" / "paper" / "tree_1747.toml"

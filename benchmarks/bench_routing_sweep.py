@@ -23,9 +23,13 @@ import pandas as pd
 from routing_instances import add_network_args, network, timed
 
 from wdnopt.models.routing.network import RoutingNetwork
-from wdnopt.solvers.harness import plan_routing_sweep, run_routing_sweep
-from wdnopt.solvers.harness.routing import load_routing_sweep, vary
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.routing.sweep import (
+    load_routing_sweep,
+    plan_routing_sweep,
+    run_routing_sweep,
+    vary,
+)
 
 
 def write_scenario(net: RoutingNetwork, folder: Path) -> Path:

@@ -15,7 +15,7 @@ Then the HiGHS settings tried on the same model (simplex strategies, interior po
 crossover, presolve choices), each from a fresh solver object: the table of wall time (Pyomo
 hand-over, HiGHS run, read-back), HiGHS's own time, and whether the answer is exact (proved
 optimal, a basic solution, the reference objective); the default of
-:data:`wdnopt.solvers.routing.HIGHS_OPTIONS` is the fastest exact one measured here.
+:data:`wdnopt.solvers.routing.solve.HIGHS_OPTIONS` is the fastest exact one measured here.
 
     .venv/bin/python benchmarks/bench_schedule.py
     .venv/bin/python benchmarks/bench_schedule.py --zones 500 --periods 12
@@ -36,8 +36,8 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schedule import Schedule
 from wdnopt.models.schema import SolverOptions
 from wdnopt.solvers.highs import CompiledHighs, solve_with_highs
-from wdnopt.solvers.routing import HIGHS_OPTIONS, _kw, make_solver
-from wdnopt.solvers.routing_whatif import UPDATE_FLAGS
+from wdnopt.solvers.routing.solve import HIGHS_OPTIONS, _kw, make_solver
+from wdnopt.solvers.routing.whatif import UPDATE_FLAGS
 
 SETTINGS: dict[str, dict[str, object]] = {
     "HiGHS default (choose)": {},

@@ -25,9 +25,9 @@ from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.pump_report import print_report
-from wdnopt.solvers.placement import check_placement
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
+from wdnopt.solvers.pumps.placement import check_placement
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp
 
 FACTOR = 2.5

@@ -1,6 +1,6 @@
 """What-if at speed: demand variations of a 1,000-zone network through
-:class:`~wdnopt.solvers.routing_whatif.RoutingWhatIf` (built once, re-solved warm) against
-:func:`~wdnopt.solvers.routing.solve_routing` rebuilding the model each time, in one run.
+:class:`~wdnopt.solvers.routing.whatif.RoutingWhatIf` (built once, re-solved warm) against
+:func:`~wdnopt.solvers.routing.solve.solve_routing` rebuilding the model each time, in one run.
 
 Both paths return the full result (certificate, tables) of every variation; the script checks
 that their objectives agree and prints the total times and their ratio (target: 100 variations
@@ -19,8 +19,8 @@ from dataclasses import replace
 import numpy as np
 from routing_instances import add_network_args, network
 
-from wdnopt.solvers.routing import solve_routing
-from wdnopt.solvers.routing_whatif import RoutingWhatIf
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.routing.whatif import RoutingWhatIf
 
 
 def main() -> None:

@@ -82,7 +82,7 @@ class PumpPlan:
         """One row per pump: the junction it is inserted at (``node``), its ``pipe``, catalogue
         ``size``, ``power_kw``, model flow and head, costs, and the name of the pump in the
         network written by :meth:`network_with_pumps` (``pump``)."""
-        from wdnopt.solvers.placement import placement_table
+        from wdnopt.solvers.pumps.placement import placement_table
 
         table = placement_table(self.problem, self.result)
         names = self.check.pumps if self.check is not None else {}
@@ -163,7 +163,7 @@ class PumpPlan:
     def plot(self) -> Figure:
         """The plan on the network, as ``wdnopt solve --plot`` draws it: junction pressures
         without (left) and with the plan as EPANET simulated it (right), the pumps marked."""
-        from wdnopt.solvers.network_plot import plan_figure
+        from wdnopt.solvers.pumps.plot import plan_figure
 
         return plan_figure(self.problem, self.result, self.check)
 
@@ -191,8 +191,8 @@ def place_pumps(
     """
     from wdnopt.models.pumps.instance import build_problems, load_network
     from wdnopt.models.pumps.schema import NetworkSource, PumpPlacementScenario
-    from wdnopt.solvers.placement import algorithm_options, run_placement
     from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps.placement import algorithm_options, run_placement
 
     given_wn = not isinstance(network, str | Path)
     source: dict[str, Any] = {"generator": {"nodes": 1}} if given_wn else _source(network)

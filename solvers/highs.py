@@ -17,7 +17,6 @@ Two ways hand a model to HiGHS, with the same answers:
 
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import math
@@ -30,28 +29,9 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
+from wdnopt.solvers.status import Status
+
 log = logging.getLogger(__name__)
-
-
-class Status(enum.StrEnum):
-    """Outcome of a solve, as every report and table in wdnopt spells it."""
-
-    OPTIMAL = "optimal"
-    """Proved optimal (within the relative gap asked for, for a MILP)."""
-    TIME_LIMIT = "time_limit"
-    """Stopped on the time limit; the incumbent (if any) is feasible, not proved optimal."""
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    HEURISTIC = "heuristic"
-    """A feasible answer from an algorithm that does not prove optimality."""
-    ERROR = "error"
-    UNKNOWN = "unknown"
-    BOUND_ONLY = "bound_only"
-    """No realisable solution by design (e.g. a continuous relaxation): only a proved bound."""
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.TIME_LIMIT, Status.HEURISTIC)
 
 
 _TERMINATION = {

@@ -8,7 +8,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from wdnopt.solvers.figures import HIDDEN_GID, cost_figure, mark_hidden_lines
+from wdnopt.solvers.harness.plotting import HIDDEN_GID, mark_hidden_lines
+from wdnopt.solvers.pumps.sweep.figures import cost_figure
 
 
 def _hidden(ax) -> dict[str, np.ndarray]:
@@ -77,7 +78,7 @@ def test_heuristic_at_the_optimum_is_visible_in_the_cost_figure() -> None:
 
 def test_idle_plant_and_equal_storage_levels_in_the_day_figure() -> None:
     from tests.routing.conftest import solve_dict
-    from wdnopt.solvers.routing_plot import day_figure
+    from wdnopt.solvers.routing.plot import day_figure
 
     # two periods; C is dearer than P and never runs; two tanks with the same levels (full,
     # nothing drawn from either) would hide one another

@@ -7,7 +7,8 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from wdnopt.solvers.highs import CompiledHighs, Status, make_highs, solve_with_highs
+from wdnopt.solvers.highs import CompiledHighs, make_highs, solve_with_highs
+from wdnopt.solvers.status import Status
 
 
 def small_lp(sense: int = pyo.minimize) -> pyo.ConcreteModel:

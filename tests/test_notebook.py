@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent(
     assert matplotlib.get_backend() == "svg", ("after imports", matplotlib.get_backend())
 
     from wdnopt.solvers.cli.pressure import curve_figure
-    from wdnopt.solvers.figures import pressure_curve_figure
+    from wdnopt.solvers.pumps.sweep.figures import pressure_curve_figure
     from wdnopt.solvers.io import figure_bytes
 
     curve = pd.DataFrame(

@@ -46,7 +46,7 @@ def _check_sweep_example(code: str) -> None:
     paths must exist and its arguments must fit the function."""
     import inspect
 
-    from wdnopt.solvers.harness import run_sweep
+    from wdnopt.solvers.pumps.sweep import run_sweep
 
     match = re.search(r'run_sweep\("([^"]+)", "([^"]+)"(.*)\)', code)
     assert match, code

@@ -75,7 +75,7 @@ def test_a_dataframe_asked_for_imports_pandas() -> None:
     heavy, _ = _imported_after(
         f"""
         from wdnopt.models.scenario import load_scenario
-        from wdnopt.solvers.routing import solve_routing
+        from wdnopt.solvers.routing.solve import solve_routing
         result = solve_routing(load_scenario({str(EXAMPLE)!r}))
         assert "pandas" not in sys.modules
         assert list(result.plants.columns)[:2] == ["plant", "capacity"]

@@ -3,7 +3,7 @@
 A sweep is the product demand multipliers × outages × tariffs of a base ``routing`` scenario
 (a file, relative to the sweep file). Each combination is one run: every zone's demand times the
 multiplier, the element out of service at zero capacity, the tariff's prices. The harness
-(:mod:`wdnopt.solvers.harness.routing`) checks the names of outages and the lengths of tariffs
+(:mod:`wdnopt.solvers.routing.sweep`) checks the names of outages and the lengths of tariffs
 against the base network before any run starts, runs the sweep and tabulates it.
 
 Outages are written ``"none"``, ``"plant:P1"``, ``"source:S2"``, ``"arc:S1->P1"`` (or

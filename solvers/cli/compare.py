@@ -1,7 +1,7 @@
 """``wdnopt compare SCENARIO --out DIR``: run a sweep, with a progress bar.
 
-A thin layer over :func:`wdnopt.solvers.harness.run_sweep` (a ``pump_comparison`` scenario)
-and :func:`wdnopt.solvers.harness.run_routing_sweep` (a ``routing_sweep`` scenario): it shows
+A thin layer over :func:`wdnopt.solvers.pumps.sweep.run_sweep` (a ``pump_comparison`` scenario)
+and :func:`wdnopt.solvers.routing.sweep.run_routing_sweep` (a ``routing_sweep`` scenario): it shows
 the progress (runs done, failed and left), then the gap table (pumps) or the cost of each
 outage against demand (routing) and where the results, figures and report were written.
 Exit code 0 when every run finished, 1 when some run ended in error (the others are kept),
@@ -145,6 +145,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from wdnopt.models.scenario import load_scenario
     from wdnopt.solvers import harness
+    from wdnopt.solvers.pumps.sweep import gap_table, run_sweep
+    from wdnopt.solvers.routing.sweep import run_routing_sweep
 
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
@@ -161,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
             file=args.scenario,
         )
     routing = kind == "routing_sweep"
-    run_any = harness.run_routing_sweep if routing else harness.run_sweep
+    run_any = run_routing_sweep if routing else run_sweep
     dask = [
         option
         for option, given in (
@@ -260,14 +262,14 @@ def run(args: argparse.Namespace) -> int:
             payload["by_status"] = {str(k): int(v) for k, v in counts.items()}
             payload["plants"] = str(args.out / "plants.csv")
         else:
-            payload["gaps"] = harness.gap_table(frame).to_dict(orient="records")
+            payload["gaps"] = gap_table(frame).to_dict(orient="records")
         print_json("compare", payload)
         return 1 if len(errors) else 0
     out = report_console()
     if routing:
         print_routing(frame, out)
     else:
-        print_gaps(harness.gap_table(frame), out)
+        print_gaps(gap_table(frame), out)
     out.print(f"\n{len(frame)} runs; results in {args.out / 'results.csv'}")
     if not args.no_report:
         out.print(f"report: {args.out / 'report.md'} and {args.out / 'report.html'}")
@@ -319,7 +321,7 @@ class _PlainProgress:
 
 
 def print_gaps(gaps: Any, console: Console) -> None:
-    from wdnopt.solvers.report import percent
+    from wdnopt.solvers.harness.document import percent
 
     table = Table(title="Gap to the optimum", title_justify="left")
     for column in ("algorithm", "objective", "runs", "compared", "mean", "worst", "within 1 %"):

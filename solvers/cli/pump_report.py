@@ -5,7 +5,7 @@ One problem per demand factor; each is solved by the algorithm chosen with ``--a
 pumps (:func:`~wdnopt.solvers.pumps.verify.verify_pumps`). The report shows, per factor, the
 status, the cost split, the placement (pipe, size, head added, cost) and the EPANET check;
 ``--json`` prints one JSON object instead. ``--plot FILE.png`` draws the junction pressures
-without and with the plan on the network (:mod:`wdnopt.solvers.network_plot`), one file per
+without and with the plan on the network (:mod:`wdnopt.solvers.pumps.plot`), one file per
 demand factor (``FILE_2.5.png`` for factor 2.5) when the scenario has several.
 """
 
@@ -26,12 +26,12 @@ from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json, write_csv_atomic
-from wdnopt.solvers.placement import algorithm_options, placement_table, run_placement
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.placement import algorithm_options, placement_table, run_placement
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification
+from wdnopt.solvers.status import Status
 
 MAX_PUMP_ROWS = 40
 """Plan rows printed in the report; a longer plan prints these and a count (``--out`` and
@@ -100,7 +100,7 @@ def _solve_and_report(
     else:
         print_report(scenario, name, runs, report_console())
     if plot is not None:
-        from wdnopt.solvers.network_plot import plot_plan
+        from wdnopt.solvers.pumps.plot import plot_plan
 
         for problem, result, check in runs:
             path = plot_path(Path(plot), problem.tree.demand_factor, several=len(runs) > 1)

@@ -15,7 +15,7 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.io import check_output_path, print_json, write_csv_atomic
-from wdnopt.solvers.routing_resilience import n_minus_one
+from wdnopt.solvers.routing.resilience import n_minus_one
 
 
 def register(sub: Any) -> None:

@@ -22,10 +22,10 @@ from rich.table import Table
 from wdnopt.extras import installed
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.cli.console import report_console
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
-from wdnopt.solvers.routing import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
-from wdnopt.solvers.routing_frames import Table as Columns
+from wdnopt.solvers.routing.frames import Table as Columns
+from wdnopt.solvers.routing.solve import LONG_TABLES, RoutingResult, solve_routing, solve_seasons
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,7 @@ def _write(
                 write_parquet_atomic(table, out / f"{name}.parquet")
         write_routing_summary(out, result)
     if result.has("periods") and (out or plot):
-        from wdnopt.solvers.routing_plot import write_day_png
+        from wdnopt.solvers.routing.plot import write_day_png
 
         fmt, dpi = figure
         write_day_png(result, plot or out / f"day.{fmt}", fmt=fmt, dpi=dpi)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.harness.plan import SweepPlan
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def folder_lock(out_dir: str | Path, *, wait: bool = False, poll_s: float = 0.5)
         os.close(fd)
 
 
-def read_records(out_dir: Path, plan: SweepPlan | Any) -> dict[str, dict[str, Any]]:
+def read_records(out_dir: Path, plan: Any) -> dict[str, dict[str, Any]]:
     """The run files of the plan's runs already in ``out_dir/runs`` (unreadable ones skipped);
     ``plan`` is anything with ``runs`` that have a ``run_id``."""
     records = {}

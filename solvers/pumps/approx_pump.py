@@ -46,7 +46,6 @@ import numpy as np
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import check_placement
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.registry import Algorithm, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_ops import (
@@ -60,6 +59,7 @@ from wdnopt.solvers.pumps.tree_ops import (
     unliftable_result,
 )
 from wdnopt.solvers.pumps.tree_pump import prune as prune_pumps
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from wdnopt.models.pumps.content import ContentModel, tangent
 from wdnopt.models.pumps.network import PlannedPump
-from wdnopt.solvers.highs import Status, compile_to_highs, run_for
+from wdnopt.solvers.highs import compile_to_highs, run_for
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.content import ContentModel, assumptions
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.content_oa import OuterApproximation
 from wdnopt.solvers.pumps.milp_network import (
     MIP_MARGIN,
@@ -38,6 +37,7 @@ from wdnopt.solvers.pumps.milp_network import (
     relative_gap,
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 

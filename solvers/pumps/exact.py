@@ -24,9 +24,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     from wdnopt.solvers.pumps.dp_certificate import DpCertificate

@@ -58,7 +58,6 @@ from pydantic import Field
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import check_placement
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.registry import (
     Algorithm,
     Count,
@@ -71,6 +70,7 @@ from wdnopt.solvers.pumps.registry import (
 )
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_ops import TOL, tree_layout, unliftable_nodes, unliftable_result
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

@@ -35,10 +35,11 @@ from wdnopt.models.pumps.milp import (
     reduce_tree,
 )
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.highs import SolveReport, Status, make_highs, solve_with_highs
+from wdnopt.solvers.highs import SolveReport, make_highs, solve_with_highs
 from wdnopt.solvers.pumps.registry import Algorithm, Seconds, Share, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

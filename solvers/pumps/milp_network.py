@@ -61,7 +61,6 @@ from wdnopt.models.pumps.costs import RHO_G, Catalogue, price_placement
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import (
-    Status,
     compile_to_highs,
     make_highs,
     run_for,
@@ -78,6 +77,7 @@ from wdnopt.solvers.pumps.registry import (
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.verify import DEFAULT_TOL, cached_verifier, verify_pumps_simulator
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 

@@ -55,7 +55,6 @@ from scipy.optimize import linprog
 from wdnopt.models.pumps.costs import RHO_G
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.registry import Algorithm, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_ops import (
@@ -65,6 +64,7 @@ from wdnopt.solvers.pumps.tree_ops import (
     unliftable_nodes,
     unliftable_result,
 )
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

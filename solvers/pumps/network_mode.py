@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.registry import Algorithm, Count, Seconds, register
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TreeDpOptions, run_tree_dp
+from wdnopt.solvers.status import Status
 
 
 @dataclass(frozen=True)

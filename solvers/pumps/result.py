@@ -13,7 +13,7 @@ from wdnopt.models.pumps.costs import PlacementCost, price_placement
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
-from wdnopt.solvers.highs import Status
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -84,8 +84,8 @@ class PlacementResult:
         """The plan on ``problem``'s network (the problem the algorithm was run on): junction
         pressures without and with the plan, as ``wdnopt solve --plot`` draws it. ``check`` is
         the plan's EPANET run; without it the plan is simulated here."""
-        from wdnopt.solvers.network_plot import plan_figure
-        from wdnopt.solvers.placement import check_placement
+        from wdnopt.solvers.pumps.placement import check_placement
+        from wdnopt.solvers.pumps.plot import plan_figure
 
         if check is None:
             check = check_placement(problem, self)

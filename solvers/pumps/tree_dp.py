@@ -43,11 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.boost_grid import MASK, X_BITS, BoostGrid, boost_grid, keys
 from wdnopt.solvers.pumps.dp_certificate import DpCertificate
 from wdnopt.solvers.pumps.registry import Algorithm, Count, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
+from wdnopt.solvers.status import Status
 
 TOL = 1e-9
 """Slack (m) under which a node counts as lifted inside the heuristics; the checker uses 1e-6."""

@@ -46,7 +46,6 @@ import numpy as np
 from wdnopt.models.pumps.costs import price_placement
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance, check_placement
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.registry import Algorithm, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_ops import (
@@ -57,6 +56,7 @@ from wdnopt.solvers.pumps.tree_ops import (
     unliftable_nodes,
     unliftable_result,
 )
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

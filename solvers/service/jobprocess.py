@@ -245,7 +245,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="solver process: %(message)s")
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     # the imports of a solve, paid before the first job
-    import wdnopt.solvers.routing
+    import wdnopt.solvers.routing.solve
     import wdnopt.solvers.service.work  # noqa: F401
 
     serve(0, write_fd)

@@ -167,12 +167,12 @@ def _solve_routing(
     scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
 ) -> dict[str, Any]:
     from wdnopt.solvers.cli.routing_report import result_dict
-    from wdnopt.solvers.routing import solve_routing
+    from wdnopt.solvers.routing.solve import solve_routing
 
     def solve(season: str | None, name: str) -> dict[str, Any]:
         result = solve_routing(scenario, season=season)
         if options.figures and not result.periods.empty:
-            from wdnopt.solvers.routing_plot import day_png
+            from wdnopt.solvers.routing.plot import day_png
 
             figures[name] = day_png(result)
         return result_dict(result)
@@ -197,8 +197,8 @@ def _solve_pumps(
 ) -> dict[str, Any]:
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.solvers.cli.pump_report import DEFAULT_ALGORITHM, report_dict
-    from wdnopt.solvers.placement import algorithm_options, run_placement
     from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps.placement import algorithm_options, run_placement
 
     name = options.algorithm or DEFAULT_ALGORITHM
     algorithm = registry.get(name)
@@ -211,7 +211,7 @@ def _solve_pumps(
         result, check = run_placement(problem, algorithm, algo_options, repairs=scenario.repairs)
         runs.append((problem, result, check))
         if options.figures:
-            from wdnopt.solvers.network_plot import plan_png
+            from wdnopt.solvers.pumps.plot import plan_png
 
             figures[f"plan_{problem.tree.demand_factor:g}.png"] = plan_png(problem, result, check)
     return report_dict(scenario, name, runs)

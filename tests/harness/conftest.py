@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wdnopt.solvers.harness import LOOPED_REFERENCE, run_sweep
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.sweep import LOOPED_REFERENCE, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = ROOT / "data" / "networks" / "tree_100.inp"

@@ -8,7 +8,7 @@ import pytest
 
 from wdnopt.models.errors import InputError
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.harness import run_sweep
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 from .conftest import sweep_text, write_sweep
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wdnopt.solvers.harness import dispatch, run_sweep, workers
+from wdnopt.solvers.harness import dispatch, workers
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wdnopt.solvers.harness import gap_table, run_sweep
+from wdnopt.solvers.pumps.sweep import gap_table, run_sweep
 
 SWEEP = """kind = "pump_comparison"
 name = "looped"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.harness import run_sweep
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 from .conftest import sweep_text, tree_algorithms, write_sweep
 

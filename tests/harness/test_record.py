@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from wdnopt.solvers import harness
-from wdnopt.solvers.harness import COLUMN_TYPES, RECORD_VERSION, RESULT_COLUMNS, RunRecord
+from wdnopt.solvers.pumps import sweep as harness
+from wdnopt.solvers.pumps.sweep import COLUMN_TYPES, RECORD_VERSION, RESULT_COLUMNS, RunRecord
 
 
 def test_columns_and_types_come_from_the_record_fields() -> None:
@@ -54,8 +54,8 @@ def test_gap_figure_and_gap_table_count_the_same_runs(
     tiny_sweep: tuple[Path, Path, pd.DataFrame],
 ) -> None:
     """Factor 1.8 needs no pump (reference 0): neither the table nor the figure counts it."""
-    from wdnopt.solvers.figures import gap_figure
     from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps.sweep.figures import gap_figure
 
     _, _, frame = tiny_sweep
     counted = harness.compared(frame)

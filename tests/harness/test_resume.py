@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.harness import SweepProgress, run_sweep
+from wdnopt.solvers.harness import SweepProgress
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 from .conftest import sweep_text, tree_algorithms, write_sweep
 

@@ -18,7 +18,9 @@ import pytest
 from wdnopt.models.errors import InputError
 from wdnopt.solvers import harness
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.harness import LOCK_FILE, folder_lock, run_sweep
+from wdnopt.solvers.harness import LOCK_FILE, folder_lock
+from wdnopt.solvers.pumps import sweep
+from wdnopt.solvers.pumps.sweep import run_sweep
 
 from .conftest import sweep_text, write_sweep
 
@@ -176,7 +178,7 @@ def test_short_sweeps_run_in_this_process(tmp_path: Path) -> None:
     hosts = {json.loads(p.read_text())["host"] for p in (tmp_path / "out" / "runs").glob("*")}
     assert len(frame) > 0 and hosts == {socket.gethostname()}
     # the estimate that decides: the runs timed so far, slowest algorithm first
-    spec = next(iter(harness.plan_sweep(harness.load_sweep(scenario)[0]).runs))
+    spec = next(iter(sweep.plan_sweep(sweep.load_sweep(scenario)[0]).runs))
     assert harness._work_left([spec] * 10, {}) == 0.0
     assert harness._work_left([spec] * 10, {spec.algorithm: [2.0, 4.0]}) == 30.0
 

@@ -13,9 +13,13 @@ import pytest
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.harness import plan_routing_sweep, run_routing_sweep
-from wdnopt.solvers.harness.routing import load_routing_sweep, vary
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.routing.sweep import (
+    load_routing_sweep,
+    plan_routing_sweep,
+    run_routing_sweep,
+    vary,
+)
 
 ROUTING = Path(__file__).resolve().parents[2] / "scenarios/routing"
 WORKED = ROUTING / "two_sources_three_plants_six_zones.toml"

@@ -13,8 +13,8 @@ import pytest
 
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.harness import RESULT_COLUMNS, add_gaps, gap_table, plan_sweep, run_sweep
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.sweep import RESULT_COLUMNS, add_gaps, gap_table, plan_sweep, run_sweep
 
 from .conftest import FACTORS, SEEDS, tree_algorithms
 

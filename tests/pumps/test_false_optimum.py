@@ -10,10 +10,10 @@ import pytest
 from wdnopt.models.pumps.costs import Catalogue
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.schema import PumpPlacementScenario
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.milp import MilpOptions, run_milp
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp
+from wdnopt.solvers.status import Status
 
 TREES = Path(__file__).resolve().parents[2] / "data" / "networks"
 

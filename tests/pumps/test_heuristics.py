@@ -11,7 +11,6 @@ from wdnopt.models.pumps.costs import CostModel
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.random_tree import random_catalogue, random_tree_instance
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.approx_pump import ApproxPumpOptions, run_approx_pump
 from wdnopt.solvers.pumps.bounds import lower_bounds
@@ -20,6 +19,7 @@ from wdnopt.solvers.pumps.ga import GAOptions, run_ga
 from wdnopt.solvers.pumps.min_opex import run_min_opex
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.tree_pump import run_tree_pump
+from wdnopt.solvers.status import Status
 
 SMALL_GA = GAOptions(population=24, generations=25, seed=3)
 

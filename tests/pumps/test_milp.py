@@ -13,10 +13,10 @@ from wdnopt.models.pumps.milp import build_placement_milp, check_reachable, redu
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.random_tree import random_catalogue, random_tree_instance
 from wdnopt.models.pumps.tree import TreeInstance, check_placement
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.milp import MilpOptions, normalise_start, run_milp
 from wdnopt.solvers.pumps.tree_dp import Step, run_tree_dp, solve_tree_dp
+from wdnopt.solvers.status import Status
 
 PLAIN = MilpOptions(presolve=False, tighten=False, dp_start=False, dp_bound=False, time_limit=30)
 """The design note's formulation as written (no presolve, no capped boost, no help)."""

@@ -13,7 +13,6 @@ from wdnopt.models.pumps.costs import RHO_G, Catalogue, CostModel, PumpSize
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.random_tree import random_catalogue, random_tree_instance
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.bounds import (
     flag_paper_bound,
     knapsack_bound,
@@ -23,6 +22,7 @@ from wdnopt.solvers.pumps.bounds import (
 )
 from wdnopt.solvers.pumps.brute_force import brute_force
 from wdnopt.solvers.pumps.min_opex import continuous_min_boost, run_min_opex
+from wdnopt.solvers.status import Status
 
 
 def path_lp_optimum(tree: TreeInstance) -> float:

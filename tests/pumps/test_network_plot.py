@@ -110,7 +110,7 @@ def test_plan_that_fails_and_no_plan(tmp_path: Path) -> None:
 
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.models.pumps.schema import PumpPlacementScenario
-    from wdnopt.solvers import network_plot
+    from wdnopt.solvers.pumps import plot as network_plot
     from wdnopt.solvers.pumps import registry
     from wdnopt.solvers.pumps.verify import verify_pumps
 
@@ -154,7 +154,7 @@ def test_crowded_labels_are_placed_without_overlap() -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from wdnopt.solvers import network_plot
+    from wdnopt.solvers.pumps import plot as network_plot
 
     rng = np.random.default_rng(1)
     points = rng.normal(0, 0.3, (20, 2))
@@ -187,7 +187,7 @@ def test_pump_labels_on_the_map_do_not_overlap() -> None:
     label per pump point, none overlapping another, in the legend the pumps' entry."""
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.models.pumps.schema import PumpPlacementScenario
-    from wdnopt.solvers import network_plot
+    from wdnopt.solvers.pumps import plot as network_plot
     from wdnopt.solvers.pumps import registry
     from wdnopt.solvers.pumps.verify import verify_pumps
 

@@ -16,13 +16,13 @@ from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.relaxation import candidates, network_data
 from wdnopt.models.pumps.schema import PumpPlacementScenario
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.placement import solve_placement
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.network_mode import repair_result
+from wdnopt.solvers.pumps.placement import solve_placement
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import make_result
 from wdnopt.solvers.pumps.verify import verify_pumps_simulator
+from wdnopt.solvers.status import Status
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import numpy as np
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, CostModel, PumpSize
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.tree_ops import tree_layout
 from wdnopt.solvers.pumps.tree_pump import provision, prune, run_tree_pump
+from wdnopt.solvers.status import Status
 
 P_MIN = 15.0
 ONE_SIZE = Catalogue((PumpSize("unit", RHO_G, 1000.0, 1.0),))

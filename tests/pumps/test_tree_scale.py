@@ -21,12 +21,12 @@ from wdnopt.models.pumps.random_tree import random_catalogue, random_tree_instan
 from wdnopt.models.pumps.tree import check_placement
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.cli.pump_report import MAX_PUMP_ROWS
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps.brute_force import brute_force
 from wdnopt.solvers.pumps.dp_certificate import DpCertificate, check_certificate
 from wdnopt.solvers.pumps.exact import MILP_CHECK_NODES, certify, cross_check
 from wdnopt.solvers.pumps.result import make_result
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp, solve_tree_dp, solve_tree_dp_steps
+from wdnopt.solvers.status import Status
 
 from .conftest import small_problem
 

@@ -9,8 +9,8 @@ import pytest
 
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import RoutingResult, solve_routing
+from wdnopt.solvers.routing.solve import RoutingResult, solve_routing
+from wdnopt.solvers.status import Status
 
 
 def checked(result: RoutingResult, net: RoutingNetwork | None = None) -> RoutingResult:

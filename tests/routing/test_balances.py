@@ -13,9 +13,9 @@ from tests.routing.conftest import solve_dict
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
-from wdnopt.solvers.routing_resilience import n_minus_one
+from wdnopt.solvers.routing.resilience import n_minus_one
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.status import Status
 
 WASTEWATER = Path(__file__).resolve().parents[2] / "scenarios/routing/wastewater.toml"
 

@@ -17,9 +17,9 @@ from tests.routing.independent_lp import independent_cost
 from tests.routing.random_scenarios import random_scenario
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
-from wdnopt.solvers.routing_tables import denoise, noise_floor
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.routing.tables import denoise, noise_floor
+from wdnopt.solvers.status import Status
 
 
 def both(data: dict[str, Any]) -> tuple[float | None, float | None]:

@@ -11,9 +11,9 @@ import pytest
 
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers import routing
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.highs import Status
+from wdnopt.solvers.routing import solve as routing
+from wdnopt.solvers.status import Status
 
 EXAMPLE = (
     Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.scenario import load_scenario, scenario_from_dict
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
 
 EXAMPLE = files("wdnopt.scenarios").joinpath("routing", "two_sources_three_plants_six_zones.toml")
 

@@ -21,8 +21,8 @@ from tests.routing.conftest import solve_dict
 from wdnopt.models.routing.certificate import certify
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schedule import Schedule, Storage
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.status import Status
 
 
 @st.composite

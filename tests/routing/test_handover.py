@@ -16,9 +16,9 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.random_network import random_routing_network
 from wdnopt.models.routing.schedule import Schedule
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers import routing
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import RoutingResult, solve_routing
+from wdnopt.solvers.routing import solve as routing
+from wdnopt.solvers.routing.solve import RoutingResult, solve_routing
+from wdnopt.solvers.status import Status
 
 SHIPPED = [
     path

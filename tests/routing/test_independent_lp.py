@@ -15,8 +15,8 @@ import pytest
 
 from tests.routing.independent_lp import independent_cost
 from tests.routing.random_scenarios import random_scenario
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.status import Status
 
 
 @cache

@@ -9,8 +9,8 @@ import pytest
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.status import Status
 
 # S1 (10) feeds only P1 → Z1 (demand 20): Z1 is short by exactly 10.
 # S2 (100) feeds P2 (capacity 8) → Z2 (5) and Z3 (4): 1 ML/day short between them.

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from wdnopt.models.routing.certificate import certify
 from wdnopt.models.routing.network import RoutingNetwork
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.status import Status
 
 
 @st.composite

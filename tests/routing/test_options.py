@@ -14,7 +14,7 @@ import pytest
 
 from tests.routing.conftest import solve_dict
 from wdnopt.models.routing.energy import KWH_PER_ML_PER_M
-from wdnopt.solvers.highs import Status
+from wdnopt.solvers.status import Status
 
 BASE: dict[str, Any] = {
     "sources": [{"id": "S", "capacity": 100}],
@@ -126,7 +126,7 @@ def test_seasonal_source_capacity() -> None:
     assert solve_dict(data).objective == pytest.approx(35)
     assert solve_dict(data, season="dry").objective == pytest.approx(59)
     from wdnopt.models.routing.schema import RoutingScenario
-    from wdnopt.solvers.routing import solve_seasons
+    from wdnopt.solvers.routing.solve import solve_seasons
 
     by_season = solve_seasons(RoutingScenario.model_validate(data))
     assert {k: r.objective for k, r in by_season.items()} == pytest.approx({"dry": 59, "wet": 35})

@@ -12,7 +12,7 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.routing_resilience import n_minus_one
+from wdnopt.solvers.routing.resilience import n_minus_one
 
 EXAMPLE = (
     Path(__file__).resolve().parents[2]

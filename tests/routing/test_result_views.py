@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.routing import MAIN_TABLES, OPTIONAL_TABLES, RoutingResult, solve_routing
-from wdnopt.solvers.routing_frames import Table
+from wdnopt.solvers.routing.frames import Table
+from wdnopt.solvers.routing.solve import MAIN_TABLES, OPTIONAL_TABLES, RoutingResult, solve_routing
 
 SCENARIOS = files("wdnopt.scenarios").joinpath("routing")
 SHIPPED = sorted(

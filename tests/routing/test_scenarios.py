@@ -10,7 +10,7 @@ import pytest
 from tests.routing.conftest import checked
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.routing import solve_routing, solve_seasons
+from wdnopt.solvers.routing.solve import solve_routing, solve_seasons
 
 SHIPPED = [
     path

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wdnopt.solvers.report import to_html, to_markdown
-from wdnopt.solvers.routing_sweep_outputs import (
+from wdnopt.solvers.harness.document import to_html, to_markdown
+from wdnopt.solvers.routing.sweep_outputs import (
     report_blocks,
     sweep_figures,
     write_routing_sweep_outputs,

@@ -11,9 +11,9 @@ import pytest
 from tests.routing.test_general_topology import network_simplex_cost
 from wdnopt.models.routing.random_network import random_routing_network
 from wdnopt.models.scenario import load_scenario
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import solve_routing
-from wdnopt.solvers.routing_whatif import RoutingWhatIf
+from wdnopt.solvers.routing.solve import solve_routing
+from wdnopt.solvers.routing.whatif import RoutingWhatIf
+from wdnopt.solvers.status import Status
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios/routing"
 

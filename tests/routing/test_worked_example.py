@@ -14,7 +14,7 @@ import pytest
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.scenario import load_scenario
 from wdnopt.solvers.cli.main import main
-from wdnopt.solvers.routing import solve_routing
+from wdnopt.solvers.routing.solve import solve_routing
 
 EXAMPLE = (
     Path(__file__).resolve().parents[2]

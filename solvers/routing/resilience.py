@@ -1,11 +1,11 @@
 """Resilience (N−1): the cost and the unmet demand when each element is out of service.
 
 Each source, plant and arc in turn gets zero capacity (and loses any upgrade option) and the
-network is solved again: through one :class:`~wdnopt.solvers.routing_whatif.RoutingWhatIf`
+network is solved again: through one :class:`~wdnopt.solvers.routing.whatif.RoutingWhatIf`
 (built once, re-solved warm) when the network has no expansion options, else rebuilt per
 element (an outage also removes the element's upgrade). When the demands can still be met the
 row has the new optimum; when they cannot, the elastic diagnosis of
-:func:`~wdnopt.solvers.routing.solve_routing` gives the least unmet demand and the cost of the
+:func:`~wdnopt.solvers.routing.solve.solve_routing` gives the least unmet demand and the cost of the
 water that is still delivered.
 """
 
@@ -20,9 +20,9 @@ import pandas as pd
 
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.schema import SolverOptions
-from wdnopt.solvers.highs import Status
-from wdnopt.solvers.routing import RoutingResult, solve_routing
-from wdnopt.solvers.routing_whatif import RoutingWhatIf
+from wdnopt.solvers.routing.solve import RoutingResult, solve_routing
+from wdnopt.solvers.routing.whatif import RoutingWhatIf
+from wdnopt.solvers.status import Status
 
 log = logging.getLogger(__name__)
 

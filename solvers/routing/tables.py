@@ -24,7 +24,7 @@ from wdnopt.models.routing.costs import (
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
-from wdnopt.solvers.routing_frames import Table
+from wdnopt.solvers.routing.frames import Table
 
 BINDING_TOL = 1e-7
 """A capacity is binding when its slack is below this (ML/day or ML)."""

@@ -1,6 +1,6 @@
 """The results table of a sweep and its gap table.
 
-:func:`results_table` makes one typed row (:class:`~wdnopt.solvers.harness.record.RunRecord`)
+:func:`results_table` makes one typed row (:class:`~wdnopt.solvers.pumps.sweep.record.RunRecord`)
 per recorded run, in plan order, and :func:`add_gaps` fills the reference and the gap of every
 row; :func:`gap_table` sums them up per algorithm and objective.
 """
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wdnopt.solvers.harness.plan import SweepPlan
-from wdnopt.solvers.harness.record import RunRecord, records_frame
-from wdnopt.solvers.highs import Status
+from wdnopt.solvers.pumps.sweep.plan import SweepPlan
+from wdnopt.solvers.pumps.sweep.record import RunRecord, records_frame
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 

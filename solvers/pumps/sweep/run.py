@@ -14,11 +14,11 @@ import numpy as np
 
 from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.harness.plan import RunSpec
-from wdnopt.solvers.harness.record import run_record
+from wdnopt.solvers.harness.records import run_record
 from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.sweep.plan import RunSpec
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 
 
 def _execute_run(spec: RunSpec) -> dict[str, Any]:
-    from wdnopt.solvers.placement import check_placement, solve_placement
+    from wdnopt.solvers.pumps.placement import check_placement, solve_placement
 
     for name, level in spec.log_levels.items():
         logging.getLogger(name).setLevel(level)

@@ -9,9 +9,9 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from wdnopt.solvers.figures import mark_hidden_lines
+from wdnopt.solvers.harness.plotting import mark_hidden_lines
 from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
-from wdnopt.solvers.routing import RoutingResult
+from wdnopt.solvers.routing.solve import RoutingResult
 
 LEVEL_MARKERS = ["o", "s", "^", "D", "v", "P"]
 """Markers of the storage levels, one per node in turn."""

@@ -5,10 +5,10 @@
 persistent HiGHS solver. A change sends HiGHS only what changed (row bounds for demands and
 limits, column bounds for arc capacities, column costs for prices) and the re-solve starts from
 the previous basis. Every :meth:`RoutingWhatIf.solve` returns the full
-:class:`~wdnopt.solvers.routing.RoutingResult` of the network as changed (certificate, tables,
+:class:`~wdnopt.solvers.routing.solve.RoutingResult` of the network as changed (certificate, tables,
 diagnosis when the demands cannot be met)::
 
-    from wdnopt.solvers.routing_whatif import RoutingWhatIf
+    from wdnopt.solvers.routing.whatif import RoutingWhatIf
 
     what_if = RoutingWhatIf(scenario)
     base = what_if.solve()
@@ -20,7 +20,7 @@ diagnosis when the demands cannot be met)::
 
 An outage puts a source's capacity (or fixed supply), a plant's capacity or an arc's capacity
 to zero; upgrade options of the element out of service are not changed (rebuild with
-:func:`~wdnopt.solvers.routing_resilience.without` for that).
+:func:`~wdnopt.solvers.routing.resilience.without` for that).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.schema import SolverOptions
 from wdnopt.solvers.highs import solve_with_highs
-from wdnopt.solvers.routing import RoutingResult, _kw, _network, make_solver, read_result
+from wdnopt.solvers.routing.solve import RoutingResult, _kw, _network, make_solver, read_result
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ outages × tariffs), each as an LP. From its results table (one row per run) and
   ``cost_breakdown`` (stacked cost parts without outage) and ``plant_utilisation`` (every
   plant's utilisation against the multiplier), each a :class:`matplotlib.figure.Figure` of its
   own (pyplot and the global backend untouched);
-- :func:`report_blocks`: the report's content as the blocks of :mod:`wdnopt.solvers.report`,
-  rendered by its :func:`~wdnopt.solvers.report.to_markdown` and
-  :func:`~wdnopt.solvers.report.to_html`;
+- :func:`report_blocks`: the report's content as the blocks of
+  :mod:`wdnopt.solvers.harness.document`,
+  rendered by its :func:`~wdnopt.solvers.harness.document.to_markdown` and
+  :func:`~wdnopt.solvers.harness.document.to_html`;
 - :func:`write_routing_sweep_outputs`: every figure, ``report.md`` and a self-contained
   ``report.html`` written atomically in one folder.
 
@@ -29,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from wdnopt.solvers.figures import mark_hidden_lines, new_figure
-from wdnopt.solvers.highs import Status
+from wdnopt.solvers.harness.document import CURRENCY, Block, money, percent, to_html, to_markdown
+from wdnopt.solvers.harness.plotting import mark_hidden_lines, new_figure
 from wdnopt.solvers.io import DEFAULT_DPI, write_atomic
-from wdnopt.solvers.report import CURRENCY, Block, money, percent, to_html, to_markdown
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -572,9 +573,9 @@ def report_blocks(
     figure_files: dict[str, str],
     images: dict[str, str] | None = None,
 ) -> list[Block]:
-    """The report's content as blocks of :mod:`wdnopt.solvers.report`. ``figure_files``: name
-    → file name beside the report (Markdown links it); ``images``: name → ``data:`` URI (HTML
-    embeds it)."""
+    """The report's content as blocks of :mod:`wdnopt.solvers.harness.document`.
+    ``figure_files``: name → file name beside the report (Markdown links it); ``images``: name
+    → ``data:`` URI (HTML embeds it)."""
     images = images or {}
     name = sweep_name(frame, info)
     blocks = [
@@ -700,7 +701,7 @@ def write_routing_sweep_outputs(
     """Write every figure (``out/<name>.<figure_format>``), ``report.md`` (linking them) and
     ``report.html`` (embedding them, so it can be sent alone) in ``out``, each atomically;
     returns name → path (figure names, ``report_md``, ``report_html``)."""
-    from wdnopt.solvers.figures import write_figure_files
+    from wdnopt.solvers.harness.plotting import write_figure_files
 
     out = Path(out)
     figures = sweep_figures(frame, plants)

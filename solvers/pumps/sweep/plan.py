@@ -23,8 +23,8 @@ from wdnopt.models.pumps.instance import load_network
 from wdnopt.models.pumps.network import is_looped
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.scenario import load_scenario_of
-from wdnopt.solvers.harness.record import RECORD_VERSION
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.sweep.record import RECORD_VERSION
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 :func:`solve_routing` is the Python entry point::
 
     from wdnopt.models.scenario import load_scenario
-    from wdnopt.solvers.routing import solve_routing
+    from wdnopt.solvers.routing.solve import solve_routing
 
     scenario = load_scenario("scenarios/routing/two_sources_three_plants_six_zones.toml")
     result = solve_routing(scenario)
@@ -46,13 +46,12 @@ from wdnopt.solvers.highs import (
     CompiledHighs,
     Sensitivity,
     SolveReport,
-    Status,
     make_highs,
     solve_with_highs,
 )
-from wdnopt.solvers.routing_frames import Table
-from wdnopt.solvers.routing_repr import result_html, result_repr
-from wdnopt.solvers.routing_tables import (
+from wdnopt.solvers.routing.display import result_html, result_repr
+from wdnopt.solvers.routing.frames import Table
+from wdnopt.solvers.routing.tables import (
     BINDING_TOL,
     denoise,
     fix_binaries,
@@ -60,6 +59,7 @@ from wdnopt.solvers.routing_tables import (
     read_flows,
     tables,
 )
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,7 +242,7 @@ class RoutingResult:
         """The day's figure (a :class:`matplotlib.figure.Figure`, as ``wdnopt solve --plot``
         draws it): throughput per plant, storage and cost by period. Only a scenario with a
         ``[schedule]`` has a day to draw (else :class:`ValueError`)."""
-        from wdnopt.solvers.routing_plot import day_figure
+        from wdnopt.solvers.routing.plot import day_figure
 
         return day_figure(self)
 

@@ -11,10 +11,10 @@ this process, a local Dask cluster, or an existing one), and writes in its outpu
   run again skips what is done and an interrupted one resumes;
 - ``results.csv`` and ``results.parquet``: one row per run, :data:`COLUMNS`;
 - ``plants.csv``: each plant's throughput and utilisation in each run;
-- ``summary.json``, the figures and the report (:mod:`wdnopt.solvers.routing_sweep_outputs`).
+- ``summary.json``, the figures and the report (:mod:`wdnopt.solvers.routing.sweep_outputs`).
 
 **How a run is solved.** Each process keeps a
-:class:`~wdnopt.solvers.routing_whatif.RoutingWhatIf` of the base network (built once, re-solved
+:class:`~wdnopt.solvers.routing.whatif.RoutingWhatIf` of the base network (built once, re-solved
 warm): a run resets it to the base, applies its demand multiplier, outage and tariff, and
 re-solves. Networks with expansion options are rebuilt per run instead (an outage also removes
 the element's upgrade, which the what-if model does not): :func:`vary` gives the network of a
@@ -45,10 +45,10 @@ from wdnopt.models.routing.sweep import (
 )
 from wdnopt.models.scenario import load_scenario, load_scenario_of
 from wdnopt.models.schema import SolverOptions
-from wdnopt.solvers.harness.record import error_record, run_record
+from wdnopt.solvers.harness.records import error_record, run_record
 from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
-from wdnopt.solvers.highs import Status
 from wdnopt.solvers.io import DEFAULT_DPI, write_csv_atomic
+from wdnopt.solvers.status import Status
 
 logger = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ def plan_routing_sweep(
 def vary(net: RoutingNetwork, spec: RoutingRunSpec) -> RoutingNetwork:
     """The network of a run, rebuilt: demands times the multiplier, the outage's element at
     zero capacity (and without its upgrade), the tariff's prices."""
-    from wdnopt.solvers.routing_resilience import without
+    from wdnopt.solvers.routing.resilience import without
 
     m = spec.demand_multiplier
     changes: dict[str, Any] = {"demand": net.demand * m}
@@ -312,16 +312,16 @@ def _what_if_key(spec: RoutingRunSpec) -> str:
 
 
 def _what_if(spec: RoutingRunSpec) -> Any:
-    from wdnopt.solvers.routing_whatif import RoutingWhatIf
+    from wdnopt.solvers.routing.whatif import RoutingWhatIf
 
     return _WHAT_IFS.get(_what_if_key(spec), lambda: RoutingWhatIf(spec.net, options=spec.solver))
 
 
 def solve_run(spec: RoutingRunSpec) -> Any:
-    """The :class:`~wdnopt.solvers.routing.RoutingResult` of one run (may raise)."""
+    """The :class:`~wdnopt.solvers.routing.solve.RoutingResult` of one run (may raise)."""
     net = spec.net
     if net.expansion is not None:
-        from wdnopt.solvers.routing import solve_routing
+        from wdnopt.solvers.routing.solve import solve_routing
 
         return solve_routing(vary(net, spec), options=spec.solver)
     what_if = _what_if(spec)
@@ -452,7 +452,7 @@ def run_routing_sweep(
     dpi: int = DEFAULT_DPI,
 ) -> pd.DataFrame:
     """Run a routing sweep (a scenario object or file) into ``out_dir``; returns the results
-    table. The options are those of :func:`~wdnopt.solvers.harness.dispatch.run_sweep`."""
+    table. The options are those of :func:`~wdnopt.solvers.pumps.sweep.job.run_sweep`."""
     from wdnopt.solvers.harness.dispatch import sweep_into
 
     def plan() -> Any:
@@ -495,7 +495,7 @@ def routing_job(plan: RoutingSweepPlan) -> Any:
             wall_s=how["wall_s"],
         )
         if how["report"]:
-            from wdnopt.solvers.routing_sweep_outputs import write_routing_sweep_outputs
+            from wdnopt.solvers.routing.sweep_outputs import write_routing_sweep_outputs
 
             info = run_info(
                 name=plan.name,

@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wdnopt.solvers.routing import RoutingResult
+    from wdnopt.solvers.routing.solve import RoutingResult
 
 MAX_HTML_ROWS = 20
 """Plants listed in a notebook's view (more: the first ones and a count)."""
