@@ -29,7 +29,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
-from wdnopt.solvers.status import Status
+from wdnopt.solvers.status import Status, relative_gap
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,8 @@ class SolveReport:
 
     @property
     def gap(self) -> float | None:
-        """Relative gap ``(objective − bound) / max(|objective|, 1e-9)``; 0 when proved."""
-        if self.objective is None or self.bound is None:
-            return None
-        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
-            return None
-        return max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        """The certified gap (:func:`~wdnopt.solvers.status.relative_gap`)."""
+        return relative_gap(self.objective, self.bound)
 
 
 def make_highs(

@@ -34,10 +34,9 @@ from wdnopt.solvers.pumps.milp_network import (
     _cheaper,
     _fmt,
     _plan_cost,
-    relative_gap,
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
-from wdnopt.solvers.status import Status
+from wdnopt.solvers.status import Status, relative_gap
 
 logger = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ from wdnopt.solvers.pumps.registry import (
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.verify import DEFAULT_TOL, cached_verifier, verify_pumps_simulator
-from wdnopt.solvers.status import Status
+from wdnopt.solvers.status import Status, relative_gap
 
 logger = logging.getLogger(__name__)
 
@@ -168,15 +168,6 @@ class Iteration:
 
 
 Progress = Callable[[Iteration], None]
-
-
-def relative_gap(upper: float | None, lower: float | None) -> float | None:
-    """``(UB − LB)/UB`` (0 when both are 0), None without both."""
-    if upper is None or lower is None:
-        return None
-    if upper <= 1e-9:
-        return 0.0 if lower >= upper - 1e-9 else None
-    return max(0.0, upper - lower) / abs(upper)
 
 
 def _plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:

@@ -13,7 +13,7 @@ from wdnopt.models.pumps.costs import PlacementCost, price_placement
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
-from wdnopt.solvers.status import Status
+from wdnopt.solvers.status import Status, relative_gap
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,9 +50,7 @@ class PlacementResult:
     @property
     def gap(self) -> float | None:
         """``(objective − bound) / objective`` when both are known."""
-        if self.objective is None or self.bound is None:
-            return None
-        return max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        return relative_gap(self.objective, self.bound)
 
     def summary(self) -> dict[str, str]:
         """The figures a repr shows, as text: status, objective, bound, pumps, kW, time."""
