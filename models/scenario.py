@@ -8,7 +8,6 @@ naming the file (the scenario, or the CSV a record came from), the field and wha
 
 from __future__ import annotations
 
-import csv
 import importlib
 import tomllib
 import types
@@ -19,6 +18,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
+from wdnopt.models.csv_table import read_csv_table
 from wdnopt.models.errors import FieldError, InputError, Problem
 from wdnopt.models.schema import SchemaModel, is_flag
 
@@ -228,44 +228,6 @@ def frame_records(frame: Any) -> list[dict[str, Any]]:
             record[str(name).strip()] = value.item() if hasattr(value, "item") else value
         rows.append(record)
     return rows
-
-
-def read_csv_table(path: Path, *, where: str = "", field: str = "") -> list[dict[str, str]]:
-    """Records of a CSV file with a header row; empty cells are left out (defaults apply)."""
-    if not path.is_file():
-        raise InputError.single(
-            f"a CSV file at {path}", field=field, got="no such file", file=where or None
-        )
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
-                raise InputError.single("a header row naming the columns", file=path)
-            names = [n.strip() for n in reader.fieldnames]
-            if "" in names:
-                raise InputError.single(
-                    "a name for every column of the header",
-                    got=f"column {names.index('') + 1}",
-                    file=path,
-                )
-            doubles = sorted({n for n in names if names.count(n) > 1})
-            if doubles:
-                raise InputError.single(
-                    "each column once in the header", field=doubles[0], got="repeated", file=path
-                )
-            rows = []
-            for i, row in enumerate(reader, start=1):
-                if None in row:
-                    raise InputError.single(
-                        f"{len(reader.fieldnames)} cells as in the header",
-                        got=f"{len(reader.fieldnames) + len(row[None])}",  # type: ignore[index]
-                        file=path,
-                        row=i,
-                    )
-                rows.append({k.strip(): v.strip() for k, v in row.items() if v and v.strip()})
-            return rows
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError.single(f"a readable UTF-8 CSV file ({exc})", file=path) from None
 
 
 # --- error messages -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import logging
 import math
 from pathlib import Path
 
+from wdnopt.models.csv_table import read_csv_table
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.costs import Catalogue, PumpSize, check_catalogue
 from wdnopt.models.resources import data_file
@@ -31,8 +32,6 @@ DEFAULT_MAX_HEAD_M = 60.0
 
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read and check a catalogue file (:func:`~wdnopt.models.pumps.costs.check_catalogue`)."""
-    from wdnopt.models.scenario import read_csv_table  # scenario imports the pump schema
-
     path = Path(path)
     rows = read_csv_table(path, field="catalogue")
     sizes = []

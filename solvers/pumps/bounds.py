@@ -39,7 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from wdnopt.models.pumps.costs import OBJECTIVES, Catalogue, CostModel, Objective
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.pumps.min_opex import continuous_min_boost
+from wdnopt.solvers.pumps.continuous_boost import continuous_min_boost
 
 log = logging.getLogger(__name__)
 

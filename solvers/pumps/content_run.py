@@ -25,15 +25,15 @@ from wdnopt.models.pumps.content import ContentModel, assumptions
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.content_oa import OuterApproximation
-from wdnopt.solvers.pumps.milp_network import (
+from wdnopt.solvers.pumps.network_loop import (
     MIP_MARGIN,
     REPAIR_S,
     Iteration,
     MilpNetworkOptions,
     Progress,
-    _cheaper,
-    _fmt,
-    _plan_cost,
+    cheaper,
+    money_text,
+    plan_cost,
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 from wdnopt.solvers.status import Status, relative_gap
@@ -143,14 +143,14 @@ def run_content(
         history.append(step)
         logger.info(
             "%s milp-network %d: LB %s, UB %s, gap %s, %d cuts, %.1f s",
-            net.name, it, _fmt(lower), _fmt(upper()),
+            net.name, it, money_text(lower), money_text(upper()),
             "-" if gap is None else f"{gap:.2%}", oa.cuts, step.elapsed_s,
         )  # fmt: skip
         if progress is not None:
             progress(step)
         return gap
 
-    oa.set_budget(_cheaper(upper()))
+    oa.set_budget(cheaper(upper()))
     if not holds(()):  # the network falls short without new pumps: at least one is needed
         oa.no_good(())
     # 1. root rounds on the LP relaxation
@@ -237,14 +237,14 @@ def run_content(
                 if (
                     repairs[0] < MAX_REPAIRS
                     and room > 0.5
-                    and (ub is None or _plan_cost(plan, problem) < ub)
+                    and (ub is None or plan_cost(plan, problem) < ub)
                 ):
                     repairs[0] += 1
                     fixed = repair_plan(problem, plan,
                                         RepairOptions(time_limit=room, max_rounds=10))  # fmt: skip
                     if fixed.holds:
                         offer(fixed.pumps)
-            oa.set_budget(_cheaper(upper()))
+            oa.set_budget(cheaper(upper()))
         gap = record(it, plan_ok)
         if gap is not None and gap <= options.gap:
             status = Status.OPTIMAL

@@ -47,9 +47,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -57,7 +55,7 @@ import pyomo.environ as pyo
 
 from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
-from wdnopt.models.pumps.costs import RHO_G, Catalogue, price_placement
+from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import (
@@ -66,12 +64,20 @@ from wdnopt.solvers.highs import (
     run_for,
     solve_with_highs,
 )
+from wdnopt.solvers.pumps.content_run import run_content
+from wdnopt.solvers.pumps.network_loop import (
+    MIP_MARGIN,
+    REPAIR_S,
+    Iteration,
+    MilpNetworkOptions,
+    Progress,
+    cheaper,
+    money_text,
+    plan_cost,
+)
+from wdnopt.solvers.pumps.network_mode import NetworkOptions, run_network
 from wdnopt.solvers.pumps.registry import (
     Algorithm,
-    Count,
-    NonNegative,
-    Seconds,
-    Share,
     register,
 )
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
@@ -94,12 +100,6 @@ FIRST_SOLVE_S = 10.0
 """Seconds the first MILP solve gets (doubled while a solve ends with no plan to refine
 around); a solve that stops with a plan is refined and solved again."""
 
-MIP_MARGIN = 0.05
-"""Share of the time left that a MILP solve leaves unused: HiGHS overruns its limit by a
-second or two on a large MIP (measured: 1.8 s on Net3's 912 pump choices)."""
-
-REPAIR_S = 1.5
-"""Seconds the repair of a plan that does not hold gets at most, in one iteration."""
 
 COMBINED_MAX_LINKS = 300
 """Above this many open links, ``combined`` runs the content model alone: the link-by-link
@@ -110,70 +110,10 @@ bound (``benchmarks/bench_milp_network.py``)."""
 BUDGET_ROW = 1e20
 """The budget row's bound before any incumbent (no limit: HiGHS reads it as infinite)."""
 
-CHEAPER = 1e-7
-"""Relative margin by which the MILP looks for plans cheaper than the incumbent."""
-
 
 def _room(deadline: float, seconds: float) -> bool:
     """Whether ``seconds`` of work still fit before the wall-clock ``deadline``."""
     return deadline - time.perf_counter() > seconds
-
-
-def _cheaper(upper: float | None) -> float | None:
-    """The MILP's budget: strictly below the incumbent's cost (plans that cost as much are no
-    better), so an infeasible MILP proves the incumbent optimal."""
-    return None if upper is None else upper - max(CHEAPER * abs(upper), 1e-9)
-
-
-@dataclass(frozen=True)
-class MilpNetworkOptions:
-    """Options of ``milp-network`` (keys of ``[algorithms.milp-network]``)."""
-
-    time_limit: Seconds = 60.0
-    """Wall-clock seconds for the whole run (warm start and bound tightening included)."""
-    gap: Share = 1e-3
-    """Relative gap ``(UB − LB)/UB`` at which the run stops as optimal."""
-    max_iterations: Count = 200
-    """MILP solves at most."""
-    warm_start: bool = True
-    """Start from the ``network-dp`` plan (its cost is the first upper bound)."""
-    warm_share: Share = 0.25
-    """Share of the time limit the warm start may use."""
-    tighten: bool = True
-    """Tighten the flow bounds on the LP relaxation before the MILP."""
-    tighten_share: Share = 0.35
-    """Share of the time limit bound tightening may use."""
-    relaxation: Literal["combined", "content", "outer"] = "combined"
-    """The lower-bounding model: ``outer`` (head-loss laws outer-approximated link by link,
-    :mod:`~wdnopt.models.pumps.relaxation`), ``content`` (the exact convex reformulation of
-    :mod:`~wdnopt.models.pumps.content` alone, outer-approximated on one live HiGHS model) or
-    ``combined`` (both: the content constraint added to the link-by-link model, so at least as
-    strong as either)."""
-    envelope_m: NonNegative | None = None
-    """``E`` of the head envelope, m (default: the sum of the maximum heads of as many pumps as
-    the incumbent's cost allows, see :func:`~.relaxation.head_box`; a smaller value is an
-    assumption the bound then rests on)."""
-
-
-@dataclass(frozen=True)
-class Iteration:
-    """One MILP solve of the loop."""
-
-    iteration: int
-    lower: float | None
-    upper: float | None
-    gap: float | None
-    elapsed_s: float
-    plan_holds: bool | None
-
-
-Progress = Callable[[Iteration], None]
-
-
-def _plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
-    """The plan's cost under the problem's objective, by the one cost function."""
-    sizes = {i: p.size for i, p in enumerate(pumps)}
-    return price_placement(sizes, problem.catalogue, problem.cost_model).of(problem.objective)
 
 
 def build_model(
@@ -392,19 +332,17 @@ def run_milp_network(
 
     def offer(pumps: tuple[PlannedPump, ...]) -> None:
         nonlocal best, upper
-        cost = _plan_cost(pumps, problem)
+        cost = plan_cost(pumps, problem)
         if (upper is None or cost < upper - 1e-9) and holds(pumps):
             best, upper = tuple(sorted(pumps)), cost
 
     offer(())
     warm_cost: float | None = None
     if options.warm_start and upper is None:
-        from wdnopt.solvers.pumps.network_mode import NetworkOptions, run_network
-
         share = max(options.warm_share * options.time_limit, 1e-3)
         warm = run_network(problem, NetworkOptions(time_limit=share))
         if warm.status.has_solution:
-            warm_cost = _plan_cost(warm.pumps, problem)
+            warm_cost = plan_cost(warm.pumps, problem)
             offer(warm.pumps)
     data = rx.network_data(net)
     cands = rx.candidates(data)
@@ -453,8 +391,6 @@ def run_milp_network(
         return _result(problem, options, Status.INFEASIBLE, None, None, math.inf, [], more,
                        message, started)  # fmt: skip
     if engine in ("content", "combined"):
-        from wdnopt.solvers.pumps.content_run import run_content
-
         built = time.perf_counter()
         if engine == "content":
             model = ct.build_content_model(data, bounds, cands, problem.catalogue, costs,
@@ -492,7 +428,7 @@ def run_milp_network(
     relax: rx.Relaxation | None = None
     if _room(deadline, 2 * build_s + 0.5):
         built = time.perf_counter()
-        relax, _ = build_model(data, bounds, box, cands, problem, budget=_cheaper(upper))
+        relax, _ = build_model(data, bounds, box, cands, problem, budget=cheaper(upper))
         build_s = max(build_s, time.perf_counter() - built)
     solver = make_highs(rel_gap=options.gap / 10)
     history: list[Iteration] = []
@@ -535,7 +471,7 @@ def run_milp_network(
                 rx.no_good(relax, plan)
                 cuts += 1
                 repair_left = min(REPAIR_S, max(deadline - time.perf_counter(), 0.0) / 4)
-                if repair_left > 0.5 and (upper is None or _plan_cost(plan, problem) < upper):
+                if repair_left > 0.5 and (upper is None or plan_cost(plan, problem) < upper):
                     fixed = repair_plan(
                         problem, plan, RepairOptions(time_limit=repair_left, max_rounds=10)
                     )
@@ -546,7 +482,7 @@ def run_milp_network(
         history.append(step)
         logger.info(
             "%s milp-network %d: LB %s, UB %s, gap %s, %.1f s",
-            net.name, it, _fmt(lower), _fmt(upper),
+            net.name, it, money_text(lower), money_text(upper),
             "-" if gap is None else f"{gap:.2%}", step.elapsed_s,
         )  # fmt: skip
         if progress is not None:
@@ -584,16 +520,12 @@ def _rebuild(
     """The relaxation again with its new tangents, the incumbent's budget and a no-good cut
     for every plan simulated that does not hold."""
     new, _ = build_model(
-        data, bounds, box, cands, problem, tangents=relax.tangents, budget=_cheaper(upper)
+        data, bounds, box, cands, problem, tangents=relax.tangents, budget=cheaper(upper)
     )
     for plan, ok in seen.items():
         if not ok:
             rx.no_good(new, plan)
     return new
-
-
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:,.0f}"
 
 
 def _result(
@@ -648,7 +580,7 @@ def _result(
     text = (
         f"gap closed ({gap:.2e}) after {len(history)} MILP solve(s)"
         if status is Status.OPTIMAL
-        else f"{message or 'stopped'}; LB {_fmt(lower)}, UB {_fmt(upper)}, gap "
+        else f"{message or 'stopped'}; LB {money_text(lower)}, UB {money_text(upper)}, gap "
         + ("-" if gap is None else f"{gap:.2%}")
     )
     result = make_result(

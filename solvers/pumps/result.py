@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -14,11 +14,6 @@ from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
 from wdnopt.solvers.status import Status, relative_gap
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from wdnopt.solvers.pumps.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -77,17 +72,6 @@ class PlacementResult:
     def _repr_html_(self) -> str:
         """A notebook's view: the figures of :meth:`summary` in a small table."""
         return summary_html(self.summary())
-
-    def plot(self, problem: PumpProblem, check: Verification | None = None) -> Figure:
-        """The plan on ``problem``'s network (the problem the algorithm was run on): junction
-        pressures without and with the plan, as ``wdnopt solve --plot`` draws it. ``check`` is
-        the plan's EPANET run; without it the plan is simulated here."""
-        from wdnopt.solvers.pumps.placement import check_placement
-        from wdnopt.solvers.pumps.plot import plan_figure
-
-        if check is None:
-            check = check_placement(problem, self)
-        return plan_figure(problem, self, check)
 
 
 def _money(value: float | None) -> str:

@@ -21,7 +21,8 @@ from wdnopt.solvers.pumps.bounds import (
     ratio_bound,
 )
 from wdnopt.solvers.pumps.brute_force import brute_force
-from wdnopt.solvers.pumps.min_opex import continuous_min_boost, run_min_opex
+from wdnopt.solvers.pumps.continuous_boost import continuous_min_boost
+from wdnopt.solvers.pumps.min_opex import run_min_opex
 from wdnopt.solvers.status import Status
 
 

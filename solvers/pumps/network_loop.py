@@ -1,0 +1,88 @@
+"""What the loops of ``milp-network`` share, whichever relaxation bounds them (link by link in
+:mod:`~wdnopt.solvers.pumps.milp_network`, the content model on one live HiGHS model in
+:mod:`~wdnopt.solvers.pumps.content_run`): the options, the record of one iteration, the price
+of a plan, the budget below the incumbent and the time a MILP solve leaves unused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from wdnopt.models.pumps.costs import price_placement
+from wdnopt.models.pumps.network import PlannedPump
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.pumps.registry import Count, NonNegative, Seconds, Share
+
+MIP_MARGIN = 0.05
+"""Share of the time left that a MILP solve leaves unused: HiGHS overruns its limit by a
+second or two on a large MIP (measured: 1.8 s on Net3's 912 pump choices)."""
+
+
+REPAIR_S = 1.5
+"""Seconds the repair of a plan that does not hold gets at most, in one iteration."""
+
+
+CHEAPER = 1e-7
+"""Relative margin by which the MILP looks for plans cheaper than the incumbent."""
+
+
+def cheaper(upper: float | None) -> float | None:
+    """The MILP's budget: strictly below the incumbent's cost (plans that cost as much are no
+    better), so an infeasible MILP proves the incumbent optimal."""
+    return None if upper is None else upper - max(CHEAPER * abs(upper), 1e-9)
+
+
+@dataclass(frozen=True)
+class MilpNetworkOptions:
+    """Options of ``milp-network`` (keys of ``[algorithms.milp-network]``)."""
+
+    time_limit: Seconds = 60.0
+    """Wall-clock seconds for the whole run (warm start and bound tightening included)."""
+    gap: Share = 1e-3
+    """Relative gap ``(UB − LB)/UB`` at which the run stops as optimal."""
+    max_iterations: Count = 200
+    """MILP solves at most."""
+    warm_start: bool = True
+    """Start from the ``network-dp`` plan (its cost is the first upper bound)."""
+    warm_share: Share = 0.25
+    """Share of the time limit the warm start may use."""
+    tighten: bool = True
+    """Tighten the flow bounds on the LP relaxation before the MILP."""
+    tighten_share: Share = 0.35
+    """Share of the time limit bound tightening may use."""
+    relaxation: Literal["combined", "content", "outer"] = "combined"
+    """The lower-bounding model: ``outer`` (head-loss laws outer-approximated link by link,
+    :mod:`~wdnopt.models.pumps.relaxation`), ``content`` (the exact convex reformulation of
+    :mod:`~wdnopt.models.pumps.content` alone, outer-approximated on one live HiGHS model) or
+    ``combined`` (both: the content constraint added to the link-by-link model, so at least as
+    strong as either)."""
+    envelope_m: NonNegative | None = None
+    """``E`` of the head envelope, m (default: the sum of the maximum heads of as many pumps as
+    the incumbent's cost allows, see :func:`~.relaxation.head_box`; a smaller value is an
+    assumption the bound then rests on)."""
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """One MILP solve of the loop."""
+
+    iteration: int
+    lower: float | None
+    upper: float | None
+    gap: float | None
+    elapsed_s: float
+    plan_holds: bool | None
+
+
+Progress = Callable[[Iteration], None]
+
+
+def plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
+    """The plan's cost under the problem's objective, by the one cost function."""
+    sizes = {i: p.size for i, p in enumerate(pumps)}
+    return price_placement(sizes, problem.catalogue, problem.cost_model).of(problem.objective)
+
+
+def money_text(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.0f}"
