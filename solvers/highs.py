@@ -24,10 +24,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from wdnopt.solvers.status import Status, relative_gap
 
@@ -113,7 +118,6 @@ def _reset_thread_scheduler() -> None:
     default) stops at once with status unknown ("the scheduler has already been initialized").
     Resetting it before each solve costs microseconds.
     """
-    import highspy
 
     highspy.Highs.resetGlobalScheduler(True)
 
@@ -245,7 +249,6 @@ class _Loader:
 
     def get_reduced_costs(self) -> Any:
         """Variable → reduced cost (a ``ComponentMap``: variables are keyed by identity)."""
-        from pyomo.common.collections import ComponentMap
 
         if self.col_dual is None:
             return ComponentMap()
@@ -265,7 +268,6 @@ class _CompiledResults:
 
 
 def _termination(status: Any) -> TerminationCondition:
-    import highspy
 
     s = highspy.HighsModelStatus
     table = {
@@ -288,8 +290,6 @@ def _termination(status: Any) -> TerminationCondition:
 
 def quiet_highs(tee: bool) -> Any:
     """A HiGHS object that prints only when ``tee`` (its banner included)."""
-    import highspy
-    from pyomo.common.tee import capture_output
 
     if tee:
         return highspy.Highs()
@@ -333,8 +333,6 @@ def compile_to_highs(
     bounds and integrality, which HiGHS takes in one ``passModel`` call. Right-hand sides are
     clipped to HiGHS's ±1e19; bounds that leave a variable no value are kept well formed for
     HiGHS and named in ``empty``."""
-    import highspy
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
     started = time.perf_counter()
     repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
@@ -396,15 +394,9 @@ class CompiledHighs:
         self.config = config or CompiledConfig()
 
     def available(self) -> bool:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return True  # highspy is imported with this module
 
     def solve(self, model: pyo.ConcreteModel) -> _CompiledResults:
-        import highspy
-        from pyomo.common.errors import InfeasibleConstraintException
 
         start = time.perf_counter()
         try:

@@ -7,7 +7,9 @@ one, never a mix, even when the writer is stopped mid-way.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import json
 import math
 import os
@@ -15,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -118,7 +121,6 @@ def figure_bytes(fig: Any, fmt: str = "png", dpi: int = DEFAULT_DPI) -> bytes:
     The figure is rendered by its own canvas for that format: matplotlib's global backend and
     pyplot's list of open figures are left untouched.
     """
-    import io
 
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format {fmt!r}: one of {FIGURE_FORMATS}")
@@ -150,7 +152,6 @@ MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pd
 
 def data_uri(data: bytes, fmt: str) -> str:
     """A ``data:`` URI holding ``data`` (base64), so an HTML page needs no file beside it."""
-    import base64
 
     return f"data:{MIME_TYPES[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -163,7 +164,6 @@ def json_envelope(command: str, payload: dict[str, Any]) -> dict[str, Any]:
     """What every ``--json`` prints: one object whose first keys are the same for every
     command, ``format`` (this envelope's version), ``command`` and ``wdnopt`` (the installed
     version), followed by the command's own keys (documented in the README)."""
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         installed = version("wdnopt")
@@ -174,7 +174,6 @@ def json_envelope(command: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 def print_json(command: str, payload: dict[str, Any]) -> None:
     """Write the ``--json`` envelope of ``payload`` to standard output, one line."""
-    import sys
 
     sys.stdout.write(to_json(json_envelope(command, payload)) + "\n")
 

@@ -1,5 +1,5 @@
-"""The outputs of a finished sweep: the settings that produced it, its summary, figures and the
-report. The pump libraries are imported only by the pump sweep's figures."""
+"""What every finished sweep writes besides its runs: the settings that produced it (for its report)
+and its ``summary.json``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import platform
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    pass
+from wdnopt.solvers.status import Status
+from wdnopt.solvers.summary import summary, versions, write_summary
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ def run_info(
     """What a sweep's report states: the sweep (``settings``, its validated scenario), the
     versions, date and machine, and how it ran (``how``: ``workers``, ``scheduler``, ``wall_s``,
     ``ran``); ``extra`` as given (the algorithms of a pump sweep, the base of a routing one)."""
-    from wdnopt.solvers.summary import versions
 
     return {
         "scenario": name,
@@ -67,8 +66,6 @@ def write_sweep_summary(
     """``out/summary.json`` of a sweep: ``complete`` when each of its ``runs`` has a record and
     none ended in error (else ``errors`` or ``incomplete``), the counts by status, the timings;
     a sweep has no single objective, bound or gap (they are per run, in ``results.csv``)."""
-    from wdnopt.solvers.status import Status
-    from wdnopt.solvers.summary import summary, write_summary
 
     errors = int((frame["status"] == str(Status.ERROR)).sum())
     status = "errors" if errors else ("complete" if len(frame) == runs else "incomplete")

@@ -19,6 +19,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
 from wdnopt.models.pumps.content import ContentModel, tangent
@@ -47,7 +48,6 @@ class OuterApproximation:
     """The compiled content model in HiGHS (see the module notes)."""
 
     def __init__(self, model: ContentModel, *, threads: int | None = None) -> None:
-        import highspy
 
         self.content = model
         compiled = compile_to_highs(model.model, threads=threads)
@@ -99,7 +99,6 @@ class OuterApproximation:
 
     def set_integer(self, integer: bool) -> None:
         """Solve as a MILP (True) or as its LP relaxation (False)."""
-        import highspy
 
         cols = np.flatnonzero(self.integer).astype(np.int32)
         if len(cols):
@@ -176,7 +175,6 @@ class OuterApproximation:
 
     def solve(self, time_limit: float, *, rel_gap: float | None = None) -> Solve:
         """Run HiGHS on the model as it is, for at most ``time_limit`` seconds."""
-        import highspy
 
         if self.empty:  # the bounds alone admit no state
             return Solve(Status.INFEASIBLE, None, math.inf, None, 0.0)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field
@@ -35,7 +36,9 @@ from wdnopt.models.pumps.milp import (
     reduce_tree,
 )
 from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.models.pumps.tree import check_placement
 from wdnopt.solvers.highs import SolveReport, make_highs, solve_with_highs
+from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.registry import Algorithm, Seconds, Share, register
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
@@ -205,14 +208,11 @@ def _status(report: SolveReport, has_placement: bool) -> tuple[Status, str]:
 
 def _warm_start(problem: PumpProblem, options: MilpOptions) -> dict[int, int] | None:
     """The start placement asked for, if it is feasible (else None, with a warning)."""
-    from wdnopt.models.pumps.tree import check_placement
 
     warm: dict[int, int] | None = None
     if options.warm_start is not None:
         warm = {int(v): int(k) for v, k in options.warm_start.items()}
     elif options.warm_start_from:
-        from wdnopt.solvers.pumps import registry
-
         algorithm = registry.get(options.warm_start_from)
         found = algorithm.run(problem, algorithm.options())
         if found.status.has_solution:
@@ -278,7 +278,6 @@ def _set_mip_start(
 
 
 def _highs_solution(col_value: np.ndarray) -> Any:
-    import highspy
 
     sol = highspy.HighsSolution()
     sol.col_value = col_value.tolist()

@@ -34,6 +34,8 @@ from wdnopt.solvers.harness.plotting import (
     write_figure_files,
 )
 from wdnopt.solvers.io import DEFAULT_DPI
+from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.sweep.table import compared
 from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
@@ -186,7 +188,6 @@ def _algorithm_lines(
 
 
 def _exact_names(rows: pd.DataFrame) -> set[str]:
-    from wdnopt.solvers.pumps import registry
 
     return {a for a in rows["algorithm"].unique() if registry.get(str(a)).exact}
 
@@ -252,7 +253,6 @@ def slack_figure(rows: pd.DataFrame, network: str) -> Figure:
 def gap_figure(rows: pd.DataFrame, network: str) -> Figure:
     """Gap of every heuristic to the reference (hollow where the reference is a bound), over
     the runs the gap table counts (:func:`~wdnopt.solvers.pumps.sweep.table.compared`)."""
-    from wdnopt.solvers.pumps.sweep.table import compared
 
     objectives = list(rows["objective"].drop_duplicates())
     fig, axes = _panels(objectives)
