@@ -51,7 +51,7 @@ __all__ = ["__version__", *_API]
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from wdnopt.solvers.cli.main import version
+        from wdnopt.solvers.cli.main import version  # lazy: `import wdnopt` loads nothing
 
         value: Any = version()
     elif name in _API:

@@ -116,7 +116,7 @@ class NetworkData:
 def network_data(net: NetworkState) -> NetworkData:
     """Read the network and its unpumped state (``net``) for the relaxation."""
     wn, state = net.wn, net.state
-    import wntr
+    import wntr  # lazy: seconds to import, and only looped networks reach here
 
     closed = wntr.network.LinkStatus.Closed
     formula = wn.options.hydraulic.headloss
@@ -224,7 +224,7 @@ def affordable_head(
         return 0.0
     if budget is None or costs is None or not np.isfinite(budget):
         return float(n * heads.max())
-    from scipy.optimize import linprog
+    from scipy.optimize import linprog  # lazy: only with a budget (scipy.optimize is slow to load)
 
     costs = np.maximum(np.asarray(costs, dtype=float), 0.0)
     res = linprog(

@@ -338,7 +338,7 @@ def _run_dask(
     on_start: Callable[[str | None], None] | None = None,
 ) -> None:
     require("dask", "a sweep on worker processes or a Dask cluster")
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster, as_completed  # lazy: the [dask] extra
 
     cluster = None
     client = None

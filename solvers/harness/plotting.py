@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def new_figure(width: float, height: float) -> Figure:
     """A new figure of its own (not registered with pyplot)."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib only when a figure is drawn
 
     return Figure(figsize=(width, height))
 
@@ -35,7 +35,7 @@ def mark_hidden_lines(ax: Any, *, rtol: float = 1e-9) -> list[str]:
     otherwise vanish, legend entry and all, under the other. Each such line gets large hollow
     markers in its colour on top of everything, labelled ``"<line> (under <other>)"``, with
     ``gid`` :data:`HIDDEN_GID`. Returns those labels."""
-    from matplotlib.markers import MarkerStyle
+    from matplotlib.markers import MarkerStyle  # lazy: matplotlib only for figures
 
     lines = [
         ln

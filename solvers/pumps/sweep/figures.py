@@ -194,7 +194,7 @@ def _exact_names(rows: pd.DataFrame) -> set[str]:
 
 def cost_figure(rows: pd.DataFrame, network: str) -> Figure:
     """Cost against the factor per algorithm, with the lower bounds (paper Fig. 6a/b)."""
-    from matplotlib.ticker import EngFormatter
+    from matplotlib.ticker import EngFormatter  # lazy: matplotlib only for figures
 
     objectives = list(rows["objective"].drop_duplicates())
     fig, axes = _panels(objectives, 4.4)
