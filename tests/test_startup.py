@@ -26,6 +26,8 @@ HEAVY = ("wntr", "matplotlib", "dask", "distributed", "scipy", "networkx", "fast
 """Never imported by a routing solve."""
 SOLVER_STACK = (*HEAVY, "pandas", "numpy", "pyomo", "highspy", "pyarrow", "pydantic", "rich")
 """Never imported by ``--help``, ``--version`` or ``import wdnopt``."""
+SERVER = ("fastapi", "starlette", "uvicorn", "dask", "distributed")
+"""Imported by ``wdnopt serve`` only when the server starts."""
 
 
 def _imported_after(code: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
@@ -124,8 +126,8 @@ def test_a_pump_scenario_still_gets_wntr() -> None:
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["examples", "-h"]])
 def test_help_and_version_import_no_solver_library(argv: list[str]) -> None:
     """``wdnopt --help`` lists every command from its one-line summary without importing the
-    commands' modules; ``--version`` reads the metadata alone; ``examples -h`` imports that
-    command's module only, which leaves the solver stack alone."""
+    commands' modules (the service's among them); ``--version`` reads the metadata alone;
+    ``examples -h`` imports that command's module only, which leaves the solver stack alone."""
     heavy, out = _imported_after(
         f"""
         import contextlib, io
@@ -138,7 +140,7 @@ def test_help_and_version_import_no_solver_library(argv: list[str]) -> None:
                 assert exc.code == 0, exc.code
         print(text.getvalue())
         """,
-        SOLVER_STACK,
+        (*SOLVER_STACK, "wdnopt.solvers.service"),
     )
     assert heavy == []
     if argv == ["--help"]:
@@ -146,6 +148,28 @@ def test_help_and_version_import_no_solver_library(argv: list[str]) -> None:
             assert command in out, command
     elif argv == ["--version"]:
         assert f"wdnopt {version('wdnopt')}" in out
+
+
+@pytest.mark.parametrize("argv", [["serve", "--help"], ["serve", "--new-token", "ops"]])
+def test_serve_starts_no_server_library_before_it_serves(argv: list[str]) -> None:
+    """``wdnopt serve``'s options live in the service package, and its ``--help`` and
+    ``--new-token`` import none of FastAPI, uvicorn or Dask: they come when a server starts."""
+    heavy, out = _imported_after(
+        f"""
+        import contextlib, io
+        from wdnopt.solvers.cli.main import main
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text):
+            try:
+                assert main({argv!r}) == 0
+            except SystemExit as exc:
+                assert exc.code == 0, exc.code
+        print(text.getvalue())
+        """,
+        SERVER,
+    )
+    assert heavy == []
+    assert ("--max-posts" if argv[1] == "--help" else "token file line: ops ") in out
 
 
 def test_help_lists_and_explains_every_command() -> None:

@@ -1,7 +1,10 @@
 """The ``wdnopt`` command: argument parsing, logging set-up and error reporting.
 
-Each sub-command lives in its own module of this package with a ``register(subparsers)``
-function. That module is imported only when its command is run (or asked for its ``--help``):
+Each sub-command lives in its own module with a ``register(subparsers)`` function: a module of
+this package, or one named by its full path where the command belongs to another package
+(``wdnopt serve``, :mod:`wdnopt.solvers.service.command`: this package never imports the
+service, nor the service this package). That module is imported only when its command is run
+(or asked for its ``--help``):
 ``wdnopt --help`` and ``--version`` import none of them, nor the solvers behind them, and list
 every command with the one-line help of :data:`COMMANDS`. Bad input
 (:class:`~wdnopt.models.errors.InputError`) is printed as one clear message and ends the
@@ -34,11 +37,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "resilience",
         "N-1: cost and unmet demand with each source, plant or arc out of service",
     ),
-    "serve": ("serve", "run the solve service: POST scenarios over HTTP, read the reports"),
+    "serve": (
+        "wdnopt.solvers.service.command",
+        "run the solve service: POST scenarios over HTTP, read the reports",
+    ),
     "examples": ("examples", "copy the example scenarios and shipped data into a folder"),
 }
-"""Command → (its module in this package, with a ``register(subparsers)`` function; the
-one-line help ``wdnopt --help`` shows for it)."""
+"""Command → (its module, with a ``register(subparsers)`` function: a name alone is a module of
+this package, a dotted name a full module path; the one-line help ``wdnopt --help`` shows for
+it)."""
 
 EXIT_INPUT = 2
 """Exit code for input that cannot be used (and for infeasible problems)."""
@@ -55,6 +62,12 @@ def version() -> str:
         return dist_version("wdnopt")
     except PackageNotFoundError:  # pragma: no cover - run from a folder without installing
         return "unknown"
+
+
+def module_path(module: str) -> str:
+    """The full path of a command's module in :data:`COMMANDS`: a name alone is in this
+    package."""
+    return module if "." in module else f"{__package__}.{module}"
 
 
 class _Version(argparse.Action):
@@ -104,7 +117,7 @@ class _LazyCommands(argparse._SubParsersAction):
         parser = self._name_parser_map[name]
         module = self.modules.pop(name, None)
         if module is not None:
-            importlib.import_module(f"{__package__}.{module}").register(_Filler(parser))
+            importlib.import_module(module_path(module)).register(_Filler(parser))
         return parser
 
     def __call__(

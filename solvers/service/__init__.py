@@ -1,8 +1,11 @@
 """The solve service: scenarios posted over HTTP, solved on Dask, reports kept in SQLite.
 
-``wdnopt serve`` runs it (:mod:`wdnopt.solvers.cli.serve`). The parts:
+``wdnopt serve`` runs it (:mod:`.command`: its options, checked before anything starts). The
+parts:
 
-- :mod:`.app`: the FastAPI application and its endpoints;
+- :mod:`.app`: the FastAPI application, built from the routers of :mod:`.routes` (one module
+  per group of endpoints); :mod:`.backend`: the configuration, and what the application runs
+  on;
 - :mod:`.auth`: bearer tokens, kept as SHA-256 digests, and who owns which job;
 - :mod:`.intake`: a request body read, parsed and validated like a scenario file, in a process
   of its own; :mod:`.nesting`: its depth measured before any parser runs; :mod:`.budget`:

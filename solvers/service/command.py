@@ -1,5 +1,9 @@
 """``wdnopt serve``: the solve service over HTTP (FastAPI on uvicorn, jobs on Dask).
 
+The command's options and what it runs, with a ``register(subparsers)`` like the commands of
+:mod:`wdnopt.solvers.cli` (whose table names this module by its full path; neither package
+imports the other). FastAPI, uvicorn and Dask are imported only when the server starts, once
+every option is checked (``wdnopt serve --help`` and ``--new-token`` need none of them).
 See :mod:`wdnopt.solvers.service` for the endpoints. Everything given here is checked before
 the server starts: the token file (or ``$WDNOPT_TOKENS``), the database's folder, the limits,
 and that no other server uses the database (its lock, :mod:`~wdnopt.solvers.service.dblock`).
@@ -17,10 +21,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wdnopt.extras import require
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, bounded_float, bounded_int
 from wdnopt.solvers.io import check_output_path
-from wdnopt.solvers.service.auth import TOKEN_ENV, digest, load_tokens, new_token
+from wdnopt.solvers.numbers import MAX_TIME_LIMIT, bounded_float, bounded_int
+from wdnopt.solvers.service.auth import TOKEN_ENV, digest, load_tokens, new_token, parse_tokens
+from wdnopt.solvers.service.backend import ServiceConfig, open_backend
+from wdnopt.solvers.service.dblock import DatabaseLock
 from wdnopt.solvers.service.intake import Limits
 
 DEFAULTS = Limits()
@@ -138,12 +145,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wdnopt.extras import require
-
     require("service", "wdnopt serve")
     if args.new_token is not None:
-        from wdnopt.solvers.service.auth import parse_tokens
-
         token = new_token()
         line = f"{args.new_token} {digest(token)}"
         parse_tokens(line, where="--new-token")  # the name must be one a token file accepts
@@ -154,14 +157,12 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.db, option="--db")
     if args.db.exists() and not args.db.is_file():
         raise InputError.single("an SQLite file", field="--db", got=str(args.db))
-
-    from wdnopt.solvers.service.dblock import DatabaseLock
-
     lock = DatabaseLock(args.db)  # a second server on this database stops here, at once
 
+    # the server's libraries (FastAPI, uvicorn; Dask in open_backend): only now that it starts
     import uvicorn
 
-    from wdnopt.solvers.service.app import ServiceConfig, create_app, open_backend
+    from wdnopt.solvers.service.app import create_app
 
     config = ServiceConfig(
         db=args.db,
