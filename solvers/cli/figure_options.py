@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from wdnopt.models.errors import InputError
-from wdnopt.solvers.cli.numbers import bounded_int
 from wdnopt.solvers.io import DEFAULT_DPI, FIGURE_FORMATS, figure_format
+from wdnopt.solvers.numbers import bounded_int
 
 MAX_DPI = 1_200
 """Largest resolution accepted, dots per inch."""

@@ -19,7 +19,7 @@ from rich.table import Table
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.hydraulics import pressure_curve, read_network
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
-from wdnopt.solvers.cli import numbers
+from wdnopt.solvers import numbers
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.figure_options import (
     add_figure_options,
