@@ -407,3 +407,11 @@ def define_elastic_objective(h: RoutingModel) -> None:
     untaken fixed supplies and storage end levels missed."""
     terms = elastic_terms(h)
     h.model.total_shortage = pyo.Objective(expr=pyo.quicksum(terms), sense=pyo.minimize)
+
+
+def define_shortage_cap(h: RoutingModel, least: float) -> None:
+    """Phase 2 of the diagnosis: what is left undone stays at phase 1's least,
+    :math:`\\sum_{z,t} s_{z,t} + \\sum_{s,t} u_{s,t} + \\sum_v d_v \\le (1 + 10^{-9})\\,
+    \\text{least} + 10^{-9}` (``shortage_cap``; the margin absorbs the solver's tolerance)."""
+    total = pyo.quicksum(elastic_terms(h))
+    h.model.shortage_cap = pyo.Constraint(expr=total <= least * (1 + 1e-9) + 1e-9)

@@ -4,15 +4,27 @@ It needs no solver: given the network, the flows of every period and the other d
 on/off, expansion choices, storage levels), it recomputes every constraint and the objective, so
 that any algorithm's answer (the Pyomo model, a direct HiGHS call, network simplex) is judged
 the same way.
+
+:data:`FAMILIES` ties every constraint family of the Pyomo model (each row component, and each
+variable whose bounds are constraints) to the certificate field that checks it, or says why
+none does; the result tables read duals through it (:func:`priced_rows`). A new family of the
+builder without its entry here fails ``tests/routing/test_certificate_families.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from wdnopt.models.routing.costs import choice, cost_breakdown, expansion_choices, plant_on
+from wdnopt.models.routing.costs import (
+    CostBreakdown,
+    choice,
+    cost_breakdown,
+    expansion_choices,
+    plant_on,
+)
 from wdnopt.models.routing.network import RoutingNetwork
 
 
@@ -34,9 +46,28 @@ class RoutingDecisions:
     """Storage level at the end of each period, ML, shape (periods, nodes) (nan: no storage)."""
 
 
+VIOLATIONS = (
+    "negative_flow",
+    "arc_capacity",
+    "source_capacity",
+    "plant_capacity",
+    "plant_balance",
+    "demand",
+    "supply",
+    "balance",
+    "zone_capacity",
+    "storage",
+    "quality",
+    "on_off",
+    "ramping",
+)
+"""The violation fields of :class:`RoutingCertificate`: every one is named by a family of
+:data:`FAMILIES`, and :meth:`RoutingCertificate.worst` is their maximum."""
+
+
 @dataclass(frozen=True)
 class RoutingCertificate:
-    """Violations (ML or ML/day, ≥ 0) of each family and the cost recomputed ($/day)."""
+    """Violations (ML or ML/day, ≥ 0) of each family and the costs recomputed ($/day)."""
 
     negative_flow: float
     arc_capacity: float
@@ -47,17 +78,13 @@ class RoutingCertificate:
     demand: float
     """Largest gap between what a zone receives and its demand: any gap at an exact zone, a
     shortfall at a zone that allows a surplus (0 in an elastic answer only if none)."""
-    pumping_cost: float
-    treatment_cost: float
-    """Treatment at the plants plus quality premiums, $/day."""
+    costs: CostBreakdown
+    """The one cost breakdown of the answer (computed here, once; every cost total and cost
+    column of a result reads it)."""
     supply: float = 0.0
     """Largest |outflow − fixed supply| of a fixed-supply source."""
     balance: float = 0.0
     """Largest |inflow − outflow − level change| at a storage or junction."""
-    surplus_cost: float = 0.0
-    """Price of the zones' surplus, $/day."""
-    demand_charge: float = 0.0
-    """Demand charge on the day's peak pumping power, $/day."""
     zone_capacity: float = 0.0
     """Largest surplus of a zone beyond what it accepts (or at a zone that allows none), ML."""
     storage: float = 0.0
@@ -69,42 +96,101 @@ class RoutingCertificate:
     while off, on/off or expansion values not 0 or 1, a running candidate plant not built."""
     ramping: float = 0.0
     """Largest change of a throughput rate beyond the plant's ramp limit, ML/day."""
-    fixed_cost: float = 0.0
-    """Fixed running cost of the plants that run, $/day."""
-    expansion_cost: float = 0.0
-    """Annualised cost of what is built or upgraded, $/day."""
 
     @property
     def cost(self) -> float:
-        return (
-            self.pumping_cost
-            + self.treatment_cost
-            + self.surplus_cost
-            + self.fixed_cost
-            + self.expansion_cost
-            + self.demand_charge
-        )
+        """The objective recomputed from the decisions, $/day (:attr:`CostBreakdown.total`)."""
+        return self.costs.total
 
     def worst(self) -> float:
-        return max(
-            self.negative_flow,
-            self.arc_capacity,
-            self.source_capacity,
-            self.plant_capacity,
-            self.plant_balance,
-            self.demand,
-            self.supply,
-            self.balance,
-            self.zone_capacity,
-            self.storage,
-            self.quality,
-            self.on_off,
-            self.ramping,
-        )
+        """The largest violation of any family (:data:`VIOLATIONS`)."""
+        return max(getattr(self, name) for name in VIOLATIONS)
 
     def ok(self, tol: float = 1e-6) -> bool:
         """True when every violation is within ``tol``."""
         return self.worst() <= tol
+
+
+Priced = Literal["source", "plant", "zone", "arc", "ramp", "storage", "zone_capacity"]
+"""What a family's duals (rows) or reduced costs (bounds) price in the result tables: the value
+of one more ML/day of a source's, a plant's, an arc's or a zone's capacity, of a ramp limit or
+of one more ML of storage; ``zone`` is the marginal cost of a zone's demand."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """One constraint family of the routing model and what accounts for it."""
+
+    component: str
+    """The Pyomo component the builder names it by."""
+    kind: Literal["rows", "bounds"]
+    """``rows``: a Constraint; ``bounds``: the bounds of a variable (its domain included)."""
+    checked_by: tuple[str, ...]
+    """Certificate fields that account for it: violations (:data:`VIOLATIONS`) or cost parts
+    (``costs.<field>`` of :class:`CostBreakdown`); empty only with :attr:`why`."""
+    why: str = ""
+    """Why no certificate field accounts for it (when :attr:`checked_by` is empty)."""
+    prices: Priced | None = None
+    """What its duals (or reduced costs) are read for in the result tables."""
+
+
+FAMILIES: tuple[Family, ...] = (
+    # rows
+    Family("source_capacity", "rows", ("source_capacity",), prices="source"),
+    Family("source_supply", "rows", ("supply",)),
+    Family("plant_balance", "rows", ("plant_balance",)),
+    Family("plant_capacity", "rows", ("plant_capacity", "on_off"), prices="plant"),
+    Family("plant_min", "rows", ("on_off",)),
+    Family("plant_on_cap", "rows", ("plant_capacity", "on_off")),
+    Family("plant_build", "rows", ("plant_capacity", "on_off")),
+    Family("arc_capacity", "rows", ("arc_capacity",), prices="arc"),
+    Family("arc_build", "rows", ("arc_capacity",)),
+    Family("node_balance", "rows", ("balance",)),
+    Family("demand", "rows", ("demand",), prices="zone"),
+    Family("plant_ramp", "rows", ("ramping",), prices="ramp"),
+    Family("peak", "rows", ("costs.demand_charge",)),
+    Family("end_level", "rows", ("storage",)),
+    Family(
+        "shortage_cap",
+        "rows",
+        (),
+        why="holds phase 2 of the infeasibility diagnosis at phase 1's least shortage: a "
+        "choice among elastic answers, not a rule of the network (what is short is reported "
+        "as the demand, supply and storage violations)",
+    ),
+    # bounds
+    Family("flow", "bounds", ("negative_flow", "arc_capacity", "quality"), prices="arc"),
+    Family("level", "bounds", ("storage",), prices="storage"),
+    Family("surplus", "bounds", ("zone_capacity",), prices="zone_capacity"),
+    Family("peak_power", "bounds", ("costs.demand_charge",)),
+    Family("plant_on", "bounds", ("on_off",)),
+    Family("build_arc", "bounds", ("on_off",)),
+    Family("build_plant", "bounds", ("on_off",)),
+    Family("upgrade_arc", "bounds", ("on_off",)),
+    Family("upgrade_plant", "bounds", ("on_off",)),
+    Family("shortage", "bounds", ("demand",)),
+    Family("untaken", "bounds", ("supply",)),
+    Family("end_deficit", "bounds", ("storage",)),
+)
+"""Every constraint family of the routing model (:mod:`~wdnopt.models.routing.builder` and
+the modules it calls; ``shortage_cap`` is the diagnosis's,
+:func:`~wdnopt.models.routing.builder.define_shortage_cap`) and the
+certificate fields that check it. The elastic variables (``shortage``, ``untaken``,
+``end_deficit``) are checked by the fields that report what they leave undone."""
+
+FAMILY: dict[str, Family] = {f.component: f for f in FAMILIES}
+""":data:`FAMILIES` by component name."""
+
+
+def priced_rows(model: Any, what: Priced) -> Any | None:
+    """The row component whose duals price ``what`` (per :data:`FAMILIES`), or None when the
+    model (or no model) has none."""
+    if model is None:
+        return None
+    for family in FAMILIES:
+        if family.kind == "rows" and family.prices == what:
+            return getattr(model, family.component, None)
+    return None
 
 
 def node_sums(net: RoutingNetwork, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,17 +325,12 @@ def certify(
         if n_p
         else 0.0,
         demand=demand,
-        pumping_cost=costs.pumping_total,
-        treatment_cost=costs.treatment_total,
+        costs=costs,
         supply=supply,
         balance=_worst(np.abs(other)),
-        surplus_cost=costs.surplus_total,
-        demand_charge=costs.demand_charge,
         zone_capacity=zone_cap,
         storage=storage,
         quality=_worst(flow[:, net.arc_closed]) if net.quality is not None else 0.0,
         on_off=on_off,
         ramping=ramping,
-        fixed_cost=costs.fixed_total,
-        expansion_cost=costs.expansion,
     )

@@ -1,8 +1,10 @@
 """The one cost breakdown of a routing solution, computed from the decisions alone.
 
-The certificate's recomputed objective and every cost column of the result tables come from
-:func:`cost_breakdown`, so the totals a report prints and the objective the checker confirms
-cannot drift apart.
+:func:`cost_breakdown` runs once per answer, inside the certificate
+(:func:`~wdnopt.models.routing.certificate.certify`), which keeps it: the certificate's
+recomputed objective, the result's cost totals and every cost column of the result tables read
+this one breakdown, so the totals a report prints and the objective the checker confirms cannot
+drift apart.
 
 With flows :math:`x_{a,t}` (ML), levels and on/off decisions:
 
@@ -30,6 +32,21 @@ if TYPE_CHECKING:
     from wdnopt.models.routing.network import RoutingNetwork
 
 
+COST_PARTS: dict[str, str] = {
+    "pumping": "pumping",
+    "treatment": "treatment",
+    "fixed": "running",
+    "expansion": "expansion",
+    "surplus": "surplus",
+    "demand_charge": "demand charge",
+}
+"""The parts of the day's cost (:meth:`CostBreakdown.parts`) by key, as the JSON output names
+them, and how a report names each."""
+
+ALWAYS_SHOWN = ("pumping", "treatment")
+"""Parts every report shows; the others only when not 0."""
+
+
 @dataclass(frozen=True)
 class CostBreakdown:
     """Costs of one solution, $ (per period and element, and their day totals in $/day)."""
@@ -47,8 +64,9 @@ class CostBreakdown:
     """Annualised cost of what is built or upgraded, $/day."""
     demand_charge: float = 0.0
     """Price of the day's peak pumping power, $/day."""
-    peak_kw: float = 0.0
-    """The day's peak pumping power, kW (arcs of known energy only)."""
+    peak_kw: float | None = None
+    """The day's peak pumping power, kW (arcs of known energy only; None when no arc's energy
+    is known)."""
 
     @property
     def by_period(self) -> np.ndarray:
@@ -75,6 +93,21 @@ class CostBreakdown:
     @property
     def fixed_total(self) -> float:
         return float(self.fixed.sum())
+
+    def parts(self) -> dict[str, float]:
+        """The day's cost by part (:data:`COST_PARTS`), $/day."""
+        return {
+            "pumping": self.pumping_total,
+            "treatment": self.treatment_total,
+            "fixed": self.fixed_total,
+            "expansion": self.expansion,
+            "surplus": self.surplus_total,
+            "demand_charge": self.demand_charge,
+        }
+
+    def shown(self) -> dict[str, float]:
+        """The parts a report shows: :data:`ALWAYS_SHOWN`, and the others when not 0."""
+        return {k: v for k, v in self.parts().items() if k in ALWAYS_SHOWN or v}
 
     @property
     def total(self) -> float:
@@ -167,13 +200,15 @@ def cost_breakdown(
         on = np.round(plant_on(net, d))
         fixed = (net.period_days[:, None] * cm.fixed_cost[None, :] * on).sum(axis=1)
     expansion = float(sum(c @ np.round(x) for x, c in expansion_choices(net, d)))
-    peak = float(pumping_power(net, flow).max()) if net.n_arcs else 0.0
+    peak = None
+    if net.arc_energy is not None and net.n_arcs:
+        peak = float(pumping_power(net, flow).max())
     return CostBreakdown(
         pumping=pumping,
         treatment=treatment,
         surplus=surplus,
         fixed=fixed,
         expansion=expansion,
-        demand_charge=net.demand_charge * peak,
+        demand_charge=net.demand_charge * (peak or 0.0),
         peak_kw=peak,
     )

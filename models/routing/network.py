@@ -22,6 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
+from wdnopt.models.routing import convert
 from wdnopt.models.routing.commitment import Commitment
 from wdnopt.models.routing.expansion import Expansion
 from wdnopt.models.routing.quality import Quality, arc_quality
@@ -297,8 +298,6 @@ class RoutingNetwork:
     ) -> RoutingNetwork:
         """The network of a validated scenario, with the source capacities of ``season``
         (default: the scenario's ``season``; none: the base capacities)."""
-        from wdnopt.models.routing import convert
-
         ids = [s.id for s in scenario.sources] + [p.id for p in scenario.plants]
         ids += [z.id for z in scenario.zones] + [s.id for s in scenario.storages]
         ids += [j.id for j in scenario.junctions]

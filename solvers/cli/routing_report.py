@@ -13,13 +13,14 @@ import argparse
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from wdnopt.extras import installed
+from wdnopt.models.routing.costs import COST_PARTS
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.io import DEFAULT_DPI, print_json, write_atomic, write_csv_atomic
@@ -46,17 +47,10 @@ def solve_and_report(scenario: RoutingScenario, args: argparse.Namespace) -> int
     result = solve_routing(scenario, season=season)
     _write(result, args.out, getattr(args, "plot", None), _figure(args))
     if args.json:
-        print_json("solve", result_dict(result))
+        print_json("solve", result.to_dict())
     else:
         print_report(result, report_console(), out=args.out)
     return _exit_code([result])
-
-
-def result_dict(result: RoutingResult) -> dict[str, Any]:
-    """The ``--json`` keys of a routing result: its name under ``scenario``, as in every
-    command's JSON and in summary.json."""
-    data = result.to_dict()
-    return {"scenario": data.pop("name", result.name), **data}
 
 
 def _exit_code(results: list[RoutingResult]) -> int:
@@ -74,7 +68,7 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_routing_summary(out: Path, result: RoutingResult) -> Path:
     """``out/summary.json`` of a routing solve (status, objective, bound, gap, timings)."""
-    from wdnopt.solvers.summary import summary, write_summary
+    from wdnopt.solvers.summary import summary, write_summary  # only with --out
 
     return write_summary(
         out,
@@ -111,7 +105,7 @@ def _write(
                 write_parquet_atomic(table, out / f"{name}.parquet")
         write_routing_summary(out, result)
     if result.has("periods") and (out or plot):
-        from wdnopt.solvers.routing.plot import write_day_png
+        from wdnopt.solvers.routing.plot import write_day_png  # matplotlib: only to draw
 
         fmt, dpi = figure
         write_day_png(result, plot or out / f"day.{fmt}", fmt=fmt, dpi=dpi)
@@ -129,7 +123,7 @@ def _report_seasons(scenario: RoutingScenario, args: argparse.Namespace) -> int:
     if args.json:
         payload = {
             "scenario": scenario.name,
-            "seasons": {k: result_dict(r) for k, r in results.items()},
+            "seasons": {k: r.to_dict() for k, r in results.items()},
         }
         print_json("solve", payload)
         return _exit_code(list(results.values()))
@@ -168,15 +162,8 @@ def print_report(result: RoutingResult, console: Console, *, out: object = None)
     console.print(f"[bold]{title}[/]")
     console.print(f"Status: [bold {colour}]{result.status}[/]")
     if result.objective is not None:
-        split = f"pumping ${_num(result.pumping_cost)}, treatment ${_num(result.treatment_cost)}"
-        if result.fixed_cost:
-            split += f", running ${_num(result.fixed_cost)}"
-        if result.expansion_cost:
-            split += f", expansion ${_num(result.expansion_cost)}"
-        if result.surplus_cost:
-            split += f", surplus ${_num(result.surplus_cost)}"
-        if result.demand_charge:
-            split += f", demand charge ${_num(result.demand_charge)}"
+        parts = result.cost_parts().items()
+        split = ", ".join(f"{COST_PARTS[k]} ${_num(v)}" for k, v in parts)
         console.print(f"Total daily cost: [bold]${_num(result.objective)}[/]  ({split})")
         if result.status is Status.TIME_LIMIT:
             console.print(

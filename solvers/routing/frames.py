@@ -72,7 +72,7 @@ class Table:
     def frame(self) -> pd.DataFrame:
         """The table as a pandas DataFrame (built on the first call, then the same object)."""
         if self._frame is None:
-            import pandas as pd
+            import pandas as pd  # start-up: pandas only when a DataFrame is asked for
 
             self._frame = pd.DataFrame(self._columns)
         return self._frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib import colormaps
@@ -11,7 +12,9 @@ from matplotlib.lines import Line2D
 
 from wdnopt.solvers.harness.plotting import mark_hidden_lines
 from wdnopt.solvers.io import DEFAULT_DPI, figure_bytes, write_figure
-from wdnopt.solvers.routing.solve import RoutingResult
+
+if TYPE_CHECKING:  # annotations only: solve imports this module for RoutingResult.plot
+    from wdnopt.solvers.routing.solve import RoutingResult
 
 LEVEL_MARKERS = ["o", "s", "^", "D", "v", "P"]
 """Markers of the storage levels, one per node in turn."""

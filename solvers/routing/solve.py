@@ -33,10 +33,10 @@ import pyomo.environ as pyo
 from wdnopt.models.routing.builder import (
     build_routing_model,
     define_cost_objective,
-    elastic_terms,
+    define_shortage_cap,
 )
 from wdnopt.models.routing.certificate import RoutingCertificate, RoutingDecisions, certify
-from wdnopt.models.routing.costs import pumping_power
+from wdnopt.models.routing.costs import CostBreakdown
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
@@ -173,30 +173,60 @@ class RoutingResult:
     """Solve time (HiGHS), seconds."""
     build_s: float
     """Model build time, seconds."""
-    pumping_cost: float | None
-    treatment_cost: float | None
     data: Mapping[str, Table]
     """Every table the result has, by name, as columns (see the class's documentation)."""
     certificate: RoutingCertificate | None
+    """The answer checked on its own, with its costs (None when there is no answer: no
+    solution, or demands that cannot all be met)."""
     message: str = ""
     name: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
-    fixed_cost: float | None = None
-    """Fixed running cost of the plants, $/day."""
-    expansion_cost: float | None = None
-    """Annualised cost of what is built or upgraded, $/day."""
-    demand_charge: float | None = None
-    """Demand charge on the day's peak pumping power, $/day."""
-    peak_kw: float | None = None
-    """The day's peak pumping power, kW (arcs of known energy)."""
     period_flow: np.ndarray | None = None
     """Flow on every arc in every period, ML, shape (periods, arcs)."""
     decisions: RoutingDecisions | None = None
     """On/off, expansion and storage decisions (what the certificate checks beside flows)."""
-    surplus_cost: float | None = None
-    """Price of the water zones receive beyond their demand, $/day."""
     untreated: float = 0.0
     """Untreated water carried on ``raw`` arcs (raw supply, bypass), ML over the day."""
+
+    @property
+    def costs(self) -> CostBreakdown | None:
+        """The certificate's cost breakdown ($ by period and element), None without one."""
+        return self.certificate.costs if self.certificate is not None else None
+
+    @property
+    def pumping_cost(self) -> float | None:
+        """Pumping cost, $/day."""
+        return self.costs.pumping_total if self.costs is not None else None
+
+    @property
+    def treatment_cost(self) -> float | None:
+        """Treatment at the plants plus quality premiums, $/day."""
+        return self.costs.treatment_total if self.costs is not None else None
+
+    @property
+    def fixed_cost(self) -> float | None:
+        """Fixed running cost of the plants, $/day."""
+        return self.costs.fixed_total if self.costs is not None else None
+
+    @property
+    def expansion_cost(self) -> float | None:
+        """Annualised cost of what is built or upgraded, $/day."""
+        return self.costs.expansion if self.costs is not None else None
+
+    @property
+    def surplus_cost(self) -> float | None:
+        """Price of the water zones receive beyond their demand, $/day."""
+        return self.costs.surplus_total if self.costs is not None else None
+
+    @property
+    def demand_charge(self) -> float | None:
+        """Demand charge on the day's peak pumping power, $/day."""
+        return self.costs.demand_charge if self.costs is not None else None
+
+    @property
+    def peak_kw(self) -> float | None:
+        """The day's peak pumping power, kW (None when no arc's energy is known)."""
+        return self.costs.peak_kw if self.costs is not None else None
 
     def table(self, name: str) -> Table:
         """One table as columns (empty when the result does not have it), without pandas."""
@@ -242,7 +272,7 @@ class RoutingResult:
         """The day's figure (a :class:`matplotlib.figure.Figure`, as ``wdnopt solve --plot``
         draws it): throughput per plant, storage and cost by period. Only a scenario with a
         ``[schedule]`` has a day to draw (else :class:`ValueError`)."""
-        from wdnopt.solvers.routing.plot import day_figure
+        from wdnopt.solvers.routing.plot import day_figure  # matplotlib: only to draw
 
         return day_figure(self)
 
@@ -256,17 +286,25 @@ class RoutingResult:
     def total_shortfall(self) -> float:
         return float(self.table("zones").column("shortfall").sum())
 
+    def cost_parts(self) -> dict[str, float]:
+        """The cost of the day by part as reports show it, $/day
+        (:meth:`CostBreakdown.shown`); empty without a certificate."""
+        return self.costs.shown() if self.costs is not None else {}
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view: scalars and tables as lists of records."""
+        """The JSON view of ``wdnopt solve --json`` and of the solve service: the name under
+        ``scenario`` (as in every command's JSON and in summary.json), scalars, the cost by
+        part (:meth:`cost_parts`; ``pumping`` and ``treatment`` None without an answer) and
+        the tables as lists of records."""
         out = {
-            "name": self.name,
+            "scenario": self.name,
             "status": str(self.status),
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
             "runtime_s": self.runtime_s,
             "build_s": self.build_s,
-            "cost": {"pumping": self.pumping_cost, "treatment": self.treatment_cost},
+            "cost": self.cost_parts() or {"pumping": None, "treatment": None},
             "total_shortfall": self.total_shortfall,
             "message": self.message,
             "plants": self.table("plants").records(),
@@ -275,14 +313,6 @@ class RoutingResult:
             "binding": self.table("binding").records(),
             "flows": [row for row in self.table("flows").records() if row["flow"] > 0],
         }
-        if self.fixed_cost:
-            out["cost"]["fixed"] = self.fixed_cost
-        if self.expansion_cost:
-            out["cost"]["expansion"] = self.expansion_cost
-        if self.surplus_cost:
-            out["cost"]["surplus"] = self.surplus_cost
-        if self.demand_charge:
-            out["cost"]["demand_charge"] = self.demand_charge
         out["peak_kw"] = self.peak_kw
         out["untreated"] = self.untreated
         for name in OPTIONAL_TABLES:
@@ -298,13 +328,6 @@ class RoutingResult:
 
 _EMPTY: dict[str, Table] = {}
 """The empty table standing for each optional table a result does not have."""
-
-
-def peak_kw(net: RoutingNetwork, flow: np.ndarray) -> float | None:
-    """The day's peak pumping power, kW (None when no arc's energy is known)."""
-    if net.arc_energy is None or not net.n_arcs:
-        return None
-    return float(pumping_power(net, flow).max())
 
 
 def _network(
@@ -369,7 +392,7 @@ def read_result(
     decisions = read_decisions(h)
     if net.has_binaries:
         sens = _fixed_duals(h.model, kw, net.n_arcs * net.n_periods)
-    return _result(net, report, build_s, flow, decisions, sens, h)
+    return _result(net, report, build_s, flow, decisions, certify(net, flow, decisions), sens, h)
 
 
 def solve_seasons(
@@ -405,8 +428,7 @@ def _diagnose(
         return _empty(net, first, build_s, "infeasible, and the shortage diagnosis failed")
     least = phase1.objective or 0.0
     model.total_shortage.deactivate()
-    elastic = elastic_terms(h)
-    model.shortage_cap = pyo.Constraint(expr=pyo.quicksum(elastic) <= least * (1 + 1e-9) + 1e-9)
+    define_shortage_cap(h, least)
     define_cost_objective(h)
     phase2, _ = solve_with_highs(model, solver=make_solver(kw, milp=milp, size=size))
     flow = read_flows(h)
@@ -459,8 +481,10 @@ def _diagnose(
             )
         )
     msg = "; ".join(parts) or "infeasible"
-    result = _result(net, report, build_s + time.perf_counter() - t0, flow, decisions, sens1, h)
-    served = certify(net, flow, decisions).cost
+    cert = certify(net, flow, decisions)
+    elapsed = build_s + time.perf_counter() - t0
+    result = _result(net, report, elapsed, flow, decisions, cert, sens1, h)
+    served = cert.cost
     return replace(
         result,
         message=msg,
@@ -515,7 +539,8 @@ def certificate_fails(
 
 def _empty(net: RoutingNetwork, report: SolveReport, build_s: float, msg: str) -> RoutingResult:
     zeros = np.zeros((net.n_periods, net.n_arcs))
-    res = _result(net, report, build_s, zeros, RoutingDecisions(), None, None)
+    none = RoutingDecisions()
+    res = _result(net, report, build_s, zeros, none, certify(net, zeros, none), None, None)
     return replace(res, message=msg, certificate=None)
 
 
@@ -525,10 +550,13 @@ def _result(
     build_s: float,
     flow: np.ndarray,
     decisions: RoutingDecisions,
+    cert: RoutingCertificate,
     sens: Sensitivity | None,
     h: RoutingModel | None,
 ) -> RoutingResult:
-    cert = certify(net, flow, decisions)
+    """The result of ``flow`` and ``decisions``, checked by ``cert`` (whose costs fill the
+    tables); the result keeps the certificate, and so its costs, only when HiGHS returned an
+    answer."""
     has = report.status.has_solution
     status, message = report.status, ""
     if has:
@@ -543,17 +571,10 @@ def _result(
         bound=report.bound if has else None,
         runtime_s=report.runtime_s,
         build_s=build_s,
-        pumping_cost=cert.pumping_cost if has else None,
-        treatment_cost=cert.treatment_cost if has else None,
-        data=tables(net, flow, decisions, sens, h),
+        data=tables(net, flow, decisions, cert.costs, sens, h),
         certificate=cert if has else None,
         name=net.name,
-        fixed_cost=cert.fixed_cost if has else None,
-        expansion_cost=cert.expansion_cost if has else None,
-        demand_charge=cert.demand_charge if has else None,
-        peak_kw=peak_kw(net, flow) if has else None,
         period_flow=flow,
         decisions=decisions,
-        surplus_cost=cert.surplus_cost if has else None,
         untreated=float(flow[:, net.raw].sum()) if net.n_arcs else 0.0,
     )

@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from wdnopt.models.errors import InputError
+from wdnopt.models.routing.costs import COST_PARTS, CostBreakdown
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.models.routing.schema import RoutingScenario
 from wdnopt.models.routing.sweep import (
@@ -55,6 +57,29 @@ logger = logging.getLogger(__name__)
 RECORD_VERSION = 1
 """Version of a routing run's record; part of the run id."""
 
+
+OTHER_PARTS = tuple(k for k in COST_PARTS if k not in ("pumping", "treatment", "demand_charge"))
+"""The parts of the cost (:data:`~wdnopt.models.routing.costs.COST_PARTS`) a sweep adds up as
+``other_cost``: running, expansion, surplus and any part added later."""
+
+
+def _sum_of(costs: CostBreakdown, keys: tuple[str, ...]) -> float:
+    """The sum of the parts ``keys`` of ``costs``, $/day."""
+    parts = costs.parts()
+    return float(sum(parts[k] for k in keys))
+
+
+COST_COLUMNS: dict[str, Callable[[CostBreakdown], float]] = {
+    "pumping_cost": lambda c: c.pumping_total,
+    "treatment_cost": lambda c: c.treatment_total,
+    "demand_charge": lambda c: c.demand_charge,
+    "other_cost": lambda c: _sum_of(c, OTHER_PARTS),
+}
+"""The cost columns of the results table and how each is read from the certificate's cost
+breakdown ($/day): they add up to the objective (``other``: :data:`OTHER_PARTS`); bottom to
+top of the report's stacked bar
+(:data:`~wdnopt.solvers.routing.sweep_outputs.COST_PARTS`)."""
+
 COLUMNS = [
     "sweep",
     "demand_multiplier",
@@ -64,10 +89,7 @@ COLUMNS = [
     "objective",
     "bound",
     "gap",
-    "pumping_cost",
-    "treatment_cost",
-    "demand_charge",
-    "other_cost",
+    *COST_COLUMNS,
     "served_cost",
     "peak_kw",
     "shortfall_ml",
@@ -285,6 +307,7 @@ def plan_routing_sweep(
 def vary(net: RoutingNetwork, spec: RoutingRunSpec) -> RoutingNetwork:
     """The network of a run, rebuilt: demands times the multiplier, the outage's element at
     zero capacity (and without its upgrade), the tariff's prices."""
+    # Pyomo and HiGHS: only when a run is solved
     from wdnopt.solvers.routing.resilience import without
 
     m = spec.demand_multiplier
@@ -312,7 +335,7 @@ def _what_if_key(spec: RoutingRunSpec) -> str:
 
 
 def _what_if(spec: RoutingRunSpec) -> Any:
-    from wdnopt.solvers.routing.whatif import RoutingWhatIf
+    from wdnopt.solvers.routing.whatif import RoutingWhatIf  # Pyomo and HiGHS: only to solve
 
     return _WHAT_IFS.get(_what_if_key(spec), lambda: RoutingWhatIf(spec.net, options=spec.solver))
 
@@ -321,7 +344,7 @@ def solve_run(spec: RoutingRunSpec) -> Any:
     """The :class:`~wdnopt.solvers.routing.solve.RoutingResult` of one run (may raise)."""
     net = spec.net
     if net.expansion is not None:
-        from wdnopt.solvers.routing.solve import solve_routing
+        from wdnopt.solvers.routing.solve import solve_routing  # Pyomo and HiGHS: only to solve
 
         return solve_routing(vary(net, spec), options=spec.solver)
     what_if = _what_if(spec)
@@ -352,7 +375,6 @@ def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
         plants: list[dict[str, Any]] = []
         try:
             r = solve_run(spec)
-            other = sum(x or 0.0 for x in (r.fixed_cost, r.expansion_cost, r.surplus_cost))
             short = r.zones[r.zones["shortfall"] > 1e-9]
             solved = r.status.has_solution
             result: dict[str, Any] = {
@@ -360,10 +382,7 @@ def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
                 "objective": r.objective,
                 "bound": r.bound,
                 "gap": r.gap,
-                "pumping_cost": r.pumping_cost if solved else None,
-                "treatment_cost": r.treatment_cost if solved else None,
-                "demand_charge": (r.demand_charge or 0.0) if solved else None,
-                "other_cost": other if solved else None,
+                **cost_columns(r.costs if solved else None),
                 "served_cost": r.extras.get("served_cost") if not solved else r.objective,
                 "peak_kw": r.peak_kw,
                 "shortfall_ml": r.total_shortfall if r.total_shortfall > 1e-9 else 0.0,
@@ -390,6 +409,12 @@ def execute_routing_run(spec: RoutingRunSpec) -> dict[str, Any]:
         "tariff": spec.tariff,
     }
     return run_record(spec.run_id, labels, result, plants=plants)
+
+
+def cost_columns(costs: CostBreakdown | None) -> dict[str, float | None]:
+    """The cost columns of a run (:data:`COST_COLUMNS`), read from its certificate's
+    breakdown; None for a run without a plan."""
+    return {name: None if costs is None else read(costs) for name, read in COST_COLUMNS.items()}
 
 
 # ------------------------------------------------------------------------------- tables
@@ -453,7 +478,7 @@ def run_routing_sweep(
 ) -> pd.DataFrame:
     """Run a routing sweep (a scenario object or file) into ``out_dir``; returns the results
     table. The options are those of :func:`~wdnopt.solvers.pumps.sweep.job.run_sweep`."""
-    from wdnopt.solvers.harness.dispatch import sweep_into
+    from wdnopt.solvers.harness.dispatch import sweep_into  # only when the sweep runs
 
     def plan() -> Any:
         sweep, file = load_routing_sweep(scenario)
@@ -478,8 +503,9 @@ def routing_job(plan: RoutingSweepPlan) -> Any:
     """The :class:`~wdnopt.solvers.harness.dispatch.SweepJob` of a routing sweep: its runs,
     :func:`execute_routing_run`, its table, and what follows the runs (``plants.csv``,
     ``summary.json``, figures and report)."""
+    # only when the sweep runs
     from wdnopt.solvers.harness.dispatch import SweepJob
-    from wdnopt.solvers.harness.outputs import run_info, write_sweep_summary
+    from wdnopt.solvers.harness.outputs import run_info, write_sweep_summary  # as above
 
     def finish(
         out: Path, frame: pd.DataFrame, records: dict[str, dict[str, Any]], how: dict[str, Any]
@@ -495,6 +521,7 @@ def routing_job(plan: RoutingSweepPlan) -> Any:
             wall_s=how["wall_s"],
         )
         if how["report"]:
+            # matplotlib: only when the report is written
             from wdnopt.solvers.routing.sweep_outputs import write_routing_sweep_outputs
 
             info = run_info(

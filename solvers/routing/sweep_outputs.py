@@ -49,7 +49,8 @@ COST_PARTS = {
     "demand_charge": "demand charge",
     "other_cost": "other",
 }
-"""Columns of the cost breakdown and their labels, bottom to top of a stacked bar."""
+"""Columns of the cost breakdown and their labels, bottom to top of a stacked bar (the
+sweep's :data:`~wdnopt.solvers.routing.sweep.COST_COLUMNS`, in their order)."""
 
 PART_COLOURS = ["tab:blue", "tab:green", "tab:orange", "tab:gray"]
 
@@ -166,7 +167,7 @@ def _panels(n: int, width: float, height: float, *, sharey: bool = True) -> tupl
 
 
 def _money_axis(ax: Any) -> None:
-    from matplotlib.ticker import StrMethodFormatter
+    from matplotlib.ticker import StrMethodFormatter  # matplotlib: only to draw
 
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
@@ -189,7 +190,7 @@ def cost_by_demand_figure(frame: pd.DataFrame) -> Figure | None:
     under the panel labelled "no plan", one row per outage in its colour; runs stopped on the
     time limit are circled. A line another one covers gets hollow markers and a legend entry of
     its own. ``None`` when no run has a cost."""
-    from matplotlib.lines import Line2D
+    from matplotlib.lines import Line2D  # matplotlib: only to draw
 
     ok = solved(frame)
     if ok.empty:
@@ -295,8 +296,9 @@ def shortfall_figure(frame: pd.DataFrame) -> Figure | None:
     """Unmet demand (ML/day) as a heatmap: rows the outages, columns the multipliers, one panel
     per tariff, all on one colour scale. Cells where all demand is met are pale green, cells
     without an answer grey. ``None`` when no run has a known shortfall."""
+    # matplotlib: only to draw
     from matplotlib import colormaps
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import Normalize  # as above
 
     if frame["shortfall_ml"].notna().sum() == 0:
         return None
@@ -701,7 +703,7 @@ def write_routing_sweep_outputs(
     """Write every figure (``out/<name>.<figure_format>``), ``report.md`` (linking them) and
     ``report.html`` (embedding them, so it can be sent alone) in ``out``, each atomically;
     returns name → path (figure names, ``report_md``, ``report_html``)."""
-    from wdnopt.solvers.harness.plotting import write_figure_files
+    from wdnopt.solvers.harness.plotting import write_figure_files  # matplotlib: only to draw
 
     out = Path(out)
     figures = sweep_figures(frame, plants)

@@ -4,6 +4,9 @@ Values of one more unit of capacity come from LP duals (for a MILP, duals of the
 binaries fixed at their optimum). A capacity of :math:`U` ML/day allows :math:`\\lambda_t U` ML
 in period :math:`t`, so one more ML/day of it is worth :math:`\\sum_t \\lambda_t (-y_t)` $/day,
 :math:`y_t` the dual of its row (or the reduced cost of the bounded flow) in period :math:`t`.
+Which rows price what is the family table's word
+(:data:`~wdnopt.models.routing.certificate.FAMILIES`, read by
+:func:`~wdnopt.models.routing.certificate.priced_rows`); the costs are the certificate's.
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from wdnopt.models.routing.certificate import RoutingDecisions, period_sums, received
-from wdnopt.models.routing.costs import (
-    CostBreakdown,
-    cost_breakdown,
-    energy_kwh,
-    pumping_power,
-    zone_surplus,
+from wdnopt.models.routing.certificate import (
+    RoutingDecisions,
+    period_sums,
+    priced_rows,
+    received,
 )
+from wdnopt.models.routing.costs import CostBreakdown, energy_kwh, pumping_power, zone_surplus
 from wdnopt.models.routing.handle import RoutingModel
 from wdnopt.models.routing.network import RoutingNetwork
 from wdnopt.solvers.highs import Sensitivity
@@ -111,10 +113,12 @@ def tables(
     net: RoutingNetwork,
     flow: np.ndarray,
     decisions: RoutingDecisions,
+    costs: CostBreakdown,
     sens: Sensitivity | None,
     h: RoutingModel | None,
 ) -> dict[str, Table]:
-    """Every table of a result, by name (columns; DataFrames when asked for)."""
+    """Every table of a result, by name (columns; DataFrames when asked for); ``costs`` the
+    certificate's breakdown of ``flow`` and ``decisions``."""
     n_t, n_a = net.n_periods, net.n_arcs
     lam = net.period_days
     flow = flow.reshape(n_t, n_a)
@@ -123,11 +127,6 @@ def tables(
     ids = net.node_ids
     model = h.model if h is not None else None
     supplied = received(net, flow, decisions.level)
-    costs = cost_breakdown(net, flow, decisions, supplied)
-
-    def con(name: str) -> Any:
-        return getattr(model, name, None) if model is not None else None
-
     daily = flow.sum(axis=0)
     flows = {
         "from": [ids[i] for i in net.tail],
@@ -139,7 +138,7 @@ def tables(
     }
     if net.raw.any():
         flows["raw"] = net.raw
-    src_value = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam)
+    src_value = _period_values(sens, priced_rows(model, "source"), net.n_sources, n_t, lam)
     sources = {
         "source": net.source_ids,
         "capacity": net.source_capacity,
@@ -152,7 +151,7 @@ def tables(
     throughput = plant_in.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(net.plant_capacity > 0, throughput / net.plant_capacity, 0.0)
-    plant_value = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam)
+    plant_value = _period_values(sens, priced_rows(model, "plant"), net.n_plants, n_t, lam)
     plants = {
         "plant": net.plant_ids,
         "capacity": net.plant_capacity,
@@ -165,7 +164,7 @@ def tables(
         plants["hours_running"] = (decisions.on * net.period_days[:, None] * 24).sum(axis=0)
     demand = net.period_demand
     marginal = np.zeros(net.n_zones)
-    dem_con = con("demand")
+    dem_con = priced_rows(model, "zone")
     if sens is not None and dem_con is not None:
         total = demand.sum(axis=0)
         weights = np.where(total > 0, demand / np.where(total > 0, total, 1), lam[:, None])
@@ -216,9 +215,6 @@ def binding_table(
     rows: list[dict[str, Any]] = []
     model = h.model if h is not None else None
 
-    def con(name: str) -> Any:
-        return getattr(model, name, None) if model is not None else None
-
     def add(kind: str, name: str, cap: float, used: np.ndarray, limit: np.ndarray, value: float):
         tight = limit - used <= BINDING_TOL * np.maximum(1.0, np.abs(limit))
         if tight.any():
@@ -234,11 +230,11 @@ def binding_table(
                 }
             )
 
-    src_v = _period_values(sens, con("source_capacity"), net.n_sources, n_t, lam).sum(axis=0)
+    src_v = _period_values(sens, priced_rows(model, "source"), net.n_sources, n_t, lam).sum(axis=0)
     for s in np.flatnonzero(~net.fixed_supply).tolist():
         cap = float(net.source_capacity[s])
         add("source", ids[s], cap, outflow[:, s] - inflow[:, s], lam * cap, float(src_v[s]))
-    plant_v = _period_values(sens, con("plant_capacity"), net.n_plants, n_t, lam).sum(axis=0)
+    plant_v = _period_values(sens, priced_rows(model, "plant"), net.n_plants, n_t, lam).sum(axis=0)
     on = decisions.on if decisions.on is not None else np.ones((n_t, net.n_plants))
     ex = net.expansion
     for p in range(net.n_plants):
@@ -256,7 +252,7 @@ def binding_table(
             add("plant", ids[p0 + p], cap, inflow[:, p0 + p], limit, float(plant_v[p]))
     # arcs: bounded flows (reduced costs) or upgrade rows (duals)
     arc_cap = net.arc_capacity.copy()
-    upgrade_con = con("arc_capacity")
+    upgrade_con = priced_rows(model, "arc")
     if ex is not None and decisions.arc_upgraded is not None:
         arc_cap = arc_cap + ex.extra_capacity(net.n_arcs, "arc") * decisions.arc_upgraded
     closed = net.arc_closed if net.quality is not None else np.zeros(net.n_arcs, dtype=bool)
@@ -294,7 +290,7 @@ def binding_table(
                         y = float(sens.reduced_costs.get(var, 0.0))
                         value += max(0.0, -y) * lam[t]
             add("zone", ids[net.zone_offset + z], cap, got[:, z], lam * cap, value)
-    ramp_con = con("plant_ramp")
+    ramp_con = priced_rows(model, "ramp")
     if ramp_con is not None and net.schedule is not None:
         rate = inflow[:, p0:z0] / lam[:, None]
         for p in np.flatnonzero(np.isfinite(net.schedule.ramp)).tolist():

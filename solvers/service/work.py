@@ -166,7 +166,6 @@ def solve_scenario(
 def _solve_routing(
     scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
 ) -> dict[str, Any]:
-    from wdnopt.solvers.cli.routing_report import result_dict
     from wdnopt.solvers.routing.solve import solve_routing
 
     def solve(season: str | None, name: str) -> dict[str, Any]:
@@ -175,7 +174,7 @@ def _solve_routing(
             from wdnopt.solvers.routing.plot import day_png
 
             figures[name] = day_png(result)
-        return result_dict(result)
+        return result.to_dict()
 
     if options.time_limit is not None:
         solver = scenario.solver.model_copy(update={"time_limit": options.time_limit})

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from wdnopt.solvers.harness.document import to_html, to_markdown
+from wdnopt.solvers.routing.sweep import COLUMNS, COST_COLUMNS
 from wdnopt.solvers.routing.sweep_outputs import (
+    COST_PARTS,
     report_blocks,
     sweep_figures,
     write_routing_sweep_outputs,
@@ -31,6 +33,11 @@ TIME_LIMIT = ("none", 1.0, "peak x2")
 GAP = 0.0123
 PARTS = {"pumping_cost": 0.4, "treatment_cost": 0.35, "demand_charge": 0.15, "other_cost": 0.1}
 PLANTS = {"P1": 50.0, "P2": 30.0}
+
+
+def test_the_stacked_parts_are_the_sweeps_cost_columns() -> None:
+    assert list(COST_PARTS) == list(COST_COLUMNS) == list(PARTS)
+    assert set(COST_COLUMNS) <= set(COLUMNS)
 
 
 def _run(outage: str, m: float, tariff: str) -> dict:
