@@ -2,11 +2,13 @@
 
 A sweep is the product networks × demand factors × objectives × algorithms × seeds. Seeds
 apply only to algorithms that take one (the GA); the others run once per network, factor and
-objective. Every other field has the meaning, the units and the default it has in a
-``pump_placement`` scenario (:mod:`wdnopt.models.pumps.schema`), whose pieces are reused here.
+objective. The settings a placement has too (pressures, hour, costs, catalogue, mode, checked
+junctions, repair, ``[solver]``, ``[options.NAME]``) come from one base class,
+:class:`~wdnopt.models.pumps.schema.PumpSettings`: one meaning, one unit, one default in both.
 
-Algorithm names are checked against the algorithm registry before any run starts, by the
-harness (:mod:`wdnopt.solvers.harness`): models never import solvers.
+Algorithm names and their options are checked against the algorithm registry before any run
+starts, by the sweep's plan (:mod:`wdnopt.solvers.pumps.sweep.plan`): models never import
+solvers.
 """
 
 from __future__ import annotations
@@ -16,38 +18,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from wdnopt.models.errors import FieldError
-from wdnopt.models.pumps.catalogue import DEFAULT_CATALOGUE
 from wdnopt.models.pumps.costs import Objective
-from wdnopt.models.pumps.schema import (
-    Costs,
-    NetworkSource,
-    PumpPlacementScenario,
-    check_pressure_limits,
-    pressure_min,
-)
-from wdnopt.models.pumps.tree import P_MIN_DEFAULT
-from wdnopt.models.schema import (
-    DemandFactor,
-    Hour,
-    Pressure,
-    RelPath,
-    SchemaModel,
-    SolverOptions,
-)
+from wdnopt.models.pumps.schema import NetworkSource, PumpPlacementScenario, PumpSettings
+from wdnopt.models.schema import DemandFactor
 
-SHARED_FIELDS = (
-    "mode",
-    "checked",
-    "repair",
-    "hour",
-    "p_min",
-    "p_min_psi",
-    "p_max",
-    "catalogue",
-    "costs",
-    "solver",
-)
-"""Fields with the same meaning as in a ``pump_placement`` scenario."""
+SHARED_FIELDS = tuple(PumpSettings.model_fields)
+"""Fields with the same meaning as in a ``pump_placement`` scenario (:class:`PumpSettings`)."""
 
 
 class SweepNetwork(NetworkSource):
@@ -75,7 +51,7 @@ class SweepNetwork(NetworkSource):
         return f"tree{self.generator.nodes}-s{self.generator.seed}"
 
 
-class PumpComparisonScenario(SchemaModel):
+class PumpComparisonScenario(PumpSettings):
     """Compare pump placement algorithms over a sweep of networks, demands and objectives."""
 
     kind: Literal["pump_comparison"] = "pump_comparison"
@@ -103,36 +79,12 @@ class PumpComparisonScenario(SchemaModel):
     reference: str = "milp"
     """Exact algorithm whose proved optimum (or best bound) is the reference of the gaps; it is
     run even when ``algorithms`` does not list it."""
-    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    """Options per algorithm, e.g. ``[options.ga] generations = 200``."""
     verify: bool = True
     """Check every placement in an EPANET simulation (columns ``verified``, ``min_margin_m``,
     ``mean_slack``)."""
     pressure_curve_factors: list[DemandFactor] | None = None
     """Demand factors of the pressure curve figure (none: 1.0 to the largest factor of the
     sweep, step 0.05)."""
-    mode: Literal["network", "flow-tree"] = "network"
-    """``network`` (plans must hold on each network as given) or ``flow-tree`` (the paper's
-    reading; plans still checked on the network); see the ``pump_placement`` scenario."""
-    checked: Literal["demand", "all"] = "demand"
-    """Junctions where the pressure limits apply: ``demand`` or ``all``."""
-    repair: bool | None = None
-    """Repair every plan on the network (default: in ``network`` mode)."""
-    hour: Hour | None = None
-    """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
-    p_min: Pressure = P_MIN_DEFAULT
-    """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
-    p_min_psi: Pressure | None = None
-    """Minimum service pressure in psi, instead of ``p_min``."""
-    p_max: Pressure | None = None
-    """Optional pressure ceiling, m."""
-    catalogue: RelPath = DEFAULT_CATALOGUE
-    """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""
-    costs: Costs = Costs()
-    """Energy price ($/kWh), lifetime (years), discount rate."""
-    solver: SolverOptions = SolverOptions()
-    """HiGHS settings for the MILP (its ``time_limit`` in s and ``rel_gap``; threads default
-    to 1 per run, since runs go in parallel)."""
 
     @field_validator("networks")
     @classmethod
@@ -164,15 +116,17 @@ class PumpComparisonScenario(SchemaModel):
         return values
 
     @model_validator(mode="after")
-    def _check_shared(self) -> PumpComparisonScenario:
+    def _check_catalogue(self) -> PumpComparisonScenario:
         if not self.catalogue.is_file():
             raise FieldError("catalogue", "an existing pump catalogue CSV", str(self.catalogue))
-        check_pressure_limits(self)
         return self
 
     def placement_scenario(self, network: int, objective: Objective) -> PumpPlacementScenario:
-        """The ``pump_placement`` scenario of one network and objective, over every factor."""
+        """The ``pump_placement`` scenario of one network and objective, over every factor;
+        its ``[solver] threads`` is 1 unless the sweep sets it (runs go in parallel)."""
         shared = {k: getattr(self, k) for k in SHARED_FIELDS if k in self.model_fields_set}
+        if self.solver.threads is None:
+            shared["solver"] = self.solver.model_copy(update={"threads": 1})
         source = self.networks[network]
         return PumpPlacementScenario(
             name=f"{self.name}:{source.key}" if self.name else source.key,
@@ -181,11 +135,5 @@ class PumpComparisonScenario(SchemaModel):
             ),
             demand_factors=list(self.demand_factors),
             objective=objective,
-            algorithms=dict(self.options),
             **shared,
         )
-
-    @property
-    def pressure_min(self) -> float:
-        """``P_min`` in m (from ``p_min_psi`` when given)."""
-        return pressure_min(self)

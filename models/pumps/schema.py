@@ -90,17 +90,17 @@ class Costs(SchemaModel):
         )
 
 
-class PumpPlacementScenario(SchemaModel):
-    """Place booster pumps on a network so that every checked junction gets ``P_min``."""
+OPTIONS_RENAMED = (
+    "per-algorithm options as [options.NAME] tables: rename each [algorithms.NAME] table to "
+    "[options.NAME] (algorithms = [...] is the list of algorithms a comparison runs)"
+)
+"""What a scenario that still writes ``[algorithms.NAME]`` tables is told."""
 
-    kind: Literal["pump_placement"] = "pump_placement"
-    """Scenario kind; ``pump_placement`` for this schema."""
-    name: str = ""
-    """Short name shown in reports."""
-    description: str = ""
-    """What the scenario represents."""
-    network: NetworkSource
-    """The network: ``file``, ``shipped`` or ``generator`` (exactly one)."""
+
+class PumpSettings(SchemaModel):
+    """The settings a pump placement and a pump comparison share, with one meaning, one unit
+    and one default in both (a comparison hands them to each of its placements)."""
+
     mode: Literal["network", "flow-tree"] = "network"
     """``network``: every plan must hold on the network as given (looped or not), checked and
     repaired there. ``flow-tree``: the paper's reading, for replicating it: solve on the flow
@@ -115,8 +115,6 @@ class PumpPlacementScenario(SchemaModel):
     ``flow-tree`` mode."""
     hour: Hour | None = None
     """Hour of the demand patterns to solve (none: the peak-demand hour of the day)."""
-    demand_factors: list[DemandFactor] = Field(min_length=1)
-    """Factors applied to every junction demand; one problem per factor."""
     p_min: Pressure = P_MIN_DEFAULT
     """Minimum service pressure, m (default 21.3 psi = 14.976 m)."""
     p_min_psi: Pressure | None = None
@@ -127,15 +125,25 @@ class PumpPlacementScenario(SchemaModel):
     """Pump catalogue CSV (``name,power_kw,capex,efficiency``); default the shipped one."""
     costs: Costs = Costs()
     """Energy price ($/kWh), lifetime (years), discount rate."""
-    objective: Literal["opex", "capex", "tco"] = "tco"
-    """What is minimised: ``opex`` (NPV of energy), ``capex`` or ``tco`` (their sum)."""
     solver: SolverOptions = SolverOptions()
-    """HiGHS settings for the MILP."""
-    algorithms: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    """Options per algorithm, e.g. ``[algorithms.ga] generations = 200``."""
+    """HiGHS settings (``time_limit`` in s, ``rel_gap``, ``threads``), for every algorithm that
+    has an option of the same name and does not set it in ``[options.NAME]``; in a comparison,
+    ``threads`` defaults to 1 per run, since runs go in parallel."""
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Options per algorithm, e.g. ``[options.ga] generations = 200``: checked against the
+    algorithm's options when the placement is requested (``wdnopt solve --help`` lists the
+    algorithms); they win over ``[solver]``, and ``--time-limit`` wins over both."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _options_renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("algorithms"), dict):
+            tables = ", ".join(f"[algorithms.{name}]" for name in data["algorithms"])
+            raise FieldError("algorithms", OPTIONS_RENAMED, tables or "a table")
+        return data
 
     @model_validator(mode="after")
-    def _check_pressures(self) -> PumpPlacementScenario:
+    def _check_pressures(self) -> PumpSettings:
         check_pressure_limits(self)
         return self
 
@@ -151,6 +159,23 @@ class PumpPlacementScenario(SchemaModel):
     def repairs(self) -> bool:
         """Whether plans are repaired on the network (``repair``, or the mode's default)."""
         return self.mode == "network" if self.repair is None else self.repair
+
+
+class PumpPlacementScenario(PumpSettings):
+    """Place booster pumps on a network so that every checked junction gets ``P_min``."""
+
+    kind: Literal["pump_placement"] = "pump_placement"
+    """Scenario kind; ``pump_placement`` for this schema."""
+    name: str = ""
+    """Short name shown in reports."""
+    description: str = ""
+    """What the scenario represents."""
+    network: NetworkSource
+    """The network: ``file``, ``shipped`` or ``generator`` (exactly one)."""
+    demand_factors: list[DemandFactor] = Field(min_length=1)
+    """Factors applied to every junction demand; one problem per factor."""
+    objective: Literal["opex", "capex", "tco"] = "tco"
+    """What is minimised: ``opex`` (NPV of energy), ``capex`` or ``tco`` (their sum)."""
 
 
 def pressure_min(scenario: Any) -> float:

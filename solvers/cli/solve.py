@@ -22,9 +22,6 @@ from wdnopt.solvers.cli.figure_options import (
 from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
 
-DEFAULT_ALGORITHM = "network-dp"
-"""Pump placement algorithm of ``wdnopt solve`` when ``--algorithm`` is not given."""
-
 HANDLERS: dict[str, str] = {
     "routing": "wdnopt.solvers.cli.routing_report:solve_and_report",
     "pump_placement": "wdnopt.solvers.cli.pump_report:solve_and_report",
@@ -57,6 +54,16 @@ class _AlgorithmNames:
         return iter(self._names())
 
 
+class _DefaultAlgorithm:
+    """The registry's default algorithm, for ``--help``: read only when the help is shown."""
+
+    def __str__(self) -> str:
+        # only when the help is shown: parsing a routing command imports no pump code
+        from wdnopt.solvers.pumps.registry import DEFAULT_ALGORITHM
+
+        return DEFAULT_ALGORITHM
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "solve",
@@ -86,13 +93,14 @@ def register(sub: Any) -> None:
         help=f"override the scenario's time limit: wall-clock seconds of each algorithm run, "
         f"a finite number in (0, {MAX_TIME_LIMIT:g}]",
     )
-    p.add_argument(
+    algorithm = p.add_argument(
         "--algorithm",
         default=None,
         choices=_AlgorithmNames(),
         metavar="NAME",
-        help=f"pump placement algorithm (default {DEFAULT_ALGORITHM}; one of %(choices)s)",
+        help="pump placement algorithm (default %(default_algorithm)s; one of %(choices)s)",
     )
+    algorithm.default_algorithm = _DefaultAlgorithm()  # type: ignore[attr-defined]
     p.add_argument(
         "--plot",
         type=Path,
@@ -135,10 +143,6 @@ def run(args: argparse.Namespace) -> int:
                 file=args.scenario,
             )
     _refuse_options_of_other_kinds(scenario, args, given_format)
-    if scenario.kind == "pump_placement":
-        from wdnopt.solvers.pumps.registry import check_algorithm_tables
-
-        check_algorithm_tables(scenario.algorithms, where=str(args.scenario))
     return handler(scenario.kind)(scenario, args)
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.status import Status
 
@@ -51,12 +52,12 @@ PARTNER = {"milp": "tree-dp", "tree-dp": "milp", "milp-network": "tree-dp"}
 
 
 def cross_check(
-    problem: PumpProblem, result: PlacementResult, *, time_limit: float | None = None
+    problem: PumpProblem, result: PlacementResult, *, deadline: Deadline | None = None
 ) -> PlacementResult:
     """``result`` confirmed (or downgraded) by the other exact method (see the module notes).
 
-    ``time_limit`` is the wall-clock limit of the whole run: the check gets what ``result``
-    left of it (at least :data:`MIN_CHECK_S`), so the two together stay near the limit.
+    ``deadline`` is that of the whole placement: the check gets what ``result`` left of it
+    (at least :data:`MIN_CHECK_S`), so the two together stay near the limit.
     """
     cert = result.extras.get("dp_certificate")
     if cert is not None:  # the DP's tables travel no further than this check
@@ -78,10 +79,10 @@ def cross_check(
         status, value, why = Status.OPTIMAL, float(known), ""
     else:
         algorithm = registry.get(other)
-        values = {}
-        if time_limit is not None and "time_limit" in algorithm.options.__dataclass_fields__:
-            values["time_limit"] = max(time_limit - result.runtime_s, MIN_CHECK_S)
-        check = algorithm.run(problem, algorithm.make_options(values))
+        options = algorithm.make_options()
+        if deadline is not None and deadline.limit is not None and hasattr(options, "time_limit"):
+            options = replace(options, time_limit=max(deadline.left(), MIN_CHECK_S))
+        check = algorithm.run(problem, options)
         status, value, why = check.status, check.objective, check.message
     assert result.objective is not None
     if status is Status.OPTIMAL and value is not None:

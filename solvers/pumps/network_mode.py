@@ -23,6 +23,7 @@ from typing import Literal
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.registry import Algorithm, Count, Seconds, register
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.pumps.tree_dp import TreeDpOptions, run_tree_dp
 from wdnopt.solvers.status import Status
@@ -30,7 +31,7 @@ from wdnopt.solvers.status import Status
 
 @dataclass(frozen=True)
 class NetworkOptions:
-    """Options of the ``network-dp`` algorithm (keys of ``[algorithms.network-dp]``)."""
+    """Options of the ``network-dp`` algorithm (keys of ``[options.network-dp]``)."""
 
     max_rounds: Count = 30
     """Rounds of simulate → linearise → place at most."""
@@ -44,9 +45,15 @@ class NetworkOptions:
 
 
 def repair_result(
-    problem: PumpProblem, result: PlacementResult, options: RepairOptions | None = None
+    problem: PumpProblem,
+    result: PlacementResult,
+    options: RepairOptions | None = None,
+    *,
+    deadline: Deadline | None = None,
 ) -> PlacementResult:
-    """``result`` repaired on ``problem.network`` (unchanged without a network or a plan).
+    """``result`` repaired on ``problem.network`` (unchanged without a network or a plan),
+    within ``deadline`` (that of the whole placement: the repair takes what is left of it) or,
+    without one that has a limit, ``options.time_limit``.
 
     The answer keeps the algorithm's name; its extras record the plan before the repair
     (``start_cost``, ``start_holds``, ``model_error_m``: how far the algorithm's own model was
@@ -56,7 +63,9 @@ def repair_result(
     if net is None or not result.status.has_solution:
         return result
     started = time.perf_counter()
-    fixed = repair_plan(problem, result.pumps, options, predicted=result.predicted)
+    fixed = repair_plan(
+        problem, result.pumps, options, predicted=result.predicted, deadline=deadline
+    )
     unchanged = fixed.pumps == tuple(sorted(result.pumps))
     extras = {
         **result.extras,
@@ -125,6 +134,7 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     """
     options = options or NetworkOptions()
     started = time.perf_counter()
+    deadline = Deadline(options.time_limit)
     first = replace(run_tree_dp(problem, TreeDpOptions()), algorithm="network-dp")
     net = problem.network
     if net is None or (not net.looped and not first.status.has_solution):
@@ -138,12 +148,9 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     elif net.looped and options.starts == "empty":
         begins = {"empty": empty}
     answers = []
+    repair = RepairOptions(max_rounds=options.max_rounds, prune=options.prune)
     for i, (label, begin) in enumerate(begins.items()):
-        left = max(options.time_limit - (time.perf_counter() - started), 0.0)
-        repair = RepairOptions(
-            max_rounds=options.max_rounds, time_limit=left / (len(begins) - i), prune=options.prune
-        )
-        out = repair_result(problem, begin, repair)
+        out = repair_result(problem, begin, repair, deadline=deadline.share(len(begins) - i))
         answers.append(replace(out, extras=type(out.extras)({**out.extras, "start": label})))
     holding = [a for a in answers if a.status.has_solution]
     best = min(holding, key=lambda a: a.objective) if holding else answers[0]

@@ -1,25 +1,26 @@
 """One pump placement end to end: the algorithm, the exact cross-check, the repair on the
 network, the EPANET check, and the plan as a table with the network's own names.
 
-The command line (``wdnopt solve``) and the Python API (:func:`wdnopt.solvers.api.place_pumps`)
-both run placements through :func:`run_placement`, so both give the same answer.
+The command line (``wdnopt solve``), the Python API (:func:`wdnopt.solvers.api.place_pumps`),
+the service and the sweeps run placements through :func:`solve_placement`, each with a
+:class:`~wdnopt.solvers.pumps.request.PlacementRequest` built by the one
+:func:`~wdnopt.solvers.pumps.request.placement_request`, so all give the same answer.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.exact import cross_check
+from wdnopt.solvers.pumps.network_mode import repair_result
 
 if TYPE_CHECKING:
     from wdnopt.models.pumps.problem import PumpProblem
-    from wdnopt.models.pumps.schema import PumpPlacementScenario
+    from wdnopt.solvers.pumps.request import PlacementRequest
     from wdnopt.solvers.pumps.result import PlacementResult
     from wdnopt.solvers.pumps.verify import Verification
 
@@ -28,67 +29,43 @@ PLACEMENT_COLUMNS = ["node", "pipe", "size", "power_kw", "flow_m3s", "head_m", "
 """Columns of :func:`placement_table`."""
 
 
-def algorithm_options(
-    algorithm: registry.Algorithm,
-    scenario: PumpPlacementScenario,
-    time_limit: float | None = None,
-    *,
-    where: str = "",
-) -> Any:
-    """The algorithm's options: ``[algorithms.NAME]``, then ``[solver]`` for the options of the
-    same name, then ``time_limit`` (``--time-limit``) when given; errors name ``where``."""
-    values = dict(scenario.algorithms.get(algorithm.name, {}))
-    allowed = {f.name for f in dataclasses.fields(algorithm.options)}
-    for key in ("time_limit", "rel_gap", "threads"):
-        given = getattr(scenario.solver, key, None)
-        if given is not None and key in allowed and key not in values:
-            values[key] = given
-    if time_limit is not None and "time_limit" in allowed:
-        values["time_limit"] = time_limit
-    return algorithm.make_options(values, where=where)
-
-
 def run_placement(
     problem: PumpProblem,
-    algorithm: registry.Algorithm,
-    options: Any,
+    request: PlacementRequest,
     *,
-    repairs: bool,
     progress: Callable[[Any], None] | None = None,
 ) -> tuple[PlacementResult, Verification | None]:
     """:func:`solve_placement`, then :func:`check_placement`: the plan and its EPANET check."""
-    result = solve_placement(problem, algorithm, options, repairs=repairs, progress=progress)
+    result = solve_placement(problem, request, progress=progress)
     return result, check_placement(problem, result)
 
 
 def solve_placement(
     problem: PumpProblem,
-    algorithm: registry.Algorithm,
-    options: Any,
+    request: PlacementRequest,
     *,
-    repairs: bool,
     progress: Callable[[Any], None] | None = None,
 ) -> PlacementResult:
-    """Run ``algorithm`` on ``problem``: an ``optimal`` on a tree is confirmed by the other exact
-    method, and a plan is repaired on the network when ``repairs`` (``network-dp`` and
-    ``milp-network`` give plans that hold already). ``progress`` receives the iterations of an
-    algorithm that reports them (``milp-network``: its lower and upper bounds)."""
-    from wdnopt.solvers.pumps.exact import cross_check
-    from wdnopt.solvers.pumps.network_mode import repair_result
-    from wdnopt.solvers.pumps.repair import RepairOptions
+    """Run the request's algorithm on ``problem``: an ``optimal`` on a tree is confirmed by the
+    other exact method, and a plan is repaired on the network when the request says so
+    (``network-dp`` and ``milp-network`` give plans that hold already). ``progress`` receives
+    the iterations of an algorithm that reports them (``milp-network``: its lower and upper
+    bounds).
 
-    started = time.perf_counter()
-    limit = getattr(options, "time_limit", None)  # the whole run's: every stage takes the rest
+    The request's deadline starts here (each demand factor gets the whole limit); the
+    algorithm gets what is left of it as its ``time_limit``, and the cross-check and the
+    repair each take what the stages before them left.
+    """
+    request = request.started()
+    algorithm, deadline = request.algorithm, request.deadline
+    options = request.run_options()
     if progress is not None and "progress" in inspect.signature(algorithm.run).parameters:
         answer = algorithm.run(problem, options, progress=progress)
     else:
         answer = algorithm.run(problem, options)
-    result = cross_check(problem, answer, time_limit=limit)
-    if repairs and not algorithm.network_checked:
-        left = None if limit is None else max(limit - (time.perf_counter() - started), 0.0)
-        result = repair_result(
-            problem, result, None if left is None else RepairOptions(time_limit=left)
-        )
+    result = cross_check(problem, answer, deadline=deadline)
+    if request.repairs and not algorithm.network_checked:
+        result = repair_result(problem, result, deadline=deadline)
     return result
 
 

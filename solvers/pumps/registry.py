@@ -1,8 +1,9 @@
 """The one algorithm registry: every pump placement algorithm, by name.
 
 An algorithm is a function ``run(problem, options) -> PlacementResult`` with an options
-dataclass (its fields are the keys accepted under ``[algorithms.NAME]`` in a scenario). The
-harness and the CLI only iterate this registry.
+dataclass (its fields are the keys accepted under ``[options.NAME]`` in a scenario, checked
+when a placement is requested: :mod:`wdnopt.solvers.pumps.request`). The harness and the CLI
+only iterate this registry.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
+DEFAULT_ALGORITHM = "network-dp"
+"""The algorithm of a placement that names none (``wdnopt solve``, the service)."""
+
 
 @dataclass(frozen=True)
 class Algorithm:
@@ -42,7 +46,7 @@ class Algorithm:
     repair) and its bound, if any, is a bound of the network's problem, loops included."""
 
     def make_options(
-        self, values: dict[str, Any] | None = None, *, where: str = "", table: str = "algorithms"
+        self, values: dict[str, Any] | None = None, *, where: str = "", table: str = "options"
     ) -> Any:
         """Options from a scenario table, checked before any run: unknown keys, values of the
         wrong type (strictly: ``"5"`` is not a count) and values out of the range the field's
@@ -116,20 +120,6 @@ def get(name: str) -> Algorithm:
 def names() -> list[str]:
     _load_all()
     return list(REGISTRY)
-
-
-def check_algorithm_tables(tables: dict[str, dict[str, Any]], *, where: str) -> None:
-    """A scenario's ``[algorithms.NAME]`` tables: every name registered and its options valid
-    (:meth:`Algorithm.make_options`), else :class:`InputError` naming ``where`` and the field."""
-    for name, values in tables.items():
-        if name not in names():
-            raise InputError.single(
-                f"an algorithm, one of {sorted(names())}",
-                field=f"algorithms.{name}",
-                got="unknown algorithm",
-                file=where,
-            )
-        get(name).make_options(values, where=where)
 
 
 def _load_all() -> None:

@@ -43,6 +43,7 @@ from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
 from wdnopt.solvers.highs import quiet_highs, run_for
+from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 from wdnopt.solvers.pumps.tree_ops import max_boost
 from wdnopt.solvers.pumps.verify import DEFAULT_TOL, Verification, cached_verifier
@@ -234,7 +235,7 @@ def linear_round(
     verdict: Verification,
     state: PumpedState,
     pumps: tuple[PlannedPump, ...],
-    deadline: float,
+    deadline: Deadline,
     forbidden: set[tuple[str, int]] | None = None,
 ) -> tuple[tuple[PlannedPump, ...], str]:
     """New pumps for the remaining deficits, from the linear model of the simulated state
@@ -291,7 +292,7 @@ def linear_round(
     for _ in range(MAX_ROW_PASSES):
         cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
         gain = cover.gain
-        left = max(deadline - time.perf_counter(), 1.0)
+        left = max(deadline.left(), 1.0)
         chosen = solve_cover(cover, greedy_cover(gain, need, costs),
                              min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
@@ -319,14 +320,18 @@ def repair_plan(
     options: RepairOptions | None = None,
     *,
     predicted: np.ndarray | None = None,
+    deadline: Deadline | None = None,
 ) -> Repair:
-    """Repair ``start`` on ``problem.network`` (see the module notes)."""
+    """Repair ``start`` on ``problem.network`` (see the module notes), until ``deadline`` (a
+    placement's: the repair takes what its earlier stages left) or, without one that has a
+    limit, for ``options.time_limit`` seconds."""
     options = options or RepairOptions()
     net = problem.network
     if net is None:
         raise ValueError("repair needs the problem's network (PumpProblem.network)")
+    if deadline is None or deadline.limit is None:
+        deadline = Deadline(options.time_limit)
     started = time.perf_counter()
-    deadline = started + options.time_limit
     verifier = cached_verifier(net.wn, net.factor, net.hour)
     catalogue, tree = problem.catalogue, problem.tree
     costs = np.asarray(problem.size_costs, dtype=float)
@@ -347,9 +352,9 @@ def repair_plan(
     history: list[float] = []
     forbidden: set[tuple[str, int]] = set()  # (pipe, size) that ran out of range: not again
     while not verdict.verified and rounds < options.max_rounds:
-        if time.perf_counter() > deadline:
+        if deadline.expired:
             cut = "repair rounds"
-            message = f"the time limit ran out in the {cut} ({options.time_limit:.3g} s were left)"
+            message = f"the time limit ran out in the {cut} (of {deadline.limit:.3g} s)"
             break
         history.append(sum(s for _, s in verdict.failing(tree)))
         if len(history) > STALL_ROUNDS and history[-1] > (1 - STALL_GAIN) * min(
@@ -447,11 +452,11 @@ def repair_plan(
     # on a tree network a plan that holds as placed came from the exact model: nothing to prune
     exact_start = start_holds and not net.looped
     if verdict.verified and options.prune and pumps and not exact_start:
-        if time.perf_counter() > deadline:
+        if deadline.expired:
             cut = "pruning skipped"
         # drop pumps, the most expensive first
         for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
-            if time.perf_counter() > deadline:
+            if deadline.expired:
                 cut = cut or "pruning cut short"
                 break
             trial = tuple(p for p in pumps if p != pump)
@@ -462,7 +467,7 @@ def repair_plan(
         for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
             cheaper = [k for k in np.argsort(costs, kind="stable") if costs[k] < costs[pump.size]]
             for k in cheaper:
-                if time.perf_counter() > deadline:
+                if deadline.expired:
                     cut = cut or "pruning cut short"
                     break
                 smaller = PlannedPump(pump.pipe, pump.upstream, int(k))

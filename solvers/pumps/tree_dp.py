@@ -113,7 +113,7 @@ def window(low: float, high: float) -> Step:
 
 @dataclass(frozen=True)
 class TreeDpOptions:
-    """Options of the exact tree dynamic programme (keys of ``[algorithms.tree-dp]``)."""
+    """Options of the exact tree dynamic programme (keys of ``[options.tree-dp]``)."""
 
     max_pieces: Count = 200_000
     """Stop (status ``error``) when one subtree's cost function has more pieces than this."""

@@ -187,7 +187,7 @@ def ga_work(values: dict[str, Any], caps: Caps) -> list[Problem]:
     if options.population > caps.max_ga_population:
         problems.append(
             Problem(
-                f"algorithms.{GA}.population",
+                f"options.{GA}.population",
                 f"a population of at most {caps.max_ga_population} (the server's limit)",
                 str(options.population),
             )
@@ -196,7 +196,7 @@ def ga_work(values: dict[str, Any], caps: Caps) -> list[Problem]:
     if work > caps.max_ga_evaluations:
         problems.append(
             Problem(
-                f"algorithms.{GA}.generations",
+                f"options.{GA}.generations",
                 f"population × generations of at most {caps.max_ga_evaluations} (the server's "
                 "limit)",
                 f"{options.population} × {options.generations} = {work}",
@@ -229,7 +229,7 @@ def job_cost(scenario: Any, caps: Caps) -> list[Problem]:
     if scenario.kind == "routing":
         return _routing_size(scenario, caps)
     problems = _pump_size(scenario, caps)
-    tables = scenario.algorithms
+    tables = scenario.options
     if GA in tables:
         problems.extend(ga_work(dict(tables[GA]), caps))
     return problems

@@ -19,7 +19,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from pydantic import BaseModel
 
@@ -37,6 +37,9 @@ from wdnopt.solvers.service.budget import (
 )
 from wdnopt.solvers.service.nesting import data_depth, json_nesting, toml_nesting
 from wdnopt.solvers.service.work import BODY, JobOptions
+
+if TYPE_CHECKING:
+    from wdnopt.solvers.pumps.request import PlacementRequest
 
 SOLVED_KINDS = ("routing", "pump_placement")
 """Scenario kinds the service solves (the sweeps, ``pump_comparison`` and ``routing_sweep``, are
@@ -201,17 +204,24 @@ def server_files(model: type[BaseModel], data: Any, loc: str = "") -> list[str]:
 
 
 def _time_limit(
-    scenario: Any, requested: float | None, algorithm: str | None, count: int, caps: Caps
+    scenario: Any,
+    requested: float | None,
+    request: PlacementRequest | None,
+    count: int,
+    caps: Caps,
 ) -> tuple[float, str | None]:
-    """The time limit of each solve of the job, and the field that gave it: the request's,
-    else the scenario's, else the cap (or the job's share of its total); any given above the
-    cap is refused, naming where it was given."""
+    """The time limit of each solve of the job, and the field that gave it. Any given above
+    the cap is refused, naming where it was given. A pump placement's is its request's (the
+    one precedence of :func:`~wdnopt.solvers.pumps.request.placement_request`), clamped to
+    the caps: a limit given within the cap stays as it is, the algorithm's default or none
+    becomes at most the cap or the job's share of its total. A routing job's is the
+    request's, else the scenario's, else the cap (or the job's share)."""
     given: list[tuple[str, Any]] = [("time_limit", requested)]
+    if request is not None:
+        own = scenario.options.get(request.algorithm.name, {}).get("time_limit")
+        given.append((f"options.{request.algorithm.name}.time_limit", own))
     solver = getattr(scenario, "solver", None)
     given.append(("solver.time_limit", getattr(solver, "time_limit", None)))
-    if scenario.kind == "pump_placement" and algorithm is not None:
-        own = scenario.algorithms.get(algorithm, {}).get("time_limit")
-        given.append((f"algorithms.{algorithm}.time_limit", own))
     cap = caps.max_time_limit
     for field, value in given:
         if value is None:
@@ -232,6 +242,9 @@ def _time_limit(
                 field=field,
                 got=repr(value),
             )
+    if request is not None:
+        bound = cap if request.limit_from is not None else default_time_limit(count, caps)
+        return float(request.clamped(bound).time_limit), request.limit_from
     for field, value in given:
         if value is not None:
             return float(value), field
@@ -290,8 +303,11 @@ def validate(
         scenario = scenario_from_dict(data, file=BODY)
     except InputError as exc:
         raise BadBody(422, exc.problems) from None
+    request: PlacementRequest | None = None
     if scenario.kind == "pump_placement":
+        # imported for pump placements only: a routing request never loads the pump stack
         from wdnopt.solvers.pumps import registry
+        from wdnopt.solvers.pumps.request import placement_request  # (as registry, above)
 
         if algorithm is not None and algorithm not in registry.names():
             raise BadBody.single(
@@ -300,15 +316,13 @@ def validate(
                 field="algorithm",
                 got=repr(algorithm),
             )
-        try:
-            registry.check_algorithm_tables(scenario.algorithms, where=BODY)
+        try:  # the options of every [options.NAME] table checked, once, here
+            request = placement_request(scenario, algorithm, time_limit, where=BODY)
         except InputError as exc:
             raise BadBody(422, exc.problems) from None
         if season is not None:
             raise BadBody.single(422, "no season: a pump placement has none", field="season")
-        from wdnopt.solvers.cli.pump_report import DEFAULT_ALGORITHM
-
-        algorithm = algorithm or DEFAULT_ALGORITHM
+        algorithm = request.algorithm.name
     else:
         if algorithm is not None:
             raise BadBody.single(
@@ -330,7 +344,7 @@ def validate(
     if too_big:
         raise BadBody(413, [_in_body(p) for p in too_big])
     count, count_field = parts(scenario, season)
-    limit, limit_field = _time_limit(scenario, time_limit, algorithm, count, caps)
+    limit, limit_field = _time_limit(scenario, time_limit, request, count, caps)
     too_long = solve_time(count, count_field, limit, limit_field, caps)
     if too_long:
         raise BadBody(422, [_in_body(p) for p in too_long])

@@ -16,19 +16,21 @@ from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.relaxation import candidates, network_data
 from wdnopt.models.pumps.schema import PumpPlacementScenario
-from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.placement import solve_placement
 from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
+from wdnopt.solvers.pumps.request import placement_request
 from wdnopt.solvers.pumps.result import make_result
 from wdnopt.solvers.pumps.verify import verify_pumps_simulator
 from wdnopt.solvers.status import Status
+
+SCENARIO = PumpPlacementScenario(network={"shipped": "Net1"}, demand_factors=[4.0])
 
 
 @pytest.fixture(scope="module")
 def padded():
     """Net1 ×4, a plan that holds, and the same plan with one more (unneeded) pump."""
-    scenario = PumpPlacementScenario(network={"shipped": "Net1"}, demand_factors=[4.0])
+    scenario = SCENARIO
     (problem,) = build_problems(scenario)
     assert problem.network.looped and problem.network.deficient()
     plan = repair_plan(problem, ()).pumps
@@ -65,15 +67,12 @@ def test_pruning_past_the_limit_is_reported_as_cut(padded) -> None:
 
 
 def test_the_repair_takes_what_the_run_left(padded) -> None:
-    """``solve_placement`` gives the repair what is left of the algorithm's own limit (not a
+    """``solve_placement`` gives the repair what is left of the request's deadline (not a
     fixed 300 s): the whole run ends near the limit, and a stage the limit cut is named."""
     problem, _ = padded
-    algorithm = registry.get("ga")
     limit = 1.0
     started = time.perf_counter()
-    result = solve_placement(
-        problem, algorithm, algorithm.make_options({"time_limit": limit}), repairs=True
-    )
+    result = solve_placement(problem, placement_request(SCENARIO, "ga", limit))
     elapsed = time.perf_counter() - started
     assert elapsed <= limit * 1.1 + 5.0
     cut = result.extras.get("cut_by_time_limit")
@@ -82,3 +81,18 @@ def test_the_repair_takes_what_the_run_left(padded) -> None:
         assert result.status in (Status.TIME_LIMIT, Status.UNKNOWN)
     else:
         assert result.status in (Status.HEURISTIC, Status.UNKNOWN)
+
+
+@pytest.mark.parametrize("name", ["approx-pump", "tree-pump"])
+def test_an_algorithm_without_a_time_limit_option_is_repaired_within_the_limit(
+    padded, name: str
+) -> None:
+    """The limit of the request bounds the repair also after an algorithm that has no
+    ``time_limit`` of its own (it used to get a fixed 300 s)."""
+    problem, _ = padded
+    request = placement_request(SCENARIO, name, 0.5)
+    assert request.time_limit == 0.5 and request.repairs
+    started = time.perf_counter()
+    result = solve_placement(problem, request)
+    assert time.perf_counter() - started <= 0.5 * 1.1 + 5.0
+    assert result.status.has_solution or result.status is Status.UNKNOWN

@@ -139,7 +139,7 @@ def test_delete_cancels_a_running_job_then_deletes_it(service: Server) -> None:
         "kind": "pump_placement",
         "demand_factors": [2.0],
         "network": {"generator": {"nodes": 150, "seed": 1}},
-        "algorithms": {"ga": {"population": 1000, "generations": 10_000}},
+        "options": {"ga": {"population": 1000, "generations": 10_000}},
     }
     with service.client("carol") as c:
         job_id = _submit(c, long, algorithm="ga", time_limit=4)

@@ -33,7 +33,7 @@ GOOD = EXAMPLE.read_text()
 SLOW_GA = (
     'kind = "pump_placement"\ndemand_factors = [2.0]\n'
     "[network]\ngenerator = { nodes = 150, seed = 5 }\n"
-    "[algorithms.ga]\ngenerations = 10000000\n"
+    "[options.ga]\ngenerations = 10000000\n"
 )
 
 

@@ -188,15 +188,15 @@ def test_a_routing_job_counts_its_seasons() -> None:
 @pytest.mark.parametrize(
     ("ga", "field"),
     [
-        ("population = 1000000", "algorithms.ga.population"),
-        ("population = 10000\ngenerations = 10000000", "algorithms.ga.generations"),
+        ("population = 1000000", "options.ga.population"),
+        ("population = 10000\ngenerations = 10000000", "options.ga.generations"),
     ],
 )
 def test_a_genetic_algorithm_is_capped(ga: str, field: str) -> None:
-    fields = _refused(_check(PUMPS + f"[algorithms.ga]\n{ga}\n", algorithm="ga"), 413)
+    fields = _refused(_check(PUMPS + f"[options.ga]\n{ga}\n", algorithm="ga"), 413)
     assert "(the server's limit)" in fields[field]
     # a long run of the paper's population is fine: the time limit ends it
-    long = _check(PUMPS + "[algorithms.ga]\ngenerations = 10000000\n", algorithm="ga")
+    long = _check(PUMPS + "[options.ga]\ngenerations = 10000000\n", algorithm="ga")
     assert isinstance(long, Accepted)
 
 
@@ -227,7 +227,7 @@ def test_a_job_past_its_deadline_is_killed_with_its_process() -> None:
     data = tomllib.loads(
         'kind = "pump_placement"\ndemand_factors = [2.0]\n'
         "[network]\ngenerator = { nodes = 150, seed = 1 }\n"
-        "[algorithms.ga]\npopulation = 1000\ngenerations = 10000\n"
+        "[options.ga]\npopulation = 1000\ngenerations = 10000\n"
     )
     options = {"time_limit": None, "algorithm": "ga", "season": None, "figures": False}
     seen: set[int] = set()

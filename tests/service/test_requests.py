@@ -43,7 +43,7 @@ def _fields(r) -> list[str]:
         ('kind = "pump_placement"\ndemand_factors = [2.0]\n[network]\nfile = "/etc/passwd"\n',
          422, "network.file"),
         ('kind = "pump_placement"\ndemand_factors = [2.0]\n[network]\nshipped = "Net3"\n'
-         '[algorithms.ga]\npopulation = "many"\n', 422, "algorithms.ga.population"),
+         '[options.ga]\npopulation = "many"\n', 422, "options.ga.population"),
         ('kind = "pump_placement"\ndemand_factors = [2.0]\n[network]\n'
          "generator = { nodes = 100000 }\n", 413, "network.generator.nodes"),
         (GOOD + "\n[solver]\ntime_limit = 3600\n", 422, "solver.time_limit"),
@@ -143,7 +143,7 @@ def test_running_jobs_per_token_are_capped(service: Server) -> None:
     slow = (
         'kind = "pump_placement"\ndemand_factors = [2.0]\n'
         "[network]\ngenerator = { nodes = 150, seed = 2 }\n"
-        "[algorithms.ga]\npopulation = 1000\ngenerations = 10000\n"
+        "[options.ga]\npopulation = 1000\ngenerations = 10000\n"
     )
     ids = []
     with service.client("carol") as c:

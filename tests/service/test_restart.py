@@ -16,7 +16,7 @@ TOML = {"Content-Type": "application/toml"}
 SLOW = (
     'kind = "pump_placement"\ndemand_factors = [2.0]\n'
     "[network]\ngenerator = { nodes = 150, seed = 4 }\n"
-    "[algorithms.ga]\npopulation = 1000\ngenerations = 10000\n"
+    "[options.ga]\npopulation = 1000\ngenerations = 10000\n"
 )
 
 

@@ -25,7 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 SLOW_GA = (
     'kind = "pump_placement"\nname = "slow GA"\ndemand_factors = [2.0]\n'
     "[network]\ngenerator = { nodes = 150, seed = 6 }\n"
-    "[algorithms.ga]\npopulation = 1000\ngenerations = 10000\n"
+    "[options.ga]\npopulation = 1000\ngenerations = 10000\n"
 )
 ARGS = [
     "--headless",

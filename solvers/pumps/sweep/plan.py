@@ -24,6 +24,7 @@ from wdnopt.models.pumps.network import is_looped
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.models.scenario import load_scenario_of
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.request import check_option_tables, placement_request
 from wdnopt.solvers.pumps.sweep.record import RECORD_VERSION
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,12 @@ class RunSpec:
     algorithm: str
     seed: int | None
     options: dict[str, Any]
-    """Keyword arguments of the algorithm's options dataclass."""
+    """The options the sweep sets (the rest are the algorithm's defaults), as the run's
+    request has them: its labels and part of its id."""
     problem: PumpPlacementScenario
-    """The network and the shared settings, as a ``pump_placement`` scenario."""
+    """The network and the shared settings, as a ``pump_placement`` scenario: the worker builds
+    the run's request from it, ``algorithm`` and ``seed`` (:func:`.run.run_request`), so that
+    its deadline starts where the run starts."""
     verify: bool
     log_levels: dict[str, int] = field(default_factory=dict)
     """Logger levels to set where the run executes (mirrors the caller's, for workers)."""
@@ -106,12 +110,12 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
         )
     if scenario.reference not in wanted:
         wanted.append(scenario.reference)
-    for name in scenario.options:
-        if name not in known:
+    check_option_tables(scenario.options, where=where)  # also those of algorithms not run
+    for name, table in scenario.options.items():
+        if "seed" in table:
             raise InputError.single(
-                f"options of a registered algorithm, one of {known}",
-                field=f"options.{name}",
-                got="unknown algorithm",
+                "no seed here: the sweep's seeds = [...] gives every seed",
+                field=f"options.{name}.seed",
                 file=where,
             )
     load_catalogue(scenario.catalogue)  # raises InputError naming the file and row
@@ -128,10 +132,14 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
         wanted.append(LOOPED_REFERENCE)
         only_looped.add(LOOPED_REFERENCE)
     algorithms = tuple(n for n in known if n in wanted)
-    for name in scenario.options:  # options of algorithms not run are checked all the same
-        if name not in algorithms:
-            _base_options(scenario, name, where)
-    options = {n: _base_options(scenario, n, where) for n in algorithms}
+    # the options as each run's worker will build them (.run.run_request): the same for every
+    # network, objective and factor
+    settings = scenario.placement_scenario(0, scenario.objectives[0])
+    given = {
+        (name, seed): dict(placement_request(settings, name, where=where, seed=seed).given)
+        for name in algorithms
+        for seed in (list(scenario.seeds) if "seed" in _option_names(name) else [None])
+    }
 
     levels = {name: logging.getLogger(name).getEffectiveLevel() for name in ("wntr", "wdnopt")}
     runs = []
@@ -146,9 +154,7 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
                         list(scenario.seeds) if "seed" in _option_names(name) else [None]
                     )
                     for seed in seeds:
-                        values = dict(options[name])
-                        if seed is not None:
-                            values["seed"] = seed
+                        values = dict(given[(name, seed)])
                         run_id = _run_id(
                             scenario, source.key, digests, factor, objective, name, values
                         )
@@ -173,39 +179,6 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
 
 def _option_names(name: str) -> set[str]:
     return {f.name for f in dataclasses.fields(registry.get(name).options)}
-
-
-def _base_options(scenario: PumpComparisonScenario, name: str, where: str) -> dict[str, Any]:
-    """``[options.NAME]``, then ``[solver]`` for the options of the same name; one thread."""
-    allowed = _option_names(name)
-    values = dict(scenario.options.get(name, {}))
-    for key in sorted(values):
-        if key not in allowed:
-            raise InputError.single(
-                f"options of {name}: one of {sorted(allowed)}",
-                field=f"options.{name}.{key}",
-                got="unknown option",
-                file=where,
-            )
-    if "seed" in values:
-        raise InputError.single(
-            "no seed here: the sweep's seeds = [...] gives every seed",
-            field=f"options.{name}.seed",
-            file=where,
-        )
-    for key in ("time_limit", "rel_gap", "threads"):
-        given = getattr(scenario.solver, key, None)
-        if given is not None and key in allowed and key not in values:
-            values[key] = given
-    if "threads" in allowed and "threads" not in values:
-        values["threads"] = 1
-    try:
-        registry.get(name).make_options(values, where=where, table="options")
-    except (TypeError, ValueError) as exc:
-        raise InputError.single(
-            f"valid options of {name} ({exc})", field=f"options.{name}", file=where
-        ) from None
-    return values
 
 
 def _digest_file(path: Path) -> str:
