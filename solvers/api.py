@@ -186,13 +186,15 @@ def place_pumps(
     ``network``: a ``wntr`` ``WaterNetworkModel`` (used as it is, not modified), an ``.inp``
     path or a network shipped with wntr (``"Net3"``). ``settings`` are the fields of a
     ``pump_placement`` scenario (``p_min``, ``p_max``, ``hour``, ``mode``, ``checked``,
-    ``catalogue``, ``costs={...}``, ``algorithms={name: {option: value}}``, ``solver={...}``),
+    ``catalogue``, ``costs={...}``, ``options={name: {option: value}}``, ``solver={...}``),
     checked as a scenario file is: a wrong one raises :class:`InputError` naming it.
+    ``time_limit`` beats ``options[algorithm]["time_limit"]``, which beats
+    ``solver["time_limit"]`` (:func:`~wdnopt.solvers.pumps.request.placement_request`).
     """
     from wdnopt.models.pumps.instance import build_problems, load_network
     from wdnopt.models.pumps.schema import NetworkSource, PumpPlacementScenario
-    from wdnopt.solvers.pumps import registry
-    from wdnopt.solvers.pumps.placement import algorithm_options, run_placement
+    from wdnopt.solvers.pumps.placement import run_placement
+    from wdnopt.solvers.pumps.request import placement_request  # pump code: when placing
 
     given_wn = not isinstance(network, str | Path)
     source: dict[str, Any] = {"generator": {"nodes": 1}} if given_wn else _source(network)
@@ -216,10 +218,9 @@ def place_pumps(
         wn = network
     else:
         wn = load_network(scenario)
-    chosen = registry.get(algorithm)
-    options = algorithm_options(chosen, scenario, time_limit)
+    request = placement_request(scenario, algorithm, time_limit)
     (problem,) = build_problems(scenario, wn=wn)
-    result, check = run_placement(problem, chosen, options, repairs=scenario.repairs)
+    result, check = run_placement(problem, request)
     return PumpPlan(problem, result, check)
 
 

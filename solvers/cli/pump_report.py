@@ -25,10 +25,10 @@ from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.console import report_console
-from wdnopt.solvers.cli.solve import DEFAULT_ALGORITHM
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
-from wdnopt.solvers.pumps.placement import algorithm_options, placement_table, run_placement
+from wdnopt.solvers.pumps.placement import placement_table, run_placement
+from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification
 from wdnopt.solvers.status import Status
@@ -57,35 +57,36 @@ def _progress(algorithm: registry.Algorithm, problem: PumpProblem) -> Callable[[
 
 
 def solve_and_report(scenario: PumpPlacementScenario, args: argparse.Namespace) -> int:
-    name = getattr(args, "algorithm", None) or DEFAULT_ALGORITHM
-    algorithm = registry.get(name)
-    options = algorithm_options(algorithm, scenario, getattr(args, "time_limit", None))
+    request = placement_request(
+        scenario,
+        getattr(args, "algorithm", None),
+        getattr(args, "time_limit", None),
+        where=str(getattr(args, "scenario", "<scenario>")),
+    )
     plot = getattr(args, "plot", None)
     if plot is not None:
         check_output_path(Path(plot), option="--plot")
     problems = build_problems(scenario)
     freeze_at_exit()
     with frozen_gc():  # the networks and problems live to the end: see .collector
-        return _solve_and_report(scenario, args, name, algorithm, options, plot, problems)
+        return _solve_and_report(scenario, args, request, plot, problems)
 
 
 def _solve_and_report(
     scenario: PumpPlacementScenario,
     args: argparse.Namespace,
-    name: str,
-    algorithm: registry.Algorithm,
-    options: Any,
+    request: PlacementRequest,
     plot: str | None,
     problems: list[PumpProblem],
 ) -> int:
+    algorithm = request.algorithm
+    name = algorithm.name
     runs: list[tuple[PumpProblem, PlacementResult, Verification | None]] = []
     with FactorProgress(len(problems)) as progress:
         for problem in problems:
             result, check = run_placement(
                 problem,
-                algorithm,
-                options,
-                repairs=scenario.repairs,
+                request,
                 progress=None if getattr(args, "json", False) else _progress(algorithm, problem),
             )
             runs.append((problem, result, check))

@@ -195,19 +195,19 @@ def _solve_pumps(
     scenario: Any, options: JobOptions, report: Progress, figures: dict[str, bytes]
 ) -> dict[str, Any]:
     from wdnopt.models.pumps.instance import build_problems
-    from wdnopt.solvers.cli.pump_report import DEFAULT_ALGORITHM, report_dict
-    from wdnopt.solvers.pumps import registry
-    from wdnopt.solvers.pumps.placement import algorithm_options, run_placement
+    from wdnopt.solvers.cli.pump_report import report_dict
+    from wdnopt.solvers.pumps.placement import run_placement
+    from wdnopt.solvers.pumps.request import placement_request  # pump jobs only
 
-    name = options.algorithm or DEFAULT_ALGORITHM
-    algorithm = registry.get(name)
-    algo_options = algorithm_options(algorithm, scenario, options.time_limit, where=BODY)
+    # the intake's time limit (the one precedence, within the server's caps) is the explicit one
+    request = placement_request(scenario, options.algorithm, options.time_limit, where=BODY)
+    name = request.algorithm.name
     report(0, len(scenario.demand_factors), "building the network")
     problems = build_problems(scenario)
     runs = []
     for i, problem in enumerate(problems):
         report(i, len(problems), f"demand factor {problem.tree.demand_factor:g}")
-        result, check = run_placement(problem, algorithm, algo_options, repairs=scenario.repairs)
+        result, check = run_placement(problem, request)
         runs.append((problem, result, check))
         if options.figures:
             from wdnopt.solvers.pumps.plot import plan_png

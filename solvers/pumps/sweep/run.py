@@ -16,7 +16,7 @@ from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.harness.records import run_record
 from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
-from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.sweep.plan import RunSpec
 from wdnopt.solvers.status import Status
 
@@ -43,11 +43,18 @@ def _problem(spec: RunSpec) -> PumpProblem:
         return problem
 
     key = (
-        settings.model_dump_json(exclude={"name", "algorithms"}),
+        settings.model_dump_json(exclude={"name", "options"}),
         spec.demand_factor,
         spec.objective,
     )
     return _PROBLEMS.get(key, make)
+
+
+def run_request(spec: RunSpec) -> PlacementRequest:
+    """The run's request, built where the run executes (its deadline starts with the run)
+    by the one builder, from the settings, algorithm and seed the plan checked."""
+    where = f"run {spec.run_id} of {spec.scenario or 'the sweep'}"
+    return placement_request(spec.problem, spec.algorithm, where=where, seed=spec.seed)
 
 
 def execute_run(spec: RunSpec) -> dict[str, Any]:
@@ -69,9 +76,9 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
     result: dict[str, Any] = {"status": str(Status.ERROR)}
     try:
         problem = _problem(spec)
-        algorithm = registry.get(spec.algorithm)
-        options = algorithm.make_options(spec.options)
-        answer = solve_placement(problem, algorithm, options, repairs=spec.problem.repairs)
+        request = run_request(spec)
+        algorithm = request.algorithm
+        answer = solve_placement(problem, request)
         tree = problem.tree
         result = {
             "status": str(answer.status),
