@@ -234,7 +234,8 @@ def under_load(url: str, token: str, body: str, args: argparse.Namespace, optimu
 
 def in_process_rate(data: dict, n: int = 50) -> float:
     """Solves per second of the same job in this process, one after another."""
-    from wdnopt.solvers.service.work import JobOptions, solve_scenario
+    from wdnopt.solvers.service.joboptions import JobOptions  # lazy: the client side needs none
+    from wdnopt.solvers.service.jobsolve import solve_scenario
 
     solve_scenario(data, JobOptions())  # imports and first build
     start = time.perf_counter()

@@ -28,6 +28,7 @@ from wdnopt.solvers.cli.pump_report import print_report
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.placement import check_placement
+from wdnopt.solvers.pumps.plan import PumpPlan
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp
 
 FACTOR = 2.5
@@ -73,7 +74,8 @@ def stages(nodes: int) -> None:
     check = check_placement(problem, result)
     clock("final EPANET check", t)
     t = time.perf_counter()
-    print_report(scenario, "tree-dp", [(problem, result, check)], Console(file=io.StringIO()))
+    plans = [PumpPlan(problem, result, check)]
+    print_report(scenario, "tree-dp", plans, Console(file=io.StringIO()))
     clock("report", t)
     t = time.perf_counter()
     simulate(wn, FACTOR, problem.network.hour if problem.network else None)

@@ -28,9 +28,9 @@ _EXPORTS: dict[str, str] = {
     "n_minus_one": "wdnopt.solvers.routing.resilience",
     "RoutingWhatIf": "wdnopt.solvers.routing.whatif",
     "place_pumps": "wdnopt.solvers.api",
-    "PumpPlan": "wdnopt.solvers.api",
-    "load_results": "wdnopt.solvers.api",
-    "SavedResults": "wdnopt.solvers.api",
+    "PumpPlan": "wdnopt.solvers.pumps.plan",
+    "load_results": "wdnopt.solvers.saved",
+    "SavedResults": "wdnopt.solvers.saved",
     "run_sweep": "wdnopt.solvers.pumps.sweep.job",
     "run_routing_sweep": "wdnopt.solvers.routing.sweep",
 }

@@ -149,7 +149,7 @@ for name in ("distributed", "dask", "pyarrow"):
     sys.modules[name] = None  # as in a base install: not there
 from wdnopt.solvers.cli.main import main
 assert main(["compare", {str(sweep)!r}, "--out", {str(out)!r}, "--no-report"]) == 0
-from wdnopt.solvers.api import load_results
+from wdnopt.solvers.saved import load_results
 assert len(load_results({str(out)!r})["results"]) == 2  # tree-pump and the reference
 print("ok")
 """

@@ -143,10 +143,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy, here and below: `wdnopt --help` and `compare --help` load no sweep code
     from wdnopt.models.scenario import load_scenario
     from wdnopt.solvers import harness
-    from wdnopt.solvers.pumps.sweep import gap_table, run_sweep
-    from wdnopt.solvers.routing.sweep import run_routing_sweep
+    from wdnopt.solvers.pumps.sweep import gap_table, run_sweep  # lazy: start-up
+    from wdnopt.solvers.routing.sweep import run_routing_sweep  # lazy: start-up
 
     if args.workers is not None and args.workers < 1:
         raise InputError.single("a number ≥ 1", field="--workers", got=repr(args.workers))
@@ -321,7 +322,7 @@ class _PlainProgress:
 
 
 def print_gaps(gaps: Any, console: Console) -> None:
-    from wdnopt.solvers.harness.document import percent
+    from wdnopt.solvers.harness.document import percent  # lazy: pandas (start-up)
 
     table = Table(title="Gap to the optimum", title_justify="left")
     for column in ("algorithm", "objective", "runs", "compared", "mean", "worst", "within 1 %"):

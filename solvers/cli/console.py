@@ -21,7 +21,7 @@ PIPED_WIDTH = 1_000
 def report_console(*, stderr: bool = False) -> Console:
     """A console on standard output (or standard error), without rich's highlighting of
     numbers, as wide as a terminal, or :data:`PIPED_WIDTH` when it is not one."""
-    from rich.console import Console
+    from rich.console import Console  # lazy: --help and --version print without rich
 
     console = Console(stderr=stderr, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:

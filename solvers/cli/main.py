@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wdnopt.models.errors import InputError
+from wdnopt.solvers.io import stdout_for_files
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("solve", "solve one scenario file and print the report"),
@@ -55,6 +56,7 @@ VERBOSE_HELP = "log more (-v info, -vv debug)"
 
 def version() -> str:
     """The installed wdnopt's version (from its metadata)."""
+    # lazy: only --version reads the package metadata (start-up)
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as dist_version
 
@@ -195,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # EPANET warns of negative pressures at high demand factors: that is the very deficiency
         # the pump placement measures, reported in the tables; show it with -v only.
         logging.getLogger("wntr").setLevel(logging.ERROR)
+    # lazy: rich only once a command runs (`wdnopt --help` stays light)
     from rich.console import Console
     from rich.markup import escape
 
@@ -209,8 +212,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 got=" and ".join(claims),
             )
         if claims and claims[0] != "--json":  # a file on stdout: the report goes to stderr
-            from wdnopt.solvers.io import stdout_for_files
-
             with stdout_for_files():
                 code = args.func(args)
         else:

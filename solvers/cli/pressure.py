@@ -192,7 +192,7 @@ def print_curve(curve: pd.DataFrame, title: str) -> None:
 
 def curve_figure(curve: pd.DataFrame, title: str) -> Figure:
     """The pressure curve: share of demand junctions below P_min against the demand factor."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib only for --plot
 
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()

@@ -27,11 +27,13 @@ from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json, write_csv_atomic
 from wdnopt.solvers.pumps import registry
-from wdnopt.solvers.pumps.placement import placement_table, run_placement
+from wdnopt.solvers.pumps.placement import run_placement
+from wdnopt.solvers.pumps.plan import PumpPlan, bound_basis, placement_report
 from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.verify import Verification
 from wdnopt.solvers.status import Status
+from wdnopt.solvers.summary import summary, write_summary
 
 MAX_PUMP_ROWS = 40
 """Plan rows printed in the report; a longer plan prints these and a count (``--out`` and
@@ -91,17 +93,18 @@ def _solve_and_report(
             )
             runs.append((problem, result, check))
             progress.advance(problem.tree.demand_factor, str(result.status))
+    plans = [PumpPlan(*run) for run in runs]
+    report = placement_report(scenario.name, scenario.objective, name, plans)
     if getattr(args, "out", None):
-        for problem, result, _ in runs:
-            table = placement_table(problem, result)
-            write_csv_atomic(table, Path(args.out) / f"pumps_{problem.tree.demand_factor:g}.csv")
-        write_pump_summary(Path(args.out), report_dict(scenario, name, runs), runs)
+        for plan in plans:
+            write_csv_atomic(plan.pumps, Path(args.out) / f"pumps_{plan.demand_factor:g}.csv")
+        write_pump_summary(Path(args.out), report, plans)
     if getattr(args, "json", False):
-        print_json("solve", report_dict(scenario, name, runs))
+        print_json("solve", report)
     else:
-        print_report(scenario, name, runs, report_console())
+        print_report(scenario, name, plans, report_console())
     if plot is not None:
-        from wdnopt.solvers.pumps.plot import plot_plan
+        from wdnopt.solvers.pumps.plot import plot_plan  # lazy: matplotlib only for --plot
 
         for problem, result, check in runs:
             path = plot_path(Path(plot), problem.tree.demand_factor, several=len(runs) > 1)
@@ -125,6 +128,7 @@ class FactorProgress:
     terminal, else one plain line per factor solved."""
 
     def __init__(self, total: int) -> None:
+        # lazy: the bar's columns only when several factors are solved
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.total = total
@@ -163,10 +167,10 @@ class FactorProgress:
 def write_pump_summary(
     out: Path,
     report: dict[str, Any],
-    runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
+    plans: list[PumpPlan],
 ) -> Path:
-    """``out/summary.json``: the totals of the report, the timings, one entry per factor."""
-    from wdnopt.solvers.summary import summary, write_summary
+    """``out/summary.json``: the totals of the report (:func:`placement_report`), the
+    timings, one entry per factor."""
 
     keep = ("demand_factor", "status", "objective", "bound", "gap", "runtime_s", "verified")
     factors = [{k: f.get(k) for k in keep} for f in report["factors"]]
@@ -181,7 +185,7 @@ def write_pump_summary(
             objective=report["objective"],
             bound=report["bound"],
             gap=report["gap"],
-            timings={"solve_s": sum(r.runtime_s or 0.0 for _, r, _ in runs)},
+            timings={"solve_s": sum(p.result.runtime_s or 0.0 for p in plans)},
             verified=report.get("verified"),
             factors=factors,
         ),
@@ -192,92 +196,6 @@ def plot_path(path: Path, factor: float, *, several: bool) -> Path:
     """Where the plot of one demand factor goes: ``path`` itself for a single factor, else the
     factor inserted before the suffix (``net.png`` → ``net_2.png`` for factor 2)."""
     return path.with_name(f"{path.stem}_{factor:g}{path.suffix}") if several else path
-
-
-def report_dict(
-    scenario: PumpPlacementScenario,
-    algorithm: str,
-    runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
-) -> dict[str, Any]:
-    """The JSON report: the overall status and verdict at the top, one entry per factor below
-    with its objective, bound and gap (at the top too with a single factor)."""
-    factors = []
-    for problem, r, check in runs:
-        factors.append(
-            {
-                "demand_factor": problem.tree.demand_factor,
-                "status": str(r.status),
-                "objective": r.objective,
-                "bound": r.bound,
-                "gap": r.gap,
-                "message": r.message,
-                "runtime_s": r.runtime_s,
-                "cost": {
-                    "capex": r.cost.capex,
-                    "opex": r.cost.opex,
-                    "tco": r.cost.tco,
-                    "n_pumps": r.cost.n_pumps,
-                    "total_kw": r.cost.total_kw,
-                },
-                "deficient_nodes": int(problem.tree.deficient.sum()),
-                "verified": None if check is None else bool(check.verified),
-                "epanet": None
-                if check is None
-                else {
-                    "min_margin_m": check.min_margin,
-                    "mean_slack": check.mean_slack,
-                    "max_model_error_m": r.extras.get("model_error_m", check.max_model_error),
-                    "below_min": len(check.below_min),
-                    "above_max": len(check.above_max),
-                    "failing": [
-                        {"junction": n, "short_m": s} for n, s in check.failing(problem.tree)
-                    ],
-                    "pump_faults": list(check.pump_faults),
-                },
-                "placement": placement_table(problem, r).to_dict(orient="records"),
-                **_bound_basis(r),
-            }
-        )
-    statuses = [r.status for _, r, _ in runs]
-    overall = next(
-        (s for s in (Status.INFEASIBLE, Status.ERROR, Status.UNKNOWN) if s in statuses),
-        None,
-    )
-    if overall is None:
-        overall = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else statuses[0]
-        if any(s is Status.TIME_LIMIT for s in statuses):
-            overall = Status.TIME_LIMIT
-    # factors are separate problems: their objectives are never added up (the top level has
-    # the one factor's figures, or none with several)
-    only = runs[0][1] if len(runs) == 1 else None
-    objective = None if only is None else only.objective
-    bound = None if only is None else only.bound
-    gap = None if only is None else only.gap
-    checks = [c for _, _, c in runs]
-    return {
-        "scenario": scenario.name,
-        "kind": "pump_placement",
-        "algorithm": algorithm,
-        "objective_kind": scenario.objective,
-        "status": str(overall),
-        "objective": objective,
-        "bound": bound,
-        "gap": gap,
-        "verified": None if any(c is None for c in checks) else all(c.verified for c in checks),
-        "factors": factors,
-    }
-
-
-def _bound_basis(r: PlacementResult) -> dict[str, Any]:
-    """What a certified bound rests on (its relaxation, head envelope and assumptions), for
-    the algorithms that give one."""
-    if "assumptions" not in r.extras:
-        return {}
-    return {
-        "relaxation": r.extras.get("relaxation"),
-        "envelope_m": r.extras.get("envelope_m"),
-        "assumptions": list(r.extras.get("assumptions", ())),
-    }
 
 
 def _num(x: float | None, digits: int = 0) -> str:
@@ -309,13 +227,14 @@ def _model_error(r: PlacementResult, error: float | None) -> str:
 def print_report(
     scenario: PumpPlacementScenario,
     algorithm: str,
-    runs: list[tuple[PumpProblem, PlacementResult, Verification | None]],
+    plans: list[PumpPlan],
     console: Console,
 ) -> None:
     console.print(
         f"[bold]{scenario.name or 'pump placement'}[/]  ({algorithm}, {scenario.objective})"
     )
-    for problem, r, check in runs:
+    for plan in plans:
+        problem, r, check = plan.problem, plan.result, plan.check
         tree = problem.tree
         colour = {"optimal": "green", "infeasible": "red"}.get(str(r.status), "yellow")
         console.print(
@@ -326,8 +245,8 @@ def print_report(
         if r.objective is None:
             continue
         line = f"{scenario.objective}: [bold]{_num(r.objective)}[/]"
-        if r.bound is not None:
-            line += f"  bound {_num(r.bound)}, gap {100 * (r.gap or 0.0):.3f} %"
+        if plan.bound is not None:
+            line += f"  bound {_num(plan.bound)}, gap {100 * (plan.gap or 0.0):.3f} %"
         console.print(line + f"  ({r.runtime_s:.2f} s)")
         split = Table(title="Cost split", title_justify="left")
         for col in ("pumps", "kW", "capex", "opex (NPV)", "TCO"):
@@ -335,7 +254,7 @@ def print_report(
         c = r.cost
         split.add_row(str(c.n_pumps), _num(c.total_kw, 1), _num(c.capex), _num(c.opex), _num(c.tco))
         console.print(split)
-        table = placement_table(problem, r)
+        table = plan.pumps
         title = "Placement"
         if len(table) > MAX_PUMP_ROWS:
             title += f" (the first {MAX_PUMP_ROWS} of {len(table):,} pumps)"
@@ -362,7 +281,7 @@ def print_report(
                 if check.verified
                 else "[red]does NOT hold on the network[/]"
             )
-            error = r.extras.get("model_error_m", check.max_model_error)
+            error = plan.model_error_m
             console.print(
                 f"EPANET check on {problem.network.name if problem.network else tree.name}: "
                 f"{ok}; min margin {check.min_margin:.3f} m, "
@@ -379,7 +298,7 @@ def print_report(
                 console.print(f"  [red]{name}[/] short of P_min by {short:.3f} m")
             for fault in check.pump_faults:
                 console.print(f"  [red]{fault}[/]")
-        basis = _bound_basis(r)
+        basis = bound_basis(r)
         if basis:
             console.print(f"The bound ({basis['relaxation']} relaxation) rests on:")
             for line in basis["assumptions"]:

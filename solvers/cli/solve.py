@@ -19,8 +19,8 @@ from wdnopt.solvers.cli.figure_options import (
     plot_format,
     refuse_unused_figure_options,
 )
-from wdnopt.solvers.cli.numbers import MAX_TIME_LIMIT, time_limit
 from wdnopt.solvers.io import check_output_path
+from wdnopt.solvers.numbers import MAX_TIME_LIMIT, time_limit
 
 HANDLERS: dict[str, str] = {
     "routing": "wdnopt.solvers.cli.routing_report:solve_and_report",
@@ -43,7 +43,7 @@ class _AlgorithmNames:
     or an ``--algorithm`` given), so that parsing a routing command imports no pump code."""
 
     def _names(self) -> list[str]:
-        from wdnopt.solvers.pumps import registry
+        from wdnopt.solvers.pumps import registry  # lazy: see the class's text
 
         return registry.names()
 

@@ -21,16 +21,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.dp_certificate import DpCertificate, check_certificate
 from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.result import PlacementResult, make_result
 from wdnopt.solvers.status import Status
-
-if TYPE_CHECKING:
-    from wdnopt.solvers.pumps.dp_certificate import DpCertificate
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +119,6 @@ def certify(
     """``result`` with its optimum proved by the DP's certificate (``cert``, by default the one
     in its extras; the tables are dropped from the answer), or None when there is none or it
     does not prove it."""
-    from wdnopt.solvers.pumps.dp_certificate import check_certificate
 
     cert = cert if cert is not None else result.extras.get("dp_certificate")
     if cert is None or result.objective is None or result.check is None:

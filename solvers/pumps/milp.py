@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MilpOptions:
-    """Options of the exact MILP (keys of ``[algorithms.milp]`` in a scenario)."""
+    """Options of the exact MILP (keys of ``[options.milp]`` in a scenario)."""
 
     time_limit: Seconds = 60.0
     """Wall-clock limit of the HiGHS solve, s."""

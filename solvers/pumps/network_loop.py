@@ -35,7 +35,7 @@ def cheaper(upper: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class MilpNetworkOptions:
-    """Options of ``milp-network`` (keys of ``[algorithms.milp-network]``)."""
+    """Options of ``milp-network`` (keys of ``[options.milp-network]``)."""
 
     time_limit: Seconds = 60.0
     """Wall-clock seconds for the whole run (warm start and bound tightening included)."""

@@ -17,6 +17,7 @@ import pandas as pd
 
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
+from wdnopt.solvers.pumps.verify import verify_pumps
 
 if TYPE_CHECKING:
     from wdnopt.models.pumps.problem import PumpProblem
@@ -72,7 +73,6 @@ def solve_placement(
 def check_placement(problem: PumpProblem, result: PlacementResult) -> Verification | None:
     """The plan simulated in EPANET with its pumps inserted (None when there is no plan or no
     network)."""
-    from wdnopt.solvers.pumps.verify import verify_pumps
 
     if not result.status.has_solution or problem.network is None:
         return None

@@ -8,6 +8,7 @@ only iterate this registry.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
@@ -124,7 +125,6 @@ def names() -> list[str]:
 
 def _load_all() -> None:
     """Import every algorithm module (each registers itself on import)."""
-    import importlib
 
     for module in ALGORITHM_MODULES:
         importlib.import_module(module)

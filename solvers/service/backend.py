@@ -42,7 +42,7 @@ class ServiceConfig:
 
 def warm_intake() -> None:
     """Import what checking a body needs, once per intake process."""
-    from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps import registry  # lazy: the server process never loads it
 
     registry.names()
 

@@ -180,7 +180,7 @@ def _pump_size(scenario: Any, caps: Caps) -> list[Problem]:
 def ga_work(values: dict[str, Any], caps: Caps) -> list[Problem]:
     """A GA's population and population × generations against the caps (``values``: its
     options, already checked by the registry, defaults filled in)."""
-    from wdnopt.solvers.pumps import registry
+    from wdnopt.solvers.pumps import registry  # lazy: pump code only for a GA's options
 
     options = registry.get(GA).make_options(values)
     problems = []

@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     # the server's libraries (FastAPI, uvicorn; Dask in open_backend): only now that it starts
     import uvicorn
 
-    from wdnopt.solvers.service.app import create_app
+    from wdnopt.solvers.service.app import create_app  # lazy: FastAPI, as uvicorn above
 
     config = ServiceConfig(
         db=args.db,

@@ -35,8 +35,8 @@ from wdnopt.solvers.service.budget import (
     parts,
     solve_time,
 )
+from wdnopt.solvers.service.joboptions import BODY, JobOptions
 from wdnopt.solvers.service.nesting import data_depth, json_nesting, toml_nesting
-from wdnopt.solvers.service.work import BODY, JobOptions
 
 if TYPE_CHECKING:
     from wdnopt.solvers.pumps.request import PlacementRequest

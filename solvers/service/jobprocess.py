@@ -30,6 +30,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from wdnopt.models.errors import InputError
+from wdnopt.solvers.service.joboptions import JobOptions
+
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!Q")
@@ -209,8 +212,7 @@ def _watch_parent(parent: int) -> None:
 
 def serve(read_fd: int, write_fd: int) -> None:
     """Run jobs from ``read_fd`` until it closes; messages to ``write_fd``."""
-    from wdnopt.models.errors import InputError
-    from wdnopt.solvers.service.work import JobOptions, solve_scenario
+    from wdnopt.solvers.service.jobsolve import solve_scenario  # lazy: this process alone solves
 
     while True:
         header = _read_exactly(read_fd, _HEADER.size)
@@ -245,8 +247,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="solver process: %(message)s")
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     # the imports of a solve, paid before the first job
-    import wdnopt.solvers.routing.solve
-    import wdnopt.solvers.service.work  # noqa: F401
+    import wdnopt.solvers.service.jobsolve  # noqa: F401
 
     serve(0, write_fd)
 

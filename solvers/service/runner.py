@@ -23,16 +23,15 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import dask
+from distributed import Client, Event, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from wdnopt.models.errors import InputError
+from wdnopt.solvers.service.joboptions import PROGRESS_TOPIC, JobOptions
+from wdnopt.solvers.service.jobprocess import POOL
 from wdnopt.solvers.service.jobs import JobStore
-from wdnopt.solvers.service.work import (
-    PROGRESS_TOPIC,
-    JobOptions,
-    cancel_event_name,
-    solve_job,
-)
+from wdnopt.solvers.service.work import cancel_event_name, solve_job
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +45,10 @@ class SolverProcesses(WorkerPlugin):
     """Starts a solver process on each worker as it joins, and ends them when it closes."""
 
     def setup(self, worker: Any) -> None:
-        from wdnopt.solvers.service.jobprocess import POOL
 
         POOL.warm()
 
     def teardown(self, worker: Any) -> None:
-        from wdnopt.solvers.service.jobprocess import POOL
 
         POOL.close()
 
@@ -83,8 +80,6 @@ class DaskRunner:
         dashboard: str | None = None,
     ) -> None:
         """``dashboard``: the local cluster's dashboard at ``HOST:PORT`` (none: no dashboard)."""
-        import dask
-        from distributed import Client, LocalCluster
 
         self.store = store
         self._futures: dict[str, Any] = {}
@@ -158,7 +153,6 @@ class DaskRunner:
     def cancel(self, job_id: str) -> None:
         """Stop the job: its task dropped if queued; if running, its solver process killed by
         the task, which sees the job's cancel event within :data:`~.work.POLL_S` seconds."""
-        from distributed import Event
 
         with self._lock:
             future = self._futures.pop(job_id, None)

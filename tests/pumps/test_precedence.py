@@ -23,7 +23,8 @@ from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.sweep.plan import plan_sweep
 from wdnopt.solvers.pumps.sweep.run import run_request
 from wdnopt.solvers.service.intake import Accepted, Limits, check_submission
-from wdnopt.solvers.service.work import JobOptions, solve_scenario
+from wdnopt.solvers.service.joboptions import JobOptions
+from wdnopt.solvers.service.jobsolve import solve_scenario
 
 NETWORK = "[network]\ngenerator = { nodes = 30, seed = 3 }\n"
 SETTINGS = "[solver]\ntime_limit = 10.0\n\n[options.milp]\ntime_limit = 50.0\n"

@@ -15,8 +15,9 @@ from wdnopt.models.errors import InputError
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.service.auth import digest, load_tokens, new_token, parse_tokens
 from wdnopt.solvers.service.html import headline, number, report_page
+from wdnopt.solvers.service.joboptions import JobOptions
 from wdnopt.solvers.service.jobs import JobStore, TooManyJobs
-from wdnopt.solvers.service.work import JobOptions, solve_scenario
+from wdnopt.solvers.service.jobsolve import solve_scenario
 
 from .conftest import EXAMPLE, ROOT, example_optimum
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from wdnopt.solvers.service.joboptions import JobOptions
 from wdnopt.solvers.service.jobs import Job, JobStore
 from wdnopt.solvers.service.runner import DaskRunner
-from wdnopt.solvers.service.work import JobOptions
 
 from .conftest import EXAMPLE, example_optimum
 

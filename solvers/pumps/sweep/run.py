@@ -10,13 +10,14 @@ import logging
 import time
 from typing import Any
 
-import numpy as np
-
 from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.harness.records import run_record
 from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
+from wdnopt.solvers.pumps.placement import check_placement, solve_placement
+from wdnopt.solvers.pumps.plan import PumpPlan
 from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
+from wdnopt.solvers.pumps.result import PlacementResult
 from wdnopt.solvers.pumps.sweep.plan import RunSpec
 from wdnopt.solvers.status import Status
 
@@ -68,58 +69,21 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 
 
 def _execute_run(spec: RunSpec) -> dict[str, Any]:
-    from wdnopt.solvers.pumps.placement import check_placement, solve_placement
-
     for name, level in spec.log_levels.items():
         logging.getLogger(name).setLevel(level)
     started = time.perf_counter()
     result: dict[str, Any] = {"status": str(Status.ERROR)}
     try:
         problem = _problem(spec)
-        request = run_request(spec)
-        algorithm = request.algorithm
-        answer = solve_placement(problem, request)
-        tree = problem.tree
-        result = {
-            "status": str(answer.status),
-            "message": answer.message,
-            "bound": answer.bound,
-            "runtime_s": answer.runtime_s,
-            "deficient_nodes": int(np.count_nonzero(tree.deficient)),
-        }
-        if problem.network is not None and problem.network.looped and not algorithm.network_checked:
-            # bounds of the tree model are not bounds of the looped network's problem
-            result["bound"] = None
-        bounds = answer.extras.get("bounds")
-        if bounds and result["bound"] is not None:
-            result["paper_bound"] = _paper_bound(bounds, spec.objective)
-        if answer.status.has_solution:
-            cost = answer.cost
-            result.update(
-                cost=answer.objective,
-                capex=cost.capex,
-                opex=cost.opex,
-                tco=cost.tco,
-                n_pumps=cost.n_pumps,
-                total_kw=cost.total_kw,
-                placement={
-                    f"{p.pipe}@{p.upstream}": problem.catalogue.sizes[p.size].name
-                    for p in answer.pumps
-                },
-                start_cost=answer.extras.get("start_cost"),
-                start_holds=answer.extras.get("start_holds"),
-            )
-            t0 = time.perf_counter()
-            check = check_placement(problem, answer) if spec.verify else None
-            if check is not None:  # a plan on a network, checked
-                error = answer.extras.get("model_error_m", check.max_model_error)
-                result.update(
-                    verified=bool(check.verified),
-                    min_margin_m=check.min_margin,
-                    mean_slack=check.mean_slack,
-                    max_model_error_m=error,
-                    verify_s=time.perf_counter() - t0,
-                )
+        answer = solve_placement(problem, run_request(spec))
+        check = None
+        t0 = time.perf_counter()
+        if answer.status.has_solution and spec.verify:
+            check = check_placement(problem, answer)
+        verify_s = time.perf_counter() - t0
+        result = _record_result(PumpPlan(problem, answer, check).to_dict(), answer, spec)
+        if check is not None:
+            result["verify_s"] = verify_s
     except Exception as exc:  # a failing run is recorded, never stops the sweep
         logger.info("run %s (%s) failed: %s", spec.run_id, spec.algorithm, exc)
         result = {
@@ -137,6 +101,39 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
         "options": spec.options,
     }
     return run_record(spec.run_id, labels, result)
+
+
+def _record_result(plan: dict[str, Any], answer: PlacementResult, spec: RunSpec) -> dict[str, Any]:
+    """The figures of a run's row (:class:`~wdnopt.solvers.pumps.sweep.record.RunRecord`),
+    read from the plan's one serialisation (:meth:`PumpPlan.to_dict`), and the paper's
+    IV-B figure and the warm start's cost from the algorithm's extras."""
+    result: dict[str, Any] = {
+        "status": plan["status"],
+        "message": plan["message"],
+        "bound": plan["bound"],
+        "runtime_s": plan["runtime_s"],
+        "deficient_nodes": plan["deficient_nodes"],
+    }
+    bounds = answer.extras.get("bounds")
+    if bounds and plan["bound"] is not None:
+        result["paper_bound"] = _paper_bound(bounds, spec.objective)
+    if answer.status.has_solution:
+        result.update(
+            cost=plan["objective"],
+            **plan["cost"],
+            placement={f"{p['pipe']}@{p['node']}": p["size"] for p in plan["placement"]},
+            start_cost=answer.extras.get("start_cost"),
+            start_holds=answer.extras.get("start_holds"),
+        )
+    epanet = plan["epanet"]
+    if epanet is not None:  # a plan on a network, checked
+        result.update(
+            verified=plan["verified"],
+            min_margin_m=epanet["min_margin_m"],
+            mean_slack=epanet["mean_slack"],
+            max_model_error_m=epanet["max_model_error_m"],
+        )
+    return result
 
 
 def _paper_bound(bounds: dict[str, float], objective: str) -> float:
