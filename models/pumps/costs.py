@@ -10,6 +10,16 @@ energy price ``price`` ($/kWh):
     A = \\frac{1 - (1+i)^{-L}}{i} \\quad (A = L \\text{ when } i = 0), \\qquad
     \\mathrm{TCO}_k = C_k + O_k .
 
+A **curve pump** (a size with a head curve, :mod:`~wdnopt.models.pumps.curves`) runs at its
+operating point instead: on a pipe of flow ``q`` it adds ``h_k(q)`` and draws
+``P_k(q) = ρ g q h_k(q) / η_k`` kW, so its energy bill, priced per kW like the above,
+depends on where it is:
+
+.. math:: O_k(q) = P_k(q) \\cdot 8760 \\cdot \\mathrm{price} \\cdot A ,
+
+and ``W_k`` is then only the motor's rating (shown in tables). A curve pump where it cannot run
+(``q ≤ 0`` or ``q ≥ Q_max``) is priced at its rating, ``O_k = W_k · 8760 · price · A``.
+
 Every algorithm's answer is priced by :func:`price_placement`, never by its own arithmetic.
 """
 
@@ -23,6 +33,7 @@ from typing import Literal
 import numpy as np
 
 from wdnopt.models.errors import InputError
+from wdnopt.models.pumps.curves import HeadCurve
 from wdnopt.models.schema import MAX_MAGNITUDE
 
 Objective = Literal["opex", "capex", "tco"]
@@ -48,7 +59,31 @@ class PumpSize:
     """Wire-to-water efficiency ``η_k`` in (0, 1]."""
     max_head_m: float = float("inf")
     """Largest head the pump can add (its shut-off head), m. A constant-power pump's head
-    ``η_k W_k / (ρ g q)`` grows without bound as ``q → 0``; no model uses a pump above this."""
+    ``η_k W_k / (ρ g q)`` grows without bound as ``q → 0``; no model uses a pump above this.
+    A curve pump's is its curve's shut-off head ``A``."""
+    curve: HeadCurve | None = None
+    """The head curve of a curve pump; ``None`` for a constant-power pump (the default)."""
+
+    def head(self, q: np.ndarray) -> np.ndarray:
+        """The head (m) this size adds at flows ``q`` (m³/s); 0 where it cannot run: ``q ≤ 0``,
+        above its maximum head (constant power), at or beyond ``Q_max`` (a curve)."""
+        q = np.asarray(q, dtype=float)
+        ok = q > 0
+        safe = np.where(ok, q, 1.0)
+        if self.curve is None:
+            gain = (1.0 / (RHO_G * safe)) * (self.power_kw * self.efficiency)
+            return np.where(ok & (gain <= self.max_head_m), gain, 0.0)
+        gain = self.curve.head(safe)
+        return np.where(ok & (gain > 0), gain, 0.0)
+
+    def power_at(self, q: np.ndarray) -> np.ndarray:
+        """Electrical power (kW) at flows ``q`` (m³/s): ``W_k`` for a constant-power pump; for
+        a curve pump ``ρ g q h_k(q) / η_k`` where it runs, ``W_k`` where it cannot."""
+        q = np.asarray(q, dtype=float)
+        if self.curve is None:
+            return np.full(q.shape, self.power_kw)
+        h = self.head(q)
+        return np.where(h > 0, RHO_G * q * h / self.efficiency, self.power_kw)
 
 
 @dataclass(frozen=True)
@@ -59,6 +94,28 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.sizes)
+
+    @property
+    def is_curve(self) -> np.ndarray:
+        """True for each curve pump (a size with a head curve)."""
+        return np.array([s.curve is not None for s in self.sizes], dtype=bool)
+
+    @property
+    def has_curves(self) -> bool:
+        """True when some size is a curve pump."""
+        return any(s.curve is not None for s in self.sizes)
+
+    def head_at(self, q: np.ndarray) -> np.ndarray:
+        """``H[v, k]``: the head (m) of each size at each flow ``q_v`` (m³/s); 0 where the size
+        cannot run there (:meth:`PumpSize.head`)."""
+        q = np.asarray(q, dtype=float)
+        return np.stack([s.head(q) for s in self.sizes], axis=-1)
+
+    def power_at(self, q: np.ndarray) -> np.ndarray:
+        """``P[v, k]``: electrical power (kW) of each size at each flow
+        (:meth:`PumpSize.power_at`)."""
+        q = np.asarray(q, dtype=float)
+        return np.stack([s.power_at(q) for s in self.sizes], axis=-1)
 
     @property
     def power_kw(self) -> np.ndarray:
@@ -116,6 +173,17 @@ def check_catalogue(sizes: list[PumpSize], *, file: str | Path | None = None) ->
                 raise InputError.single(
                     expected, field=field, got=repr(getattr(s, field)), file=file, row=i
                 )
+        if s.curve is not None:
+            largest = RHO_G * s.curve.max_hydraulic_kw_per_rho_g / s.efficiency
+            if largest > s.power_kw * (1 + 1e-9):
+                raise InputError.single(
+                    f"a rated power covering the curve's largest electrical power "
+                    f"ρ g q h(q)/η = {largest:.4g} kW",
+                    field="power_kw",
+                    got=repr(s.power_kw),
+                    file=file,
+                    row=i,
+                )
     return Catalogue(tuple(sizes))
 
 
@@ -150,13 +218,34 @@ class CostModel:
         return catalogue.power_kw * self.opex_per_kw
 
     def size_costs(self, catalogue: Catalogue, objective: Objective) -> np.ndarray:
-        """Cost ``c_k`` of one pump of each size under ``objective``."""
+        """Cost ``c_k`` of one pump of each size under ``objective`` (a curve pump's energy at
+        its rating)."""
+        return self._costs(catalogue.capex, self.size_opex(catalogue), objective)
+
+    def flow_costs(
+        self, catalogue: Catalogue, flow: np.ndarray, objective: Objective
+    ) -> np.ndarray:
+        """``c[v, k]``: cost of one size-``k`` pump on a pipe of flow ``q_v`` (m³/s) under
+        ``objective``. For a constant-power size every row is ``c_k``; for a curve size the
+        energy is at the operating point, ``O_k(q_v) = P_k(q_v) · opex_per_kw``."""
+        q = np.asarray(flow, dtype=float)
+        costs = np.broadcast_to(
+            self.size_costs(catalogue, objective), (q.size, len(catalogue))
+        ).copy()
+        curved = np.flatnonzero(catalogue.is_curve)
+        if curved.size and objective != "capex":
+            opex = catalogue.power_at(q)[:, curved] * self.opex_per_kw
+            costs[:, curved] = opex if objective == "opex" else catalogue.capex[curved] + opex
+        return costs
+
+    @staticmethod
+    def _costs(capex: np.ndarray, opex: np.ndarray, objective: Objective) -> np.ndarray:
         if objective == "capex":
-            return catalogue.capex
+            return capex
         if objective == "opex":
-            return self.size_opex(catalogue)
+            return opex
         if objective == "tco":
-            return catalogue.capex + self.size_opex(catalogue)
+            return capex + opex
         raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
 
 
@@ -168,7 +257,7 @@ class PlacementCost:
     opex: float
     n_pumps: int
     total_kw: float
-    """Sum of rated electrical power, kW."""
+    """Sum of electrical power, kW: rated power, or a curve pump's at its operating point."""
 
     @property
     def tco(self) -> float:
@@ -179,11 +268,24 @@ class PlacementCost:
 
 
 def price_placement(
-    placement: Placement, catalogue: Catalogue, cost_model: CostModel
+    placement: Placement,
+    catalogue: Catalogue,
+    cost_model: CostModel,
+    flows: Mapping[int, float] | None = None,
 ) -> PlacementCost:
-    """The one cost function: capex, opex (NPV) and TCO of a set of pumps."""
+    """The one cost function: capex, opex (NPV) and TCO of a set of pumps.
+
+    ``flows`` gives the operating flow (m³/s) of each pump (by the placement's keys); it is
+    needed when the catalogue has curve pumps, whose energy is at that flow (module notes).
+    """
     ks = np.fromiter(placement.values(), dtype=int, count=len(placement))
-    power = catalogue.power_kw[ks].sum() if len(ks) else 0.0
+    if len(ks) and catalogue.is_curve[ks].any():
+        if flows is None:
+            raise ValueError("a placement with curve pumps is priced at their operating flows")
+        q = np.array([float(flows[key]) for key in placement], dtype=float)
+        power = float(catalogue.power_at(q)[np.arange(len(ks)), ks].sum())
+    else:
+        power = catalogue.power_kw[ks].sum() if len(ks) else 0.0
     capex = catalogue.capex[ks].sum() if len(ks) else 0.0
     return PlacementCost(
         capex=float(capex),
