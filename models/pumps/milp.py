@@ -28,6 +28,9 @@ optimal placements' costs are unchanged):
   cost. Moving pumps down such chains while the pipe below is free turns any optimum into one
   with :math:`\\sum_k y_{v,k} \\le \\sum_k y_{w,k}`: these rows cut symmetric solutions. With
   maximum heads a pair is kept only when every size usable on ``e_v`` is usable on ``e_w``.
+  A curve pump also adds more head lower down (:math:`h_k` falls with the flow), but its energy
+  :math:`\\rho g q h_k(q)/\\eta_k` need not fall: a pair is kept only when every size usable on
+  ``e_v`` costs no more on ``e_w`` (always so for constant power).
 * **Useless sizes** (with a ceiling). A size whose head exceeds the smallest head-room in the
   subtree of ``v`` can never sit on ``e_v``.
 
@@ -93,7 +96,8 @@ class ReducedTree:
     head: np.ndarray
     """``H[v, k]``, m."""
     cost: np.ndarray
-    """``c_k`` under the problem's objective."""
+    """``c[v, k]`` under the problem's objective (n × K: every row ``c_k`` for constant-power
+    sizes; a curve pump's energy at ``q_v``)."""
 
     @property
     def has_ceiling(self) -> bool:
@@ -146,6 +150,7 @@ def reduce_tree(problem: PumpProblem, *, presolve: bool = True) -> ReducedTree:
     required = deficient & (d > above + EPS) if presolve else deficient.copy()
 
     head = problem.head_gain
+    cost = np.asarray(problem.node_costs, dtype=float)
     cand = np.zeros(n, dtype=bool)
     cand[tree.candidates] = True
     allowed = cand[:, None] & (head > 0)  # a size above its maximum head there has no gain
@@ -162,7 +167,9 @@ def reduce_tree(problem: PumpProblem, *, presolve: bool = True) -> ReducedTree:
                 below = kids[starts[v] : starts[v + 1]]
                 w = int(below[relevant[below]][0])
                 # w's pump dominates v's only if every size usable on v is usable on w
-                if cand[w] and np.all(allowed[w] | ~allowed[v]):
+                # (and, for curve pumps, whose energy depends on the flow, costs no more there)
+                usable = allowed[w] & (cost[w] <= cost[v])
+                if cand[w] and np.all(usable | ~allowed[v]):
                     pairs.append((v, w))
             if pairs:
                 chain = np.array(pairs, dtype=np.int64)
@@ -189,7 +196,7 @@ def reduce_tree(problem: PumpProblem, *, presolve: bool = True) -> ReducedTree:
         ceiling=ceiling,
         subtree_ceiling=sub_ceiling,
         head=head,
-        cost=np.asarray(problem.size_costs, dtype=float),
+        cost=cost,
     )
 
 
@@ -217,7 +224,7 @@ def build_placement_milp(
     rt = reduced if reduced is not None else reduce_tree(problem, presolve=presolve)
     if cost_ceiling is not None and np.isfinite(cost_ceiling):
         affordable = rt.cost <= cost_ceiling * (1 + 1e-9) + 1e-9
-        allowed = rt.allowed & affordable[None, :]
+        allowed = rt.allowed & affordable
         chain = rt.chain[allowed[rt.chain[:, 0]].any(axis=1)] if len(rt.chain) else rt.chain
         rt = dataclasses.replace(rt, allowed=allowed, chain=chain)
     m = pyo.ConcreteModel(name=f"pump_placement[{problem.tree.name}]")
@@ -341,7 +348,7 @@ def define_ceiling(m: pyo.ConcreteModel, rt: ReducedTree) -> None:
 def define_cost(m: pyo.ConcreteModel, rt: ReducedTree) -> None:
     """The objective :math:`\\min \\sum_{v,k} c_k \\, y_{v,k}`."""
     m.cost = pyo.Objective(
-        expr=sum(float(rt.cost[k]) * m.y[v, k] for v, k in m.PUMPS), sense=pyo.minimize
+        expr=sum(float(rt.cost[v, k]) * m.y[v, k] for v, k in m.PUMPS), sense=pyo.minimize
     )
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
 
-from wdnopt.models.pumps.costs import Catalogue, CostModel, Objective
-from wdnopt.models.pumps.network import NetworkState
+from wdnopt.models.pumps.costs import (
+    Catalogue,
+    CostModel,
+    Objective,
+    Placement,
+    PlacementCost,
+    price_placement,
+)
+from wdnopt.models.pumps.network import NetworkState, PlannedPump
 from wdnopt.models.pumps.tree import TreeInstance
 
 Mode = Literal["network", "flow-tree"]
@@ -41,6 +49,45 @@ class PumpProblem:
         return self.cost_model.size_costs(self.catalogue, self.objective)
 
     @cached_property
+    def node_costs(self) -> np.ndarray:
+        """``c[v, k]``: cost of a size-``k`` pump on ``e_v`` under the objective (n × K). Every
+        row is :attr:`size_costs` for constant-power sizes; a curve pump's energy is at its
+        operating point ``q_v`` (:meth:`~wdnopt.models.pumps.costs.CostModel.flow_costs`)."""
+        if not self.catalogue.has_curves:
+            return np.broadcast_to(self.size_costs, (self.tree.n, len(self.catalogue)))
+        return self.cost_model.flow_costs(self.catalogue, self.tree.flow, self.objective)
+
+    @cached_property
     def head_gain(self) -> np.ndarray:
         """``H[v, k]`` in m (see :meth:`TreeInstance.head_gain`)."""
         return self.tree.head_gain(self.catalogue)
+
+    def price(self, placement: Placement) -> PlacementCost:
+        """:func:`~wdnopt.models.pumps.costs.price_placement` of a tree placement ``{v: k}``,
+        each pump at the flow ``q_v`` of its pipe."""
+        flows = {v: float(self.tree.flow[v]) for v in placement}
+        return price_placement(placement, self.catalogue, self.cost_model, flows)
+
+    def price_pumps(self, pumps: Sequence[PlannedPump]) -> PlacementCost:
+        """:func:`~wdnopt.models.pumps.costs.price_placement` of a plan, each pump at the flow
+        of its pipe: the tree's ``q_v`` on a pipe of the tree, else the network's unpumped flow
+        (only read when the catalogue has curve pumps)."""
+        sizes = {i: p.size for i, p in enumerate(pumps)}
+        if not self.catalogue.has_curves:
+            return price_placement(sizes, self.catalogue, self.cost_model)
+        tree = self.tree
+        at = {
+            (tree.pipe_names[v], tree.node_names[int(tree.parent[v])]): v
+            for v in range(tree.n)
+            if tree.parent[v] >= 0
+        }
+        flows = {}
+        for i, p in enumerate(pumps):
+            v = at.get((p.pipe, p.upstream))
+            if v is not None:
+                flows[i] = float(tree.flow[v])
+            elif self.network is not None:
+                flows[i] = abs(float(self.network.state.flow[p.pipe]))
+            else:
+                raise ValueError(f"no flow for a pump on pipe {p.pipe!r}: not a pipe of the tree")
+        return price_placement(sizes, self.catalogue, self.cost_model, flows)

@@ -170,13 +170,18 @@ class TreeInstance:
     def head_gain(self, catalogue: Catalogue) -> np.ndarray:
         """``H[v, k] = η_k W_k / (ρ g q_v)`` in m; 0 where ``q_v = 0``, ``v`` is a root, or
         ``H[v, k]`` is above the size's maximum head (the pump cannot run there: no model
-        uses it, and :func:`check_placement` refuses it)."""
+        uses it, and :func:`check_placement` refuses it). For a curve pump ``H[v, k] = h_k(q_v)``
+        (:mod:`~wdnopt.models.pumps.curves`), 0 at or beyond its zero-head flow ``Q_max``."""
         q = np.asarray(self.flow, dtype=float)
         ok = (q > 0) & (self.parent >= 0)
         inv = np.zeros_like(q)
         inv[ok] = 1.0 / (RHO_G * q[ok])
         gain = inv[:, None] * catalogue.hydraulic_kw[None, :]
-        return np.where(gain <= catalogue.max_head_m[None, :], gain, 0.0)
+        gain = np.where(gain <= catalogue.max_head_m[None, :], gain, 0.0)
+        curved = np.flatnonzero(catalogue.is_curve)
+        if curved.size:  # a curve pump adds h_k(q_v), 0 where it cannot run
+            gain[:, curved] = np.where(ok[:, None], catalogue.head_at(q)[:, curved], 0.0)
+        return gain
 
     def boost(self, placement: Placement, catalogue: Catalogue) -> np.ndarray:
         """``B_v``: total head added on the path root → ``v`` by the placement, m."""

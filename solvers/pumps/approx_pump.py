@@ -8,8 +8,9 @@ power :math:`\rho g q_x t`, rounded up to the next catalogue size (VII-A): the s
 
 .. math:: S(x, k) = \{ y \in \mathrm{subtree}(x) : d_y \le H_{x,k} \}
 
-(the deficient nodes it lifts alone) at weight :math:`c_k`, the size's cost under the
-objective. The paper's edges :math:`x \to y'` are the pairs :math:`y \in S(x, k_{max})`; its
+(the deficient nodes it lifts alone) at weight :math:`c_{x,k}`, the size's cost under the
+objective (a curve pump's energy at the flow of :math:`e_x`). The paper's edges
+:math:`x \to y'` are the pairs :math:`y \in S(x, k_{max})`; its
 edges :math:`x \to x'` (coverage of :math:`x'` contained in that of :math:`x`) say that a
 location adds nothing once its elements are covered, which the greedy below applies directly
 (a set with no uncovered element is never picked), so they are not materialised (they would be
@@ -123,7 +124,7 @@ def greedy_cover(
 ) -> dict[int, int]:
     """Chvátal's greedy weighted set cover of the nodes with ``residual > 0``."""
     gains = problem.head_gain
-    costs = np.asarray(problem.size_costs, dtype=float)
+    costs = np.asarray(problem.node_costs, dtype=float)  # c[x, k]
     tiny = 1e-12 * max(float(costs.max()), 1.0)
     order = layout.order
     r_pos = residual[order]
@@ -142,7 +143,7 @@ def greedy_cover(
         vals = np.sort(seg[need_pos[pos[x] : end[x]]])
         counts = np.searchsorted(vals, gains[x] + TOL, side="right")
         for k in np.flatnonzero(counts > 0).tolist():
-            heapq.heappush(heap, (max(costs[k], tiny) / counts[k], x, k, int(counts[k])))
+            heapq.heappush(heap, (max(costs[x, k], tiny) / counts[k], x, k, int(counts[k])))
     chosen: dict[int, int] = {}
 
     def gain_of(x: int, k: int) -> int:
@@ -151,7 +152,7 @@ def greedy_cover(
 
     def weight_of(x: int, k: int) -> float:
         have = chosen.get(x)
-        return max(costs[k] - (costs[have] if have is not None else 0.0), tiny)
+        return max(costs[x, k] - (costs[x, have] if have is not None else 0.0), tiny)
 
     while left > 0:
         if not heap:

@@ -26,6 +26,22 @@ independent of nothing but the size). Then
   efficiency.) The fill is a feasible-looking multiset, not a relaxation: with sizes 20 kW @ 12,
   10 kW @ 10, 3 kW @ 6 and :math:`Q^* = 13` kW it gives 16 while one 20 kW pump (cost 12)
   suffices. :func:`flag_paper_bound` reports every case where it exceeds a proven optimum.
+
+**Curve pumps** (a catalogue with head curves). A size-:math:`k` curve pump on :math:`e_v`
+delivers :math:`\rho g q_v h_k(q_v)`, at most :math:`\bar h_k = \rho g \max_q q h_k(q)` (the
+curve's largest hydraulic power), and draws :math:`\rho g q_v h_k(q_v)/\eta_k`. So:
+
+* capex: the ratio and knapsack bounds hold with :math:`\bar h_k` in place of :math:`h_k`
+  (every pump delivers at most :math:`\bar h_k`; its capex does not depend on where it runs);
+* opex: :math:`\sum_v \rho g q_v h_k(q_v)/\eta_k \ge Q^*_{hyd}/\eta_{max}`, the MIN-OPEX
+  bound, still holds; the knapsack with a cost per pump does **not** (a pump's energy falls
+  with its operating power), so the opex knapsack figure is the ratio bound;
+* TCO: capex + opex, so the sum of the two valid bounds (ratio: capex ratio + opex; knapsack:
+  capex knapsack + opex);
+* the paper's fill counts rated powers as delivered power, which a curve pump does not deliver:
+  it is not computed (NaN) for such a catalogue.
+
+For a catalogue of constant-power sizes only, nothing of this applies (:math:`\bar h_k = h_k`).
 """
 
 from __future__ import annotations
@@ -37,7 +53,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from wdnopt.models.pumps.costs import OBJECTIVES, Catalogue, CostModel, Objective
+from wdnopt.models.pumps.costs import OBJECTIVES, RHO_G, Catalogue, CostModel, Objective
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.continuous_boost import continuous_min_boost
 
@@ -141,6 +157,8 @@ def bounds_from_q_star(
     q_star_hydraulic_kw: float, catalogue: Catalogue, cost_model: CostModel
 ) -> LowerBounds:
     """Every bound of this module for a given ``Q*_hyd``."""
+    if catalogue.has_curves:
+        return _curve_bounds(q_star_hydraulic_kw, catalogue, cost_model)
     h = catalogue.hydraulic_kw
     q_star_kw = q_star_hydraulic_kw / float(catalogue.efficiency.max())
     figures: dict[str, float] = {}
@@ -155,6 +173,36 @@ def bounds_from_q_star(
         paper_capex=paper_capex,
         paper_tco=paper_capex + figures["opex_ratio"],
         **figures,
+    )
+
+
+def _curve_bounds(
+    q_star_hydraulic_kw: float, catalogue: Catalogue, cost_model: CostModel
+) -> LowerBounds:
+    """The bounds that stay valid for a catalogue with curve pumps (module notes)."""
+    h = np.array(
+        [
+            RHO_G * s.curve.max_hydraulic_kw_per_rho_g
+            if s.curve is not None
+            else s.power_kw * s.efficiency
+            for s in catalogue.sizes
+        ]
+    )
+    q_star_kw = q_star_hydraulic_kw / float(catalogue.efficiency.max())
+    opex = max(q_star_kw * cost_model.opex_per_kw, 0.0)
+    capex_ratio = ratio_bound(q_star_hydraulic_kw, h, catalogue.capex)
+    capex_knapsack = knapsack_bound(q_star_hydraulic_kw, h, catalogue.capex)
+    return LowerBounds(
+        q_star_hydraulic_kw=float(q_star_hydraulic_kw),
+        q_star_kw=float(q_star_kw),
+        opex_ratio=opex,
+        opex_knapsack=opex,
+        capex_ratio=capex_ratio,
+        capex_knapsack=capex_knapsack,
+        tco_ratio=capex_ratio + opex,
+        tco_knapsack=capex_knapsack + opex,
+        paper_capex=float("nan"),
+        paper_tco=float("nan"),
     )
 
 

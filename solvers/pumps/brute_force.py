@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wdnopt.models.pumps.costs import price_placement
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import check_placement
 from wdnopt.solvers.pumps.tree_ops import tree_layout
@@ -43,7 +42,7 @@ def brute_force(problem: PumpProblem, *, block: int = 65_536) -> BruteForceOptim
     layout = tree_layout(tree)
     n = tree.n
     gains = np.hstack([np.zeros((n, 1)), problem.head_gain])  # column 0: no pump
-    costs = np.concatenate([[0.0], problem.size_costs])
+    costs = np.hstack([np.zeros((n, 1)), problem.node_costs])  # c[v, k]; column 0: no pump
     checked = np.asarray(tree.checked, dtype=bool)
     low = np.where(checked, tree.p_min - tree.pressure, -np.inf)[layout.order]
     high = (tree.headroom if tree.p_max is not None else np.full(n, np.inf))[layout.order]
@@ -62,7 +61,7 @@ def brute_force(problem: PumpProblem, *, block: int = 65_536) -> BruteForceOptim
         ok = np.all(boost >= low - 1e-9, axis=1) & np.all(boost <= high + 1e-9, axis=1)
         if not ok.any():
             continue
-        price = costs[genes].sum(axis=1)
+        price = costs[cand[None, :], genes].sum(axis=1)
         price[~ok] = np.inf
         i = int(np.argmin(price))
         if price[i] < best_cost:
@@ -72,5 +71,5 @@ def brute_force(problem: PumpProblem, *, block: int = 65_536) -> BruteForceOptim
     placement = {int(cand[j]): int(k - 1) for j, k in enumerate(best) if k > 0}
     if not check_placement(tree, placement, problem.catalogue).feasible:
         raise AssertionError("enumeration and checker disagree on the optimum")
-    cost = price_placement(placement, problem.catalogue, problem.cost_model).of(problem.objective)
+    cost = problem.price(placement).of(problem.objective)
     return BruteForceOptimum(cost, placement, total)

@@ -10,7 +10,7 @@ plan, from these inequalities alone, where
 
 .. math::
 
-    F_v(b) \\le \\tilde G_v(b), \\qquad F_v(b) \\le c_k + \\tilde G_v(b + h_{v,k})
+    F_v(b) \\le \\tilde G_v(b), \\qquad F_v(b) \\le c_{v,k} + \\tilde G_v(b + h_{v,k})
     \\qquad \\text{for every } v \\in R, \\text{ every size } k \\text{ that fits } e_v,
     \\text{ every } b \\ge 0.
 
@@ -135,10 +135,10 @@ def check_certificate(problem: PumpProblem, cert: DpCertificate) -> CertificateC
             )
         return out
 
-    cost = np.asarray(problem.size_costs, dtype=float)
+    cost = np.asarray(problem.node_costs, dtype=float)  # c[v, k]
     # the shift 0 (no pump) and each size that fits e_v
-    shifts = [(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), 0.0)]
-    shifts += [(grid.head[:, k], grid.option[:, k], float(cost[k])) for k in range(len(cost))]
+    shifts = [(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), np.zeros(n))]
+    shifts += [(grid.head[:, k], grid.option[:, k], cost[:, k]) for k in range(cost.shape[1])]
     own = np.isin(g_node, members)
     for head, fits, price in shifts:
         ok = fits[members]
@@ -152,11 +152,11 @@ def check_certificate(problem: PumpProblem, cert: DpCertificate) -> CertificateC
         pts_node = np.concatenate([node[allowed[node]], g_node[mine]])
         pts_x = np.concatenate([x[allowed[node]], moved])
         lhs = _at(key, val, keys(pts_node, pts_x))
-        rhs = price + g_tilde(pts_node, pts_x + head[pts_node])
+        rhs = price[pts_node] + g_tilde(pts_node, pts_x + head[pts_node])
         bad = lhs > rhs + 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(rhs), rhs, 0.0)))
         if bad.any():
             i = int(np.argmax(bad))
-            what = "no pump" if price == 0.0 and not head.any() else "a pump"
+            what = "no pump" if not price.any() and not head.any() else "a pump"
             return _fail(
                 f"F at node {int(pts_node[i])}, boost {pts_x[i]} units, is {lhs[i]:.10g}: above "
                 f"{rhs[i]:.10g} with {what} on its pipe"

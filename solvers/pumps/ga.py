@@ -110,7 +110,7 @@ class GAOptions:
 class _Encoding:
     cand: np.ndarray  # candidate nodes in pre-order
     heads: np.ndarray  # (m, r+1) head of each gene value, column 0 = 0
-    costs: np.ndarray  # (r+1,) cost of each gene value, 0 for "no pump"
+    costs: np.ndarray  # (m, r+1) cost of each gene value on each gene, 0 for "no pump"
     start: np.ndarray  # pre-order block start of each candidate
     stop: np.ndarray  # pre-order block end of each candidate
     low: np.ndarray  # d at the positions of deficient nodes
@@ -129,7 +129,7 @@ def _encode(problem: PumpProblem) -> _Encoding:
     cand = cand[np.argsort(layout.pos[cand])]
     gains = problem.head_gain[cand]
     heads = np.hstack([np.zeros((len(cand), 1)), gains])
-    costs = np.concatenate([[0.0], np.asarray(problem.size_costs, dtype=float)])
+    costs = np.hstack([np.zeros((len(cand), 1)), np.asarray(problem.node_costs[cand], dtype=float)])
     deficient = np.flatnonzero(tree.deficient)
     capped = np.flatnonzero(np.asarray(tree.checked, dtype=bool) & np.isfinite(tree.headroom))
     gene_of = np.full(tree.n, -1, dtype=np.int64)
@@ -180,7 +180,7 @@ def _evaluate(enc: _Encoding, genes: np.ndarray, lam: float) -> tuple[np.ndarray
         over = np.maximum(boost[:, enc.high_pos] - enc.high, 0.0)
         violation = violation + np.count_nonzero(over > TOL, axis=1) + over.sum(axis=1)
     feasible = violation <= TOL
-    cost = enc.costs[genes].sum(axis=1)
+    cost = enc.costs[np.arange(genes.shape[1])[None, :], genes].sum(axis=1)
     return cost + lam * np.where(feasible, 0.0, violation), feasible
 
 

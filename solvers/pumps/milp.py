@@ -226,7 +226,7 @@ def _warm_start(problem: PumpProblem, options: MilpOptions) -> dict[int, int] | 
 
 
 def normalise_start(reduced: ReducedTree, placement: Mapping[int, int]) -> dict[int, int]:
-    """A placement of the same cost that satisfies the presolved model's rows.
+    """A placement of no higher cost that satisfies the presolved model's rows.
 
     Pumps on pipes outside the candidates are dropped (they lift no deficient node; dropping
     them only lowers boosts), and pumps move down the chain pairs ``(v, w)`` while ``e_w`` is

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from wdnopt.models.pumps.costs import price_placement
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.registry import Count, NonNegative, Seconds, Share
@@ -80,8 +79,7 @@ Progress = Callable[[Iteration], None]
 
 def plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
     """The plan's cost under the problem's objective, by the one cost function."""
-    sizes = {i: p.size for i, p in enumerate(pumps)}
-    return price_placement(sizes, problem.catalogue, problem.cost_model).of(problem.objective)
+    return problem.price_pumps(pumps).of(problem.objective)
 
 
 def money_text(x: float | None) -> str:

@@ -97,6 +97,10 @@ def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFra
     for pump in result.pumps:
         k = pump.size
         v = at.get((pump.pipe, pump.upstream))
+        size_opex, cost = float(opex[k]), float(problem.size_costs[k])
+        if v is not None and cat.sizes[k].curve is not None:  # energy at the operating point
+            cost = float(problem.node_costs[v, k])
+            size_opex = float(cat.sizes[k].power_at(tree.flow[v]) * problem.cost_model.opex_per_kw)
         rows.append(
             {
                 "node": pump.upstream,
@@ -106,8 +110,8 @@ def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFra
                 "flow_m3s": float(tree.flow[v]) if v is not None else float("nan"),
                 "head_m": float(problem.head_gain[v, k]) if v is not None else float("nan"),
                 "capex": float(cat.capex[k]),
-                "opex": float(opex[k]),
-                "cost": float(problem.size_costs[k]),
+                "opex": size_opex,
+                "cost": cost,
             }
         )
     return pd.DataFrame(rows, columns=PLACEMENT_COLUMNS)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from wdnopt.models.pumps.costs import PlacementCost, price_placement
+from wdnopt.models.pumps.costs import PlacementCost
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import PlacementCheck, check_placement
@@ -114,8 +114,7 @@ def make_result(
         pumps = planned_pumps(tree, placement) if has else ()
         if has and predicted is None:
             predicted = tree.pressure + tree.boost(placement, problem.catalogue)
-    sizes = {i: p.size for i, p in enumerate(pumps)}
-    cost = price_placement(sizes, problem.catalogue, problem.cost_model)
+    cost = problem.price_pumps(pumps)
     check = check_placement(tree, placement, problem.catalogue) if has else None
     if (
         status is Status.OPTIMAL

@@ -8,10 +8,12 @@ and :math:`G_v(b)` the least cost below ``v`` given the boost ``b`` at ``v`` its
 .. math::
 
     G_v(b) &= \\iota[b \\ge d_v] + \\iota[b \\le P_{\\max} - p_v] + \\sum_{c} F_c(b), \\\\
-    F_v(b) &= \\min\\Big(G_v(b),\\; \\min_k \\big(c_k + G_v(b + H_{v,k})\\big)\\Big),
+    F_v(b) &= \\min\\Big(G_v(b),\\; \\min_k \\big(c_{v,k} + G_v(b + H_{v,k})\\big)\\Big),
 
 (:math:`\\iota` is 0 when its condition holds, :math:`+\\infty` otherwise; the sum runs over
-the relevant children; a pipe without flow has no pump option). The optimum is
+the relevant children; a pipe without flow has no pump option; :math:`c_{v,k}` is
+:attr:`~wdnopt.models.pumps.problem.PumpProblem.node_costs`, the same for every ``v`` unless
+``k`` is a curve pump, whose energy is at the flow of ``e_v``). The optimum is
 :math:`\\sum_{c} F_c(0)` over the relevant children of the roots.
 
 Every :math:`F_v` and :math:`G_v` is piecewise constant in ``b`` on :math:`[0, \\infty)`, so it
@@ -146,7 +148,8 @@ def solve_tree_dp_steps(problem: PumpProblem, *, max_pieces: int = 200_000) -> D
     d = tree.deficiency
     headroom = tree.headroom
     head = problem.head_gain
-    cost = np.asarray(problem.size_costs, dtype=float)
+    cost = np.asarray(problem.node_costs, dtype=float)  # c[v, k]
+    sizes = np.argsort(problem.size_costs, kind="stable")
     can_pump = (parent >= 0) & (np.asarray(tree.flow) > 0)
 
     # every node's ceiling, moved onto its nearest relevant ancestor (or root)
@@ -177,8 +180,8 @@ def solve_tree_dp_steps(problem: PumpProblem, *, max_pieces: int = 200_000) -> D
         g[v] = gv
         fv = gv
         if can_pump[v]:
-            for k in np.argsort(cost, kind="stable"):
-                fv = fv.minimum(gv.shift(float(head[v, k]), float(cost[k])))
+            for k in sizes:
+                fv = fv.minimum(gv.shift(float(head[v, k]), float(cost[v, k])))
         pieces = max(pieces, len(fv))
         if len(fv) > max_pieces:
             raise TooManyPieces(f"{len(fv)} pieces at node {tree.node_names[v]}")
@@ -198,8 +201,8 @@ def solve_tree_dp_steps(problem: PumpProblem, *, max_pieces: int = 200_000) -> D
         assert gv is not None
         best, choice = float(gv(b + EVAL_EPS)[()]), -1
         if can_pump[v]:
-            for k in np.argsort(cost, kind="stable"):
-                value = float(cost[k]) + float(gv(b + head[v, k] + EVAL_EPS)[()])
+            for k in sizes:
+                value = float(cost[v, k]) + float(gv(b + head[v, k] + EVAL_EPS)[()])
                 if value < best and (
                     not np.isfinite(best) or value < best - 1e-9 * max(1.0, abs(best))
                 ):
@@ -270,9 +273,9 @@ def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> Dp
     :math:`G_v(b)` and :math:`c_k + G_v(b + h_{v,k})`. All are exact integer searches.
     """
     tree = problem.tree
-    cost = np.asarray(problem.size_costs, dtype=float)
+    cost = np.asarray(problem.node_costs, dtype=float)  # c[v, k]
     parent = grid.parent
-    sizes = np.argsort(cost, kind="stable")
+    sizes = np.argsort(problem.size_costs, kind="stable")
     in_dp = [lv[grid.relevant[lv] | (parent[lv] < 0)] for lv in tree.levels]
     f_key = np.empty(0, dtype=np.int64)
     f_val = np.empty(0)
@@ -324,7 +327,9 @@ def _solve_on_grid(problem: PumpProblem, grid: BoostGrid, max_pieces: int) -> Dp
         for k in sizes:
             m = opts[:, k]
             if m.any():
-                shifted = cost[k] + _at(g_key, g_val, keys(cn[m], cx[m] + grid.head[cn[m], k]))
+                shifted = cost[cn[m], k] + _at(
+                    g_key, g_val, keys(cn[m], cx[m] + grid.head[cn[m], k])
+                )
                 value[m] = np.minimum(value[m], shifted)
         f_key, f_val = _compress(cand, value)
         owners = f_key >> X_BITS
@@ -370,7 +375,9 @@ def _read_back(
         for k in sizes:
             m = grid.option[nodes, k]
             value = np.full(nodes.size, np.inf)
-            value[m] = cost[k] + _at(g_key, g_val, keys(nodes[m], b[m] + grid.head[nodes[m], k]))
+            value[m] = cost[nodes[m], k] + _at(
+                g_key, g_val, keys(nodes[m], b[m] + grid.head[nodes[m], k])
+            )
             finite = np.isfinite(best)
             margin = 1e-9 * np.maximum(1.0, np.abs(np.where(finite, best, 0.0)))
             better = (value < best) & (~finite | (value < best - margin))

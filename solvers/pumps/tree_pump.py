@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wdnopt.models.pumps.costs import price_placement
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance, check_placement
 from wdnopt.solvers.pumps.registry import Algorithm, register
@@ -157,7 +156,7 @@ def run_tree_pump(problem: PumpProblem, options: TreePumpOptions | None = None) 
             reason = f"{len(check.below_min)} below P_min, {len(check.above_max)} above P_max"
             per_size[size.name] = {"pumps": None, "reason": reason}
             continue
-        cost = price_placement(placement, problem.catalogue, problem.cost_model)
+        cost = problem.price(placement)
         value = cost.of(problem.objective)
         per_size[size.name] = {"pumps": len(pumps), "provisioned": provisioned, "cost": value}
         log.debug(

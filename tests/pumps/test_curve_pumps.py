@@ -3,6 +3,7 @@ against brute force, and a network whose pipes carry under 1 L/s."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -11,12 +12,17 @@ import pytest
 
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.catalogue import CURVE_CATALOGUE, load_catalogue
-from wdnopt.models.pumps.costs import RHO_G
+from wdnopt.models.pumps.costs import RHO_G, Catalogue, CostModel, PumpSize, check_catalogue
 from wdnopt.models.pumps.curves import (
     EPANET_SHUTOFF_RATIO,
     one_point_curve,
     three_point_curve,
 )
+from wdnopt.solvers.pumps import registry
+from wdnopt.solvers.pumps.bounds import lower_bounds
+from wdnopt.solvers.pumps.brute_force import brute_force
+from wdnopt.solvers.pumps.continuous_boost import continuous_min_boost
+from wdnopt.solvers.pumps.dp_certificate import check_certificate
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "networks"
 
@@ -81,3 +87,76 @@ def test_bad_curves_name_file_row_and_field(
     (problem,) = err.value.problems
     assert problem.field == field and problem.row == 2 and problem.file == str(path)
     assert words in problem.expected
+
+
+def test_constant_power_catalogue_costs_unchanged(make_small) -> None:
+    """For constant-power sizes every row of the node cost matrix is ``size_costs``."""
+    problem = make_small(3)
+    assert not problem.catalogue.has_curves
+    assert (problem.node_costs == problem.size_costs[None, :]).all()
+    placement = {int(problem.tree.candidates[0]): 1}
+    assert problem.price(placement).total_kw == problem.catalogue.power_kw[1]
+
+
+# --- curve pumps on trees: the tree model, EPANET, the exact methods ---------------------------
+
+
+def curve_catalogue_for(flows: np.ndarray, seed: int) -> Catalogue:
+    """Three curve sizes (one-point and three-point) around the tree's flows, and one
+    constant-power size: a mixed catalogue."""
+    rng = np.random.default_rng(seed)
+    q = float(np.median(flows[flows > 0])) * 1000  # L/s
+    sizes = []
+    for i, (design_q, design_h) in enumerate(((0.6 * q, 12.0), (1.2 * q, 25.0))):
+        curve = one_point_curve(design_q, design_h + rng.uniform(0, 5))
+        sizes.append(_size(f"C{i}", curve, 0.55 + 0.1 * i, 3000 + 2000 * i))
+    curve = three_point_curve(((0.0, 55.0), (1.5 * q, 45.0), (3 * q, 20.0)))
+    sizes.append(_size("C3", curve, 0.7, 9000))
+    sizes.append(PumpSize("K", 30.0, 7000, 0.6, 40.0))
+    return check_catalogue(sizes)
+
+
+def _size(name: str, curve, efficiency: float, capex: float) -> PumpSize:
+    rating = 1.2 * RHO_G * curve.max_hydraulic_kw_per_rho_g / efficiency
+    return PumpSize(name, rating, capex, efficiency, curve.a, curve)
+
+
+def test_curve_heads_and_costs_on_a_tree(make_small) -> None:
+    problem = make_small(1)
+    cat = curve_catalogue_for(problem.tree.flow, 1)
+    p = dataclasses.replace(problem, catalogue=cat, objective="opex")
+    q = p.tree.flow
+    v = int(p.tree.candidates[0])
+    for k, s in enumerate(cat.sizes[:3]):
+        h = s.curve.head(q[v])
+        assert p.head_gain[v, k] == pytest.approx(max(h, 0.0))
+        if h > 0:
+            power = RHO_G * q[v] * h / s.efficiency
+            assert p.node_costs[v, k] == pytest.approx(power * CostModel().opex_per_kw)
+            assert p.price({v: k}).opex == pytest.approx(p.node_costs[v, k])
+    # the constant-power size costs the same everywhere
+    assert np.ptp(p.node_costs[:, 3]) == 0
+
+
+@pytest.mark.parametrize("objective", ["tco", "opex", "capex"])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_exact_methods_match_brute_force_with_curves(make_small, seed: int, objective) -> None:
+    base = make_small(seed, objective, n=8)
+    problem = dataclasses.replace(base, catalogue=curve_catalogue_for(base.tree.flow, seed))
+    enumerated = brute_force(problem)
+    dp = registry.get("tree-dp").run(problem, None)
+    milp = registry.get("milp").run(problem, None)
+    if enumerated.cost is None:
+        assert not dp.status.has_solution and not milp.status.has_solution
+        return
+    assert dp.objective == pytest.approx(enumerated.cost, rel=1e-9)
+    assert milp.objective == pytest.approx(enumerated.cost, rel=1e-6)
+    verdict = check_certificate(problem, dp.extras["dp_certificate"])
+    assert verdict.holds and verdict.lower_bound == pytest.approx(enumerated.cost, rel=1e-9)
+    for name in ("approx-pump", "tree-pump", "ga"):
+        heuristic = registry.get(name).run(problem, None)
+        if heuristic.status.has_solution:
+            assert heuristic.check.feasible
+            assert heuristic.objective >= enumerated.cost * (1 - 1e-9)
+    bound = lower_bounds(problem, continuous_min_boost(problem.tree).q_star_hydraulic_kw)
+    assert bound.valid(objective) <= enumerated.cost * (1 + 1e-9)
