@@ -719,7 +719,12 @@ class PumpSpec:
     elevation: float
     """Elevation of the new junction, m."""
     power: str
-    """The pump's ``POWER`` field as written in the ``.inp`` (kW in an LPS file)."""
+    """The pump's ``POWER`` field as written in the ``.inp`` (kW in an LPS file); empty for a
+    pump with a head curve."""
+    curve: str = ""
+    """The ID of a curve pump's head curve (``HEAD`` in ``[PUMPS]``); empty for constant power."""
+    points: tuple[tuple[float, float], ...] = ()
+    """The head curve's points ``(flow L/s, head m)``, written to ``[CURVES]``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -841,7 +846,8 @@ class PumpedNetworkSolver:
     - a junction ``X`` (zero demand, at ``a``'s elevation) is appended to ``[JUNCTIONS]``;
     - the line of ``e`` (in ``[PIPES]``, ``[PUMPS]`` or ``[VALVES]``) has ``a`` replaced by
       ``X`` at the same end: every other field of the line is kept as written;
-    - a constant-power pump ``a → X`` is appended to ``[PUMPS]`` (``POWER`` in kW: LPS file).
+    - a constant-power pump ``a → X`` is appended to ``[PUMPS]`` (``POWER`` in kW: LPS file),
+      or, for a curve pump, a ``HEAD`` pump with its curve appended to ``[CURVES]`` (L/s, m).
 
     Editing a project in place through ``EN_addnode``/``EN_addlink``/``EN_deletelink`` is not
     used: with the EPANET 2.2.0 library that wntr ships, a cycle of adding pumps, solving and
@@ -877,6 +883,7 @@ class PumpedNetworkSolver:
         self.node_names = tuple(wn.node_name_list)
         self.link_names = tuple(wn.link_name_list)
         self.names = frozenset(self.node_names) | frozenset(self.link_names)
+        self.curve_names = frozenset(wn.curve_name_list)
         self._en = wntr.epanet.toolkit.ENepanet(version=2.2)
 
     def _index_lines(self) -> None:
@@ -895,10 +902,11 @@ class PumpedNetworkSolver:
                 self._link_line[text.split()[0]] = i
         if section:
             ends.setdefault(section, len(self._lines))
-        if "[JUNCTIONS]" not in ends or "[PUMPS]" not in ends:
-            raise RuntimeError("the written network has no [JUNCTIONS] or [PUMPS] section")
+        if "[JUNCTIONS]" not in ends or "[PUMPS]" not in ends or "[CURVES]" not in ends:
+            raise RuntimeError("the written network has no [JUNCTIONS], [PUMPS] or [CURVES]")
         self._junctions_end = ends["[JUNCTIONS]"]
         self._pumps_end = ends["[PUMPS]"]
+        self._curves_end = ends["[CURVES]"]
 
     def inp_text(self, pumps: Sequence[PumpSpec]) -> str:
         """The ``.inp`` text of the network with ``pumps`` inserted."""
@@ -915,8 +923,20 @@ class PumpedNetworkSolver:
                 raise ValueError(f"link {spec.link!r} does not end at {spec.parent!r}")
             lines[i] = " " + " ".join(fields) + " " + sep + comment
         junctions = [f" {s.junction} {s.elevation!r} 0 ;" for s in pumps]
-        new_pumps = [f" {s.pump} {s.parent} {s.junction} POWER {s.power} ;" for s in pumps]
-        cuts = sorted([(self._junctions_end, junctions), (self._pumps_end, new_pumps)])
+        new_pumps = [
+            f" {s.pump} {s.parent} {s.junction} HEAD {s.curve} ;"
+            if s.curve
+            else f" {s.pump} {s.parent} {s.junction} POWER {s.power} ;"
+            for s in pumps
+        ]
+        curves = [f" {s.curve} {q!r} {h!r}" for s in pumps if s.curve for q, h in s.points]
+        cuts = sorted(
+            [
+                (self._junctions_end, junctions),
+                (self._pumps_end, new_pumps),
+                (self._curves_end, curves),
+            ]
+        )
         out: list[str] = []
         start = 0
         for at, extra in cuts:

@@ -22,6 +22,12 @@ within its catalogue size's maximum head: its head in EPANET, and its constant-p
 ``η W / (ρ g q)`` at its flow, are at most that head (at flows below ``η W / (ρ g H_max)``
 EPANET leaves the constant-power law, so a head it reports there is not the pump's).
 
+**Curve pumps.** A size with a head curve (:mod:`~wdnopt.models.pumps.curves`) is inserted
+as an EPANET ``HEAD`` pump with that curve (its points in ``[CURVES]``, L/s and m), which EPANET
+fits as the same power function ``h = A − B q^C`` the tree model uses: on a tree the pump adds
+``h_k(q_v)``. It fails the check when it runs backwards or without flow, or at or beyond the
+curve's zero-head flow ``Q_max`` (where EPANET extrapolates the curve below zero head).
+
 **Power unit.** wntr takes a ``POWER`` pump's parameter in W (SI; it writes kW or hp into the
 ``.inp``). EPANET computes the head of a constant-power pump as ``8.814 P/q`` in ft, hp and cfs,
 i.e. with a specific weight of 62.4 lb/ft³ after its unit conversions, which in an LPS file is
@@ -62,6 +68,7 @@ from wntr.epanet.util import FlowUnits, HydParam, from_si
 from wdnopt.models.errors import InputError
 from wdnopt.models.pumps.collector import paused_gc
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, Placement
+from wdnopt.models.pumps.curves import LPS_PER_M3S
 from wdnopt.models.pumps.hydraulics import (
     FLOW_ROUNDOFF,
     PumpedNetworkSolver,
@@ -175,16 +182,25 @@ def pump_specs(
     catalogue: Catalogue,
     taken: set[str] | frozenset[str],
     elevation: Mapping[str, float],
+    curves_taken: frozenset[str] = frozenset(),
 ) -> list[PumpSpec]:
-    """The EPANET pumps of a plan: names (not among ``taken``), ends, power as wntr writes it.
+    """The EPANET pumps of a plan: names (not among ``taken``), ends, power as wntr writes it
+    (or, for a curve pump, its head curve, named apart from ``curves_taken``).
 
-    ``elevation`` gives each node's elevation (a reservoir's head). Names and powers are those
-    of :func:`with_pumps`.
+    ``elevation`` gives each node's elevation (a reservoir's head). Names, powers and curves
+    are those of :func:`with_pumps`.
     """
     _check_sizes(pumps, catalogue)
     specs = []
+    used_curves = set(curves_taken)
     for pump, (x_name, pump_name) in zip(pumps, plan_names(pumps, taken), strict=True):
-        power_kw = from_si(FlowUnits.LPS, pump_power_w(catalogue, pump.size), HydParam.Power)
+        curve = catalogue.sizes[pump.size].curve
+        power, curve_name = "", ""
+        if curve is None:
+            power = str(from_si(FlowUnits.LPS, pump_power_w(catalogue, pump.size), HydParam.Power))
+        else:
+            curve_name = _fresh_name(pump_name, used_curves)
+            used_curves.add(curve_name)
         specs.append(
             PumpSpec(
                 link=pump.pipe,
@@ -192,7 +208,9 @@ def pump_specs(
                 junction=x_name,
                 pump=pump_name,
                 elevation=float(elevation[pump.upstream]),
-                power=str(power_kw),
+                power=power,
+                curve=curve_name,
+                points=curve.points if curve is not None else (),
             )
         )
     return specs
@@ -213,8 +231,10 @@ def with_pumps(
     pumps: Sequence[PlannedPump],
     catalogue: Catalogue,
 ) -> tuple[wntr.network.WaterNetworkModel, dict[PlannedPump, str]]:
-    """A copy of ``wn`` with a constant-power pump for every planned pump (the reference way)."""
+    """A copy of ``wn`` with a pump for every planned pump (the reference way): constant power,
+    or a ``HEAD`` pump with its size's head curve (points in L/s, given to wntr in m³/s)."""
     _check_sizes(pumps, catalogue)
+    used_curves = set(wn.curve_name_list)
     out = copy.deepcopy(wn)
     out.options.hydraulic.inpfile_units = "LPS"
     names: dict[PlannedPump, str] = {}
@@ -233,8 +253,20 @@ def with_pumps(
             link.end_node = x_node
         else:
             raise ValueError(f"pipe {pump.pipe!r} does not end at {pump.upstream!r}")
-        power_w = pump_power_w(catalogue, pump.size)
-        out.add_pump(pump_name, pump.upstream, x_name, pump_type="POWER", pump_parameter=power_w)
+        curve = catalogue.sizes[pump.size].curve
+        if curve is None:
+            power_w = pump_power_w(catalogue, pump.size)
+            out.add_pump(
+                pump_name, pump.upstream, x_name, pump_type="POWER", pump_parameter=power_w
+            )
+        else:
+            curve_name = _fresh_name(pump_name, used_curves)
+            used_curves.add(curve_name)
+            points = [(q / LPS_PER_M3S, h) for q, h in curve.points]
+            out.add_curve(curve_name, "HEAD", points)
+            out.add_pump(
+                pump_name, pump.upstream, x_name, pump_type="HEAD", pump_parameter=curve_name
+            )
         names[pump] = pump_name
     return out, names
 
@@ -265,8 +297,16 @@ def _verification(
     power = catalogue.hydraulic_kw / RHO_G  # c_k = η W / (ρ g): the head is c_k / q
     for pump, name in names.items():
         q, h = pump_flow.get(name, 0.0), pump_head.get(name, 0.0)
+        curve = catalogue.sizes[pump.size].curve
         if not q > FLOW_ROUNDOFF:
             faults.append(f"{name} on pipe {pump.pipe} has no forward flow ({1000 * q:.3g} L/s)")
+        elif curve is not None:
+            if q >= curve.max_flow:  # beyond its curve: no head (EPANET extrapolates below 0)
+                faults.append(
+                    f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, beyond the "
+                    f"{curve.max_flow_lps:.3g} L/s where the curve of "
+                    f"{catalogue.sizes[pump.size].name} gives no head"
+                )
         elif power[pump.size] / q > max_head[pump.size] + tol:
             # below its least flow: a constant-power pump would need more than its maximum
             # head there (EPANET's own head at such flows leaves the constant-power law)
@@ -390,7 +430,15 @@ class Verifier:
         The same pumps (names, pipes, powers) as the run before are not simulated again: the
         state of that run is returned (the network is the same: see :func:`cached_verifier`).
         """
-        specs = tuple(pump_specs(pumps, catalogue, self._solver.names, self._solver.elevation))
+        specs = tuple(
+            pump_specs(
+                pumps,
+                catalogue,
+                self._solver.names,
+                self._solver.elevation,
+                self._solver.curve_names,
+            )
+        )
         last = self._last
         if last is not None and last[0] == specs:
             state = last[1]

@@ -18,11 +18,16 @@ from wdnopt.models.pumps.curves import (
     one_point_curve,
     three_point_curve,
 )
+from wdnopt.models.pumps.hydraulics import read_network
+from wdnopt.models.pumps.instance import tree_instance
+from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.models.pumps.tree import check_placement
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.bounds import lower_bounds
 from wdnopt.solvers.pumps.brute_force import brute_force
 from wdnopt.solvers.pumps.continuous_boost import continuous_min_boost
 from wdnopt.solvers.pumps.dp_certificate import check_certificate
+from wdnopt.solvers.pumps.verify import verify_placement, verify_placement_simulator
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "networks"
 
@@ -160,3 +165,60 @@ def test_exact_methods_match_brute_force_with_curves(make_small, seed: int, obje
             assert heuristic.objective >= enumerated.cost * (1 - 1e-9)
     bound = lower_bounds(problem, continuous_min_boost(problem.tree).q_star_hydraulic_kw)
     assert bound.valid(objective) <= enumerated.cost * (1 + 1e-9)
+
+
+def random_curve_placement(tree, catalogue, rng, count: int) -> dict[int, int]:
+    gains = tree.head_gain(catalogue)
+    options = [(int(v), k) for v in tree.candidates for k in range(len(catalogue))
+               if 0 < gains[v, k] <= 60]  # fmt: skip
+    placement: dict[int, int] = {}
+    for i in rng.choice(len(options), size=min(count, len(options)), replace=False):
+        placement.setdefault(*options[i])
+    return placement
+
+
+def test_epanet_agrees_with_the_tree_model_for_curve_pumps() -> None:
+    """Random curve-pump plans on the generated 100-node tree: EPANET's pressures (both
+    engines) are the model's ``p_v + h_k(q_v)`` sums within 0.01 m, as for constant power."""
+    wn = read_network(DATA / "tree_100.inp")
+    catalogue = load_catalogue(CURVE_CATALOGUE)
+    tree = tree_instance(wn, 2.6)
+    rng = np.random.default_rng(11)
+    wet = tree.checked & (tree.flow > 0)
+    for trial in range(4):
+        placement = random_curve_placement(tree, catalogue, rng, count=4)
+        assert placement
+        linear = check_placement(tree, placement, catalogue)
+        engines = [verify_placement(wn, tree, placement, catalogue)]
+        if trial == 0:
+            engines.append(verify_placement_simulator(wn, tree, placement, catalogue))
+        for result in engines:
+            assert np.max(np.abs(result.pressure[wet] - linear.pressure[wet])) < 0.01
+            assert result.max_model_error < 0.01
+            assert not result.pump_faults
+            for pump, name in result.pumps.items():
+                v = list(tree.pipe_names).index(pump.pipe)
+                expected = catalogue.sizes[pump.size].curve.head(tree.flow[v])
+                assert result.pump_head[name] == pytest.approx(expected, abs=0.01)
+
+
+def test_tree_dp_plan_with_curve_pumps_holds_in_epanet() -> None:
+    wn = read_network(DATA / "tree_100.inp")
+    tree = tree_instance(wn, 2.6)
+    problem = PumpProblem(tree, load_catalogue(CURVE_CATALOGUE), CostModel(), "tco")
+    result = registry.get("tree-dp").run(problem, None)
+    assert result.status.has_solution and result.placement
+    check = verify_placement(wn, tree, dict(result.placement), problem.catalogue)
+    assert check.verified and check.max_model_error < 0.01
+    assert result.cost.tco == pytest.approx(result.objective)
+
+
+def test_a_curve_pump_beyond_its_curve_is_a_fault() -> None:
+    wn = read_network(DATA / "tree_100.inp")
+    tree = tree_instance(wn, 2.6)
+    catalogue = load_catalogue(CURVE_CATALOGUE)
+    v = int(np.argmax(np.where(tree.parent >= 0, tree.flow, 0)))  # the largest flow
+    assert tree.flow[v] > catalogue.sizes[0].curve.max_flow
+    result = verify_placement(wn, tree, {v: 0}, catalogue)
+    assert not result.verified
+    assert any("beyond" in fault for fault in result.pump_faults)
