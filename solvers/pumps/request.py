@@ -29,6 +29,11 @@ SOLVER_KEYS = ("time_limit", "rel_gap", "threads")
 MAX_SECONDS = 7 * 86_400
 """Longest time limit a request takes (that of every algorithm's options)."""
 
+NO_CURVE_PUMPS = ("network-dp", "milp-network")
+"""Algorithms that place constant-power pumps only: their linear network model, the repair's
+resizing and the looped relaxation use the head ``η W/(ρ g q)`` of a constant-power pump.
+Every other algorithm of the registry (the tree algorithms) also takes curve pumps."""
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -170,16 +175,46 @@ def placement_request(
         limit, limit_from = float(scenario.solver.time_limit), "solver.time_limit"
     else:
         limit, limit_from = getattr(options, "time_limit", None), None
+    catalogue = load_catalogue(scenario.catalogue)
+    check_curve_support(catalogue, chosen.name, scenario.repairs, where=where)
     return PlacementRequest(
         algorithm=chosen,
         options=options,
         given=given,
-        catalogue=load_catalogue(scenario.catalogue),
+        catalogue=catalogue,
         checked=scenario.checked,
         repairs=scenario.repairs,
         deadline=Deadline(limit),
         limit_from=limit_from,
     )
+
+
+def check_curve_support(catalogue: Catalogue, algorithm: str, repairs: bool, *, where: str) -> None:
+    """An :class:`InputError` when a catalogue with curve pumps meets an algorithm of
+    :data:`NO_CURVE_PUMPS` or the repair on the network (which places and resizes
+    constant-power pumps); the message names the algorithms that support curve pumps."""
+    if not catalogue.has_curves:
+        return
+    supported = sorted(set(registry.names()) - set(NO_CURVE_PUMPS))
+    tail = (
+        f"curve pumps are placed by {', '.join(supported)}, with repair = false (or mode = "
+        "'flow-tree'): their plans are still checked in EPANET on the network"
+    )
+    if algorithm in NO_CURVE_PUMPS:
+        raise InputError.single(
+            f"a catalogue of constant-power pumps for {algorithm} ({tail})",
+            field="catalogue",
+            got="a catalogue with head curves",
+            file=where,
+        )
+    if repairs and not registry.get(algorithm).network_checked:
+        raise InputError.single(
+            f"repair = false with a catalogue of curve pumps: the repair on the network places "
+            f"constant-power pumps only ({tail})",
+            field="repair",
+            got="on (the default in network mode)",
+            file=where,
+        )
 
 
 def check_option_tables(tables: Mapping[str, Mapping[str, Any]], *, where: str) -> None:

@@ -4,6 +4,7 @@ against brute force, and a network whose pipes carry under 1 L/s."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from wdnopt.models.pumps.hydraulics import read_network
 from wdnopt.models.pumps.instance import tree_instance
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import check_placement
+from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.bounds import lower_bounds
 from wdnopt.solvers.pumps.brute_force import brute_force
@@ -222,3 +224,44 @@ def test_a_curve_pump_beyond_its_curve_is_a_fault() -> None:
     result = verify_placement(wn, tree, {v: 0}, catalogue)
     assert not result.verified
     assert any("beyond" in fault for fault in result.pump_faults)
+
+
+# --- the network side: refused at load, with the algorithms that take curve pumps -------------
+
+
+def curve_scenario(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "curves.toml"
+    path.write_text(
+        f'kind = "pump_placement"\ndemand_factors = [2.6]\ncatalogue = "{CURVE_CATALOGUE}"\n'
+        f'{extra}[network]\nfile = "{DATA / "tree_100.inp"}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "extra", "field"),
+    [
+        (None, "", "catalogue"),  # network-dp, the default
+        ("milp-network", "", "catalogue"),
+        ("tree-dp", "", "repair"),  # the repair is on in network mode
+    ],
+)
+def test_network_side_refuses_curve_catalogues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], algorithm, extra: str, field: str
+) -> None:
+    args = ["solve", str(curve_scenario(tmp_path, extra))]
+    args += ["--algorithm", algorithm] if algorithm else []
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "curves.toml" in err and field in err
+    assert "curve pumps are placed by" in err and "tree-dp" in err and "repair = false" in err
+
+
+def test_solve_with_curve_pumps_and_no_repair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = curve_scenario(tmp_path, "repair = false\n")
+    assert main(["solve", str(path), "--algorithm", "tree-dp", "--json"]) == 0
+    (factor,) = json.loads(capsys.readouterr().out)["factors"]
+    assert factor["status"] == "optimal" and factor["verified"] is True
