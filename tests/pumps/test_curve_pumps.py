@@ -19,6 +19,7 @@ from wdnopt.models.pumps.curves import (
     one_point_curve,
     three_point_curve,
 )
+from wdnopt.models.pumps.generator import generate_tree
 from wdnopt.models.pumps.hydraulics import read_network
 from wdnopt.models.pumps.instance import tree_instance
 from wdnopt.models.pumps.problem import PumpProblem
@@ -224,6 +225,31 @@ def test_a_curve_pump_beyond_its_curve_is_a_fault() -> None:
     result = verify_placement(wn, tree, {v: 0}, catalogue)
     assert not result.verified
     assert any("beyond" in fault for fault in result.pump_faults)
+
+
+# --- pipes under 1 L/s: constant power has no plan, curve pumps do -----------------------------
+
+
+def test_pipes_under_one_litre_a_second() -> None:
+    """A generated 5-junction tree, its reservoir 35 m lower (a high-lying district): every
+    pipe carries under 1 L/s, so every constant-power size would run above its maximum head
+    (tree-dp: infeasible); the curve catalogue gives a plan that holds in EPANET."""
+    wn = generate_tree(5, 1)
+    reservoir = next(iter(wn.reservoirs()))[1]
+    reservoir.base_head = reservoir.base_head - 35.0
+    tree = tree_instance(wn, 1.0)
+    assert tree.deficient.any()
+    assert tree.flow.max() < 1e-3
+    constant = PumpProblem(tree, load_catalogue(), CostModel(), "tco")
+    assert (constant.head_gain[tree.candidates] == 0).all()
+    answer = registry.get("tree-dp").run(constant, None)
+    assert not answer.status.has_solution
+    curved = PumpProblem(tree, load_catalogue(CURVE_CATALOGUE), CostModel(), "tco")
+    plan = registry.get("tree-dp").run(curved, None)
+    assert plan.status.has_solution and plan.placement
+    check = verify_placement_simulator(wn, tree, dict(plan.placement), curved.catalogue)
+    assert check.verified and check.min_margin >= -1e-6
+    assert check.max_model_error < 0.01
 
 
 # --- the network side: refused at load, with the algorithms that take curve pumps -------------
