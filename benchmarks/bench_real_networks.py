@@ -30,6 +30,45 @@ Net6 (3,323 junctions) is known but not run by default: no plan held there and i
     .venv/bin/python benchmarks/bench_real_networks.py --quick
     .venv/bin/python benchmarks/bench_real_networks.py --networks Net6,ky12 --time-limit 60
     .venv/bin/python benchmarks/bench_real_networks.py --networks ky2 --factors 2.5 --algorithms ga
+
+``--scale``: the default placement from ~2,000 to ~20,000 junctions, each figure also as a
+ratio to one plain EPANET steady state of the same network in the same process. The networks:
+exnet-3 (1,891 junctions, factor 0.8) and BWSN_Network_2 (12,523, factor 2.0) from epyt's
+``asce-tf-wdst``, and looped networks of 2,000, 5,000, 10,000 and 20,000 junctions made by
+:func:`~wdnopt.models.pumps.generator.generate_looped` (seed = size, 15 % loop pipes) at 1.1 ×
+the onset factor it gives, written to a temporary folder. Each network runs in a fresh
+process, as ``wdnopt solve`` runs it: :func:`placement_request` with ``--time-limit``
+(default 60 s), :func:`solve_placement` (``network-dp`` and its repair) and
+:func:`check_placement`; then the independent check above. A row gives junctions, pipes,
+deficient junctions, status, holds, pumps, TCO, the wall times of building the problem, of the
+placement, of the solve's check and of the independent check (each ``×ss``), and the peak
+resident memory of the process once the problem is built and at the end. A process whose
+resident memory passes ``--max-memory`` (default 14 GB: the machine is shared) is stopped; its
+row says at which stage. Measured on 2 shared cores with 23 GB (~5 minutes)::
+
+    network        junct  pipes    f def status     holds pumps     TCO  ss s place s  ×ss     MB
+    exnet-3         1891   2465  0.8  47 unknown    -         -       -  0.09    11.5  134   1118
+    BWSN_Network_2 12523  14822  2.0  68 stopped    -         -       -  0.47       -    - >14398
+    looped-2000     2000   2300 2.14  11 heuristic  yes       5  85,555  0.08     1.4   18   1088
+    looped-5000     5000   5750 2.13  28 heuristic  yes      13 222,444  0.20     4.2   21   3590
+    looped-10000   10000  11500 2.11  25 time_limit yes      13 222,444  0.53   116.1  221  13377
+    looped-20000   20000  23000 2.11  76 stopped    -         -       -  0.83       -    - >14414
+
+(``f``: demand factor; ``def``: deficient junctions unpumped; ``ss s``: the steady state;
+``×ss``: the placement over it; ``MB``: peak resident memory.) Building the problem takes 1–2
+steady states at every size, the solve's check of a plan 0.2 × one (0.02–0.08 s) and the
+independent check, which reads the ``.inp`` again, 3–4 × one (0.26–1.98 s); the placement is
+what grows. exnet-3 has no plan: the lowest pressure of its demand junctions is 5.3 m at
+every factor from 0.3 to 0.8 (below ``P_min`` whatever the demand), and the repair finds no
+pump within the catalogue's maximum heads that lifts the junctions still short (the row's
+message). The placement's memory grows with junctions × candidate pipes (dense sensitivities,
+× pump sizes): 1.1 GB at 2,000 junctions, 3.6 GB at 5,000, 13.4 GB at 10,000; BWSN_Network_2
+and looped-20000 passed 14 GB during the placement, within its first minute, and were
+stopped. At 10,000 the placement overran its 60 s limit (116 s here, 64 s in another run) and
+returned the plan it had, which holds.
+
+    .venv/bin/python benchmarks/bench_real_networks.py --scale
+    .venv/bin/python benchmarks/bench_real_networks.py --scale --networks looped-5000,exnet-3
 """
 
 from __future__ import annotations
@@ -37,15 +76,20 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import math
 import multiprocessing
+import resource
 import statistics
 import subprocess
+import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from importlib.resources import files
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +126,16 @@ SELF_REPAIRING = frozenset({"network-dp"})
 TOL = 5e-3
 """Metres below ``P_min`` that still count as meeting it (the checker's tolerance)."""
 
+SCALE_SHIPPED: dict[str, float] = {"exnet-3": 0.8, "BWSN_Network_2": 2.0}
+"""Shipped networks of ``--scale`` (epyt's ``asce-tf-wdst``), each with a factor at which it
+is deficient (exnet-3: 47 of 1,603 demand junctions, BWSN_Network_2: 68 of 10,551)."""
+
+SCALE_GENERATED = (2_000, 5_000, 10_000, 20_000)
+"""Junctions of the generated looped networks of ``--scale`` (``looped-N``, seed ``N``)."""
+
+SCALE_MARGIN = 1.1
+"""A generated network runs at this multiple of its onset factor (to 0.01)."""
+
 
 def network_source(name: str) -> dict[str, str]:
     """The ``network`` table of a scenario for ``name`` (shipped name or installed file)."""
@@ -116,16 +170,15 @@ def problem_of(name: str, factor: float) -> Any:
 
 
 def independent_check(
-    name: str, problem: Any, pumps: tuple = (), tol: float = TOL
+    source: dict[str, str], problem: Any, pumps: tuple = (), tol: float = TOL
 ) -> tuple[int, list[str], float]:
     """Deficient checked junctions (more than ``tol`` below ``P_min``), pump faults and solve
-    time of an independent EPANET run of the network read again from its file, with ``pumps``
-    inserted."""
+    time of an independent EPANET run of the network (the ``network`` table ``source``) read
+    again from its file, with ``pumps`` inserted."""
     from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, read_network, simulate
     from wdnopt.solvers.pumps.verify import with_pumps
 
     net = problem.network
-    source = network_source(name)
     wn = read_network(source.get("file") or source["shipped"])
     pumped, names = with_pumps(wn, pumps, problem.catalogue) if pumps else (wn, {})
     started = time.perf_counter()
@@ -189,7 +242,7 @@ def survey(name: str, factor: float, repeat: int) -> Case:
         case.deficient = len(problem.network.deficient())
         times = []
         for _ in range(repeat):
-            low, _, seconds = independent_check(name, problem, tol=0.0)
+            low, _, seconds = independent_check(network_source(name), problem, tol=0.0)
             times.append(seconds)
         case.deficient_check = low
         case.steady_s = statistics.median(times)
@@ -222,7 +275,7 @@ def run_one(name: str, factor: float, algorithm: str, options: dict, repair_limi
         if result.status.has_solution:
             row.cost = result.objective
             row.pumps = result.cost.n_pumps
-            low, faults, _ = independent_check(name, problem, result.pumps)
+            low, faults, _ = independent_check(network_source(name), problem, result.pumps)
             row.deficient_after = low
             row.holds = low == 0 and not faults
             if faults:
@@ -307,6 +360,256 @@ def summary(rows: list[Row], algorithms: list[str]) -> list[str]:
     return lines
 
 
+@dataclass
+class ScaleRow:
+    """One network of ``--scale``: its size, the default placement and its check, timed."""
+
+    network: str
+    factor: float = float("nan")
+    junctions: int = 0
+    pipes: int = 0
+    deficient: int = 0
+    status: str = "-"
+    holds: bool | None = None
+    """The verdict of the independent EPANET check."""
+    verified: bool | None = None
+    """The verdict of the solve's own check (:func:`check_placement`)."""
+    pumps: int | None = None
+    cost: float | None = None
+    generate_s: float = float("nan")
+    build_s: float = float("nan")
+    steady_s: float = float("nan")
+    place_s: float = float("nan")
+    check_s: float = float("nan")
+    independent_s: float = float("nan")
+    build_mb: float = float("nan")
+    """Peak resident memory of the process once the problem is built, MB."""
+    peak_mb: float = float("nan")
+    """... and at the end (placement and checks), MB."""
+    message: str = ""
+
+
+def scale_names() -> list[str]:
+    """The networks of ``--scale``: the shipped ones, then the generated ones by size."""
+    return [*SCALE_SHIPPED, *(f"looped-{n}" for n in SCALE_GENERATED)]
+
+
+def scale_source(name: str, folder: str) -> tuple[dict[str, str], float, float]:
+    """The ``network`` table of a ``--scale`` network, its factor and the seconds it took to
+    generate (NaN for a shipped one); ``looped-N`` is written into ``folder``."""
+    if name in SCALE_SHIPPED:
+        return network_source(name), SCALE_SHIPPED[name], float("nan")
+    from wdnopt.models.pumps.generator import write_looped
+
+    nodes = int(name.removeprefix("looped-"))
+    started = time.perf_counter()
+    path, looped = write_looped(nodes, nodes, Path(folder) / f"{name}.inp")
+    seconds = time.perf_counter() - started
+    return {"file": str(path)}, round(looped.onset * SCALE_MARGIN, 2), seconds
+
+
+def steady_seconds(source: dict[str, str], problem: Any, repeat: int) -> float:
+    """Median wall time of one plain EPANET steady state (wntr's ``EpanetSimulator``) of the
+    network read from ``source``, at the problem's factor and hour."""
+    from wdnopt.models.pumps.hydraulics import read_network, simulate
+
+    wn = read_network(source.get("file") or source["shipped"])
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        simulate(wn, problem.network.factor, problem.network.hour)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def scale_one(
+    name: str,
+    folder: str,
+    time_limit: float,
+    repeat: int,
+    stage: Callable[[str, ScaleRow], None] = lambda _stage, _row: None,
+) -> ScaleRow:
+    """One ``--scale`` network: build the problem, time the reference steady state, place
+    pumps as ``wdnopt solve`` does (:func:`placement_request`, then :func:`solve_placement`
+    and :func:`check_placement`, which :func:`run_placement` runs in turn), check the plan
+    independently; the peak resident memory of the process. ``stage`` hears of each stage as
+    it starts, with the row so far."""
+    from wdnopt.models.pumps.collector import frozen_gc
+    from wdnopt.models.pumps.instance import build_problems
+    from wdnopt.models.pumps.schema import PumpPlacementScenario
+    from wdnopt.solvers.pumps.placement import check_placement, solve_placement
+    from wdnopt.solvers.pumps.request import placement_request
+
+    row = ScaleRow(name)
+    try:
+        stage("generation" if name not in SCALE_SHIPPED else "reading", row)
+        source, row.factor, row.generate_s = scale_source(name, folder)
+        scenario = PumpPlacementScenario(network=source, demand_factors=[row.factor])
+        request = placement_request(scenario, None, time_limit, where=name)
+        stage("building the problem", row)
+        started = time.perf_counter()
+        (problem,) = build_problems(scenario)
+        row.build_s = time.perf_counter() - started
+        row.build_mb = peak_mb()
+        with frozen_gc():  # as wdnopt solve: the network and problem live to the end
+            row.junctions = problem.network.wn.num_junctions
+            row.pipes = problem.network.wn.num_pipes
+            row.deficient = len(problem.network.deficient())
+            stage("the reference steady state", row)
+            row.steady_s = steady_seconds(source, problem, repeat)
+            stage("the placement", row)
+            started = time.perf_counter()
+            result = solve_placement(problem, request)
+            row.place_s = time.perf_counter() - started
+            stage("the check", row)
+            started = time.perf_counter()
+            check = check_placement(problem, result)
+            row.check_s = time.perf_counter() - started
+            row.status, row.message = str(result.status), result.message
+            if result.status.has_solution:
+                row.pumps, row.cost = len(result.pumps), result.objective
+                row.verified = check is not None and check.verified
+                stage("the independent check", row)
+                started = time.perf_counter()
+                low, faults, _ = independent_check(source, problem, result.pumps)
+                row.independent_s = time.perf_counter() - started
+                row.holds = low == 0 and not faults
+                if faults:
+                    row.message = f"{len(faults)} pump fault(s): {faults[0]}; {row.message}"
+    except Exception as exc:  # the row reports it, the other networks still run
+        row.message = f"error {type(exc).__name__}: {exc}"
+    row.peak_mb = peak_mb()
+    return row
+
+
+def scale_child(conn: Connection, name: str, folder: str, time_limit: float, repeat: int) -> None:
+    """:func:`scale_one` in a process of its own: each stage, then the row, sent on ``conn``."""
+    quiet()
+    row = scale_one(name, folder, time_limit, repeat, lambda *at: conn.send(at))
+    conn.send(("done", row))
+    conn.close()
+
+
+def scale_watched(
+    name: str, folder: str, time_limit: float, repeat: int, max_mb: float
+) -> ScaleRow:
+    """:func:`scale_child` in a fresh process, stopped when its resident memory passes
+    ``max_mb`` (the machine is shared: the kernel's out-of-memory killer may pick any
+    process); such a row says at which stage, after how long and at how much memory."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    process = context.Process(
+        target=scale_child, args=(theirs, name, folder, time_limit, repeat), daemon=True
+    )
+    started = time.perf_counter()
+    process.start()
+    theirs.close()
+    stage, row, seen = "start-up", ScaleRow(name), 0.0
+    while True:
+        if ours.poll(0.2):
+            try:
+                stage, row = ours.recv()
+            except EOFError:  # the process ended without its row
+                break
+            if stage == "done":
+                break
+        seen = max(seen, resident_mb(process.pid))
+        if seen > max_mb:
+            process.kill()
+            row.message = (
+                f"stopped during {stage} after {time.perf_counter() - started:.0f} s: "
+                f"{seen / 1024:.1f} GB resident, above --max-memory {max_mb / 1024:g} GB"
+            )
+            break
+        if not process.is_alive() and not ours.poll():
+            break
+    process.join()
+    ours.close()
+    if stage != "done":
+        row.status, row.peak_mb = "stopped", seen
+        row.message = row.message or (
+            f"the process ended during {stage} (exit code {process.exitcode}), "
+            f"{seen / 1024:.1f} GB resident when last seen"
+        )
+    return row
+
+
+def resident_mb(pid: int | None) -> float:
+    """Resident memory of process ``pid`` now, MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), 0)
+    return float(kb) / 1024
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, MB (Linux gives ``ru_maxrss`` in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+SCALE_HEADER = (
+    f"{'network':<14} {'junct':>6} {'pipes':>6} {'factor':>6} {'def':>4} {'status':<10} "
+    f"{'holds':<5} {'pumps':>5} {'TCO':>12} {'ss s':>6} {'build s':>7} {'×ss':>5} "
+    f"{'place s':>7} {'×ss':>5} {'check s':>7} {'×ss':>4} {'indep s':>7} {'×ss':>4} "
+    f"{'MB build':>8} {'MB peak':>7}"
+)
+
+
+def scale_table_row(row: ScaleRow) -> str:
+    def ratio(seconds: float) -> float:
+        return seconds / row.steady_s if row.steady_s > 0 else float("nan")
+
+    return (
+        f"{row.network:<14} {row.junctions:>6} {row.pipes:>6} {row.factor:>6g} "
+        f"{row.deficient:>4} {row.status:<10} {fmt_bool(row.holds):<5} "
+        f"{'-' if row.pumps is None else row.pumps:>5} {fmt_money(row.cost):>12} "
+        f"{row.steady_s:>6.2f} {row.build_s:>7.1f} {ratio(row.build_s):>5.0f} "
+        f"{row.place_s:>7.1f} {ratio(row.place_s):>5.0f} {row.check_s:>7.2f} "
+        f"{ratio(row.check_s):>4.1f} {row.independent_s:>7.2f} "
+        f"{ratio(row.independent_s):>4.1f} {row.build_mb:>8.0f} {row.peak_mb:>7.0f}"
+    )
+
+
+def run_scale(names: list[str], time_limit: float, repeat: int, max_gb: float) -> None:
+    """``--scale``: one network after the other, each in a fresh process (its own peak
+    memory, stopped above ``max_gb``), and the table."""
+    print(
+        f"pump placement at scale: the default placement (network-dp, repaired on the network) "
+        f"as wdnopt solve runs it, --time-limit {time_limit:g} s, steady state median of "
+        f"{repeat}, --max-memory {max_gb:g} GB; code {code_version()}",
+        flush=True,
+    )
+    wall = time.perf_counter()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="wdnopt-scale-") as folder:
+        for name in names:
+            row = scale_watched(name, folder, time_limit, repeat, max_gb * 1024)
+            rows.append(row)
+            made = "" if math.isnan(row.generate_s) else f", generated in {row.generate_s:.1f} s"
+            print(f"  {name}: {row.status} in {row.place_s:.1f} s{made}", flush=True)
+    print()
+    print(SCALE_HEADER)
+    print("-" * len(SCALE_HEADER))
+    for row in rows:
+        print(scale_table_row(row))
+    print(
+        "\ndef: checked junctions below P_min unpumped; holds: the independent EPANET check "
+        "(.inp read again, pumps inserted); ss s: one plain EPANET steady state of the network "
+        "(EpanetSimulator); build: reading the network and building the problem; place: the "
+        "placement (network-dp and its repair); check: the solve's EPANET check of the plan; "
+        "indep: the independent check; ×ss: each over ss s; MB build / MB peak: the peak "
+        "resident memory of the process that ran the network once the problem was built and "
+        "at the end (its imports alone: ~240 MB)"
+    )
+    for row in rows:
+        if row.holds is not True or row.verified is False or row.message:
+            solve_check = "" if row.verified is None else f" (solve's check: {row.verified})"
+            print(f"  {row.network}@{row.factor:g} {row.status}{solve_check}: {row.message}")
+    print(f"\ntotal wall time {time.perf_counter() - wall:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
@@ -317,7 +620,17 @@ def main() -> None:
     )
     parser.add_argument("--factors", help="comma list of demand factors for every network")
     parser.add_argument("--algorithms", default=",".join(ALGORITHMS), help="comma list")
-    parser.add_argument("--time-limit", type=float, default=30.0, help="MILP limit, s")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        help="MILP limit, s (default 30); with --scale, the placement's (default 60)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="the default placement on 1,900 to 20,000 junctions (shipped and generated; "
+        f"--networks from {','.join(scale_names())} or any looped-N)",
+    )
     parser.add_argument(
         "--repair-limit",
         type=float,
@@ -325,10 +638,22 @@ def main() -> None:
         help="wall-clock s of each repair and of network-dp (default 300)",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument(
+        "--max-memory",
+        type=float,
+        default=14.0,
+        help="--scale: stop a network's process above this resident memory, GB (default 14)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="steady states timed per network")
     parser.add_argument("--width", type=int, default=60, help="characters of the note column")
     args = parser.parse_args()
     quiet()
+    if args.scale:
+        names = args.networks.split(",") if args.networks else scale_names()
+        run_scale(names, args.time_limit or 60.0, args.repeat, args.max_memory)
+        return
+    if args.time_limit is None:
+        args.time_limit = 30.0
 
     names = args.networks.split(",") if args.networks else list(QUICK if args.quick else DEFAULT)
     factors = [float(x) for x in args.factors.split(",")] if args.factors else None

@@ -28,18 +28,38 @@ A tree of ``n`` junctions fed by one reservoir ``R`` (node 0), from a seed:
 
 The shipped trees (:data:`SHIPPED_TREES`) are regenerated with
 ``python -m wdnopt.models.pumps.generator data/networks``.
+
+**Looped networks** (:func:`generate_looped`): the tree of the same seed plus
+``round(extra · n)`` pipes (default 15 %, so 1.15 pipes per junction, as in real distribution
+networks) that close loops between nearby junctions:
+
+- **Candidates.** Each junction with its ``k = 16`` nearest junctions (planar coordinates of
+  the tree) whose tree path has 3 to 10 pipes (loops of 4 to 11 pipes, local as in a city's
+  blocks); from these, a seeded draw without replacement picks the loop pipes.
+- **Loop pipes.** Length ``max(|x_u − x_v|, 50)`` m, ``C = 130``, diameter the smaller of the
+  diameters of the tree pipes into ``u`` and ``v`` (a cross-connection of the local mains).
+- **Onset.** With one reservoir, Hazen–Williams pipes only and every demand scaled by ``f``,
+  the flows at ``f`` are ``f`` times those at 1 (mass balance and the loop equations scale
+  alike), so the head loss root → ``v`` is ``Λ_v f^{1.852}`` exactly, loops included. One
+  EPANET steady state gives ``Λ_v``, and a demand junction fails from
+  ``F_v = ((H_R − z_v − P_min)/Λ_v)^{1/1.852}``: the network is deficient at any factor above
+  ``min_v F_v`` (:attr:`LoopedNetwork.onset`). Loops move it away from the tree's (~1.9),
+  either way: a loop pipe relieves some junctions and lowers the head on the way to others.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import wntr
+from scipy.spatial import cKDTree
 
 from wdnopt.models.pumps.collector import paused_gc
+from wdnopt.models.pumps.hydraulics import demand_junctions, simulate
 from wdnopt.models.pumps.tree import P_MIN_DEFAULT
 
 logger = logging.getLogger(__name__)
@@ -285,6 +305,147 @@ def write_tree(nodes: int, seed: int, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wntr.network.write_inpfile(wn, str(path), units="LPS")
     return path
+
+
+LOOP_SHARE = 0.15
+"""Loop pipes of a generated looped network per junction."""
+
+LOOP_NEIGHBOURS = 16
+"""Nearest junctions each junction may be joined to by a loop pipe."""
+
+LOOP_HOPS = 10
+"""Longest tree path a loop pipe may close (pipes): loops stay local, as in a real network,
+and EPANET's sparse factorisation stays sparse (closing paths of 20 pipes at random makes one
+steady state of 20,000 junctions ten times slower, of 40, a hundred)."""
+
+
+@dataclass(frozen=True, eq=False)
+class LoopedNetwork:
+    """A generated looped network and the demand factor its pressure failures start at."""
+
+    wn: wntr.network.WaterNetworkModel
+    onset: float
+    """First demand factor at which a junction with demand falls below ``p_min`` (from one
+    EPANET steady state, see the module docstring): deficient at every factor above it."""
+    loops: int
+    """Loop pipes added to the tree (``L1``, ``L2``, …)."""
+
+
+def generate_looped(
+    nodes: int,
+    seed: int,
+    *,
+    extra: float = LOOP_SHARE,
+    design_factor: float = DESIGN_FACTOR,
+    p_min: float = P_MIN_DEFAULT,
+    p_line: float = 0.6,
+) -> LoopedNetwork:
+    """A looped network of ``nodes`` junctions: :func:`generate_tree` of the same seed with
+    ``round(extra · nodes)`` loop pipes between nearby junctions, and its onset factor (see
+    the module docstring). Deterministic for a seed."""
+    if not 0 < extra <= 1:
+        raise ValueError("extra: a share of loop pipes per junction in (0, 1]")
+    wn = generate_tree(nodes, seed, design_factor=design_factor, p_min=p_min, p_line=p_line)
+    wn.name = f"looped_{nodes}"
+    pairs = loop_candidates(wn)
+    count = min(round(extra * nodes), len(pairs))
+    if count < 1:
+        raise ValueError(f"no loop to close in a tree of {nodes} junction(s)")
+    rng = np.random.default_rng([seed, 1])  # a stream of its own: the tree stays the seed's
+    chosen = np.sort(rng.choice(len(pairs), size=count, replace=False))
+    add_loop_pipes(wn, pairs[chosen])
+    onset = looped_onset(wn, p_min, design_factor)
+    logger.info(
+        "generated looped network of %d junctions, %d pipes (seed %d): failures from %.3f",
+        nodes,
+        wn.num_pipes,
+        seed,
+        onset,
+    )
+    return LoopedNetwork(wn=wn, onset=onset, loops=count)
+
+
+def loop_candidates(wn: wntr.network.WaterNetworkModel) -> np.ndarray:
+    """Pairs ``(u, v)`` (``u < v``, junction numbers of ``J1 … Jn``), sorted: each junction
+    with its :data:`LOOP_NEIGHBOURS` nearest junctions, where the tree path between them has
+    3 to :data:`LOOP_HOPS` pipes (a loop of 4 to ``LOOP_HOPS + 1`` pipes)."""
+    n = wn.num_junctions
+    parent = np.zeros(n + 1, dtype=np.int64)
+    for v in range(1, n + 1):
+        start = wn.get_link(f"P{v}").start_node_name
+        parent[v] = 0 if start == "R" else int(start[1:])
+    depth = np.zeros(n + 1, dtype=np.int64)
+    for v in range(1, n + 1):  # parents have smaller numbers
+        depth[v] = depth[parent[v]] + 1
+    xy = np.array([wn.get_node(f"J{v}").coordinates for v in range(1, n + 1)])
+    k = min(LOOP_NEIGHBOURS + 1, n)
+    _, near = cKDTree(xy).query(xy, k=k)
+    u = np.repeat(np.arange(1, n + 1), k - 1)
+    v = near[:, 1:].ravel() + 1
+    hops = tree_hops(parent, depth, u, v, LOOP_HOPS)
+    keep = (hops >= 3) & (hops <= LOOP_HOPS)
+    return np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)])[keep], axis=0)
+
+
+def tree_hops(
+    parent: np.ndarray, depth: np.ndarray, u: np.ndarray, v: np.ndarray, limit: int
+) -> np.ndarray:
+    """Pipes on the tree path ``u → v`` for each pair, ``limit + 1`` where it is longer."""
+    a, b = u.copy(), v.copy()
+    hops = np.zeros(len(a), dtype=np.int64)
+    for _ in range(limit + 1):  # the deeper end up one pipe, until they meet
+        up_a = (a != b) & (depth[a] >= depth[b])
+        up_b = (a != b) & ~up_a
+        hops += up_a | up_b
+        a = np.where(up_a, parent[a], a)
+        b = np.where(up_b, parent[b], b)
+    return np.where(a == b, np.minimum(hops, limit + 1), limit + 1)
+
+
+def add_loop_pipes(wn: wntr.network.WaterNetworkModel, pairs: np.ndarray) -> None:
+    """Join each pair ``(u, v)`` by pipe ``L1``, ``L2``, …: length the distance (at least
+    50 m), diameter the smaller of those of the tree pipes ``P_u`` and ``P_v``."""
+    with paused_gc():
+        for i, (u, v) in enumerate(pairs.tolist(), start=1):
+            a, b = wn.get_node(f"J{u}"), wn.get_node(f"J{v}")
+            distance = float(np.hypot(*np.subtract(a.coordinates, b.coordinates)))
+            wn.add_pipe(
+                f"L{i}",
+                a.name,
+                b.name,
+                length=round(max(distance, 50.0), 2),
+                diameter=min(wn.get_link(f"P{u}").diameter, wn.get_link(f"P{v}").diameter),
+                roughness=HW_C,
+            )
+
+
+def looped_onset(
+    wn: wntr.network.WaterNetworkModel, p_min: float, factor: float = DESIGN_FACTOR
+) -> float:
+    """First demand factor at which a junction with demand falls below ``p_min``, from one
+    EPANET steady state at ``factor``: ``min_v ((H_R − z_v − p_min)/Λ_v)^{1/1.852}`` with
+    ``Λ_v = (H_R − H_v) / factor^{1.852}`` (exact for one reservoir and Hazen–Williams pipes)."""
+    state = simulate(wn, factor)
+    names = demand_junctions(wn)
+    head_r = wn.get_node("R").base_head
+    head = state.head[names].to_numpy(dtype=float)
+    z = np.array([wn.get_node(n).elevation for n in names])
+    loss = (head_r - head) / factor**1.852
+    spare = np.maximum(head_r - z - p_min, 0.0)
+    with np.errstate(divide="ignore"):
+        crit = np.where(loss > 0, spare / loss, np.inf) ** (1 / 1.852)
+    return float(crit.min())
+
+
+def write_looped(
+    nodes: int, seed: int, path: str | Path, *, extra: float = LOOP_SHARE
+) -> tuple[Path, LoopedNetwork]:
+    """Generate a looped network and write it as an EPANET ``.inp`` file (LPS units)."""
+    looped = generate_looped(nodes, seed, extra=extra)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wntr.network.write_inpfile(looped.wn, str(path), units="LPS")
+    return path, looped
 
 
 def main(argv: list[str] | None = None) -> None:
