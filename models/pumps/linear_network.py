@@ -238,35 +238,6 @@ TOP_PIPES = 40
 the junctions is the MILP's columns)."""
 
 
-def greedy_cover(gain: np.ndarray, need: np.ndarray, costs: np.ndarray) -> list[tuple[int, int]]:
-    """A cover of ``need`` by the gains ``a[j, e, k]``, greedily by lift per unit of cost.
-
-    At most one size per pipe; each step takes the (pipe, size) of largest
-    :math:`\\sum_j \\min(a_{j,e,k}, r_j)^+ / c_k` over the remaining needs ``r``; stops
-    when every need is met or nothing lifts any more. The MILP's fallback when HiGHS has no
-    incumbent in its time.
-    """
-    left = np.maximum(need, 0.0).astype(float)
-    taken: set[int] = set()
-    chosen: list[tuple[int, int]] = []
-    price = np.maximum(np.asarray(costs, dtype=float), 1e-9)
-    rows = np.flatnonzero(left > 0)
-    if gain.size == 0:
-        return chosen
-    while (left > 1e-9).any():
-        useful = np.minimum(np.maximum(gain[rows], 0.0), left[rows][:, None, None]).sum(axis=0)
-        if taken:
-            useful[list(taken)] = 0.0
-        score = useful / price[None, :]
-        e, k = np.unravel_index(int(np.argmax(score)), score.shape)
-        if score[e, k] <= 0:
-            break
-        chosen.append((int(e), int(k)))
-        taken.add(int(e))
-        left = np.maximum(left - gain[:, e, k], 0.0) * (left > 0)
-    return chosen
-
-
 @dataclass(frozen=True)
 class CoverMilp:
     """The placement MILP on the linear model as matrices (see :func:`cover_milp`):
@@ -282,11 +253,55 @@ class CoverMilp:
     row_lower: np.ndarray
     row_upper: np.ndarray
     gain: np.ndarray
-    """The gains ``a[j, e, k]`` the rows were built from (0 off the candidates)."""
+    """The gains ``a[j, c]`` of each junction (every row of the model) and ``y`` column ``c``
+    (the pair ``pairs[c]``) the rows were built from; a pair that is no column gains nothing.
+    Only these columns are formed: the whole ``a[j, e, k]`` would take junctions × pipes ×
+    sizes numbers (gigabytes from ~5,000 junctions)."""
 
     @property
     def n_cols(self) -> int:
         return int(self.a.shape[1])
+
+    def change(self, chosen: list[tuple[int, int]]) -> np.ndarray:
+        """The predicted change of every junction's pressure, ``Σ a[j, e, k]`` over the
+        (pipe, size) pairs ``chosen``."""
+        column = {(int(e), int(k)): c for c, (e, k) in enumerate(self.pairs)}
+        out = np.zeros(self.gain.shape[0])
+        for pair in chosen:
+            if pair in column:
+                out += self.gain[:, column[pair]]
+        return out
+
+
+def greedy_cover(cover: CoverMilp, need: np.ndarray, costs: np.ndarray) -> list[tuple[int, int]]:
+    """A cover of ``need`` by the gains of ``cover``'s columns, greedily by lift per unit of
+    cost.
+
+    At most one size per pipe; each step takes the (pipe, size) of largest
+    :math:`\\sum_j \\min(a_{j,e,k}, r_j)^+ / c_k` over the remaining needs ``r``; stops
+    when every need is met or nothing lifts any more. The MILP's fallback when HiGHS has no
+    incumbent in its time.
+    """
+    left = np.maximum(need, 0.0).astype(float)
+    chosen: list[tuple[int, int]] = []
+    pairs, gain = cover.pairs, cover.gain
+    if gain.size == 0:
+        return chosen
+    price = np.maximum(np.asarray(costs, dtype=float)[pairs[:, 1]], 1e-9)
+    blocked = np.zeros(len(pairs), dtype=bool)
+    rows = np.flatnonzero(left > 0)
+    while (left > 1e-9).any():
+        useful = np.minimum(np.maximum(gain[rows], 0.0), left[rows][:, None]).sum(axis=0)
+        useful[blocked] = 0.0
+        score = useful / price
+        c = int(np.argmax(score))
+        if score[c] <= 0:
+            break
+        e, k = int(pairs[c, 0]), int(pairs[c, 1])
+        chosen.append((e, k))
+        blocked |= pairs[:, 0] == e
+        left = np.maximum(left - gain[:, c], 0.0) * (left > 0)
+    return chosen
 
 
 def cover_milp(
@@ -320,11 +335,11 @@ def cover_milp(
     Built as sparse matrices, whole rows at once (no modelling layer: on a 1,892-junction
     network the model has thousands of columns and a dense block of gains).
     """
-    gain = model.sensitivity[:, :, None] * model.head[None, :, :]  # j, e, k
+    sens, head = model.sensitivity, model.head
     deficient = np.flatnonzero(need > 0)
-    usable = model.head > 0
+    usable = head > 0
     if len(deficient):
-        lift = np.where(usable[None], gain[deficient], 0.0).max(axis=2)  # rows × pipes
+        lift = np.where(usable[None], sens[deficient][:, :, None] * head[None], 0.0).max(axis=2)
         best = np.zeros(lift.shape[1], dtype=bool)
         top = min(TOP_PIPES, lift.shape[1])
         if top:
@@ -332,12 +347,12 @@ def cover_milp(
         usable &= (lift.max(axis=0) > HELP_MIN)[:, None] & best[:, None]
     else:
         usable &= False
-    gain = np.where(usable[None] & (np.abs(gain) >= TERM_MIN), gain, 0.0)
     pairs = np.argwhere(usable)  # (pipe, size), in the order of the columns
     n_y, n_s = len(pairs), len(deficient)
-    on_pairs = gain[:, pairs[:, 0], pairs[:, 1]] if n_y else np.zeros((gain.shape[0], 0))
-    keep = [j for j in sorted(floor_rows) if gain[j].any()]
-    capped = [j for j in sorted(ceiling_rows) if gain[j].any()]
+    on_pairs = sens[:, pairs[:, 0]] * head[pairs[:, 0], pairs[:, 1]][None, :]  # j × columns
+    on_pairs[np.abs(on_pairs) < TERM_MIN] = 0.0
+    keep = [j for j in sorted(floor_rows) if on_pairs[j].any()]
+    capped = [j for j in sorted(ceiling_rows) if on_pairs[j].any()]
     blocks, lower, upper = [], [], []
     # lift rows: a_j(y) + σ_j ≥ need_j
     blocks.append(sp.hstack([sp.csr_matrix(on_pairs[deficient]),
@@ -373,5 +388,5 @@ def cover_milp(
         a=sp.vstack(blocks).tocsc(),
         row_lower=np.concatenate(lower),
         row_upper=np.concatenate(upper),
-        gain=gain,
+        gain=on_pairs,
     )

@@ -291,13 +291,12 @@ def linear_round(
     new: tuple[PlannedPump, ...] = ()
     for _ in range(MAX_ROW_PASSES):
         cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
-        gain = cover.gain
         left = max(deadline.left(), 1.0)
-        chosen = solve_cover(cover, greedy_cover(gain, need, costs),
+        chosen = solve_cover(cover, greedy_cover(cover, need, costs),
                              min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
         # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
-        change = sum((gain[:, e, k] for e, k in chosen), np.zeros(len(rows)))
+        change = cover.change(chosen)
         low = np.flatnonzero((need <= 0) & (change < floor - 1e-9))
         high = np.flatnonzero(change > ceiling + 1e-9)
         fresh = [j for j in low if j not in floor_rows] + [j for j in high if j not in ceiling_rows]
