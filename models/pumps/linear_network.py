@@ -190,21 +190,9 @@ def linearise(
         downs.append(down)
         qs.append(abs(q))
         cs.append(c)
-    rhs = np.zeros((n, len(candidates)))
-    for e, (up, down) in enumerate(zip(ups, downs, strict=True)):
-        if down in index:
-            rhs[index[down], e] += 1.0
-        if up in index:
-            rhs[index[up], e] -= 1.0
-    solved = lu.solve(rhs) if len(candidates) and n else np.zeros((n, len(candidates)))
-    resistance = np.einsum("ie,ie->e", rhs, solved) if len(candidates) else np.zeros(0)
     c_arr = np.array(cs)
+    resistance, sens = _solve_candidates(lu, n, index, ups, downs, junctions, c_arr)
     s = np.clip(c_arr * (1.0 - c_arr * resistance), 0.0, None)
-    rows_idx = [index.get(j) for j in junctions]
-    sens = np.zeros((len(junctions), len(candidates)))
-    for r, i in enumerate(rows_idx):
-        if i is not None:
-            sens[r] = solved[i] * c_arr
     q_arr = np.array(qs)
     power = catalogue.hydraulic_kw
     q_new = 0.5 * (q_arr[:, None] + np.sqrt(q_arr[:, None] ** 2 + 4 * s[:, None] * power / RHO_G))
@@ -225,6 +213,46 @@ def linearise(
         sensitivity=sens,
         head=heads,
     )
+
+
+CHUNK = 512
+"""Candidates solved at once by :func:`_solve_candidates`: the dense right-hand sides and
+solutions are nodes × ``CHUNK``, not nodes × candidates (gigabytes from ~5,000 junctions)."""
+
+
+def _solve_candidates(
+    lu: spla.SuperLU,
+    n: int,
+    index: dict[str, int],
+    ups: list[str],
+    downs: list[str],
+    junctions: list[str],
+    conductance: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``R_e = (1_v − 1_u)ᵀ L⁻¹ (1_v − 1_u)`` of every candidate and the sensitivities
+    ``S[j, e] = c_e (L⁻¹ (1_v − 1_u))_j`` of ``junctions``, from the factorised Laplacian,
+    :data:`CHUNK` candidates at a time."""
+    m = len(ups)
+    resistance = np.zeros(m)
+    sens = np.zeros((len(junctions), m))
+    rows = [(r, index[j]) for r, j in enumerate(junctions) if j in index]
+    at_rows = np.array([r for r, _ in rows], dtype=int)
+    at_nodes = np.array([i for _, i in rows], dtype=int)
+    if not (m and n):
+        return resistance, sens
+    for start in range(0, m, CHUNK):
+        stop = min(start + CHUNK, m)
+        rhs = np.zeros((n, stop - start))
+        for e in range(start, stop):
+            if downs[e] in index:
+                rhs[index[downs[e]], e - start] += 1.0
+            if ups[e] in index:
+                rhs[index[ups[e]], e - start] -= 1.0
+        solved = lu.solve(rhs)
+        resistance[start:stop] = np.einsum("ie,ie->e", rhs, solved)
+        if len(at_rows):
+            sens[at_rows, start:stop] = solved[at_nodes] * conductance[start:stop]
+    return resistance, sens
 
 
 TERM_MIN = 1e-3
