@@ -43,6 +43,8 @@ EPANET_TINY = 1e-6
 EPANET_MAX_EXPONENT = 20.0
 """EPANET's largest exponent ``C`` of a power-function curve."""
 LPS_PER_M3S = 1000.0
+SLOPE_FLOOR_LPS = 1e-3
+"""Flow (L/s) below which :meth:`HeadCurve.slope` is taken at this flow."""
 
 
 class CurveError(ValueError):
@@ -77,6 +79,13 @@ class HeadCurve:
         ``Q_max``)."""
         lps = np.asarray(q, dtype=float) * LPS_PER_M3S
         return self.a - self.b * np.abs(lps) ** self.c
+
+    def slope(self, q: np.ndarray | float) -> np.ndarray:
+        """``h'(|q|) = −C B |q|^{C−1}`` in m per m³/s at flows ``q`` in m³/s (flows under
+        :data:`SLOPE_FLOOR_LPS` L/s are taken at that flow: for ``C < 1`` the slope is
+        unbounded at zero flow)."""
+        lps = np.maximum(np.abs(np.asarray(q, dtype=float)) * LPS_PER_M3S, SLOPE_FLOOR_LPS)
+        return -self.c * self.b * lps ** (self.c - 1.0) * LPS_PER_M3S
 
     @property
     def max_hydraulic_kw_per_rho_g(self) -> float:

@@ -34,6 +34,18 @@ agree: :math:`q' = q_e + s_e H`, :math:`H = P / (\\rho g q')`, i.e.
 head is not usable there; ``cautious`` tests the head at today's flow,
 :math:`P/(\\rho g q_e)`, instead (used once a pump has run out of range in the network: the
 model's estimate of a pump's flow is then not trusted).
+
+A **curve pump** (:mod:`~wdnopt.models.pumps.curves`, :math:`h_k(q) = A_k - B_k q^{C_k}`) runs
+where its curve and the network agree in the same way:
+
+.. math:: q' = q_e + s_e\\, h_k(q'), \\qquad H_{e,k} = h_k(q'),
+
+whose root in :math:`[q_e, Q_{max,k})` is unique (the left side minus the right grows with
+:math:`q'`; found by bisection, :func:`curve_heads`); on a tree :math:`q' = q_e`. The size is
+not usable where :math:`q_e \\ge Q_{max,k}` (no head at or beyond its zero-head flow), with or
+without ``cautious``. A pipe that already holds a new curve pump adds
+:math:`-h_k'(q) = C_k B_k q^{C_k - 1}` to its slope (``curves``), where a constant-power
+pump adds :math:`H/q = \\eta W/(\\rho g q^2)`.
 The model predicts :math:`p_j + \\sum_{e,k} S_{j,e} H_{e,k} y_{e,k}`: exact for one pump on a
 tree, a first-order model on loops (several pumps interact; the repair loop simulates again).
 """
@@ -41,6 +53,7 @@ tree, a first-order model on loops (several pumps interact; the repair loop simu
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +63,7 @@ import scipy.sparse.linalg as spla
 import wntr
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.curves import HeadCurve
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF
 
 logger = logging.getLogger(__name__)
@@ -106,6 +120,7 @@ def linearise(
     pumped: dict[str, tuple[str, float]] | None = None,
     *,
     cautious: bool = False,
+    curves: Mapping[str, HeadCurve] | None = None,
 ) -> LinearNetwork:
     """The :class:`LinearNetwork` of ``wn`` in a state (heads by node, flows and open flags by
     link), for pumps on ``candidates`` (pipes with flow) seen at ``junctions``.
@@ -113,8 +128,10 @@ def linearise(
     ``pumped`` gives the pipes that already hold a new pump: pipe → (the node the pump sits
     at, the head it adds in the state). Such a pipe's head loss is its ends' head difference
     plus that head, and the pump in series adds ``H/q`` to its slope (a constant-power pump's
-    head falls as its flow rises)."""
+    head falls as its flow rises), or ``−h'(q)`` when ``curves`` gives the pipe's pump a head
+    curve."""
     pumped = pumped or {}
+    curves = curves or {}
     headloss = wn.options.hydraulic.headloss
     fixed = set(wn.reservoir_name_list) | set(wn.tank_name_list)
     rows, cols, vals = [], [], []
@@ -131,7 +148,9 @@ def linearise(
             if at is not None:
                 dh += lift if at == u else -lift
             slope = _pipe_slope(link, q, dh, headloss)
-            if at is not None and abs(q) > FLOW_ROUNDOFF:
+            if at is not None and name in curves:
+                slope -= float(curves[name].slope(q))
+            elif at is not None and abs(q) > FLOW_ROUNDOFF:
                 slope += abs(lift) / abs(q)
         elif link.link_type == "Pump":
             if abs(q) <= FLOW_ROUNDOFF:
@@ -201,6 +220,8 @@ def linearise(
     # model says); otherwise at the operating point the model expects
     tested = power[None, :] / (RHO_G * np.maximum(q_arr[:, None], 1e-12)) if cautious else heads
     heads = np.where(tested <= HEAD_MARGIN * catalogue.max_head_m[None, :], heads, 0.0)
+    for k in np.flatnonzero(catalogue.is_curve):
+        heads[:, k] = curve_heads(catalogue.sizes[k].curve, q_arr, s)  # type: ignore[arg-type]
     logger.debug(
         "linearised %s: %d free nodes, %d candidates, %d rows", wn.name, n, len(candidates),
         len(junctions),
@@ -255,6 +276,30 @@ def _solve_candidates(
     return resistance, sens
 
 
+BISECTIONS = 60
+"""Halvings of ``[q_e, Q_max]`` in :func:`curve_heads` (the flow to ``2^{-60} Q_max``)."""
+
+
+def curve_heads(curve: HeadCurve, flow: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``h(q')`` of a curve pump on each candidate: ``q'`` the root of
+    :math:`q' - q_e - s_e h(q') = 0` in :math:`[q_e, Q_{max}]` (module notes), by bisection;
+    0 where :math:`q_e \\ge Q_{max}`.
+
+    The left side is :math:`-s_e h(q_e) \\le 0` at :math:`q_e` and :math:`Q_{max} - q_e > 0` at
+    :math:`Q_{max}`, and it grows with :math:`q'` (``h`` falls), so the root is unique; with
+    :math:`s_e = 0` it is :math:`q_e` exactly."""
+    q = np.asarray(flow, dtype=float)
+    runs = q < curve.max_flow
+    lo = q.copy()
+    hi = np.maximum(q, curve.max_flow)
+    for _ in range(BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        below = mid - q - s * curve.head(mid) < 0
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return np.where(runs, np.maximum(curve.head(lo), 0.0), 0.0)
+
+
 TERM_MIN = 1e-3
 """Predicted pressure changes below this (m) are left out of the model's rows."""
 
@@ -301,21 +346,22 @@ class CoverMilp:
         return out
 
 
-def greedy_cover(cover: CoverMilp, need: np.ndarray, costs: np.ndarray) -> list[tuple[int, int]]:
+def greedy_cover(cover: CoverMilp, need: np.ndarray) -> list[tuple[int, int]]:
     """A cover of ``need`` by the gains of ``cover``'s columns, greedily by lift per unit of
     cost.
 
     At most one size per pipe; each step takes the (pipe, size) of largest
-    :math:`\\sum_j \\min(a_{j,e,k}, r_j)^+ / c_k` over the remaining needs ``r``; stops
-    when every need is met or nothing lifts any more. The MILP's fallback when HiGHS has no
-    incumbent in its time.
+    :math:`\\sum_j \\min(a_{j,e,k}, r_j)^+ / c_{e,k}` over the remaining needs ``r``, with
+    ``c`` the column's price in the MILP (by size, or by pipe and size: a curve pump's energy
+    depends on its pipe); stops when every need is met or nothing lifts any more. The
+    MILP's fallback when HiGHS has no incumbent in its time.
     """
     left = np.maximum(need, 0.0).astype(float)
     chosen: list[tuple[int, int]] = []
     pairs, gain = cover.pairs, cover.gain
     if gain.size == 0:
         return chosen
-    price = np.maximum(np.asarray(costs, dtype=float)[pairs[:, 1]], 1e-9)
+    price = np.maximum(cover.cost[: len(pairs)], 1e-9)
     blocked = np.zeros(len(pairs), dtype=bool)
     rows = np.flatnonzero(left > 0)
     while (left > 1e-9).any():
@@ -358,7 +404,8 @@ def cover_milp(
     ``ceiling_rows`` (``P_max − p_j``) are the rows the caller found at stake (it adds the
     ones a solution breaks and solves again). The elastic ``σ`` (price ``M`` per metre, above
     any plan's cost) lets the model lift what it can when it cannot lift everything. Only the
-    :data:`TOP_PIPES` pipes of largest lift at each deficient junction are columns.
+    :data:`TOP_PIPES` pipes of largest lift at each deficient junction are columns. ``costs``
+    is ``c_k`` by size or ``c_{e,k}`` by pipe and size (see :func:`greedy_cover`).
 
     Built as sparse matrices, whole rows at once (no modelling layer: on a 1,892-junction
     network the model has thousands of columns and a dense block of gains).
@@ -406,7 +453,9 @@ def cover_milp(
     blocks.append(sp.hstack([one, sp.csr_matrix((len(pipes), n_s))]))
     lower.append(np.full(len(pipes), -np.inf))
     upper.append(np.ones(len(pipes)))
-    cost = np.concatenate([np.asarray(costs, dtype=float)[pairs[:, 1]] if n_y else np.zeros(0),
+    price = np.asarray(costs, dtype=float)
+    by_pair = price[pairs[:, 1]] if price.ndim == 1 else price[pairs[:, 0], pairs[:, 1]]
+    cost = np.concatenate([by_pair if n_y else np.zeros(0),
                            np.full(n_s, float(penalty))])  # fmt: skip
     integer = np.concatenate([np.ones(n_y, dtype=bool), np.zeros(n_s, dtype=bool)])
     return CoverMilp(

@@ -70,18 +70,23 @@ class PumpProblem:
 
     def price_pumps(self, pumps: Sequence[PlannedPump]) -> PlacementCost:
         """:func:`~wdnopt.models.pumps.costs.price_placement` of a plan, each pump at the flow
-        of its pipe: the tree's ``q_v`` on a pipe of the tree, else the network's unpumped flow
-        (only read when the catalogue has curve pumps)."""
+        of its pipe (:meth:`pump_flows`; only read when the catalogue has curve pumps)."""
         sizes = {i: p.size for i, p in enumerate(pumps)}
         if not self.catalogue.has_curves:
             return price_placement(sizes, self.catalogue, self.cost_model)
+        flows = dict(enumerate(self.pump_flows(pumps).tolist()))
+        return price_placement(sizes, self.catalogue, self.cost_model, flows)
+
+    def pump_flows(self, pumps: Sequence[PlannedPump]) -> np.ndarray:
+        """The flow (m³/s) each pump is priced at: the tree's ``q_v`` on a pipe of the tree
+        (inserted at ``v``'s parent), else the magnitude of the network's unpumped flow."""
         tree = self.tree
         at = {
             (tree.pipe_names[v], tree.node_names[int(tree.parent[v])]): v
             for v in range(tree.n)
             if tree.parent[v] >= 0
         }
-        flows = {}
+        flows = np.zeros(len(pumps))
         for i, p in enumerate(pumps):
             v = at.get((p.pipe, p.upstream))
             if v is not None:
@@ -90,4 +95,12 @@ class PumpProblem:
                 flows[i] = abs(float(self.network.state.flow[p.pipe]))
             else:
                 raise ValueError(f"no flow for a pump on pipe {p.pipe!r}: not a pipe of the tree")
-        return price_placement(sizes, self.catalogue, self.cost_model, flows)
+        return flows
+
+    def pump_costs(self, pumps: Sequence[PlannedPump]) -> np.ndarray:
+        """``c[i, k]``: cost under the objective of a size-``k`` pump where pump ``i`` sits (its
+        pipe and end; its own size is not read), priced as :meth:`price_pumps` prices it. Every
+        row is :attr:`size_costs` for constant-power sizes."""
+        if not self.catalogue.has_curves:
+            return np.broadcast_to(self.size_costs, (len(pumps), len(self.catalogue)))
+        return self.cost_model.flow_costs(self.catalogue, self.pump_flows(pumps), self.objective)

@@ -98,9 +98,10 @@ def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFra
         k = pump.size
         v = at.get((pump.pipe, pump.upstream))
         size_opex, cost = float(opex[k]), float(problem.size_costs[k])
-        if v is not None and cat.sizes[k].curve is not None:  # energy at the operating point
-            cost = float(problem.node_costs[v, k])
-            size_opex = float(cat.sizes[k].power_at(tree.flow[v]) * problem.cost_model.opex_per_kw)
+        if cat.sizes[k].curve is not None:  # energy at the operating point, as it is priced
+            q = float(problem.pump_flows([pump])[0])
+            cost = float(problem.pump_costs([pump])[0, k])
+            size_opex = float(cat.sizes[k].power_at(q) * problem.cost_model.opex_per_kw)
         rows.append(
             {
                 "node": pump.upstream,

@@ -7,7 +7,8 @@ Given a problem with its network (:attr:`PumpProblem.network`) and a starting pl
    the plan holds (every checked junction within its limits, every new pump forward and within
    its maximum head), go to 4.
 2. **Drop faulty pumps**: a new pump without forward flow, or above its maximum head, is
-   removed (step 3 may place another where it is needed).
+   removed (step 3 may place another where it is needed); so is a curve pump at or beyond
+   its curve's zero-head flow.
 3. **Linearise and place**: build the tree model of the simulated state
    (:func:`~wdnopt.models.pumps.network.tree_model`: the flow tree of the state with the
    network's own pressures and flows; pipes that already hold a pump cannot take another) and
@@ -16,6 +17,13 @@ Given a problem with its network (:attr:`PumpProblem.network`) and a starting pl
    deficient, stop. Go to 1, at most ``max_rounds`` times.
 4. **Prune**: drop each pump, the most expensive first, when the plan still holds without it;
    then move each pump to the cheapest smaller size with which the plan still holds.
+
+**Curve pumps** (sizes with a head curve ``h_k(q)``) take part as they are: the linear model
+gives them their head where their curve meets the network and the slope ``h_k'(q)`` once
+placed (:mod:`~wdnopt.models.pumps.linear_network`), the tree model ``h_k(q_v)``; their energy,
+hence every cost the repair compares (the placement MILP's, pruning's order, the cheaper
+sizes), is priced where the one cost function prices it
+(:meth:`~wdnopt.models.pumps.problem.PumpProblem.pump_costs`).
 
 **Guarantees.** A plan reported as holding was simulated in EPANET on the user's network with
 exactly its pumps, and held there; pruning only keeps changes that were simulated and held, so
@@ -137,7 +145,9 @@ def upsized(
     """For each cut junction, the nearest pump above it in the model moved one size up.
 
     The next size is the one of least hydraulic power above the pump's own whose head at the
-    pump's present flow stays within its maximum head; a pump with no such size stays.
+    pump's present flow stays within its maximum head; with curve pumps in the catalogue, the
+    one of least head at that flow above the pump's own head there (sizes that do not run at
+    that flow are not taken). A pump with no such size stays.
     """
     by_pipe = {p.pipe: p for p in pumps}
     power, max_head = catalogue.hydraulic_kw, catalogue.max_head_m
@@ -152,9 +162,14 @@ def upsized(
         q = verdict.pump_flow.get(verdict.pumps.get(pump, ""), 0.0)
         if not q > 0:
             continue
-        heads = power / (RHO_G * q)
-        bigger = [k for k in np.argsort(power, kind="stable")
-                  if power[k] > power[pump.size] and heads[k] <= max_head[k]]  # fmt: skip
+        if catalogue.has_curves:
+            at_q = catalogue.head_at(np.array([q]))[0]  # 0 where a size does not run
+            bigger = [k for k in np.argsort(at_q, kind="stable")
+                      if at_q[k] > at_q[pump.size]]  # fmt: skip
+        else:
+            heads = power / (RHO_G * q)
+            bigger = [k for k in np.argsort(power, kind="stable")
+                      if power[k] > power[pump.size] and heads[k] <= max_head[k]]  # fmt: skip
         if bigger:
             out[pump] = PlannedPump(pump.pipe, pump.upstream, int(bigger[0]))
     return out
@@ -164,20 +179,28 @@ def fix_faulty(
     pumps: tuple[PlannedPump, ...], verdict: Verification, catalogue: Catalogue
 ) -> tuple[PlannedPump, ...]:
     """The plan with each faulty pump replaced: one above its maximum head by the most
-    powerful smaller size that stays within its own maximum head at the pump's flow, one
-    without forward flow (or with no such size) dropped."""
+    powerful smaller constant-power size that stays within its own maximum head at the pump's
+    flow, one without forward flow (or with no such size) dropped; a curve pump without
+    forward flow or at or beyond its curve's zero-head flow is dropped (the next round sees
+    the flow there)."""
     power, max_head = catalogue.hydraulic_kw, catalogue.max_head_m
+    is_curve = catalogue.is_curve
     out = []
     for pump in pumps:
         name = verdict.pumps.get(pump, "")
         q = verdict.pump_flow.get(name, 0.0)
         h = verdict.pump_head.get(name, 0.0)
+        curve = catalogue.sizes[pump.size].curve
+        if curve is not None:
+            if FLOW_ROUNDOFF < q < curve.max_flow:
+                out.append(pump)
+            continue
         if q > FLOW_ROUNDOFF and h <= max_head[pump.size] + DEFAULT_TOL:
             out.append(pump)
             continue
         if q > FLOW_ROUNDOFF:
             fits = [k for k in range(len(catalogue)) if power[k] < power[pump.size]
-                    and power[k] / (RHO_G * q) <= max_head[k]]  # fmt: skip
+                    and not is_curve[k] and power[k] / (RHO_G * q) <= max_head[k]]  # fmt: skip
             if fits:
                 best = max(fits, key=lambda k: power[k])
                 out.append(PlannedPump(pump.pipe, pump.upstream, int(best)))
@@ -250,6 +273,8 @@ def linear_round(
         p.pipe: (p.upstream, float(verdict.pump_head.get(verdict.pumps.get(p, ""), 0.0)))
         for p in pumps
     }
+    curves = {p.pipe: catalogue.sizes[p.size].curve for p in pumps
+              if catalogue.sizes[p.size].curve is not None}  # fmt: skip
     is_open = state.link_open
     candidates = [
         name
@@ -269,6 +294,7 @@ def linear_round(
         catalogue,
         pumped=pumped,
         cautious=bool(forbidden),
+        curves=curves,  # type: ignore[arg-type]
     )
     if forbidden:
         head = model.head.copy()
@@ -286,13 +312,17 @@ def linear_round(
     ceiling = (net.p_max - margin - p) if net.p_max is not None else np.full(len(rows), np.inf)
     costs = np.asarray(problem.size_costs, dtype=float)
     penalty = 10.0 * max(float(costs.max()), 1.0)
+    if catalogue.has_curves:  # c[e, k]: a curve pump's energy where it would sit
+        sites = [PlannedPump(pipe, up, 0) for pipe, up in zip(model.pipes, model.upstream,
+                                                               strict=True)]  # fmt: skip
+        costs = np.asarray(problem.pump_costs(sites), dtype=float).reshape(len(sites), -1)
     floor_rows: dict[int, float] = {}
     ceiling_rows: dict[int, float] = {}
     new: tuple[PlannedPump, ...] = ()
     for _ in range(MAX_ROW_PASSES):
         cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
         left = max(deadline.left(), 1.0)
-        chosen = solve_cover(cover, greedy_cover(cover, need, costs),
+        chosen = solve_cover(cover, greedy_cover(cover, need),
                              min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
         # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
@@ -333,8 +363,11 @@ def repair_plan(
     started = time.perf_counter()
     verifier = cached_verifier(net.wn, net.factor, net.hour)
     catalogue, tree = problem.catalogue, problem.tree
-    costs = np.asarray(problem.size_costs, dtype=float)
     sims = 0
+
+    def costs_at(pump: PlannedPump) -> np.ndarray:
+        """Cost of each size where ``pump`` sits (the same for every pump without curves)."""
+        return np.asarray(problem.pump_costs([pump])[0], dtype=float)
 
     def simulate(pumps: tuple[PlannedPump, ...]) -> tuple[Verification, object]:
         nonlocal sims
@@ -454,7 +487,7 @@ def repair_plan(
         if deadline.expired:
             cut = "pruning skipped"
         # drop pumps, the most expensive first
-        for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
+        for pump in sorted(pumps, key=lambda p: (-costs_at(p)[p.size], p)):
             if deadline.expired:
                 cut = cut or "pruning cut short"
                 break
@@ -463,7 +496,8 @@ def repair_plan(
                 pumps = trial
                 removed += 1
         # shrink each pump to the cheapest size that still holds
-        for pump in sorted(pumps, key=lambda p: (-costs[p.size], p)):
+        for pump in sorted(pumps, key=lambda p: (-costs_at(p)[p.size], p)):
+            costs = costs_at(pump)
             cheaper = [k for k in np.argsort(costs, kind="stable") if costs[k] < costs[pump.size]]
             for k in cheaper:
                 if deadline.expired:

@@ -29,10 +29,11 @@ SOLVER_KEYS = ("time_limit", "rel_gap", "threads")
 MAX_SECONDS = 7 * 86_400
 """Longest time limit a request takes (that of every algorithm's options)."""
 
-NO_CURVE_PUMPS = ("network-dp", "milp-network")
-"""Algorithms that place constant-power pumps only: their linear network model, the repair's
-resizing and the looped relaxation use the head ``η W/(ρ g q)`` of a constant-power pump.
-Every other algorithm of the registry (the tree algorithms) also takes curve pumps."""
+NO_CURVE_PUMPS = ("milp-network",)
+"""Algorithms that place constant-power pumps only: ``milp-network``'s looped relaxation
+models a pump by the head ``η W/(ρ g q)`` of constant power. Every other algorithm of the
+registry (the tree algorithms, ``network-dp``) and the repair on the network also take curve
+pumps."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def placement_request(
     else:
         limit, limit_from = getattr(options, "time_limit", None), None
     catalogue = load_catalogue(scenario.catalogue)
-    check_curve_support(catalogue, chosen.name, scenario.repairs, where=where)
+    check_curve_support(catalogue, chosen.name, where=where)
     return PlacementRequest(
         algorithm=chosen,
         options=options,
@@ -189,32 +190,22 @@ def placement_request(
     )
 
 
-def check_curve_support(catalogue: Catalogue, algorithm: str, repairs: bool, *, where: str) -> None:
+def check_curve_support(catalogue: Catalogue, algorithm: str, *, where: str) -> None:
     """An :class:`InputError` when a catalogue with curve pumps meets an algorithm of
-    :data:`NO_CURVE_PUMPS` or the repair on the network (which places and resizes
-    constant-power pumps); the message names the algorithms that support curve pumps."""
-    if not catalogue.has_curves:
+    :data:`NO_CURVE_PUMPS`; the message says why and names the algorithms that place curve
+    pumps (the repair on the network takes them too)."""
+    if not catalogue.has_curves or algorithm not in NO_CURVE_PUMPS:
         return
     supported = sorted(set(registry.names()) - set(NO_CURVE_PUMPS))
-    tail = (
-        f"curve pumps are placed by {', '.join(supported)}, with repair = false (or mode = "
-        "'flow-tree'): their plans are still checked in EPANET on the network"
+    raise InputError.single(
+        f"a catalogue of constant-power pumps for {algorithm} (its looped relaxation models "
+        f"constant-power pumps only, head η W/(ρ g q); curve pumps are placed by "
+        f"{', '.join(supported)}: their plans are repaired and checked in EPANET on the "
+        "network)",
+        field="catalogue",
+        got="a catalogue with head curves",
+        file=where,
     )
-    if algorithm in NO_CURVE_PUMPS:
-        raise InputError.single(
-            f"a catalogue of constant-power pumps for {algorithm} ({tail})",
-            field="catalogue",
-            got="a catalogue with head curves",
-            file=where,
-        )
-    if repairs and not registry.get(algorithm).network_checked:
-        raise InputError.single(
-            f"repair = false with a catalogue of curve pumps: the repair on the network places "
-            f"constant-power pumps only ({tail})",
-            field="repair",
-            got="on (the default in network mode)",
-            file=where,
-        )
 
 
 def check_option_tables(tables: Mapping[str, Mapping[str, Any]], *, where: str) -> None:

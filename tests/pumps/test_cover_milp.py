@@ -53,7 +53,7 @@ def test_cover_milp_finds_the_enumerated_optimum(seed: int) -> None:
     net, need, floors, costs = model_of(seed)
     penalty = 1000.0
     cover = cover_milp(net, need, floors, {}, costs, penalty)
-    chosen = solve_cover(cover, greedy_cover(cover, need, costs), 10.0)
+    chosen = solve_cover(cover, greedy_cover(cover, need), 10.0)
     best, _ = enumerate_cover(net, need, floors, costs, penalty)
     lift = cover.change(chosen)
     value = sum(costs[k] for _, k in chosen) + penalty * np.maximum(need - lift, 0)[need > 0].sum()
@@ -74,7 +74,7 @@ def test_the_columns_carry_the_gains_of_the_dense_model(seed: int) -> None:
     for c, (e, k) in enumerate(cover.pairs):
         expected = np.where(np.abs(dense[:, e, k]) >= 1e-3, dense[:, e, k], 0.0)
         np.testing.assert_allclose(cover.gain[:, c], expected)
-    chosen = greedy_cover(cover, need, costs)
+    chosen = greedy_cover(cover, need)
     assert len({e for e, _ in chosen}) == len(chosen)
     np.testing.assert_allclose(
         cover.change(chosen),

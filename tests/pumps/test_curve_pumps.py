@@ -252,7 +252,7 @@ def test_pipes_under_one_litre_a_second() -> None:
     assert check.max_model_error < 0.01
 
 
-# --- the network side: refused at load, with the algorithms that take curve pumps -------------
+# --- the network side: milp-network refused at load, with the algorithms that take curve pumps
 
 
 def curve_scenario(tmp_path: Path, extra: str = "") -> Path:
@@ -265,23 +265,26 @@ def curve_scenario(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("algorithm", "extra", "field"),
-    [
-        (None, "", "catalogue"),  # network-dp, the default
-        ("milp-network", "", "catalogue"),
-        ("tree-dp", "", "repair"),  # the repair is on in network mode
-    ],
-)
-def test_network_side_refuses_curve_catalogues(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], algorithm, extra: str, field: str
+def test_milp_network_refuses_curve_catalogues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["solve", str(curve_scenario(tmp_path, extra))]
-    args += ["--algorithm", algorithm] if algorithm else []
+    args = ["solve", str(curve_scenario(tmp_path)), "--algorithm", "milp-network"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "curves.toml" in err and field in err
-    assert "curve pumps are placed by" in err and "tree-dp" in err and "repair = false" in err
+    assert "Traceback" not in err and "curves.toml" in err and "catalogue" in err
+    assert "looped relaxation models constant-power pumps" in err
+    assert "curve pumps are placed by" in err and "network-dp" in err and "tree-dp" in err
+
+
+@pytest.mark.parametrize("algorithm", [None, "tree-dp"])  # network-dp; tree-dp with the repair
+def test_network_side_takes_curve_catalogues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], algorithm: str | None
+) -> None:
+    args = ["solve", str(curve_scenario(tmp_path)), "--json"]
+    args += ["--algorithm", algorithm] if algorithm else []
+    assert main(args) == 0
+    (factor,) = json.loads(capsys.readouterr().out)["factors"]
+    assert factor["verified"] is True
 
 
 def test_solve_with_curve_pumps_and_no_repair(
