@@ -53,7 +53,7 @@ tree, a first-order model on loops (several pumps interact; the repair loop simu
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,12 @@ HEAD_MARGIN = 1.0
 
 HOLDING_VALVES = frozenset({"PRV", "PSV", "PBV", "FCV"})
 """Valves that hold a pressure, a head loss or a flow: no boost passes them."""
+
+
+class Stopped(Exception):
+    """The caller's ``stop`` asked :func:`linearise` to give up between two blocks of
+    candidates (its time is up): on a network of ~20,000 junctions the model takes tens of
+    seconds, too long to finish past a deadline."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +127,7 @@ def linearise(
     *,
     cautious: bool = False,
     curves: Mapping[str, HeadCurve] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> LinearNetwork:
     """The :class:`LinearNetwork` of ``wn`` in a state (heads by node, flows and open flags by
     link), for pumps on ``candidates`` (pipes with flow) seen at ``junctions``.
@@ -210,7 +217,7 @@ def linearise(
         qs.append(abs(q))
         cs.append(c)
     c_arr = np.array(cs)
-    resistance, sens = _solve_candidates(lu, n, index, ups, downs, junctions, c_arr)
+    resistance, sens = _solve_candidates(lu, n, index, ups, downs, junctions, c_arr, stop)
     s = np.clip(c_arr * (1.0 - c_arr * resistance), 0.0, None)
     q_arr = np.array(qs)
     power = catalogue.hydraulic_kw
@@ -249,10 +256,12 @@ def _solve_candidates(
     downs: list[str],
     junctions: list[str],
     conductance: np.ndarray,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``R_e = (1_v − 1_u)ᵀ L⁻¹ (1_v − 1_u)`` of every candidate and the sensitivities
     ``S[j, e] = c_e (L⁻¹ (1_v − 1_u))_j`` of ``junctions``, from the factorised Laplacian,
-    :data:`CHUNK` candidates at a time."""
+    :data:`CHUNK` candidates at a time; raises :class:`Stopped` when ``stop()`` says so
+    before a block."""
     m = len(ups)
     resistance = np.zeros(m)
     sens = np.zeros((len(junctions), m))
@@ -262,17 +271,19 @@ def _solve_candidates(
     if not (m and n):
         return resistance, sens
     for start in range(0, m, CHUNK):
-        stop = min(start + CHUNK, m)
-        rhs = np.zeros((n, stop - start))
-        for e in range(start, stop):
+        if stop is not None and stop():
+            raise Stopped(f"linear model stopped after {start} of {m} candidates")
+        end = min(start + CHUNK, m)
+        rhs = np.zeros((n, end - start))
+        for e in range(start, end):
             if downs[e] in index:
                 rhs[index[downs[e]], e - start] += 1.0
             if ups[e] in index:
                 rhs[index[ups[e]], e - start] -= 1.0
         solved = lu.solve(rhs)
-        resistance[start:stop] = np.einsum("ie,ie->e", rhs, solved)
+        resistance[start:end] = np.einsum("ie,ie->e", rhs, solved)
         if len(at_rows):
-            sens[at_rows, start:stop] = solved[at_nodes] * conductance[start:stop]
+            sens[at_rows, start:end] = solved[at_nodes] * conductance[start:end]
     return resistance, sens
 
 

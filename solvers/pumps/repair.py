@@ -46,7 +46,13 @@ import numpy as np
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, PumpedState
-from wdnopt.models.pumps.linear_network import CoverMilp, cover_milp, greedy_cover, linearise
+from wdnopt.models.pumps.linear_network import (
+    CoverMilp,
+    Stopped,
+    cover_milp,
+    greedy_cover,
+    linearise,
+)
 from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
@@ -295,6 +301,7 @@ def linear_round(
         pumped=pumped,
         cautious=bool(forbidden),
         curves=curves,  # type: ignore[arg-type]
+        stop=lambda: deadline.expired,
     )
     if forbidden:
         head = model.head.copy()
@@ -412,14 +419,19 @@ def repair_plan(
             if verdict.pump_faults and not (len(verdict.below_min) or len(verdict.above_max)):
                 continue  # only pumps out of range: fix them again
         if net.looped:
-            new, note = linear_round(
-                problem,
-                verdict,
-                state,
-                pumps,
-                deadline,
-                forbidden,  # type: ignore[arg-type]
-            )
+            try:
+                new, note = linear_round(
+                    problem,
+                    verdict,
+                    state,
+                    pumps,
+                    deadline,
+                    forbidden,  # type: ignore[arg-type]
+                )
+            except Stopped:  # the linear model is not finished at the deadline
+                cut = "repair rounds"
+                message = f"the time limit ran out in the {cut} (of {deadline.limit:.3g} s)"
+                break
             if not new:
                 message = note
                 break

@@ -50,3 +50,21 @@ def test_blocks_of_candidates_give_the_same_model(
     assert whole.pipes == blocks.pipes and len(whole.pipes) > chunk
     np.testing.assert_allclose(blocks.sensitivity, whole.sensitivity, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(blocks.head, whole.head, rtol=1e-12, atol=1e-12)
+
+
+def test_the_model_stops_between_blocks_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    wn = generate_looped(150, 3).wn
+    state = simulate(wn, 2.0, 0)
+    candidates = [p for p in wn.pipe_name_list if abs(float(state.flow[p])) > 1e-9]
+    monkeypatch.setattr(linear_network, "CHUNK", 10)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # two blocks done, then the time is up
+
+    with pytest.raises(linear_network.Stopped, match="after 20 of"):
+        linear_network.linearise(
+            wn, state.head, state.flow, None, list(wn.junction_name_list), candidates,
+            load_catalogue(), stop=stop,
+        )  # fmt: skip
