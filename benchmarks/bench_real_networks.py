@@ -44,28 +44,29 @@ deficient junctions, status, holds, pumps, TCO, the wall times of building the p
 placement, of the solve's check and of the independent check (each ``×ss``), and the peak
 resident memory of the process once the problem is built and at the end. A process whose
 resident memory passes ``--max-memory`` (default 14 GB: the machine is shared) is stopped; its
-row says at which stage. Measured on 2 shared cores with 23 GB (~5 minutes)::
+row says at which stage. Measured on 2 shared cores with 23 GB (~5 minutes), with the repair
+rounds' linear model solved in blocks and its cover MILP built from its columns only::
 
     network        junct  pipes    f def status     holds pumps     TCO  ss s place s  ×ss     MB
-    exnet-3         1891   2465  0.8  47 unknown    -         -       -  0.09    11.5  134   1118
-    BWSN_Network_2 12523  14822  2.0  68 stopped    -         -       -  0.47       -    - >14398
-    looped-2000     2000   2300 2.14  11 heuristic  yes       5  85,555  0.08     1.4   18   1088
-    looped-5000     5000   5750 2.13  28 heuristic  yes      13 222,444  0.20     4.2   21   3590
-    looped-10000   10000  11500 2.11  25 time_limit yes      13 222,444  0.53   116.1  221  13377
-    looped-20000   20000  23000 2.11  76 stopped    -         -       -  0.83       -    - >14414
+    exnet-3         1891   2465  0.8  47 unknown    -         -       -  0.09     1.8   21    398
+    BWSN_Network_2 12523  14822  2.0  68 unknown    -         -       -  0.56    60.0  107   2305
+    looped-2000     2000   2300 2.14  11 heuristic  yes       5  85,555  0.09     0.6    7    408
+    looped-5000     5000   5750 2.13  28 heuristic  yes      13 222,444  0.21     8.2   38    979
+    looped-10000   10000  11500 2.11  25 heuristic  yes      13 222,444  0.45    50.2  111   3009
+    looped-20000   20000  23000 2.11  76 time_limit yes      42 718,666  0.92    60.3   65   4868
 
 (``f``: demand factor; ``def``: deficient junctions unpumped; ``ss s``: the steady state;
 ``×ss``: the placement over it; ``MB``: peak resident memory.) Building the problem takes 1–2
-steady states at every size, the solve's check of a plan 0.2 × one (0.02–0.08 s) and the
-independent check, which reads the ``.inp`` again, 3–4 × one (0.26–1.98 s); the placement is
-what grows. exnet-3 has no plan: the lowest pressure of its demand junctions is 5.3 m at
-every factor from 0.3 to 0.8 (below ``P_min`` whatever the demand), and the repair finds no
-pump within the catalogue's maximum heads that lifts the junctions still short (the row's
-message). The placement's memory grows with junctions × candidate pipes (dense sensitivities,
-× pump sizes): 1.1 GB at 2,000 junctions, 3.6 GB at 5,000, 13.4 GB at 10,000; BWSN_Network_2
-and looped-20000 passed 14 GB during the placement, within its first minute, and were
-stopped. At 10,000 the placement overran its 60 s limit (116 s here, 64 s in another run) and
-returned the plan it had, which holds.
+steady states at every size, the solve's check of a plan 0.2 × one and the independent check,
+which reads the ``.inp`` again, 3–7 × one; the placement is what grows. exnet-3 has no plan:
+the lowest pressure of its demand junctions is 5.3 m at every factor from 0.3 to 0.8 (below
+``P_min`` whatever the demand), and no constant-power pump within the catalogue's maximum heads
+lifts the junctions still short (the row's message). BWSN_Network_2 ends at its limit in the
+repair rounds with no plan that holds (status ``unknown``, the message names the stage). The
+placement's memory grows with checked junctions × candidate pipes (the sensitivities of the
+linear model): 0.4 GB at 2,000 junctions, 3.0 GB at 10,000, 4.9 GB at 20,000 (before: 1.1,
+13.4 and over 14 GB, stopped). The 10,000-junction placement varies between 26 and 50 s with
+the load of the machine; at 20,000 the run ends at its 60 s with the plan it has, which holds.
 
     .venv/bin/python benchmarks/bench_real_networks.py --scale
     .venv/bin/python benchmarks/bench_real_networks.py --scale --networks looped-5000,exnet-3
