@@ -249,16 +249,13 @@ def test_network_dp_plan_with_curve_pumps_holds_on_net1() -> None:
 
 
 def test_default_solve_with_curve_catalogue_on_a_looped_network(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """``wdnopt solve`` with a curve catalogue on Net1 (network mode, network-dp, the repair:
-    every default): exit 0, and the plan it prints holds in an independent EPANET run."""
-    path = tmp_path / "net1_curves.toml"
-    path.write_text(
-        f'kind = "pump_placement"\ndemand_factors = [4.0]\ncatalogue = "{CURVE_CATALOGUE}"\n'
-        '[network]\nshipped = "Net1"\n',
-        encoding="utf-8",
-    )
+    """The shipped example ``scenarios/pumps/net1_curve_pumps.toml``: ``wdnopt solve`` with
+    the curve catalogue (named relative to the scenario) on Net1 ×4, every other setting the
+    default (network mode, network-dp, the repair): exit 0, and the plan it prints holds in an
+    independent EPANET run."""
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "pumps" / "net1_curve_pumps.toml"
     assert main(["solve", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     (factor,) = out["factors"]
