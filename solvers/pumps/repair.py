@@ -350,6 +350,13 @@ def linear_round(
     return new, ""
 
 
+def _rounds_cut(deadline: Deadline) -> tuple[str, str]:
+    """The stage the limit cut (the repair rounds) and the message that says so, with the
+    seconds the rounds had of the run's limit."""
+    cut = "repair rounds"
+    return cut, f"the time limit ran out in the {cut} (they had {deadline.limit:.3g} s of the run)"
+
+
 def repair_plan(
     problem: PumpProblem,
     start: tuple[PlannedPump, ...] = (),
@@ -392,8 +399,7 @@ def repair_plan(
     forbidden: set[tuple[str, int]] = set()  # (pipe, size) that ran out of range: not again
     while not verdict.verified and rounds < options.max_rounds:
         if deadline.expired:
-            cut = "repair rounds"
-            message = f"the time limit ran out in the {cut} (of {deadline.limit:.3g} s)"
+            cut, message = _rounds_cut(deadline)
             break
         history.append(sum(s for _, s in verdict.failing(tree)))
         if len(history) > STALL_ROUNDS and history[-1] > (1 - STALL_GAIN) * min(
@@ -429,8 +435,7 @@ def repair_plan(
                     forbidden,  # type: ignore[arg-type]
                 )
             except Stopped:  # the linear model is not finished at the deadline
-                cut = "repair rounds"
-                message = f"the time limit ran out in the {cut} (of {deadline.limit:.3g} s)"
+                cut, message = _rounds_cut(deadline)
                 break
             if not new:
                 message = note
