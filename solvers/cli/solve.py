@@ -90,8 +90,10 @@ def register(sub: Any) -> None:
         "--time-limit",
         type=time_limit,
         metavar="S",
-        help=f"override the scenario's time limit: wall-clock seconds of each algorithm run, "
-        f"a finite number in (0, {MAX_TIME_LIMIT:g}]",
+        help="wall-clock seconds for each demand factor's whole run (pump placement: the "
+        "algorithm, its cross-check and the repair share it; routing: each solve); beats "
+        "[options.NAME] time_limit, which beats [solver] time_limit; a finite number in "
+        f"(0, {MAX_TIME_LIMIT:g}]",
     )
     algorithm = p.add_argument(
         "--algorithm",
