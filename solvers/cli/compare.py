@@ -11,6 +11,7 @@ Exit code 0 when every run finished, 1 when some run ended in error (the others 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import time
@@ -36,6 +37,7 @@ from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
 from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json
+from wdnopt.solvers.numbers import MAX_TIME_LIMIT, time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +133,15 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--retry-failed", action="store_true", help="run again the runs that ended in error"
     )
+    p.add_argument(
+        "--time-limit",
+        type=time_limit,
+        metavar="S",
+        help="pump comparison: wall-clock seconds of each run (the algorithm, its cross-check "
+        "and the repair share it), for every algorithm that takes a limit; beats [options.NAME] "
+        "time_limit and [solver] time_limit (a routing sweep takes its [solver] time_limit); "
+        f"a finite number in (0, {MAX_TIME_LIMIT:g}]",
+    )
     p.add_argument("--no-report", action="store_true", help="tables only: no figures, no report")
     p.add_argument(
         "--json",
@@ -164,7 +175,15 @@ def run(args: argparse.Namespace) -> int:
             file=args.scenario,
         )
     routing = kind == "routing_sweep"
-    run_any = run_routing_sweep if routing else run_sweep
+    limit = getattr(args, "time_limit", None)
+    if routing and limit is not None:
+        raise InputError.single(
+            "no --time-limit for a routing sweep: its scenario's [solver] time_limit applies "
+            "to each solve",
+            field="--time-limit",
+            file=args.scenario,
+        )
+    run_any = run_routing_sweep if routing else functools.partial(run_sweep, time_limit=limit)
     dask = [
         option
         for option, given in (

@@ -86,16 +86,30 @@ def test_the_api(seen: list[PlacementRequest], given: float | None, limit: float
     assert _limit(seen) == limit
 
 
-def test_a_sweep(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("given", "limit"), [(None, 50.0), (5.0, 5.0)])
+def test_a_sweep(tmp_path: Path, given: float | None, limit: float) -> None:
+    """``wdnopt compare --time-limit`` (``plan_sweep(time_limit=)``) is the top rung."""
     path = tmp_path / "sweep.toml"
     path.write_text(SWEEP)
     sweep = load_scenario(path)
     assert isinstance(sweep, PumpComparisonScenario)
-    plan = plan_sweep(sweep, file=str(path))
+    plan = plan_sweep(sweep, file=str(path), time_limit=given)
     (run,) = [r for r in plan.runs if r.algorithm == "milp"]
-    assert run.options["time_limit"] == 50.0 and run.options["threads"] == 1
+    assert run.options["time_limit"] == limit and run.options["threads"] == 1
     request = run_request(run)
-    assert request.time_limit == 50.0 and request.limit_from == "options.milp.time_limit"
+    assert request.time_limit == limit
+    assert request.limit_from == ("options.milp.time_limit" if given is None else "time_limit")
+
+
+def test_a_routing_sweep_takes_no_time_limit_option(tmp_path: Path) -> None:
+    routing = Path(__file__).resolve().parents[2] / "scenarios" / "routing"
+    sweeps = [
+        p for p in sorted(routing.glob("*.toml")) if 'kind = "routing_sweep"' in p.read_text()
+    ]
+    sweep = sweeps[0]
+    code = main(["compare", str(sweep), "--out", str(tmp_path / "out"), "--time-limit", "5"])
+    assert code == 2
+    assert not (tmp_path / "out" / "runs").exists()
 
 
 @pytest.mark.parametrize(("given", "limit"), [(None, 50.0), (5.0, 5.0)])

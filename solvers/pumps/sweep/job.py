@@ -38,8 +38,13 @@ def run_sweep(
     dashboard: str | None = None,
     figure_format: str = "png",
     dpi: int = DEFAULT_DPI,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
     """Run a sweep (a scenario object or file) into ``out_dir``; returns the results table.
+
+    ``time_limit`` (``wdnopt compare --time-limit``): wall-clock seconds of each run, for every
+    algorithm with a limit, above ``[options.NAME]`` and ``[solver]`` (it is part of the runs'
+    options, so of their ids).
 
     Runs already recorded in ``out_dir/runs`` are skipped (with ``retry_failed``, those that
     ended in ``error`` are run again). Where the runs execute:
@@ -62,7 +67,7 @@ def run_sweep(
 
     def plan() -> SweepJob:
         sweep, file = load_sweep(scenario)
-        return _pump_job(plan_sweep(sweep, file=file))
+        return _pump_job(plan_sweep(sweep, file=file, time_limit=time_limit))
 
     return sweep_into(
         out_dir,

@@ -46,6 +46,8 @@ class RunSpec:
     objective: str
     algorithm: str
     seed: int | None
+    time_limit: float | None
+    """The explicit limit of the run (``wdnopt compare --time-limit``), None: the scenario's."""
     options: dict[str, Any]
     """The options the sweep sets (the rest are the algorithm's defaults), as the run's
     request has them: its labels and part of its id."""
@@ -83,8 +85,12 @@ def load_sweep(
     return load_scenario_of(source, PumpComparisonScenario)
 
 
-def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> SweepPlan:
-    """Expand and check a sweep; raises :class:`InputError` before anything runs."""
+def plan_sweep(
+    scenario: PumpComparisonScenario, *, file: str | None = None, time_limit: float | None = None
+) -> SweepPlan:
+    """Expand and check a sweep; raises :class:`InputError` before anything runs.
+    ``time_limit`` is the explicit limit of every run (the top of the precedence of
+    :func:`~wdnopt.solvers.pumps.request.placement_request`)."""
     where = file or "<scenario>"
     known = registry.names()
     exact = tuple(n for n in known if registry.get(n).exact)
@@ -136,7 +142,9 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
     # network, objective and factor
     settings = scenario.placement_scenario(0, scenario.objectives[0])
     given = {
-        (name, seed): dict(placement_request(settings, name, where=where, seed=seed).given)
+        (name, seed): dict(
+            placement_request(settings, name, time_limit, where=where, seed=seed).given
+        )
         for name in algorithms
         for seed in (list(scenario.seeds) if "seed" in _option_names(name) else [None])
     }
@@ -167,6 +175,7 @@ def plan_sweep(scenario: PumpComparisonScenario, *, file: str | None = None) -> 
                                 objective=objective,
                                 algorithm=name,
                                 seed=seed,
+                                time_limit=time_limit,
                                 options=values,
                                 problem=problem,
                                 verify=scenario.verify,

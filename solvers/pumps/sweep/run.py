@@ -55,7 +55,9 @@ def run_request(spec: RunSpec) -> PlacementRequest:
     """The run's request, built where the run executes (its deadline starts with the run)
     by the one builder, from the settings, algorithm and seed the plan checked."""
     where = f"run {spec.run_id} of {spec.scenario or 'the sweep'}"
-    return placement_request(spec.problem, spec.algorithm, where=where, seed=spec.seed)
+    return placement_request(
+        spec.problem, spec.algorithm, spec.time_limit, where=where, seed=spec.seed
+    )
 
 
 def execute_run(spec: RunSpec) -> dict[str, Any]:
