@@ -233,8 +233,41 @@ def run_job(
 
 
 def _run_here(job: SweepJob, spec: Any) -> dict[str, Any]:
-    """One run in this process (whose loggers stay as they are)."""
-    return job.execute(dataclasses.replace(spec, log_levels={}))
+    """One run in this process (whose loggers stay as they are).
+
+    A Ctrl-C during the run stops the sweep even where a library caught the
+    KeyboardInterrupt and turned it into an error of the run (Pyomo's configuration checks
+    do: "invalid value for configuration"): the run's record is then dropped, so that the run
+    is done again when the sweep resumes, and the interrupt goes on."""
+    with _interrupt_noted() as noted:
+        record = job.execute(dataclasses.replace(spec, log_levels={}))
+    if noted:
+        raise KeyboardInterrupt
+    return record
+
+
+@contextlib.contextmanager
+def _interrupt_noted() -> Iterator[list[bool]]:
+    """A list that gets an entry when SIGINT arrives in here; the signal is handled as before
+    (a KeyboardInterrupt). Only the main thread receives signals: elsewhere, nothing changes."""
+    noted: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum: int, frame: Any) -> None:
+        noted.append(True)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _work_left(specs: list[Any], times: dict[str, list[float]]) -> float:
