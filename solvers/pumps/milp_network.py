@@ -13,6 +13,12 @@ user gave. The relaxation (option ``relaxation``):
   (:mod:`.content_run`);
 - ``outer``: the link-by-link model alone.
 
+Curve sizes enter every relaxation with their curves (:func:`~.relaxation._curve_pump`, the
+content term of :func:`~wdnopt.models.pumps.content.choice_law`) and the objective prices each
+at its pipe's flow (:func:`~.network_loop.candidate_costs`). A catalogue with a convex curve
+(``C < 1``) runs ``outer`` whatever is asked, and the answer's ``assumptions`` say so
+(:func:`convex_curves`).
+
 Steps 1 and 2 below are shared; ``combined`` and ``content`` then run the loop of
 :mod:`.content_run` (root LP rounds, MILP solves cut in place), ``outer`` step 3 here:
 
