@@ -18,6 +18,10 @@ balance; equality holds exactly when every link is on its law. So the convex con
 catalogue size) changes the law. The flow and the drop are split by choice, each with its
 binary :math:`y_{e,k}` (:math:`\\sum_k y_{e,k} = 1`), and each choice's content and co-content
 enter as perspectives :math:`y\\,\\Phi(f_k/y)`, so a choice not taken contributes nothing.
+A constant-power size adds the content :math:`-c_k \\ln f`; a curve size
+:math:`h_k(f) = A - B f^C` adds :math:`-\\int_0^f h_k = -(A f - B f^{C+1}/(C+1))`, convex on
+``f ≥ 0`` for every ``C > 0`` (its derivative :math:`-h_k` increases), on flows up to its
+zero-head flow ``Q_max``.
 
 The constraint is a sum of one-dimensional convex terms, each ``t ≥ y F(x / y)`` with its own
 epigraph variable ``t``; :func:`tangent` gives the linear cuts of the outer approximation
@@ -49,8 +53,10 @@ import pyomo.environ as pyo
 
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.curves import si_coefficients
 from wdnopt.models.pumps.laws import (
     CheckValveLaw,
+    CurvePumpedPipeLaw,
     CurvePumpLaw,
     Friction,
     Law,
@@ -172,11 +178,30 @@ def link_laws(data: rx.NetworkData) -> dict[str, Law]:
 
 def pump_constants(catalogue: Catalogue, p_tol: float) -> tuple[np.ndarray, np.ndarray]:
     """``c_k = η_k W_k / (ρ g)`` and the least flow ``c_k / (H^{max}_k + tol)`` at which size
-    ``k`` runs within its maximum head (the check's own tolerance ``tol``)."""
+    ``k`` runs within its maximum head (the check's own tolerance ``tol``); for a curve size
+    the least flow is 0 (it runs at any forward flow below its ``Q_max``)."""
     c = catalogue.hydraulic_kw / RHO_G
     h_max = np.asarray(catalogue.max_head_m, dtype=float)
     q_min = np.where(np.isfinite(h_max), c / (h_max + p_tol), c / 1e4)
-    return c, q_min
+    return c, np.where(catalogue.is_curve, 0.0, q_min)
+
+
+def flow_caps(catalogue: Catalogue) -> np.ndarray:
+    """The largest flow at which each size runs, m³/s: ``Q_max`` of a curve size (zero head),
+    ``inf`` for a constant-power size."""
+    return np.array(
+        [math.inf if s.curve is None else s.curve.max_flow for s in catalogue.sizes], dtype=float
+    )
+
+
+def choice_law(pipe: PipeLaw | CheckValveLaw, catalogue: Catalogue, k: int, c_k: float) -> Law:
+    """The law of a candidate pipe with a size-``k`` pump: :class:`~.laws.PumpedPipeLaw`
+    (constant power ``c_k``) or :class:`~.laws.CurvePumpedPipeLaw` (its head curve, whose
+    content term is the pipe's plus :math:`-\\int_0^f h_k = -(A f - B f^{C+1}/(C+1))`)."""
+    curve = catalogue.sizes[k].curve
+    if curve is None:
+        return PumpedPipeLaw(pipe.friction, c_k)
+    return CurvePumpedPipeLaw(pipe.friction, *si_coefficients(curve))
 
 
 def build_content_model(
@@ -222,13 +247,17 @@ def candidate_sizes(
     p_tol: float,
 ) -> list[rx.Candidate]:
     """Candidates with the sizes that can run on them: size ``k`` needs a forward flow of at
-    least :math:`q^{min}_k` (:func:`pump_constants`) within the pipe's flow bounds."""
+    least :math:`q^{min}_k` (:func:`pump_constants`) and below its :func:`flow_caps` within
+    the pipe's flow bounds."""
     _, q_min = pump_constants(catalogue, p_tol)
+    caps = flow_caps(catalogue)
     out = []
     for pipe, up, sign in cands:
         lo, hi = bounds.q_lo[pipe], bounds.q_hi[pipe]
-        f_hi = hi if sign > 0 else -lo
-        sizes = tuple(k for k in range(len(catalogue)) if q_min[k] < f_hi)
+        f_lo, f_hi = (lo, hi) if sign > 0 else (-hi, -lo)
+        sizes = tuple(
+            k for k in range(len(catalogue)) if q_min[k] < f_hi and f_lo < caps[k] and f_hi > 0
+        )
         out.append(rx.Candidate(pipe, up, sign, sizes))
     return out
 
@@ -309,14 +338,17 @@ def define_choices(
         \\qquad \\sigma \\Delta_e = \\sum_{k \\ge 0} \\delta_{e,k},
 
         l\\, y_{e,0} \\le f_{e,0} \\le u\\, y_{e,0}, \\qquad
-        q^{min}_k y_{e,k} \\le f_{e,k} \\le u\\, y_{e,k},
+        q^{min}_k y_{e,k} \\le f_{e,k} \\le u_k\\, y_{e,k},
 
-        \\varphi_k(q^{min}_k)\\, y_{e,k} \\le \\delta_{e,k} \\le \\varphi_k(u)\\, y_{e,k}
+        \\varphi_k(q^{min}_k)\\, y_{e,k} \\le \\delta_{e,k} \\le \\varphi_k(u_k)\\, y_{e,k}
 
-    (the same for ``k = 0`` on ``[l, u]``), and the terms :math:`y\\Phi_k(f/y)`,
-    :math:`y\\Psi_k(\\delta/y)` of each choice: ``k = 0`` the pipe's law, ``k ≥ 1`` the pipe
-    with the size-``k`` pump (:class:`~.laws.PumpedPipeLaw`)."""
+    (the same for ``k = 0`` on ``[l, u]``; :math:`u_k = \\min(u, Q^{max}_k)`,
+    :func:`flow_caps`), and the terms :math:`y\\Phi_k(f/y)`, :math:`y\\Psi_k(\\delta/y)` of
+    each choice: ``k = 0`` the pipe's law, ``k ≥ 1`` the pipe with the size-``k`` pump
+    (:func:`choice_law`: constant power, or a head curve with content term
+    :math:`-\\int_0^f h_k`)."""
     c_all, q_min = pump_constants(catalogue, p_tol)
+    caps = flow_caps(catalogue)
     keys = [(i, k) for i, c in enumerate(chosen) for k in c.sizes]
     m.Y = pyo.Set(initialize=keys, dimen=2, ordered=True)
     m.y = pyo.Var(m.Y, domain=pyo.Binary)
@@ -339,18 +371,18 @@ def define_choices(
         for k in (-1, *c.sizes):
             if k < 0:
                 law: Law = pipe
-                yv, lo_k = m.y0[i], f_lo
+                yv, lo_k, hi_k = m.y0[i], f_lo, f_hi
             else:
-                law = PumpedPipeLaw(pipe.friction, float(c_all[k]))
-                yv, lo_k = m.y[i, k], float(q_min[k])
-            d_lo, d_hi = _range(law, lo_k, f_hi)
+                law = choice_law(pipe, catalogue, k, float(c_all[k]))
+                yv, lo_k, hi_k = m.y[i, k], float(q_min[k]), min(f_hi, float(caps[k]))
+            d_lo, d_hi = _range(law, lo_k, hi_k)
             m.cons.add(m.f[i, k] >= lo_k * yv)
-            m.cons.add(m.f[i, k] <= f_hi * yv)
+            m.cons.add(m.f[i, k] <= hi_k * yv)
             if isinstance(pipe, CheckValveLaw) and k < 0:
                 d_lo = -1e4  # a check valve shut holds any reverse head
             m.cons.add(m.dd[i, k] >= d_lo * yv)
             m.cons.add(m.dd[i, k] <= d_hi * yv)
-            terms.append(Term("content", law, m.tf[i, k], m.f[i, k], yv, lo_k, f_hi, c.pipe, k + 1))
+            terms.append(Term("content", law, m.tf[i, k], m.f[i, k], yv, lo_k, hi_k, c.pipe, k + 1))
             terms.append(Term("co", law, m.tdd[i, k], m.dd[i, k], yv, d_lo, d_hi, c.pipe, k + 1))
 
 
@@ -411,9 +443,11 @@ def define_content(m: pyo.ConcreteModel, data: rx.NetworkData, terms: list[Term]
 
 
 def define_cost(m: pyo.ConcreteModel, chosen: list[rx.Candidate], costs: np.ndarray) -> None:
-    """The objective :math:`\\min \\sum_{e,k} c_k y_{e,k}` and the budget row
-    :math:`\\sum c_k y_{e,k} \\le B` (``B`` set by the solver: strictly below the incumbent)."""
-    total = sum(float(costs[k]) * m.y[i, k] for i, k in m.Y)
+    """The objective :math:`\\min \\sum_{e,k} c_{e,k} y_{e,k}` and the budget row
+    :math:`\\sum c_{e,k} y_{e,k} \\le B` (``B`` set by the solver: strictly below the
+    incumbent); ``costs`` is ``c_k`` by size or ``c[e, k]`` (:func:`~.relaxation.cost_table`)."""
+    table = rx.cost_table(costs, len(chosen), np.shape(costs)[-1])
+    total = sum(float(table[i, k]) * m.y[i, k] for i, k in m.Y)
     m.cost = pyo.Objective(expr=total, sense=pyo.minimize)
     m.budget = pyo.Constraint(expr=total <= 1e20 if len(m.Y) else pyo.Constraint.Skip)
 
@@ -530,6 +564,7 @@ def add_content(
     with_choice = {c.pipe for c in relax.candidates}
     define_plain_terms(m, data, bounds, laws, with_choice, terms)
     c_all, q_min = pump_constants(catalogue, p_tol)
+    caps = flow_caps(catalogue)
     chosen = list(relax.candidates)
     ch = [(i, k) for i, c in enumerate(chosen) for k in (-1, *c.sizes)]
     m.CH = pyo.Set(initialize=ch, dimen=2, ordered=True)
@@ -549,11 +584,12 @@ def add_content(
         for k in (-1, *c.sizes):
             if k < 0:
                 law: Law = pipe
-                yv, xv, lo_k = m.y0[i], m.f0[i], f_lo
+                yv, xv, lo_k, hi_k = m.y0[i], m.f0[i], f_lo, f_hi
             else:
-                law = PumpedPipeLaw(pipe.friction, float(c_all[k]))
-                yv, xv, lo_k = m.y[i, k], m.w[i, k], float(q_min[k])
-            d_lo, d_hi = _range(law, lo_k, f_hi)
+                law = choice_law(pipe, catalogue, k, float(c_all[k]))
+                yv, xv = m.y[i, k], m.w[i, k]
+                lo_k, hi_k = float(q_min[k]), min(f_hi, float(caps[k]))
+            d_lo, d_hi = _range(law, lo_k, hi_k)
             if k < 0:
                 m.cons.add(xv >= lo_k * yv)
                 m.cons.add(xv <= f_hi * yv)
@@ -561,7 +597,7 @@ def add_content(
                 d_lo = -1e4
             m.cons.add(m.dd[i, k] >= d_lo * yv)
             m.cons.add(m.dd[i, k] <= d_hi * yv)
-            terms.append(Term("content", law, m.tf[i, k], xv, yv, lo_k, f_hi, c.pipe, k + 1))
+            terms.append(Term("content", law, m.tf[i, k], xv, yv, lo_k, hi_k, c.pipe, k + 1))
             terms.append(Term("co", law, m.tdd[i, k], m.dd[i, k], yv, d_lo, d_hi, c.pipe, k + 1))
     define_valves(m, data, bounds, laws)
     slack = define_content(m, data, terms)

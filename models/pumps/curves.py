@@ -132,3 +132,9 @@ def three_point_curve(points: tuple[tuple[float, float], ...]) -> HeadCurve:
         )
     a, b, c = power_curve(h0, h1, h2, q1, q2)
     return HeadCurve(points=tuple(points), a=a, b=b, c=c)
+
+
+def si_coefficients(curve: HeadCurve) -> tuple[float, float, float]:
+    """``(A, B', C)`` of the same curve with the flow in m³/s: :math:`h(q) = A - B' q^C`,
+    :math:`B' = B \\cdot 1000^C` (the models of looped networks work in m³/s)."""
+    return curve.a, curve.b * LPS_PER_M3S**curve.c, curve.c

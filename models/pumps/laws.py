@@ -18,6 +18,9 @@ The laws (``q`` in m³/s, heads in m):
 - :class:`PumpedPipeLaw`: a pipe with a new constant-power pump at its upstream end, in the
   pump's direction: :math:`\\varphi(f) = \\ell(f) - c/f` on ``f > 0`` (``c = P/(ρ g)``), content
   :math:`\\Phi_\\ell(f) - c \\ln f`;
+- :class:`CurvePumpedPipeLaw`: a pipe with a new curve pump :math:`h(f) = A - B f^C` at its
+  upstream end: :math:`\\varphi(f) = \\ell(f) - A + B f^C` on ``f ≥ 0``, content
+  :math:`\\Phi_\\ell(f) - (A f - B f^{C+1}/(C+1))` (convex for every ``C > 0``: ``φ`` increases);
 - :class:`CurvePumpLaw`: an existing pump on its curve :math:`A - B q^C`:
   :math:`\\varphi(q) = -A + B q^C` on ``q ≥ 0`` (closed when asked for more than ``A``);
 - :class:`PowerPumpLaw`: an existing constant-power pump, :math:`\\varphi(q) = -c/q`.
@@ -185,6 +188,39 @@ class PumpedPipeLaw(Law):
         while self.phi(lo) > d and lo > 1e-15:
             lo /= 4.0
         return _bisect_increasing(self.phi, d, lo, hi, log=True)
+
+
+@dataclass(frozen=True)
+class CurvePumpedPipeLaw(Law):
+    """A pipe with a new curve pump in series: ``f ≥ 0`` in the pump's direction.
+
+    The pump adds :math:`h(f) = A - B f^C` (``f`` in m³/s, :func:`~.curves.si_coefficients`),
+    so :math:`\\varphi(f) = \\ell(f) - A + B f^C` and the content is
+    :math:`\\Phi_\\ell(f) - A f + B f^{C+1}/(C+1)`, the pipe's content plus the pump's
+    :math:`-\\int_0^f h`."""
+
+    friction: Friction
+    a: float
+    b: float
+    cexp: float
+    lo: float = 0.0
+
+    def phi(self, f: float) -> float:
+        f = max(f, 0.0)
+        return self.friction.loss(f) - self.a + self.b * f**self.cexp
+
+    def content(self, f: float) -> float:
+        f = max(f, 0.0)
+        pump = self.a * f - self.b * f ** (self.cexp + 1) / (self.cexp + 1)
+        return self.friction.integral(f) - pump
+
+    def inverse(self, d: float) -> float:
+        if d <= -self.a:
+            return 0.0
+        hi = 1e-3
+        while self.phi(hi) < d and hi < Q_HUGE:
+            hi *= 4.0
+        return _bisect_increasing(self.phi, d, 0.0, hi)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,13 @@ flows ``q_e`` of every open link (positive from its start node to its end node),
 - existing pumps (their curves, with an on/off binary) and valves (:func:`_pumps`,
   :func:`_valves`);
 - a new pump of hydraulic power ``P_k`` has :math:`g = c_k / w` with :math:`c_k = P_k/(\\rho g)`
-  on :math:`w \\in [c_k/H^{max}_k, \\bar f_e]` (:func:`_new_pumps`);
-- pressure limits at the checked junctions; the cost :math:`\\sum c_k y_{e,k}`.
+  on :math:`w \\in [c_k/H^{max}_k, \\bar f_e]` (:func:`_new_pumps`); a new curve pump
+  :math:`g = h_k(w) = A_k - B_k w^{C_k}` on :math:`w \\in [0, Q^{max}_k]`, below its tangents
+  and above its secants when ``C ≥ 1`` (concave), below its secants when ``C < 1``
+  (:func:`_curve_pump`);
+- pressure limits at the checked junctions; the cost :math:`\\sum c_{e,k} y_{e,k}` (``c_k``
+  for a constant-power size; a curve size's energy priced at its pipe's unpumped flow, as
+  :meth:`~wdnopt.models.pumps.problem.PumpProblem.price_pumps` prices it).
 
 **What "valid" rests on.** Every bound of the model follows from the head envelope of
 :func:`head_box`: checked junctions between ``P_min`` and ``P_max`` (the problem's own limits),
@@ -45,6 +50,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.curve_cuts import SiCurve, curve_lines
 from wdnopt.models.pumps.head_loss import (
     CUT_SLACK,
     NU_WATER,
@@ -363,12 +369,31 @@ def initial_bounds(
     return Bounds(q_lo=q_lo, q_hi=q_hi, h_lo=h_lo, h_hi=h_hi)
 
 
-def usable_sizes(catalogue: Catalogue, forward_hi: float) -> tuple[int, ...]:
-    """Sizes whose least flow within their maximum head, ``c_k / H^{max}_k``, is below the
-    candidate's largest forward flow."""
+def usable_sizes(
+    catalogue: Catalogue, forward_hi: float, forward_lo: float = -math.inf
+) -> tuple[int, ...]:
+    """Sizes that can run on a candidate of forward flows ``[forward_lo, forward_hi]``: a
+    constant-power size when its least flow within its maximum head, ``c_k / H^{max}_k``, is
+    below ``forward_hi``; a curve size when ``forward_hi > 0`` and ``forward_lo`` is below its
+    zero-head flow ``Q_max``."""
     c = catalogue.hydraulic_kw / RHO_G
     q_min = c / (np.asarray(catalogue.max_head_m, dtype=float) + PRESSURE_TOL)
-    return tuple(int(k) for k in range(len(catalogue)) if q_min[k] < forward_hi)
+    out = []
+    for k, size in enumerate(catalogue.sizes):
+        if size.curve is None:
+            ok = q_min[k] < forward_hi
+        else:
+            ok = forward_hi > 0 and forward_lo < size.curve.max_flow
+        if ok:
+            out.append(k)
+    return tuple(out)
+
+
+def cost_table(costs: np.ndarray, n: int, sizes: int) -> np.ndarray:
+    """``c[i, k]``, the cost of size ``k`` on candidate ``i``: ``costs`` as given when it is
+    such a table (a curve pump is priced at its pipe's flow), else one row ``c_k`` per
+    candidate."""
+    return np.broadcast_to(np.asarray(costs, dtype=float), (n, sizes))
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,6 +406,7 @@ class Relaxation:
     box: HeadBox
     candidates: tuple[Candidate, ...]
     costs: np.ndarray
+    """``c[i, k]``: the cost of size ``k`` on candidate ``i``."""
     tangents: dict[str, list[float]] = field(default_factory=dict)
     """Link → the flows (≥ 0, by side) its tangents were taken at (for refinement)."""
     by_pipe: dict[str, int] = field(default_factory=dict)
@@ -426,7 +452,8 @@ def build_relaxation(
     tangents: dict[str, list[float]] | None = None,
     budget: float | None = None,
 ) -> Relaxation:
-    """The relaxation on these bounds (see the module notes); ``tangents`` adds flows to take
+    """The relaxation on these bounds (see the module notes); ``costs`` is ``c_k`` by size or
+    ``c[i, k]`` by candidate and size (:func:`cost_table`); ``tangents`` adds flows to take
     tangents at, by link; ``budget`` caps the cost (plans dearer than the incumbent are of no
     interest: the bound stays valid for the optimum)."""
     m = pyo.ConcreteModel(name="pump_relaxation")
@@ -438,9 +465,10 @@ def build_relaxation(
     built = []
     for name, up, sign in cands:
         lo, hi = bounds.q_lo[name], bounds.q_hi[name]
-        forward_hi = hi if sign > 0 else -lo
-        sizes = usable_sizes(catalogue, forward_hi)
+        forward_lo, forward_hi = (lo, hi) if sign > 0 else (-hi, -lo)
+        sizes = usable_sizes(catalogue, forward_hi, forward_lo)
         built.append(Candidate(name, up, sign, sizes))
+    costs = cost_table(costs, len(built), len(catalogue))
     pairs = [(i, k) for i, c in enumerate(built) for k in c.sizes]
     m.y = pyo.Var(pairs, domain=pyo.Binary)
     m.g = pyo.Var(pairs, domain=pyo.NonNegativeReals)
@@ -449,9 +477,10 @@ def build_relaxation(
     m.ys = pyo.Var(pyo.Any, dense=False, domain=pyo.Binary)
     m.ws = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
     m.gs = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
-    m.cost = pyo.Objective(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs))
+    m.cost = pyo.Objective(expr=sum(float(costs[i, k]) * m.y[i, k] for i, k in pairs))
     if budget is not None and pairs:
-        m.budget = pyo.Constraint(expr=sum(float(costs[k]) * m.y[i, k] for i, k in pairs) <= budget)
+        total = sum(float(costs[i, k]) * m.y[i, k] for i, k in pairs)
+        m.budget = pyo.Constraint(expr=total <= budget)
     relax = Relaxation(
         m, data, bounds, box, tuple(built), np.asarray(costs), tangents,
         {c.pipe: i for i, c in enumerate(built)},
@@ -704,7 +733,8 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
         - \\frac{c_k}{q^{min}_k u} w_{e,k} \\;(\\text{chord}),
 
     with :math:`c_k = P_k/(\\rho g)` and :math:`q^{min}_k = c_k / H^{max}_k` (a pump chosen runs
-    forward within its maximum head). With ``y = 0`` every term is 0.
+    forward within its maximum head). With ``y = 0`` every term is 0. Curve sizes take the
+    rows of :func:`_curve_pump` instead of the last two lines.
     """
     m, b = relax.model, relax.bounds
     c_all = catalogue.hydraulic_kw / RHO_G
@@ -722,6 +752,10 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
         m.cuts.add(total_w >= flow - f_hi * (1 - total_y))
         extra = relax.tangents.get(f"pump:{c.pipe}", [])
         for k in c.sizes:
+            curve = catalogue.sizes[k].curve
+            if curve is not None:
+                _curve_pump(relax, i, c, k, SiCurve.of(curve), f_lo, f_hi)
+                continue
             ck = float(c_all[k])
             qmin = ck / (h_max[k] + PRESSURE_TOL) if math.isfinite(h_max[k]) else ck / 1e4
             slack = CUT_SLACK + 1e-4 * ck / qmin
@@ -732,22 +766,7 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
                 float(np.sqrt(qmin * f_hi)),
                 *relax.tangents.get(f"pbreak:{c.pipe}:{k}", []),
             ]
-            segs = _segments(qmin, f_hi, breaks)
-            if len(segs) == 1:
-                parts = [(m.y[i, k], m.w[i, k], m.g[i, k], qmin, f_hi)]
-            else:
-                parts = []
-                for s_, (a, bb) in enumerate(segs):
-                    key = (i, k, s_)
-                    relax.pump_segments[key] = (a, bb)
-                    m.ys[key] = 0
-                    m.ws[key] = 0
-                    m.gs[key] = 0
-                    parts.append((m.ys[key], m.ws[key], m.gs[key], a, bb))
-                m.cuts.add(m.y[i, k] == sum(p[0] for p in parts))
-                m.cuts.add(m.w[i, k] == sum(p[1] for p in parts))
-                m.cuts.add(m.g[i, k] == sum(p[2] for p in parts))
-            for yv, wv, gv, a, bb in parts:
+            for yv, wv, gv, a, bb in _pump_parts(relax, i, k, _segments(qmin, f_hi, breaks)):
                 m.cuts.add(wv >= a * yv)
                 m.cuts.add(wv <= bb * yv)
                 for t in pts:  # EPANET's head may sit a share GAIN_SLACK below c/t there
@@ -755,6 +774,70 @@ def _new_pumps(relax: Relaxation, catalogue: Catalogue) -> None:
                     m.cuts.add(gv >= (2 * ck / t - room) * yv - ck / t**2 * wv)
                 m.cuts.add(gv <= (ck / a + ck / bb + slack) * yv - ck / (a * bb) * wv)
                 m.cuts.add(gv <= (h_max[k] + PRESSURE_TOL + slack) * yv)
+
+
+def _pump_parts(
+    relax: Relaxation, i: int, k: int, segs: list[tuple[float, float]]
+) -> list[tuple[object, object, object, float, float]]:
+    """``(y, w, g, a, b)`` of each segment ``[a, b]`` of a pump's flow: the size's own
+    variables when there is one segment; else one binary ``y_s`` (and ``w_s``, ``g_s``) per
+    segment, :math:`y = \\sum_s y_s`, :math:`w = \\sum_s w_s`, :math:`g = \\sum_s g_s`."""
+    m = relax.model
+    if len(segs) == 1:
+        ((a, b),) = segs
+        return [(m.y[i, k], m.w[i, k], m.g[i, k], a, b)]
+    parts = []
+    for s_, (a, b) in enumerate(segs):
+        key = (i, k, s_)
+        relax.pump_segments[key] = (a, b)
+        m.ys[key] = 0
+        m.ws[key] = 0
+        m.gs[key] = 0
+        parts.append((m.ys[key], m.ws[key], m.gs[key], a, b))
+    m.cuts.add(m.y[i, k] == sum(p[0] for p in parts))
+    m.cuts.add(m.w[i, k] == sum(p[1] for p in parts))
+    m.cuts.add(m.g[i, k] == sum(p[2] for p in parts))
+    return parts
+
+
+CURVE_ROOM = 1e-4
+"""Room, as a share of the shut-off head ``A``, in the cuts on a curve pump's head (EPANET's
+converged state sits on the curve within its accuracy)."""
+
+
+def _curve_pump(
+    relax: Relaxation, i: int, c: Candidate, k: int, curve: SiCurve, f_lo: float, f_hi: float
+) -> None:
+    """A curve size ``k`` on candidate ``c`` (forward flow :math:`f \\in [f_l, f_u]`): the pump
+    runs forward below its zero-head flow, on :math:`[l, u] = [\\max(f_l, 0),
+    \\min(f_u, Q^{max}_k)]`, cut at the refinement's breakpoints into segments
+    :math:`[a_s, b_s]` (:func:`_pump_parts`); on each
+
+    .. math::
+        a_s y_s \\le w_s \\le b_s y_s, \\qquad 0 \\le g_s \\le (A_k + r)\\, y_s,
+
+        g_s \\le \\big(h_k(t) - h_k'(t)\\, t + r\\big) y_s + h_k'(t)\\, w_s
+        \\;(\\text{tangents, } t \\in [l, u]), \\qquad
+        g_s \\ge \\big(h_k(a_s) - \\alpha_s a_s - r\\big) y_s + \\alpha_s w_s
+        \\;(\\text{secant}, \\alpha_s = \\tfrac{h_k(b_s) - h_k(a_s)}{b_s - a_s})
+
+    for concave :math:`h_k = A_k - B_k q^{C_k}` (``C ≥ 1``; for ``C < 1`` only
+    :math:`g_s \\le` the secant, :mod:`.curve_cuts`), ``r`` = :data:`CURVE_ROOM` · ``A_k``
+    plus the cut slack. With ``y = 0`` every term is 0."""
+    m = relax.model
+    lo, hi = max(f_lo, 0.0), min(f_hi, curve.max_flow)
+    room = CUT_SLACK + CURVE_ROOM * curve.a
+    state = c.sign * relax.data.state_flow.get(c.pipe, 0.0)
+    pts = _tangent_points(lo, hi, state if state > 0 else None)
+    pts += [t for t in relax.tangents.get(f"ctan:{c.pipe}:{k}", []) if lo <= t <= hi]
+    segs = _segments(lo, hi, relax.tangents.get(f"pbreak:{c.pipe}:{k}", []))
+    for yv, wv, gv, a, b in _pump_parts(relax, i, k, segs):
+        m.cuts.add(wv >= a * yv)
+        m.cuts.add(wv <= b * yv)
+        m.cuts.add(gv <= (curve.a + room) * yv)
+        for line in curve_lines(curve, a, b, pts, room):
+            rhs = line.a * wv + line.b * yv
+            m.cuts.add(gv <= rhs if line.upper else gv >= rhs)
 
 
 def plan_values(

@@ -13,6 +13,12 @@ user gave. The relaxation (option ``relaxation``):
   (:mod:`.content_run`);
 - ``outer``: the link-by-link model alone.
 
+Curve sizes enter every relaxation with their curves (:func:`~.relaxation._curve_pump`, the
+content term of :func:`~wdnopt.models.pumps.content.choice_law`) and the objective prices each
+at its pipe's flow (:func:`~.network_loop.candidate_costs`). A catalogue with a convex curve
+(``C < 1``) runs ``outer`` whatever is asked, and the answer's ``assumptions`` say so
+(:func:`convex_curves`).
+
 Steps 1 and 2 below are shared; ``combined`` and ``content`` then run the loop of
 :mod:`.content_run` (root LP rounds, MILP solves cut in place), ``outer`` step 3 here:
 
@@ -56,6 +62,7 @@ import pyomo.environ as pyo
 from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
+from wdnopt.models.pumps.curve_cuts import SiCurve
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.highs import (
@@ -71,6 +78,7 @@ from wdnopt.solvers.pumps.network_loop import (
     Iteration,
     MilpNetworkOptions,
     Progress,
+    candidate_costs,
     cheaper,
     money_text,
     plan_cost,
@@ -129,7 +137,7 @@ def build_model(
 ) -> tuple[rx.Relaxation, ct.ContentModel | None]:
     """The relaxation, with the content constraint added when ``content`` (its tangent points
     so far) is given; returns the model and, with the content constraint, the combined model."""
-    costs = np.asarray(problem.size_costs, dtype=float)
+    costs = candidate_costs(problem, cands)
     relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
                                 tangents=tangents, budget=budget)  # fmt: skip
     if content is None:
@@ -255,8 +263,9 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
     """Refine the approximation where the relaxation's solution sits. A pipe whose head loss
     falls below its law at the solution's flow gets a tangent there; one above it (on a chord)
     gets a breakpoint there (its interval is split). A chosen pump whose head is above
-    :math:`c_k/w` gets a breakpoint at its flow, one below a tangent; an existing pump above
-    its curve a tangent. Returns how many were added (0: the solution satisfies every law)."""
+    :math:`c_k/w` gets a breakpoint at its flow, one below a tangent (a curve pump: see
+    :func:`_refine_curve`); an existing pump above its curve a tangent. Returns how many were
+    added (0: the solution satisfies every law)."""
     m, data = relax.model, relax.data
     added = 0
     for e in data.links:
@@ -279,6 +288,10 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
             if pyo.value(m.y[i, k]) < 0.5:
                 continue
             w, g = float(pyo.value(m.w[i, k])), float(pyo.value(m.g[i, k]))
+            curve = catalogue.sizes[k].curve
+            if curve is not None:
+                added += _refine_curve(relax, c.pipe, k, SiCurve.of(curve), w, g)
+                continue
             if w <= 0:
                 continue
             head = float(c_all[k]) / w
@@ -296,6 +309,32 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
             relax.tangents.setdefault(f"curve:{e}", []).append(q)
             added += 1
     return added
+
+
+def convex_curves(catalogue: Catalogue) -> tuple[str, ...]:
+    """Names of the curve sizes whose head curve is convex (``C < 1``): the content model is
+    not used with them (:mod:`~wdnopt.models.pumps.curve_cuts`: EPANET's state sits below such
+    a curve where it is steep, by more than the content constraint's slack allows)."""
+    return tuple(s.name for s in catalogue.sizes if s.curve is not None and s.curve.c < 1.0)
+
+
+def _refine_curve(
+    relax: rx.Relaxation, pipe: str, k: int, curve: SiCurve, w: float, g: float
+) -> int:
+    """A chosen curve pump off its curve: above a concave curve a tangent at its flow; on a
+    secant's side of the curve (below a concave one, above a convex one) a breakpoint there.
+    Below a convex curve there is no valid cut (:mod:`~wdnopt.models.pumps.curve_cuts`).
+    Returns how many were added, 0 or 1."""
+    head = curve.head(w)
+    if abs(g - head) <= REFINE_TOL:
+        return 0
+    if curve.concave and g > head:
+        relax.tangents.setdefault(f"ctan:{pipe}:{k}", []).append(w)
+    elif curve.concave or g > head:
+        relax.tangents.setdefault(f"pbreak:{pipe}:{k}", []).append(w)
+    else:
+        return 0
+    return 1
 
 
 def run_milp_network(
@@ -317,7 +356,6 @@ def run_milp_network(
             None,
             message="milp-network needs the network (a problem built from a network file)",
         )
-    costs = np.asarray(problem.size_costs, dtype=float)
     verifier = cached_verifier(net.wn, net.factor, net.hour)
     seen: dict[tuple[PlannedPump, ...], bool] = {}
 
@@ -346,13 +384,24 @@ def run_milp_network(
             offer(warm.pumps)
     data = rx.network_data(net)
     cands = rx.candidates(data)
+    costs = candidate_costs(problem, cands)
+    # the least cost of each size on any candidate: the envelope's knapsack stays an upper bound
+    least = costs.min(axis=0) if len(cands) else np.asarray(problem.size_costs, dtype=float)
     n_max = len(cands)
     if upper is not None:
-        n_max = min(n_max, math.floor(upper / max(float(costs.min()), 1e-9) + 1e-9))
+        n_max = min(n_max, math.floor(upper / max(float(least.min()), 1e-9) + 1e-9))
     box = rx.head_box(data, problem.catalogue, n_max, options.envelope_m,
-                      costs=costs, budget=upper)  # fmt: skip
+                      costs=least, budget=upper)  # fmt: skip
     bounds = rx.initial_bounds(data, box, cands, problem.catalogue)
     engine = options.relaxation if net.looped else "outer"  # a tree: the flows are fixed
+    notes: tuple[str, ...] = ()
+    if engine != "outer" and convex_curves(problem.catalogue):
+        notes = (
+            f"relaxation {engine} replaced by outer: curve sizes "
+            f"{', '.join(convex_curves(problem.catalogue))} have C < 1, where EPANET's state sits "
+            "off the curve by more than the content constraint's slack",
+        )
+        engine = "outer"
     if engine == "combined" and len(data.links) > COMBINED_MAX_LINKS:
         engine = "content"  # the link-by-link part is too large to build and branch on here
         logger.info("%s: %d links, the content model on one live HiGHS model",
@@ -386,7 +435,8 @@ def run_milp_network(
             f"every checked junction within its limits (head envelope {box.envelope:.4g} m)"
         )
         more = {"warm_cost": warm_cost, "bound_lps": lps, "relaxation": engine,
-                "envelope_m": box.envelope, "assumptions": ct.assumptions(net, data, box.envelope),
+                "envelope_m": box.envelope,
+                "assumptions": ct.assumptions(net, data, box.envelope) + notes,
                 "candidates": len(cands)}  # fmt: skip
         return _result(problem, options, Status.INFEASIBLE, None, None, math.inf, [], more,
                        message, started)  # fmt: skip
@@ -503,7 +553,7 @@ def run_milp_network(
     extras = {"warm_cost": warm_cost, "no_good_cuts": cuts, "bound_lps": lps,
               "envelope_m": box.envelope, "candidates": len(cands),
               "relaxation": engine,
-              "assumptions": ct.assumptions(net, data, box.envelope)}  # fmt: skip
+              "assumptions": ct.assumptions(net, data, box.envelope) + notes}  # fmt: skip
     return _result(problem, options, status, best, upper, lower, history, extras, message, started)
 
 

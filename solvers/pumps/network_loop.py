@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.registry import Count, NonNegative, Seconds, Share
@@ -80,6 +82,18 @@ Progress = Callable[[Iteration], None]
 def plan_cost(pumps: tuple[PlannedPump, ...], problem: PumpProblem) -> float:
     """The plan's cost under the problem's objective, by the one cost function."""
     return problem.price_pumps(pumps).of(problem.objective)
+
+
+def candidate_costs(problem: PumpProblem, cands: list[tuple[str, str, int]]) -> np.ndarray:
+    """``c[i, k]``: the cost of a size-``k`` pump on candidate ``i`` (``(pipe, upstream, σ)``),
+    as :func:`plan_cost` prices it: ``c_k`` for a constant-power size, a curve size's energy at
+    its pipe's flow (:meth:`~wdnopt.models.pumps.problem.PumpProblem.pump_costs`). So the
+    MILP's objective is the cost of its plan."""
+    sizes = len(problem.catalogue)
+    if not cands:
+        return np.zeros((0, sizes))
+    pumps = [PlannedPump(pipe, up, 0) for pipe, up, _ in cands]
+    return np.array(problem.pump_costs(pumps), dtype=float).reshape(len(cands), sizes)
 
 
 def money_text(x: float | None) -> str:

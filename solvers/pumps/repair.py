@@ -322,7 +322,8 @@ def linear_round(
     if catalogue.has_curves:  # c[e, k]: a curve pump's energy where it would sit
         sites = [PlannedPump(pipe, up, 0) for pipe, up in zip(model.pipes, model.upstream,
                                                                strict=True)]  # fmt: skip
-        costs = np.asarray(problem.pump_costs(sites), dtype=float).reshape(len(sites), -1)
+        costs = np.asarray(problem.pump_costs(sites), dtype=float)
+        costs = costs.reshape(len(sites), len(catalogue))  # also with no site
     floor_rows: dict[int, float] = {}
     ceiling_rows: dict[int, float] = {}
     new: tuple[PlannedPump, ...] = ()

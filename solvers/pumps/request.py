@@ -29,12 +29,6 @@ SOLVER_KEYS = ("time_limit", "rel_gap", "threads")
 MAX_SECONDS = 7 * 86_400
 """Longest time limit a request takes (that of every algorithm's options)."""
 
-NO_CURVE_PUMPS = ("milp-network",)
-"""Algorithms that place constant-power pumps only: ``milp-network``'s looped relaxation
-models a pump by the head ``η W/(ρ g q)`` of constant power. Every other algorithm of the
-registry (the tree algorithms, ``network-dp``) and the repair on the network also take curve
-pumps."""
-
 
 @dataclass(frozen=True)
 class Deadline:
@@ -177,7 +171,6 @@ def placement_request(
     else:
         limit, limit_from = getattr(options, "time_limit", None), None
     catalogue = load_catalogue(scenario.catalogue)
-    check_curve_support(catalogue, chosen.name, where=where)
     return PlacementRequest(
         algorithm=chosen,
         options=options,
@@ -187,24 +180,6 @@ def placement_request(
         repairs=scenario.repairs,
         deadline=Deadline(limit),
         limit_from=limit_from,
-    )
-
-
-def check_curve_support(catalogue: Catalogue, algorithm: str, *, where: str) -> None:
-    """An :class:`InputError` when a catalogue with curve pumps meets an algorithm of
-    :data:`NO_CURVE_PUMPS`; the message says why and names the algorithms that place curve
-    pumps (the repair on the network takes them too)."""
-    if not catalogue.has_curves or algorithm not in NO_CURVE_PUMPS:
-        return
-    supported = sorted(set(registry.names()) - set(NO_CURVE_PUMPS))
-    raise InputError.single(
-        f"a catalogue of constant-power pumps for {algorithm} (its looped relaxation models "
-        f"constant-power pumps only, head η W/(ρ g q); curve pumps are placed by "
-        f"{', '.join(supported)}: their plans are repaired and checked in EPANET on the "
-        "network)",
-        field="catalogue",
-        got="a catalogue with head curves",
-        file=where,
     )
 
 
