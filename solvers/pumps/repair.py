@@ -455,14 +455,14 @@ def repair_plan(
             state.flow,  # type: ignore[attr-defined]
             blocked=frozenset(p.pipe for p in pumps),
         )
-        model, cut = liftable_targets(
+        model, short = liftable_targets(
             PumpProblem(model, catalogue, problem.cost_model, problem.objective)
         )
         sub = PumpProblem(model, catalogue, problem.cost_model, problem.objective)
-        grow = upsized(model, cut, pumps, verdict, catalogue)
-        if len(cut):
+        grow = upsized(model, short, pumps, verdict, catalogue)
+        if len(short):
             logger.info("%s round %d: %d junction(s) lifted only in part by the model, %d "
-                        "pump(s) one size up", net.name, rounds, len(cut), len(grow))  # fmt: skip
+                        "pump(s) one size up", net.name, rounds, len(short), len(grow))  # fmt: skip
             pumps = tuple(sorted(grow.get(p, p) for p in pumps))
             resized += len(grow)
         if not model.deficient.any():
