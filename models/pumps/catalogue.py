@@ -113,13 +113,22 @@ def _curve(row: dict[str, str], path: Path, i: int) -> HeadCurve | None:
     v = [_number(row, c, path, i) for c in columns]
     try:
         if one:
-            return one_point_curve(v[0], v[1])
-        return three_point_curve(((v[0], v[1]), (v[2], v[3]), (v[4], v[5])))
-    except CurveError as exc:
+            curve = one_point_curve(v[0], v[1])
+        else:
+            curve = three_point_curve(((v[0], v[1]), (v[2], v[3]), (v[4], v[5])))
+        if not (curve.b > 0 and math.isfinite(curve.max_flow_lps) and curve.max_flow_lps > 0):
+            raise CurveError("flows and heads of a size a pump can have (too large or too small)")
+    except (CurveError, OverflowError, ZeroDivisionError) as exc:
+        reason = exc if isinstance(exc, CurveError) else "flows and heads of a pump's size"
         got = ", ".join(f"{c}={row[c]}" for c in columns)
         raise InputError.single(
-            f"a head curve EPANET accepts: {exc}", field=columns[0], got=got, file=path, row=i
+            f"a head curve EPANET accepts: {reason}",
+            field=", ".join(columns),  # the rule is about the points together
+            got=got,
+            file=path,
+            row=i,
         ) from None
+    return curve
 
 
 def _number(row: dict[str, str], column: str, path: Path, i: int) -> float:
