@@ -255,12 +255,15 @@ def _interrupt_noted() -> Iterator[list[bool]]:
         yield noted
         return
     previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):  # Ctrl-C ignored (or not set from Python): as is
+        yield noted
+        return
 
     def note(signum: int, frame: Any) -> None:
         noted.append(True)
         if callable(previous):
             previous(signum, frame)
-        elif previous != signal.SIG_IGN:
+        else:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, note)

@@ -47,3 +47,13 @@ def test_a_run_without_an_interrupt_gives_its_record() -> None:
     record = dispatch._run_here(job_of(lambda spec: {"run_id": spec.run_id}), Spec())
     assert record == {"run_id": "r1"}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_ignored_interrupt_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        record = dispatch._run_here(job_of(swallowing), Spec())
+        assert record["result"]["status"] == "optimal"  # the signal never reached the run
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
