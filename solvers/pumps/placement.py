@@ -9,6 +9,7 @@ the service and the sweeps run placements through :func:`solve_placement`, each 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ import pandas as pd
 from wdnopt.solvers.pumps.exact import cross_check
 from wdnopt.solvers.pumps.network_mode import repair_result
 from wdnopt.solvers.pumps.verify import verify_pumps
+from wdnopt.solvers.status import Status
 
 if TYPE_CHECKING:
     from wdnopt.models.pumps.problem import PumpProblem
@@ -36,9 +38,22 @@ def run_placement(
     *,
     progress: Callable[[Any], None] | None = None,
 ) -> tuple[PlacementResult, Verification | None]:
-    """:func:`solve_placement`, then :func:`check_placement`: the plan and its EPANET check."""
+    """:func:`solve_placement`, then :func:`check_placement`: the plan and its EPANET check
+    (an ``optimal`` whose plan fails the check is no longer optimal: :func:`as_checked`)."""
     result = solve_placement(problem, request, progress=progress)
-    return result, check_placement(problem, result)
+    check = check_placement(problem, result)
+    return as_checked(result, check), check
+
+
+def as_checked(result: PlacementResult, check: Verification | None) -> PlacementResult:
+    """``result`` as its EPANET check leaves it. A plan proved optimal on its model that does
+    not hold on the network as given is not reported as optimal: its status becomes
+    ``unknown`` and the message says why (the plan and its figures stay, for inspection)."""
+    if check is None or check.verified or result.status is not Status.OPTIMAL:
+        return result
+    why = "optimal on its model, but the plan does not hold on the network in EPANET"
+    message = f"{result.message}; {why}" if result.message else why
+    return dataclasses.replace(result, status=Status.UNKNOWN, message=message)
 
 
 def solve_placement(

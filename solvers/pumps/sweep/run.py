@@ -14,7 +14,7 @@ from wdnopt.models.pumps.instance import build_problems, load_network
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.harness.records import run_record
 from wdnopt.solvers.harness.workers import RUN_LOCK, Cache
-from wdnopt.solvers.pumps.placement import check_placement, solve_placement
+from wdnopt.solvers.pumps.placement import as_checked, check_placement, solve_placement
 from wdnopt.solvers.pumps.plan import PumpPlan
 from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.result import PlacementResult
@@ -83,6 +83,7 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
         if answer.status.has_solution and spec.verify:
             check = check_placement(problem, answer)
         verify_s = time.perf_counter() - t0
+        answer = as_checked(answer, check)
         result = _record_result(PumpPlan(problem, answer, check).to_dict(), answer, spec)
         if check is not None:
             result["verify_s"] = verify_s
