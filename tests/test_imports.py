@@ -10,6 +10,7 @@ FastAPI or matplotlib) is what the deferred imports buy; ``tests/test_startup.py
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,11 +63,25 @@ def _imports(path: Path) -> tuple[list[str], list[tuple[int, str, bool]]]:
         else:
             names = [f"{node.module}.{a.name}" for a in node.names] if node.module else []
         if id(node) in nested:
-            said = "#" in lines[node.lineno - 1] or _comment_above(lines, node.lineno - 1)
+            said = _says_why(lines[node.lineno - 1]) or _comment_above(lines, node.lineno - 1)
             deferred.append((node.lineno, ", ".join(names), said))
         else:
             top += [m for n in names if (m := _owner(n))]
     return top, deferred
+
+
+def _says_why(line: str) -> bool:
+    """Whether the line's comment has words beside tool directives (``noqa``, ``type:``,
+    ``pragma``): a bare ``# noqa: F401`` says nothing of why."""
+    if "#" not in line:
+        return False
+    text = line.split("#", 1)[1]
+    text = re.sub(
+        r"(noqa(: ?[A-Z]+[0-9]+(, ?[A-Z]+[0-9]+)*)?|type: ?ignore(\[[^]]*\])?|pragma:[^#]*)",
+        "",
+        text,
+    )
+    return bool(re.search(r"[A-Za-z]{3}", text))
 
 
 def _comment_above(lines: list[str], at: int) -> bool:
@@ -131,6 +146,13 @@ def test_no_module_imports_itself_back_even_through_a_function() -> None:
                 if target and target != module and not module.startswith(target + "."):
                     edges[module].add(target)
     assert _cycles(edges) == []
+
+
+def test_a_directive_alone_does_not_say_why() -> None:
+    assert not _says_why("    import x  # noqa: F401")
+    assert not _says_why("    import x  # type: ignore[import]")
+    assert _says_why("    import x  # noqa: F401  (its import sets the loggers' levels)")
+    assert _says_why("    import x  # lazy: start-up")
 
 
 def test_a_cycle_is_caught() -> None:

@@ -32,6 +32,7 @@ def test_looped_connected_and_loops_are_local(nodes: int, seed: int) -> None:
     assert wn.num_pipes == nodes + looped.loops  # 15 % more pipes than junctions
     graph = nx.Graph(wn.to_graph())
     assert nx.is_connected(graph)
+    assert sum(1 for n, _ in wn.pipes() if n[0] == "L") == looped.loops  # the checks below see all
     tree = nx.Graph((p.start_node_name, p.end_node_name) for n, p in wn.pipes() if n[0] == "P")
     for name, pipe in wn.pipes():
         if name[0] == "L":  # a loop pipe closes a tree path of 3 to LOOP_HOPS pipes
