@@ -122,6 +122,24 @@ def test_no_token_and_wrong_token_get_401(service: Server) -> None:
         assert r.status_code == 401
 
 
+PUBLIC = {"/", "/static/{name}", "/docs", "/health", "/schema/{kind}", "/openapi.json"}
+"""The paths anyone may read: the page, its files, the documentation, health, the schemas."""
+
+
+def test_every_path_but_the_public_ones_wants_a_token(service: Server) -> None:
+    """Walks the service's own OpenAPI document, so a router added later is covered too."""
+    with service.client() as c:
+        paths = c.get("/openapi.json").json()["paths"]
+        assert {"/solve", "/jobs", "/jobs/{job_id}", "/reports"} <= set(paths)
+        for path, methods in paths.items():
+            if path in PUBLIC:
+                continue
+            concrete = path.replace("{job_id}", "0123456789abcdef").replace("{name}", "x.png")
+            for method in methods:
+                r = c.request(method.upper(), concrete, content=GOOD, headers=TOML)
+                assert r.status_code == 401, (method, path, r.status_code)
+
+
 def test_a_token_sees_only_its_own_jobs(service: Server) -> None:
     with service.client("alice") as alice, service.client("bob") as bob:
         job_id = alice.post("/solve", content=GOOD, headers=TOML).json()["id"]
@@ -129,11 +147,13 @@ def test_a_token_sees_only_its_own_jobs(service: Server) -> None:
         missing = bob.get("/jobs/0123456789abcdef").json()
         for method, path in [("GET", f"/jobs/{job_id}"), ("GET", f"/reports/{job_id}"),
                              ("GET", f"/reports/{job_id}?format=html"),
-                             ("DELETE", f"/jobs/{job_id}")]:  # fmt: skip
+                             ("DELETE", f"/jobs/{job_id}"),
+                             ("GET", f"/reports/{job_id}/figures/day.png")]:  # fmt: skip
             r = bob.request(method, path)
             assert r.status_code == 404, (method, path)
             assert r.json()["detail"][0]["expected"] == missing["detail"][0]["expected"]
         assert job_id not in {r["id"] for r in bob.get("/reports").json()["reports"]}
+        assert job_id not in {j["id"] for j in bob.get("/jobs").json()["jobs"]}
         assert alice.get(f"/reports/{job_id}").status_code == 200  # not deleted by bob
 
 
