@@ -72,16 +72,39 @@ HEADER = "name,power_kw,capex,efficiency,max_head_m,design_flow_lps,design_head_
 HEADER += "q2_lps,h2_m,q3_lps,h3_m\n"
 
 
+ONE = "design_flow_lps, design_head_m"
+"""The field of a rule about a design point as a whole."""
+THREE = "q1_lps, h1_m, q2_lps, h2_m, q3_lps, h3_m"
+"""The field of a rule about three curve points as a whole."""
+
+
 @pytest.mark.parametrize(
     ("row", "field", "words"),
     [
-        ("A,1,100,0.5,,1,-3,,,,,,", "design_flow_lps", "positive shut-off head"),
+        ("A,1,100,0.5,,1,-3,,,,,,", ONE, "positive shut-off head"),
         ("A,1,100,0.5,,1,,,,,,,", "design_head_m", "a head curve needs"),
-        ("A,1,100,0.5,,,,1,50,8,45,14,20", "q1_lps", "first point at zero flow"),
-        ("A,1,100,0.5,,,,0,50,8,55,14,20", "q1_lps", "heads falling"),
-        ("A,1,100,0.5,,,,0,50,8,45,6,20", "q1_lps", "flows rising"),
+        (
+            "A,1,100,0.5,,,,1,50,8,45,14,20",
+            THREE,
+            "first point at zero flow",
+        ),
+        (
+            "A,1,100,0.5,,,,0,50,8,55,14,20",
+            THREE,
+            "heads falling",
+        ),
+        (
+            "A,1,100,0.5,,,,0,50,8,45,6,20",
+            THREE,
+            "flows rising",
+        ),
         ("A,1,100,0.5,,1,20,0,50,8,45,14,20", "q1_lps", "not both"),
         ("A,1,100,0.5,30,1,20,,,,,,", "max_head_m", "shut-off head"),
+        (
+            "A,1,100,0.5,,1e200,20,,,,,,",
+            ONE,
+            "flows and heads of a pump's size",
+        ),
         ("A,0.1,100,0.5,,1,20,,,,,,", "power_kw", "rated power covering"),
     ],
 )
