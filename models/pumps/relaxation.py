@@ -42,6 +42,7 @@ small networks (all placements enumerated) and of sampled plans on Net3.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
-from wdnopt.models.pumps.curve_cuts import SiCurve, curve_lines
+from wdnopt.models.pumps.curve_cuts import Line, SiCurve, curve_lines
+from wdnopt.models.pumps.curves import power_curve
 from wdnopt.models.pumps.head_loss import (
     CUT_SLACK,
     NU_WATER,
@@ -60,6 +62,7 @@ from wdnopt.models.pumps.head_loss import (
     under_line,
 )
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF
+from wdnopt.models.pumps.laws import TablePumpLaw
 from wdnopt.models.pumps.network import PRESSURE_TOL, NetworkState, PlannedPump
 
 logger = logging.getLogger(__name__)
@@ -115,8 +118,27 @@ class NetworkData:
     state_head: dict[str, float]
     state_flow: dict[str, float]
     curve_points: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
-    """Existing pumps on a curve of more than three points → its points ``(Q, H)`` (EPANET
-    interpolates those linearly)."""
+    """Existing pumps on a curve EPANET interpolates (two points, more than three, or three
+    whose first flow is not zero) → its points ``(Q, H)``; their ``curves`` entry is wntr's
+    least-squares fit, used by nothing that must be valid."""
+
+
+def epanet_power_function(points: tuple[tuple[float, float], ...]) -> bool:
+    """EPANET 2.2 fits ``A − B q^C`` to a pump curve of one point, or of three whose first
+    flow is zero; any other curve it interpolates linearly between its points."""
+    return len(points) == 1 or (len(points) == 3 and points[0][0] == 0.0)
+
+
+def _power_coefficients(
+    link, points: tuple[tuple[float, float], ...]
+) -> tuple[float, float, float]:
+    """``(A, B, C)`` of EPANET's power function (flows in m³/s): its one-point rule (wntr's
+    coefficients are EPANET's there) or its exact fit through three points (wntr fits those by
+    least squares)."""
+    if len(points) == 1:
+        return tuple(float(x) for x in link.get_head_curve_coefficients())  # type: ignore[return-value]
+    (_, h0), (q1, h1), (q2, h2) = points
+    return power_curve(h0, h1, h2, q1, q2)
 
 
 def network_data(net: NetworkState) -> NetworkData:
@@ -146,10 +168,13 @@ def network_data(net: NetworkState) -> NetworkData:
                 power[name] = float(link.power) / 1000.0 / RHO_G
             else:
                 kind[name] = "pump"
-                curves[name] = tuple(float(x) for x in link.get_head_curve_coefficients())
                 curve = link.get_pump_curve()
-                if curve.num_points > 3:
-                    points[name] = tuple((float(a), float(b)) for a, b in curve.points)
+                pts = tuple((float(a), float(b)) for a, b in curve.points)
+                if epanet_power_function(pts):
+                    curves[name] = _power_coefficients(link, pts)
+                else:  # EPANET interpolates the points (its custom curve)
+                    curves[name] = tuple(float(x) for x in link.get_head_curve_coefficients())
+                    points[name] = pts
         else:
             if link.initial_status == closed:
                 continue
@@ -353,10 +378,15 @@ def initial_bounds(
             q_lo[name] = 0.0
             q_hi[name] = max(q_hi[name], 0.0)
         elif k == "pump":
-            a, b, c = data.curves[name]
             lo_l, hi_l = change(name)  # the gain h_b − h_a lies in [−hi_l, −lo_l]
             least_gain = max(-hi_l, -reach(name))
-            most = ((a - least_gain) / b) ** (1.0 / c) if b > 0 and a > least_gain else cap
+            if name in data.curve_points:  # the flow where the interpolated head falls to it
+                pts = sorted(data.curve_points[name])
+                table = TablePumpLaw(tuple(x for x, _ in pts), tuple(y for _, y in pts))
+                most = table.inverse(-least_gain) if table.phi(Q_CAP) > -least_gain else cap
+            else:
+                a, b, c = data.curves[name]
+                most = ((a - least_gain) / b) ** (1.0 / c) if b > 0 and a > least_gain else cap
             q_lo[name], q_hi[name] = 0.0, min(most, Q_CAP)
         elif k == "power":
             q_lo[name], q_hi[name] = data.power[name] / max(reach(name), 1e-6), cap
@@ -639,12 +669,16 @@ def _pipes(relax: Relaxation) -> None:
 
 
 def _pumps(relax: Relaxation) -> None:
-    """Existing pumps running in the state, gain :math:`\\gamma = h_b - h_a`, on/off binary ``o``.
+    """Existing pumps running in the state, gain :math:`\\gamma = h_b - h_a`, on/off binary ``o``,
+    :math:`0 \\le q \\le \\bar q o`; each line :math:`\\gamma \\lessgtr a q + b` holds where
+    ``o = 1`` and is switched off by :math:`\\pm M(1-o)` (``M`` the head box's height).
 
-    Head curve :math:`A - B q^C` (concave): :math:`\\gamma \\le` its tangents
-    :math:`+ M(1-o)`, :math:`\\gamma \\ge` its chord on ``[0, \\bar q]`` :math:`- M(1-o)`,
-    :math:`0 \\le q \\le \\bar q o`. Constant power :math:`\\gamma = c/q` (convex): tangents
-    below and chord above, the same way. ``M`` is the head box's height.
+    - Power function :math:`A - B q^C`: the lines of :func:`~.curve_cuts.curve_lines` (tangents
+      from above and the secant from below for a concave curve, ``C ≥ 1``; the secant from
+      above only for a convex one).
+    - A curve EPANET interpolates (:func:`head_envelope`): the upper concave and lower convex
+      envelopes of its knots on ``[0, q̄]``, exact bounds of a piecewise-linear head.
+    - Constant power :math:`\\gamma = c/q` (convex): tangents below and the chord above.
     """
     data, m, b = relax.data, relax.model, relax.bounds
     names = [e for e in data.links if data.kind[e] in ("pump", "power")]
@@ -659,28 +693,61 @@ def _pumps(relax: Relaxation) -> None:
         m.cuts.add(m.q[e] >= lo * m.on[e])
         off = big * (1 - m.on[e])
         if data.kind[e] == "pump":
-            ca, cb, cc = data.curves[e]
-
-            def curve(q: np.ndarray, ca: float = ca, cb: float = cb, cc: float = cc) -> np.ndarray:
-                return ca - cb * np.abs(np.asarray(q, dtype=float)) ** cc
-
-            extra = [t for t in relax.tangents.get(f"curve:{e}", []) if 0 < t <= hi]
-            for t in sorted(set(_tangent_points(0.0, hi, abs(data.state_flow[e])) + extra)):
-                slope = -cb * cc * t ** (cc - 1)
-                grid = np.linspace(0.0, hi, 257)
-                line = curve(t) + slope * (grid - t)
-                excess = float(np.max(curve(grid) - line, initial=0.0))
-                m.cuts.add(
-                    gain <= float(curve(t)) + slope * (m.q[e] - t) + excess + CUT_SLACK + off
-                )
-            chord = (float(curve(hi)) - ca) / hi if hi > 0 else 0.0
-            m.cuts.add(gain >= ca + chord * m.q[e] - CUT_SLACK - off)
+            if e in data.curve_points:
+                lines = head_envelope(data.curve_points[e], lo, hi, CUT_SLACK)
+            else:
+                extra = [t for t in relax.tangents.get(f"curve:{e}", []) if lo <= t <= hi]
+                points = sorted(set(_tangent_points(lo, hi, abs(data.state_flow[e])) + extra))
+                lines = curve_lines(SiCurve(*data.curves[e]), lo, hi, points, CUT_SLACK)
+            for line in lines:
+                if line.upper:
+                    m.cuts.add(gain <= line.a * m.q[e] + line.b + off)
+                else:
+                    m.cuts.add(gain >= line.a * m.q[e] + line.b - off)
         else:
             c = data.power[e]
             lo = max(lo, 1e-9)
             for t in _tangent_points(lo, hi, abs(data.state_flow[e])):
                 m.cuts.add(gain >= 2 * c / t - c / t**2 * m.q[e] - CUT_SLACK - off)
             m.cuts.add(gain <= c / lo + c / hi - c / (lo * hi) * m.q[e] + CUT_SLACK + off)
+
+
+def head_envelope(
+    points: tuple[tuple[float, float], ...], lo: float, hi: float, room: float
+) -> list[Line]:
+    """Lines bounding a head EPANET interpolates between ``points`` ``(Q, H)`` (its end
+    segments extended) on ``[lo, hi]``: the head is piecewise linear with knots at the points'
+    flows, so the upper concave envelope of its values at ``lo``, ``hi`` and the knots between
+    bounds it from above and the lower convex envelope from below, each widened by ``room``."""
+    pts = sorted(points)
+    law = TablePumpLaw(tuple(x for x, _ in pts), tuple(y for _, y in pts))
+    xs = sorted({lo, hi, *(x for x, _ in pts if lo < x < hi)})
+    ys = [-law.phi(x) for x in xs]
+    if len(xs) == 1:
+        return [Line(True, 0.0, ys[0] + room), Line(False, 0.0, ys[0] - room)]
+    out = [Line(True, a, b + room) for a, b in _hull(xs, ys, upper=True)]
+    return out + [Line(False, a, b - room) for a, b in _hull(xs, ys, upper=False)]
+
+
+def _hull(xs: list[float], ys: list[float], *, upper: bool) -> list[tuple[float, float]]:
+    """``(slope, intercept)`` of the segments of the upper concave (``upper``) or lower convex
+    envelope of the points ``(xs, ys)``, ``xs`` increasing (a monotone chain)."""
+    sign = 1.0 if upper else -1.0
+    chain: list[tuple[float, float]] = []
+    for x, y in zip(xs, ys, strict=True):
+        while len(chain) >= 2:
+            (x1, y1), (x2, y2) = chain[-2], chain[-1]
+            # drop the middle point when it lies on the wrong side of the chord
+            if sign * ((y2 - y1) * (x - x1) - (y - y1) * (x2 - x1)) <= 0:
+                chain.pop()
+            else:
+                break
+        chain.append((x, y))
+    lines = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(chain):
+        a = (y2 - y1) / (x2 - x1)
+        lines.append((a, y1 - a * x1))
+    return lines
 
 
 def _valves(relax: Relaxation) -> None:
