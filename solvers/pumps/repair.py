@@ -48,6 +48,7 @@ from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, PumpedState
 from wdnopt.models.pumps.linear_network import (
     CoverMilp,
+    LinearNetwork,
     Stopped,
     cover_milp,
     greedy_cover,
@@ -60,7 +61,7 @@ from wdnopt.solvers.highs import quiet_highs, run_for
 from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 from wdnopt.solvers.pumps.tree_ops import max_boost
-from wdnopt.solvers.pumps.verify import DEFAULT_TOL, Verification, cached_verifier
+from wdnopt.solvers.pumps.verify import DEFAULT_TOL, Verification, cached_verifier, pump_fault
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ STALL_GAIN = 0.02
 """Progress: the total shortfall at the checked junctions falls by this share."""
 
 MAX_ROW_PASSES = 4
+
+MIN_COVER_S = 0.05
+"""Seconds the cover MILP gets when the run's time is up (its greedy start is kept)."""
 """Solves per round at most, each with the rows the previous solution broke added."""
 
 ROUND_GAP = 0.02
@@ -196,13 +200,10 @@ def fix_faulty(
         name = verdict.pumps.get(pump, "")
         q = verdict.pump_flow.get(name, 0.0)
         h = verdict.pump_head.get(name, 0.0)
-        curve = catalogue.sizes[pump.size].curve
-        if curve is not None:
-            if FLOW_ROUNDOFF < q < curve.max_flow:
-                out.append(pump)
-            continue
-        if q > FLOW_ROUNDOFF and h <= max_head[pump.size] + DEFAULT_TOL:
+        if pump_fault(name, pump, catalogue, q, h, DEFAULT_TOL) is None:  # the check's rules
             out.append(pump)
+            continue
+        if catalogue.sizes[pump.size].curve is not None:
             continue
         if q > FLOW_ROUNDOFF:
             fits = [k for k in range(len(catalogue)) if power[k] < power[pump.size]
@@ -270,8 +271,10 @@ def linear_round(
     """New pumps for the remaining deficits, from the linear model of the simulated state
     (:mod:`~wdnopt.models.pumps.linear_network`) solved exactly by HiGHS (never a size on a
     pipe in ``forbidden``: it ran out of its head range there before; once any has, the
-    model's range test is the cautious one); and a note when
-    there are none."""
+    model's range test is the cautious one); and a note when there are none.
+
+    A pipe that already holds a pump may take a larger size instead (:func:`upgrades`): a
+    returned pump on such a pipe replaces the one there."""
     net = problem.network
     assert net is not None
     wn, catalogue = net.wn, problem.catalogue
@@ -285,9 +288,7 @@ def linear_round(
     candidates = [
         name
         for name in wn.pipe_name_list
-        if name not in pumped
-        and abs(float(state.flow[name])) > FLOW_ROUNDOFF
-        and (is_open is None or bool(is_open[name]))
+        if abs(float(state.flow[name])) > FLOW_ROUNDOFF and (is_open is None or bool(is_open[name]))
     ]
     rows = sorted(net.checked)
     model = linearise(
@@ -324,12 +325,16 @@ def linear_round(
                                                                strict=True)]  # fmt: skip
         costs = np.asarray(problem.pump_costs(sites), dtype=float)
         costs = costs.reshape(len(sites), len(catalogue))  # also with no site
+    model, costs = upgrades(model, costs, pumps, pumped)
     floor_rows: dict[int, float] = {}
     ceiling_rows: dict[int, float] = {}
     new: tuple[PlannedPump, ...] = ()
-    for _ in range(MAX_ROW_PASSES):
+    for passes in range(MAX_ROW_PASSES):
+        if passes and deadline.expired:  # the last pass's plan stands; the next round checks
+            break
         cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
-        left = max(deadline.left(), 1.0)
+        # past the deadline HiGHS gets a moment only: the greedy cover is its start and stays
+        left = max(deadline.left(), MIN_COVER_S)
         chosen = solve_cover(cover, greedy_cover(cover, need),
                              min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
@@ -349,6 +354,44 @@ def linear_round(
             f"within the pumps' maximum heads: {short}"
         )
     return new, ""
+
+
+def upgrades(
+    model: LinearNetwork,
+    costs: np.ndarray,
+    pumps: tuple[PlannedPump, ...],
+    pumped: dict[str, tuple[str, float]],
+) -> tuple[LinearNetwork, np.ndarray]:
+    """The linear model's columns on pipes that already hold a pump, as swaps to a larger
+    size: on such a pipe ``e`` with size ``k_0`` adding ``H_0`` m in the state, size ``k``
+    adds :math:`H_{e,k} - H_0` more (its column's head) for :math:`c_{e,k} - c_{e,k_0}` more
+    (its price), when both are positive; every other size of ``e`` is no column. ``costs``
+    is ``c_k`` by size or ``c_{e,k}`` by pipe; the prices come back by pipe."""
+    placed = {p.pipe: p for p in pumps}
+    head = model.head.copy()
+    price = np.asarray(costs, dtype=float)
+    price = np.tile(price, (len(model.pipes), 1)) if price.ndim == 1 else price.copy()
+    for e, pipe in enumerate(model.pipes):
+        pump = placed.get(pipe)
+        if pump is None:
+            continue
+        now = pumped[pipe][1]
+        base = price[e, pump.size]
+        more = head[e] - now
+        ok = (model.upstream[e] == pump.upstream) & (more > 0) & (price[e] > base)
+        head[e] = np.where(ok, more, 0.0)
+        price[e] = np.where(ok, price[e] - base, price[e])
+    return replace(model, head=head), price
+
+
+def with_new(
+    pumps: tuple[PlannedPump, ...], new: tuple[PlannedPump, ...]
+) -> tuple[tuple[PlannedPump, ...], int]:
+    """``pumps`` with ``new`` placed (a new pump on a pipe that holds one replaces it), and
+    how many were replaced."""
+    swapped = {p.pipe for p in new}
+    kept = [p for p in pumps if p.pipe not in swapped]
+    return tuple(sorted(kept + list(new))), len(pumps) - len(kept)
 
 
 def _rounds_cut(deadline: Deadline) -> tuple[str, str]:
@@ -441,11 +484,12 @@ def repair_plan(
             if not new:
                 message = note
                 break
-            added += len(new)
-            pumps = tuple(sorted(pumps + new))
+            pumps, swapped = with_new(pumps, new)
+            added += len(new) - swapped
+            resized += swapped
             logger.info(
-                "%s round %d: %d junction(s) short, +%d pump(s), %d in the plan",
-                net.name, rounds, len(verdict.below_min), len(new), len(pumps),
+                "%s round %d: %d junction(s) short, +%d pump(s), %d larger, %d in the plan",
+                net.name, rounds, len(verdict.below_min), len(new) - swapped, swapped, len(pumps),
             )  # fmt: skip
             verdict, state = simulate(pumps)
             continue

@@ -271,6 +271,41 @@ def with_pumps(
     return out, names
 
 
+def pump_fault(
+    name: str, pump: PlannedPump, catalogue: Catalogue, q: float, h: float, tol: float
+) -> str | None:
+    """Why a new pump running at flow ``q`` (m³/s) adding ``h`` m breaks the rules, or None:
+    no forward flow; a curve pump at or beyond its zero-head flow; a constant-power pump below
+    its least flow :math:`c_k / H^{max}_k` (it would need more than its maximum head there) or
+    adding more than its maximum head (``tol`` m of room)."""
+    size = catalogue.sizes[pump.size]
+    max_head = float(catalogue.max_head_m[pump.size])
+    power = float(catalogue.hydraulic_kw[pump.size]) / RHO_G  # c_k: the head is c_k / q
+    if not q > FLOW_ROUNDOFF:
+        return f"{name} on pipe {pump.pipe} has no forward flow ({1000 * q:.3g} L/s)"
+    if size.curve is not None:
+        if q >= size.curve.max_flow:  # beyond its curve: no head (EPANET extrapolates below 0)
+            return (
+                f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, beyond the "
+                f"{size.curve.max_flow_lps:.3g} L/s where the curve of {size.name} gives no head"
+            )
+        return None
+    if power / q > max_head + tol:
+        # below its least flow: a constant-power pump would need more than its maximum head
+        # there (EPANET's own head at such flows leaves the constant-power law)
+        return (
+            f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, below the "
+            f"{1000 * power / max_head:.3g} L/s {size.name} needs to stay within its "
+            f"{max_head:g} m maximum head"
+        )
+    if h > max_head + tol:
+        return (
+            f"{name} on pipe {pump.pipe} adds {h:.2f} m, above the {max_head:g} m "
+            f"maximum head of {size.name}"
+        )
+    return None
+
+
 def _verification(
     tree: TreeInstance,
     pumps: Sequence[PlannedPump],
@@ -293,34 +328,11 @@ def _verification(
         diff = np.abs(pressure[wet] - predicted[wet])
         error = float(diff.max()) if diff.size else 0.0
     faults = []
-    max_head = catalogue.max_head_m
-    power = catalogue.hydraulic_kw / RHO_G  # c_k = η W / (ρ g): the head is c_k / q
     for pump, name in names.items():
         q, h = pump_flow.get(name, 0.0), pump_head.get(name, 0.0)
-        curve = catalogue.sizes[pump.size].curve
-        if not q > FLOW_ROUNDOFF:
-            faults.append(f"{name} on pipe {pump.pipe} has no forward flow ({1000 * q:.3g} L/s)")
-        elif curve is not None:
-            if q >= curve.max_flow:  # beyond its curve: no head (EPANET extrapolates below 0)
-                faults.append(
-                    f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, beyond the "
-                    f"{curve.max_flow_lps:.3g} L/s where the curve of "
-                    f"{catalogue.sizes[pump.size].name} gives no head"
-                )
-        elif power[pump.size] / q > max_head[pump.size] + tol:
-            # below its least flow: a constant-power pump would need more than its maximum
-            # head there (EPANET's own head at such flows leaves the constant-power law)
-            faults.append(
-                f"{name} on pipe {pump.pipe} runs at {1000 * q:.3g} L/s, below the "
-                f"{1000 * power[pump.size] / max_head[pump.size]:.3g} L/s "
-                f"{catalogue.sizes[pump.size].name} needs to stay within its "
-                f"{max_head[pump.size]:g} m maximum head"
-            )
-        elif h > max_head[pump.size] + tol:
-            faults.append(
-                f"{name} on pipe {pump.pipe} adds {h:.2f} m, above the {max_head[pump.size]:g} m "
-                f"maximum head of {catalogue.sizes[pump.size].name}"
-            )
+        fault = pump_fault(name, pump, catalogue, q, h, tol)
+        if fault is not None:
+            faults.append(fault)
     result = Verification(
         pressure=pressure,
         linear_pressure=predicted,

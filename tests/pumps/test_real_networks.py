@@ -44,6 +44,9 @@ def independent_pressures(p, pumps) -> dict[str, float]:
         ({"shipped": "ky10"}, 2.0),
         ({"shipped": "ky4"}, 3.0),
         ({"shipped": "ky10"}, 1.5),
+        # 2,346 junctions; after six rounds the last junctions short need larger sizes on
+        # pipes that already hold a pump
+        ({"file": epyt_network("ky12")}, 3.0),
     ],
 )
 def test_network_plans_hold_in_an_independent_run(network: dict, factor: float) -> None:
