@@ -119,8 +119,8 @@ def _solve_and_report(
     statuses = [r.status for _, r, _ in runs]
     if Status.INFEASIBLE in statuses:
         return 2
-    holds = all(c is not None and c.verified for _, r, c in runs if r.status.has_solution)
-    return 0 if all(s.has_solution for s in statuses) and holds else 1
+    holds = all(c is not None and c.verified for _, r, c in runs if r.has_plan)
+    return 0 if all(r.has_plan for _, r, _ in runs) and holds else 1
 
 
 class FactorProgress:

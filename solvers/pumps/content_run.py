@@ -255,6 +255,7 @@ def run_content(
     else:
         if not done:
             message = f"stopped after {options.max_iterations} MILP solves"
+            status = Status.HEURISTIC  # not cut by the time limit: the bound is all there is
     extras.update(
         cuts=oa.cuts,
         no_good_cuts=oa.no_goods,

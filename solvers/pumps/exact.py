@@ -106,6 +106,13 @@ def cross_check(
                 f"{other} {value:,.2f}; no optimum is reported"
             ),
         )
+    if status is Status.TIME_LIMIT or (deadline is not None and deadline.expired):
+        return replace(  # the limit cut the cross-check: the run stopped short of its proof
+            result,
+            status=Status.TIME_LIMIT,
+            message=f"{result.message}; stopped by the time limit (the cross-check by {other} "
+            f"was cut short: {status}{': ' + why if why else ''})",
+        )
     return replace(
         result,
         status=Status.HEURISTIC,

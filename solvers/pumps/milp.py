@@ -215,7 +215,7 @@ def _warm_start(problem: PumpProblem, options: MilpOptions) -> dict[int, int] | 
     elif options.warm_start_from:
         algorithm = registry.get(options.warm_start_from)
         found = algorithm.run(problem, algorithm.options())
-        if found.status.has_solution:
+        if found.has_plan:
             warm = dict(found.placement)
     if warm is None:
         return None

@@ -379,7 +379,7 @@ def run_milp_network(
     if options.warm_start and upper is None:
         share = max(options.warm_share * options.time_limit, 1e-3)
         warm = run_network(problem, NetworkOptions(time_limit=share))
-        if warm.status.has_solution:
+        if warm.has_plan:
             warm_cost = plan_cost(warm.pumps, problem)
             offer(warm.pumps)
     data = rx.network_data(net)
@@ -550,6 +550,7 @@ def run_milp_network(
         relax = _rebuild(relax, data, bounds, box, cands, problem, upper, seen)
     else:
         message = f"stopped after {options.max_iterations} MILP solves"
+        status = Status.HEURISTIC  # not cut by the time limit: the bound is all there is
     extras = {"warm_cost": warm_cost, "no_good_cuts": cuts, "bound_lps": lps,
               "envelope_m": box.envelope, "candidates": len(cands),
               "relaxation": engine,
@@ -605,9 +606,11 @@ def _result(
     if status is Status.INFEASIBLE:
         return make_result(problem, "milp-network", Status.INFEASIBLE, None,
                            runtime_s=runtime, message=message, extras=extras)  # fmt: skip
-    if best is None:
+    if best is None:  # cut by the time limit (the message says where), or no plan found
         return make_result(
-            problem, "milp-network", Status.UNKNOWN, None, bound=lower, runtime_s=runtime,
+            problem, "milp-network",
+            Status.TIME_LIMIT if status is Status.TIME_LIMIT else Status.UNKNOWN, None,
+            bound=lower, runtime_s=runtime,
             message=(message + "; " if message else "") + "no plan that holds was found",
             extras=extras,
         )  # fmt: skip

@@ -60,7 +60,7 @@ def repair_result(
     from the simulation) and what the repair did.
     """
     net = problem.network
-    if net is None or not result.status.has_solution:
+    if net is None or not result.has_plan:
         return result
     started = time.perf_counter()
     fixed = repair_plan(
@@ -91,11 +91,11 @@ def repair_result(
         if not unchanged
         else "holds as placed"
     )
-    if not fixed.holds:
+    if not fixed.holds:  # cut by the time limit (the message says where), or no plan found
         return make_result(
             problem,
             result.algorithm,
-            Status.UNKNOWN,
+            Status.TIME_LIMIT if fixed.cut else Status.UNKNOWN,
             None,
             runtime_s=runtime,
             message=f"no plan that holds on the network: {fixed.message}",
@@ -137,10 +137,10 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     deadline = Deadline(options.time_limit)
     first = replace(run_tree_dp(problem, TreeDpOptions()), algorithm="network-dp")
     net = problem.network
-    if net is None or (not net.looped and not first.status.has_solution):
+    if net is None or (not net.looped and not first.has_plan):
         return first
     empty = make_result(problem, "network-dp", Status.HEURISTIC, {}, message="")
-    if not first.status.has_solution:  # the model finds no plan: start the loop empty
+    if not first.has_plan:  # the model finds no plan: start the loop empty
         first = replace(empty, message=first.message)
     begins = {"tree-dp" if first.pumps or not net.looped else "empty": first}  # (no pump: empty)
     if net.looped and options.starts == "both" and first.pumps:
@@ -152,8 +152,10 @@ def run_network(problem: PumpProblem, options: NetworkOptions | None = None) -> 
     for i, (label, begin) in enumerate(begins.items()):
         out = repair_result(problem, begin, repair, deadline=deadline.share(len(begins) - i))
         answers.append(replace(out, extras=type(out.extras)({**out.extras, "start": label})))
-    holding = [a for a in answers if a.status.has_solution]
-    best = min(holding, key=lambda a: a.objective) if holding else answers[0]
+    holding = [a for a in answers if a.has_plan]
+    # with no plan, a start the limit cut says more than one that found none
+    cut_short = [a for a in answers if a.status is Status.TIME_LIMIT]
+    best = min(holding, key=lambda a: a.objective) if holding else (cut_short or answers)[0]
     cut = [f"the start from {label}: {a.extras['cut_by_time_limit']}"
            for label, a in zip(begins, answers, strict=True)
            if a.extras.get("cut_by_time_limit")]  # fmt: skip

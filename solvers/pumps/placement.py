@@ -89,7 +89,7 @@ def check_placement(problem: PumpProblem, result: PlacementResult) -> Verificati
     """The plan simulated in EPANET with its pumps inserted (None when there is no plan or no
     network)."""
 
-    if not result.status.has_solution or problem.network is None:
+    if not result.has_plan or problem.network is None:
         return None
     return verify_pumps(
         problem.network.wn,

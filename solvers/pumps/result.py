@@ -47,6 +47,11 @@ class PlacementResult:
         """``(objective − bound) / objective`` when both are known."""
         return relative_gap(self.objective, self.bound)
 
+    @property
+    def has_plan(self) -> bool:
+        """A plan comes with the answer (a run the time limit cut short may have none)."""
+        return self.status.has_solution and self.objective is not None
+
     def summary(self) -> dict[str, str]:
         """The figures a repr shows, as text: status, objective, bound, pumps, kW, time."""
         out = {
@@ -107,8 +112,9 @@ def make_result(
     ``placement`` holds those of its pumps that sit on the tree's pipes). The tree model's
     prediction ``p_v + B_v`` of the placement is the default ``predicted``.
     """
+    # a status that may carry a plan (time_limit) carries one only when it is given
+    has = status.has_solution and (placement is not None or pumps is not None)
     placement = dict(sorted((int(v), int(k)) for v, k in (placement or {}).items()))
-    has = status.has_solution
     tree = problem.tree
     if pumps is None:
         pumps = planned_pumps(tree, placement) if has else ()

@@ -96,3 +96,26 @@ def test_an_algorithm_without_a_time_limit_option_is_repaired_within_the_limit(
     result = solve_placement(problem, request)
     assert time.perf_counter() - started <= 0.5 * 1.1 + 5.0
     assert result.status.has_solution or result.status is Status.UNKNOWN
+
+
+def test_a_run_cut_before_any_plan_holds_says_time_limit(padded) -> None:
+    """The limit cuts the repair's rounds before a plan holds: the answer is ``time_limit``
+    with no plan (no objective, no pumps, nothing priced), and the message names the stage."""
+    problem, _ = padded
+    start = make_result(problem, "approx-pump", Status.HEURISTIC, {})
+    answer = repair_result(problem, start, RepairOptions(time_limit=0.0))
+    assert answer.status is Status.TIME_LIMIT
+    assert not answer.has_plan
+    assert answer.objective is None and answer.pumps == () and answer.cost.n_pumps == 0
+    assert "repair rounds" in answer.message and "time limit" in answer.message
+    assert answer.extras["cut_by_time_limit"] == "repair rounds"
+
+
+def test_a_time_limit_status_without_a_plan_prices_nothing(padded) -> None:
+    """``time_limit`` may carry a plan or not: only a plan given makes one (an empty plan
+    given is a plan of no pumps, priced at 0)."""
+    problem, _ = padded
+    none = make_result(problem, "network-dp", Status.TIME_LIMIT, None, message="cut")
+    assert not none.has_plan and none.objective is None and none.check is None
+    empty = make_result(problem, "network-dp", Status.TIME_LIMIT, {})
+    assert empty.has_plan and empty.objective == 0.0

@@ -80,7 +80,7 @@ def _execute_run(spec: RunSpec) -> dict[str, Any]:
         answer = solve_placement(problem, run_request(spec))
         check = None
         t0 = time.perf_counter()
-        if answer.status.has_solution and spec.verify:
+        if answer.has_plan and spec.verify:
             check = check_placement(problem, answer)
         verify_s = time.perf_counter() - t0
         answer = as_checked(answer, check)
@@ -120,7 +120,7 @@ def _record_result(plan: dict[str, Any], answer: PlacementResult, spec: RunSpec)
     bounds = answer.extras.get("bounds")
     if bounds and plan["bound"] is not None:
         result["paper_bound"] = _paper_bound(bounds, spec.objective)
-    if answer.status.has_solution:
+    if answer.has_plan:
         result.update(
             cost=plan["objective"],
             **plan["cost"],
