@@ -7,6 +7,7 @@ engines (EpanetSimulator on a pumped copy; the toolkit on the edited .inp text, 
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ def timed(label: str, fn: Callable[[], object], repeat: int = 5) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
     wn = read_network(NETWORK)
     catalogue = load_catalogue()
     tree = tree_instance(wn, 2.4)

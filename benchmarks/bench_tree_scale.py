@@ -12,6 +12,7 @@ no timing asserts.
 
 from __future__ import annotations
 
+import argparse
 import io
 import subprocess
 import sys
@@ -101,8 +102,12 @@ def stages(nodes: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [10_000, 30_000, 100_000]
-    for nodes in sizes:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "sizes", nargs="*", type=int, default=[10_000, 30_000, 100_000],
+        help="junctions of each generated tree (default 10000 30000 100000)",
+    )  # fmt: skip
+    for nodes in parser.parse_args(argv).sizes:
         stages(nodes)
 
 

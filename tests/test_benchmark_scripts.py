@@ -29,3 +29,23 @@ def test_a_benchmark_script_imports(script: Path, monkeypatch: pytest.MonkeyPatc
         spec.loader.exec_module(module)
     finally:
         sys.modules.pop(f"_bench_{script.stem}", None)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [s for s in SCRIPTS if "def main" in s.read_text(encoding="utf-8")],
+    ids=lambda p: p.stem,
+)
+def test_a_benchmark_script_explains_itself(
+    script: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--help`` prints a usage line and exits 0, before any work (no script takes it for a
+    network size or a name)."""
+    import runpy
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr(sys, "argv", [str(script), "--help"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(script), run_name="__main__")
+    assert stop.value.code in (0, None)
+    assert "usage" in capsys.readouterr().out.lower()
