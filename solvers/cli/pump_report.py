@@ -255,7 +255,9 @@ def print_report(
         split.add_row(str(c.n_pumps), _num(c.total_kw, 1), _num(c.capex), _num(c.opex), _num(c.tco))
         console.print(split)
         table = plan.pumps
-        title = "Placement"
+        # how each pump runs: in EPANET's check when there is one, else in the algorithm's model
+        simulated = check is not None
+        title = "Placement, each pump as it runs in EPANET" if simulated else "Placement"
         if len(table) > MAX_PUMP_ROWS:
             title += f" (the first {MAX_PUMP_ROWS} of {len(table):,} pumps)"
         pumps = Table(title=title, title_justify="left")
@@ -267,8 +269,8 @@ def print_report(
                 str(row.node),
                 str(row.size),
                 _num(row.power_kw, 1),
-                _num(1000 * row.flow_m3s, 2),
-                _num(row.head_m, 2),
+                _num(1000 * (row.epanet_flow_m3s if simulated else row.flow_m3s), 2),
+                _num(row.epanet_head_m if simulated else row.head_m, 2),
                 _num(row.cost),
             )
         console.print(pumps)

@@ -105,10 +105,22 @@ class PumpPlan:
     def pumps(self) -> pd.DataFrame:
         """One row per pump: the name of the pump in the network written by
         :meth:`network_with_pumps` (``pump``), the junction it is inserted at (``node``), its
-        ``pipe``, catalogue ``size``, ``power_kw``, model flow and head, and costs."""
+        ``pipe``, catalogue ``size``, ``power_kw``, the flow and head of the algorithm's model
+        there (``flow_m3s``, ``head_m``), where it runs in EPANET's check
+        (``epanet_flow_m3s``, ``epanet_head_m``; NaN without a check), and costs."""
         table = placement_table(self.problem, self.result)
-        names = self.check.pumps if self.check is not None else {}
-        table.insert(0, "pump", [names.get(p) for p in self.result.pumps])
+        check = self.check
+        names = [None if check is None else check.pumps.get(p) for p in self.result.pumps]
+        table.insert(0, "pump", names)
+        at = table.columns.get_loc("head_m") + 1
+        for column, values in (
+            ("epanet_flow_m3s", None if check is None else check.pump_flow),
+            ("epanet_head_m", None if check is None else check.pump_head),
+        ):
+            figures = [float("nan") if values is None or n is None else float(values.get(n, "nan"))
+                       for n in names]  # fmt: skip
+            table.insert(at, column, figures)
+            at += 1
         return table
 
     @property
