@@ -33,7 +33,8 @@ Net6 (3,323 junctions) is known but not run by default: no plan held there and i
 
 ``--scale``: the default placement from ~2,000 to ~20,000 junctions, each figure also as a
 ratio to one plain EPANET steady state of the same network in the same process. The networks:
-exnet-3 (1,891 junctions, factor 0.8) and BWSN_Network_2 (12,523, factor 2.0) from epyt's
+exnet-3 (1,891 junctions, factor 0.8), ky12 (2,347, factor 3.0) and BWSN_Network_2 (12,523,
+factor 2.0) from epyt's
 ``asce-tf-wdst``, and looped networks of 2,000, 5,000, 10,000 and 20,000 junctions made by
 :func:`~wdnopt.models.pumps.generator.generate_looped` (seed = size, 15 % loop pipes) at 1.1 ×
 the onset factor it gives, written to a temporary folder. Each network runs in a fresh
@@ -49,6 +50,7 @@ rounds' linear model solved in blocks and its cover MILP built from its columns 
 
     network        junct  pipes    f def status     holds pumps     TCO  ss s place s  ×ss     MB
     exnet-3         1891   2465  0.8  47 unknown    -         -       -  0.09     1.8   21    398
+    ky12            2347   2426  3.0 601 heuristic  yes      24 2,843,548 0.10   8.2   82    614
     BWSN_Network_2 12523  14822  2.0  68 unknown    -         -       -  0.56    60.0  107   2305
     looped-2000     2000   2300 2.14  11 heuristic  yes       5  85,555  0.09     0.6    7    408
     looped-5000     5000   5750 2.13  28 heuristic  yes      13 222,444  0.21     8.2   38    979
@@ -60,8 +62,13 @@ rounds' linear model solved in blocks and its cover MILP built from its columns 
 steady states at every size, the solve's check of a plan 0.2 × one and the independent check,
 which reads the ``.inp`` again, 3–7 × one; the placement is what grows. exnet-3 has no plan:
 the lowest pressure of its demand junctions is 5.3 m at every factor from 0.3 to 0.8 (below
-``P_min`` whatever the demand), and no constant-power pump within the catalogue's maximum heads
-lifts the junctions still short (the row's message). BWSN_Network_2 ends at its limit in the
+``P_min`` whatever the demand): junction 1107 sits 2 m from reservoir 3002, whose head is 5.3 m
+above it, and a pump on that outlet (pipe 3244) drives water round the network back into the
+same reservoir through pipe 3231 and the check-valve pipe 4177 (with BP150: 5.6 m³/s through
+the pump at 2.2 m of head, 1107 at 7.2 m); no pump within the catalogue's maximum heads lifts
+1107 (the row's message). ky12's plan needs pumps swapped for
+larger sizes in the last rounds (measured again with that added; before it, and with the
+repair's fault rule apart from the check's, no plan). BWSN_Network_2 ends at its limit in the
 repair rounds with no plan that holds (status ``unknown``, the message names the stage). The
 placement's memory grows with checked junctions × candidate pipes (the sensitivities of the
 linear model): 0.4 GB at 2,000 junctions, 3.0 GB at 10,000, 4.9 GB at 20,000 (before: 1.1,
@@ -127,9 +134,10 @@ SELF_REPAIRING = frozenset({"network-dp"})
 TOL = 5e-3
 """Metres below ``P_min`` that still count as meeting it (the checker's tolerance)."""
 
-SCALE_SHIPPED: dict[str, float] = {"exnet-3": 0.8, "BWSN_Network_2": 2.0}
+SCALE_SHIPPED: dict[str, float] = {"exnet-3": 0.8, "ky12": 3.0, "BWSN_Network_2": 2.0}
 """Shipped networks of ``--scale`` (epyt's ``asce-tf-wdst``), each with a factor at which it
-is deficient (exnet-3: 47 of 1,603 demand junctions, BWSN_Network_2: 68 of 10,551)."""
+is deficient (exnet-3: 47 of 1,603 demand junctions, ky12: 601 of 2,246, BWSN_Network_2: 68
+of 10,551)."""
 
 SCALE_GENERATED = (2_000, 5_000, 10_000, 20_000)
 """Junctions of the generated looped networks of ``--scale`` (``looped-N``, seed ``N``)."""
