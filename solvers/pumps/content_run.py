@@ -26,12 +26,12 @@ from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.content_oa import OuterApproximation
 from wdnopt.solvers.pumps.network_loop import (
-    MIP_MARGIN,
     REPAIR_S,
     Iteration,
     MilpNetworkOptions,
     Progress,
     cheaper,
+    mip_seconds,
     money_text,
     plan_cost,
 )
@@ -211,7 +211,7 @@ def run_content(
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
         # HiGHS stops a MIP a second or two after its limit (not every phase checks it)
-        s = oa.solve(max(left * (1 - MIP_MARGIN) - 0.5, 0.05), rel_gap=options.gap / 10)
+        s = oa.solve(max(mip_seconds(left), 0.05), rel_gap=options.gap / 10)
         if s.status is Status.INFEASIBLE:
             status, message = proved_none()
             record(it, None)

@@ -73,13 +73,13 @@ from wdnopt.solvers.highs import (
 )
 from wdnopt.solvers.pumps.content_run import run_content
 from wdnopt.solvers.pumps.network_loop import (
-    MIP_MARGIN,
     REPAIR_S,
     Iteration,
     MilpNetworkOptions,
     Progress,
     candidate_costs,
     cheaper,
+    mip_seconds,
     money_text,
     plan_cost,
 )
@@ -495,7 +495,7 @@ def run_milp_network(
             message = f"stopped by the time limit of {options.time_limit:g} s"
             break
         # HiGHS stops a MIP a second or two after its limit (not every phase checks it)
-        solver.config.time_limit = max(min(left * (1 - MIP_MARGIN) - build_s - 0.5, cap), 0.5)
+        solver.config.time_limit = max(min(mip_seconds(left) - build_s, cap), 0.5)
         report, _ = solve_with_highs(relax.model, solver=solver)
         if report.status is Status.INFEASIBLE:
             # no plan in the relaxation is cheaper than the incumbent (or at all)

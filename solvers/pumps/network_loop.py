@@ -19,6 +19,15 @@ MIP_MARGIN = 0.05
 """Share of the time left that a MILP solve leaves unused: HiGHS overruns its limit by a
 second or two on a large MIP (measured: 1.8 s on Net3's 912 pump choices)."""
 
+MIP_OVERRUN_S = 1.5
+"""Seconds a MILP solve leaves unused besides :data:`MIP_MARGIN` (HiGHS's overrun does not
+shrink with the limit: 1.3–2.2 s past it on Net3 at 8 s with the machine busy)."""
+
+
+def mip_seconds(left: float) -> float:
+    """The limit a MILP solve gets when ``left`` seconds remain of the run."""
+    return left * (1 - MIP_MARGIN) - MIP_OVERRUN_S
+
 
 REPAIR_S = 1.5
 """Seconds the repair of a plan that does not hold gets at most, in one iteration."""

@@ -21,9 +21,8 @@ from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import problem_at
 from wdnopt.models.pumps.laws import TablePumpLaw
 from wdnopt.models.pumps.schema import PumpPlacementScenario
-from wdnopt.solvers.pumps.verify import cached_verifier
 
-from .test_milp_network import CATALOGUE, enumerate_optimum
+from .test_milp_network import CATALOGUE, assert_relaxation_accepts, enumerate_optimum
 
 
 def _check(lines, q: np.ndarray, head: np.ndarray, tol: float = 1e-9) -> None:
@@ -129,14 +128,4 @@ def test_relaxation_accepts_every_plan_that_holds_past_an_existing_pump(kind, se
     assert ("PU" in data.curve_points) == (kind == "table")
     _, holding = enumerate_optimum(problem)
     assert holding, "no plan holds: the case checks nothing"
-    cands = rx.candidates(data)
-    box = rx.head_box(data, CATALOGUE)
-    bounds = rx.initial_bounds(data, box, cands, CATALOGUE)
-    relax = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, problem.size_costs)
-    verifier = cached_verifier(problem.network.wn, 1.0, 0)
-    for plan in holding:
-        verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
-        flows = {p: state.pump_flow[verdict.pumps[p]] for p in plan}
-        heads = {p: state.pump_head[verdict.pumps[p]] for p in plan}
-        rx.plan_values(relax, plan, state.head.to_dict(), state.flow.to_dict(), flows, heads)
-        assert rx.violations(relax, 1e-3) == [], plan
+    assert_relaxation_accepts(problem, holding)

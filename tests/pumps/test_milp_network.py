@@ -213,6 +213,11 @@ def test_relaxation_accepts_every_plan_that_holds(case) -> None:
     """The simulated state of every plan that holds satisfies the relaxation, bound tightening
     left out (which uses a budget) and included (with no budget)."""
     problem, _, holding = case
+    assert_relaxation_accepts(problem, holding)
+
+
+def assert_relaxation_accepts(problem, holding) -> None:
+    """EPANET's state of each plan of ``holding`` satisfies the link-by-link relaxation."""
     data = rx.network_data(problem.network)
     cands = rx.candidates(data)
     box = rx.head_box(data, CATALOGUE)
