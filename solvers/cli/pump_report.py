@@ -257,10 +257,11 @@ def print_report(
         table = plan.pumps
         # how each pump runs: in EPANET's check when there is one, else in the algorithm's model
         simulated = check is not None
-        title = "Placement, each pump as it runs in EPANET" if simulated else "Placement"
+        title = "Placement"
         if len(table) > MAX_PUMP_ROWS:
             title += f" (the first {MAX_PUMP_ROWS} of {len(table):,} pumps)"
-        pumps = Table(title=title, title_justify="left")
+        caption = "flow and head: each pump as it runs in EPANET" if simulated else None
+        pumps = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
         for col in ("pipe", "node", "size", "kW", "flow L/s", "head m", "cost"):
             pumps.add_column(col, justify="left" if col in ("pipe", "node", "size") else "right")
         for row in table.head(MAX_PUMP_ROWS).itertuples():
