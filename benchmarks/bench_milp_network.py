@@ -106,7 +106,7 @@ def _run(name: str, relaxation: str, problem, net, cands: int, time_limit: float
     result = run_milp_network(problem, options)
     wall = time.perf_counter() - started
     holds = "-"
-    if result.status.has_solution:  # the reference engine: a wntr copy, EpanetSimulator
+    if result.has_plan:  # the reference engine: a wntr copy, EpanetSimulator
         wn = read_network(source(name).get("file") or name)
         check = verify_pumps_simulator(wn, problem.tree, result.pumps, problem.catalogue)
         holds = "yes" if check.verified else "NO"

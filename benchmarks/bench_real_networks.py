@@ -281,7 +281,7 @@ def run_one(name: str, factor: float, algorithm: str, options: dict, repair_limi
         row.runtime_s = result.runtime_s
         row.message = result.message
         row.extras = {k: v for k, v in result.extras.items() if isinstance(v, int | float)}
-        if result.status.has_solution:
+        if result.has_plan:
             row.cost = result.objective
             row.pumps = result.cost.n_pumps
             low, faults, _ = independent_check(network_source(name), problem, result.pumps)
@@ -475,7 +475,7 @@ def scale_one(
             check = check_placement(problem, result)
             row.check_s = time.perf_counter() - started
             row.status, row.message = str(result.status), result.message
-            if result.status.has_solution:
+            if result.has_plan:
                 row.pumps, row.cost = len(result.pumps), result.objective
                 row.verified = check is not None and check.verified
                 stage("the independent check", row)

@@ -244,7 +244,7 @@ def test_network_dp_plan_with_curve_pumps_holds_on_net1() -> None:
     problem = net1_problem(CURVE_CATALOGUE)
     assert problem.network is not None and len(problem.network.deficient()) == 2
     result = run_network(problem)
-    assert result.status.has_solution and result.pumps, result.message
+    assert result.has_plan and result.pumps, result.message
     assert_holds_independently(problem, result.pumps)
 
 
@@ -307,8 +307,8 @@ def test_pipes_under_one_litre_a_second_on_a_loop(seed: int) -> None:
     assert constant.network is not None and constant.network.looped
     assert len(constant.network.deficient()) == 5
     answer = run_network(constant)
-    assert not answer.status.has_solution and not answer.pumps
+    assert not answer.has_plan and not answer.pumps
     curved = problem_at(scenario, wn, state, load_catalogue(CURVE_CATALOGUE))
     plan = run_network(curved)
-    assert plan.status.has_solution and plan.pumps, plan.message
+    assert plan.has_plan and plan.pumps, plan.message
     assert_holds_independently(curved, plan.pumps)

@@ -27,6 +27,6 @@ def test_a_repair_from_no_pumps_on_a_tree_holds(nodes: int, seed: int) -> None:
     assert fixed.holds and fixed.pumps
     start = make_result(problem, "tree-pump", Status.HEURISTIC, {})
     result = repair_result(problem, start)
-    assert result.status.has_solution, result.message
+    assert result.has_plan, result.message
     check = check_placement(problem, result)  # EPANET with the pumps inserted
     assert check is not None and check.verified
