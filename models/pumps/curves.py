@@ -32,6 +32,7 @@ which is largest at ``q^* = (A/(B(C+1)))^{1/C}`` (L/s), where ``q h(q) = q^* A C
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,21 +117,38 @@ def power_curve(
     return h0, b, c
 
 
+def epanet_power_function(points: Sequence[tuple[float, float]]) -> bool:
+    """EPANET 2.2 fits ``A − B q^C`` to a pump curve of one point, or of three whose first
+    flow is zero; any other curve it interpolates linearly between its points."""
+    return len(points) == 1 or (len(points) == 3 and points[0][0] == 0.0)
+
+
+def epanet_coefficients(points: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
+    """``(A, B, C)`` of the power function EPANET fits through a pump curve of one point (its
+    shut-off head :data:`EPANET_SHUTOFF_RATIO` times the design head, no head at twice the
+    design flow) or of three from zero flow, in the points' own units; :class:`CurveError`
+    for any other curve or one that breaks EPANET's rules."""
+    if not epanet_power_function(points):
+        raise CurveError(
+            "a first point at zero flow (its shut-off head): EPANET fits a power function only then"
+        )
+    if len(points) == 1:
+        ((q, h),) = points
+        return power_curve(EPANET_SHUTOFF_RATIO * h, h, 0.0, q, 2.0 * q)
+    (_, h0), (q1, h1), (q2, h2) = points
+    return power_curve(h0, h1, h2, q1, q2)
+
+
 def one_point_curve(design_flow_lps: float, design_head_m: float) -> HeadCurve:
     """EPANET's single-point curve through the design point (module notes)."""
-    h0 = EPANET_SHUTOFF_RATIO * design_head_m
-    a, b, c = power_curve(h0, design_head_m, 0.0, design_flow_lps, 2.0 * design_flow_lps)
-    return HeadCurve(points=((design_flow_lps, design_head_m),), a=a, b=b, c=c)
+    points = ((design_flow_lps, design_head_m),)
+    a, b, c = epanet_coefficients(points)
+    return HeadCurve(points=points, a=a, b=b, c=c)
 
 
 def three_point_curve(points: tuple[tuple[float, float], ...]) -> HeadCurve:
     """EPANET's power function through three points ``(q, h)`` (L/s, m), the first at q = 0."""
-    (q0, h0), (q1, h1), (q2, h2) = points
-    if q0 != 0.0:
-        raise CurveError(
-            "a first point at zero flow (its shut-off head): EPANET fits a power function only then"
-        )
-    a, b, c = power_curve(h0, h1, h2, q1, q2)
+    a, b, c = epanet_coefficients(points)
     return HeadCurve(points=tuple(points), a=a, b=b, c=c)
 
 

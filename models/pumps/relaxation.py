@@ -52,7 +52,7 @@ import pyomo.environ as pyo
 
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.curve_cuts import Line, SiCurve, curve_lines
-from wdnopt.models.pumps.curves import power_curve
+from wdnopt.models.pumps.curves import epanet_coefficients, epanet_power_function
 from wdnopt.models.pumps.head_loss import (
     CUT_SLACK,
     NU_WATER,
@@ -119,26 +119,8 @@ class NetworkData:
     state_flow: dict[str, float]
     curve_points: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     """Existing pumps on a curve EPANET interpolates (two points, more than three, or three
-    whose first flow is not zero) → its points ``(Q, H)``; their ``curves`` entry is wntr's
-    least-squares fit, used by nothing that must be valid."""
-
-
-def epanet_power_function(points: tuple[tuple[float, float], ...]) -> bool:
-    """EPANET 2.2 fits ``A − B q^C`` to a pump curve of one point, or of three whose first
-    flow is zero; any other curve it interpolates linearly between its points."""
-    return len(points) == 1 or (len(points) == 3 and points[0][0] == 0.0)
-
-
-def _power_coefficients(
-    link, points: tuple[tuple[float, float], ...]
-) -> tuple[float, float, float]:
-    """``(A, B, C)`` of EPANET's power function (flows in m³/s): its one-point rule (wntr's
-    coefficients are EPANET's there) or its exact fit through three points (wntr fits those by
-    least squares)."""
-    if len(points) == 1:
-        return tuple(float(x) for x in link.get_head_curve_coefficients())  # type: ignore[return-value]
-    (_, h0), (q1, h1), (q2, h2) = points
-    return power_curve(h0, h1, h2, q1, q2)
+    whose first flow is not zero) → its points ``(Q, H)`` (such a pump has no ``curves``
+    entry)."""
 
 
 def network_data(net: NetworkState) -> NetworkData:
@@ -170,10 +152,9 @@ def network_data(net: NetworkState) -> NetworkData:
                 kind[name] = "pump"
                 curve = link.get_pump_curve()
                 pts = tuple((float(a), float(b)) for a, b in curve.points)
-                if epanet_power_function(pts):
-                    curves[name] = _power_coefficients(link, pts)
+                if epanet_power_function(pts):  # EPANET's own fit (wntr's differs slightly)
+                    curves[name] = epanet_coefficients(pts)
                 else:  # EPANET interpolates the points (its custom curve)
-                    curves[name] = tuple(float(x) for x in link.get_head_curve_coefficients())
                     points[name] = pts
         else:
             if link.initial_status == closed:
@@ -698,7 +679,8 @@ def _pumps(relax: Relaxation) -> None:
             else:
                 extra = [t for t in relax.tangents.get(f"curve:{e}", []) if lo <= t <= hi]
                 points = sorted(set(_tangent_points(lo, hi, abs(data.state_flow[e])) + extra))
-                lines = curve_lines(SiCurve(*data.curves[e]), lo, hi, points, CUT_SLACK)
+                room = CUT_SLACK + CURVE_ROOM * data.curves[e][0]  # as for new curve pumps
+                lines = curve_lines(SiCurve(*data.curves[e]), lo, hi, points, room)
             for line in lines:
                 if line.upper:
                     m.cuts.add(gain <= line.a * m.q[e] + line.b + off)

@@ -301,7 +301,9 @@ def refine(relax: rx.Relaxation, catalogue: Catalogue) -> int:
             elif g < head - REFINE_TOL:
                 relax.tangents.setdefault(f"pump:{c.pipe}", []).append(w)
                 added += 1
-    for e, (a, b, cc) in data.curves.items():
+    for e, (a, b, cc) in data.curves.items():  # power functions (interpolated: no tangents)
+        if cc < 1.0:  # a convex curve has no tangents from above (curve_cuts)
+            continue
         q = float(pyo.value(m.q[e]))
         start, end = data.ends[e]
         gain = float(pyo.value(rx.node_head(relax, end) - rx.node_head(relax, start)))

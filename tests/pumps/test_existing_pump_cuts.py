@@ -16,7 +16,7 @@ import wntr
 
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.curve_cuts import SiCurve, curve_lines
-from wdnopt.models.pumps.curves import power_curve
+from wdnopt.models.pumps.curves import epanet_power_function, power_curve
 from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import problem_at
 from wdnopt.models.pumps.laws import TablePumpLaw
@@ -74,19 +74,42 @@ def test_interpolated_curve_envelope_bounds_the_curve(seed: int) -> None:
 
 
 def test_epanet_reads_three_points_from_zero_as_a_power_function() -> None:
-    assert rx.epanet_power_function(((0.02, 40.0),))
-    assert rx.epanet_power_function(((0.0, 50.0), (0.02, 40.0), (0.04, 20.0)))
-    assert not rx.epanet_power_function(((0.01, 50.0), (0.02, 40.0), (0.04, 20.0)))
-    assert not rx.epanet_power_function(((0.0, 50.0), (0.04, 20.0)))
-    assert not rx.epanet_power_function(((0.0, 50.0), (0.01, 48.0), (0.02, 40.0), (0.04, 20.0)))
+    assert epanet_power_function(((0.02, 40.0),))
+    assert epanet_power_function(((0.0, 50.0), (0.02, 40.0), (0.04, 20.0)))
+    assert not epanet_power_function(((0.01, 50.0), (0.02, 40.0), (0.04, 20.0)))
+    assert not epanet_power_function(((0.0, 50.0), (0.04, 20.0)))
+    assert not epanet_power_function(((0.0, 50.0), (0.01, 48.0), (0.02, 40.0), (0.04, 20.0)))
+
+
+@pytest.mark.parametrize("kind", ["one", "convex"])
+def test_the_relaxation_reads_an_existing_pump_as_epanet_runs_it(kind: str) -> None:
+    """The curve the relaxation holds for an existing pump gives the head EPANET's steady
+    state reports at the pump's flow, to 2e-5 m (wntr's own one-point coefficients, shut-off
+    4/3 of the design head where EPANET takes 1.33334, are 1.6e-4 m off here)."""
+    wn = lifted_ring(kind, 1)
+    state = simulate(wn, 1.0, 0)
+    problem = problem_at(SCENARIO, wn, state, CATALOGUE)
+    a, b, c = rx.network_data(problem.network).curves["PU"]
+    q = float(state.flow["PU"])
+    gain = float(state.head["S"] - state.head["R"])
+    assert q > 0
+    assert a - b * q**c == pytest.approx(gain, abs=2e-5)
 
 
 CURVES = {
+    # one design point: EPANET's one-point curve, shut-off at 1.33334 times the design head
+    "one": [(0.03, 60.0)],
     # C = log(28/20)/log 2 ≈ 0.49: a convex head, below its chord between the ends
     "convex": [(0.0, 62.0), (0.02, 42.0), (0.04, 34.0)],
     # four points, interpolated: concave, then convex
     "table": [(0.0, 52.0), (0.015, 47.0), (0.03, 33.0), (0.05, 27.0)],
 }
+
+
+SCENARIO = PumpPlacementScenario(
+    network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
+)
+"""The scenario's settings (``P_min``, hour); the network is the one built here."""
 
 
 def lifted_ring(kind: str, seed: int) -> wntr.network.WaterNetworkModel:
@@ -119,10 +142,7 @@ def test_relaxation_accepts_every_plan_that_holds_past_an_existing_pump(kind, se
     """EPANET's state of every plan that holds (all placements enumerated) satisfies the
     relaxation, the existing pump's lines included."""
     wn = lifted_ring(kind, seed)
-    scenario = PumpPlacementScenario(
-        network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
-    )
-    problem = problem_at(scenario, wn, simulate(wn, 1.0, 0), CATALOGUE)
+    problem = problem_at(SCENARIO, wn, simulate(wn, 1.0, 0), CATALOGUE)
     data = rx.network_data(problem.network)
     assert data.kind["PU"] == "pump"
     assert ("PU" in data.curve_points) == (kind == "table")
