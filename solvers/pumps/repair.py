@@ -58,6 +58,7 @@ from wdnopt.models.pumps.network import PlannedPump, planned_pumps, tree_model
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.models.pumps.tree import TreeInstance
 from wdnopt.solvers.highs import quiet_highs, run_for
+from wdnopt.solvers.pumps.network_loop import candidate_costs
 from wdnopt.solvers.pumps.request import Deadline
 from wdnopt.solvers.pumps.tree_dp import TooManyPieces, solve_tree_dp
 from wdnopt.solvers.pumps.tree_ops import max_boost
@@ -79,9 +80,6 @@ STALL_GAIN = 0.02
 """Progress: the total shortfall at the checked junctions falls by this share."""
 
 MAX_ROW_PASSES = 4
-
-MIN_COVER_S = 0.05
-"""Seconds the cover MILP gets when the run's time is up (its greedy start is kept)."""
 """Solves per round at most, each with the rows the previous solution broke added."""
 
 ROUND_GAP = 0.02
@@ -318,14 +316,10 @@ def linear_round(
         return (), "junctions above P_max that no new pump can bring down"
     floor = np.minimum(net.p_min + margin - p, 0.0)
     ceiling = (net.p_max - margin - p) if net.p_max is not None else np.full(len(rows), np.inf)
-    costs = np.asarray(problem.size_costs, dtype=float)
-    penalty = 10.0 * max(float(costs.max()), 1.0)
-    if catalogue.has_curves:  # c[e, k]: a curve pump's energy where it would sit
-        sites = [PlannedPump(pipe, up, 0) for pipe, up in zip(model.pipes, model.upstream,
-                                                               strict=True)]  # fmt: skip
-        costs = np.asarray(problem.pump_costs(sites), dtype=float)
-        costs = costs.reshape(len(sites), len(catalogue))  # also with no site
-    model, costs = upgrades(model, costs, pumps, pumped)
+    penalty = 10.0 * max(float(np.max(problem.size_costs)), 1.0)
+    # c[e, k], as every plan is priced (a curve pump's energy where it would sit)
+    sites = [(pipe, up, 0) for pipe, up in zip(model.pipes, model.upstream, strict=True)]
+    model, costs = upgrades(model, candidate_costs(problem, sites), pumps, pumped)
     floor_rows: dict[int, float] = {}
     ceiling_rows: dict[int, float] = {}
     new: tuple[PlannedPump, ...] = ()
@@ -333,10 +327,10 @@ def linear_round(
         if passes and deadline.expired:  # the last pass's plan stands; the next round checks
             break
         cover = cover_milp(model, need, floor_rows, ceiling_rows, costs, penalty)
-        # past the deadline HiGHS gets a moment only: the greedy cover is its start and stays
-        left = max(deadline.left(), MIN_COVER_S)
-        chosen = solve_cover(cover, greedy_cover(cover, need),
-                             min(ROUND_TIME_LIMIT, left), name=net.name)  # fmt: skip
+        start = greedy_cover(cover, need)
+        # past the deadline no HiGHS run (its presolve cannot be interrupted): the greedy cover
+        chosen = start if deadline.expired else solve_cover(
+            cover, start, min(ROUND_TIME_LIMIT, deadline.left()), name=net.name)  # fmt: skip
         new = tuple(PlannedPump(model.pipes[e], model.upstream[e], k) for e, k in chosen)
         # rows the solution breaks in the model: pulled below P_min, or pushed above P_max
         change = cover.change(chosen)
