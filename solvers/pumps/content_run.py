@@ -208,7 +208,8 @@ def run_content(
         it += 1
         left = deadline - time.perf_counter()
         if left <= 0.05:
-            message = f"stopped by the time limit of {options.time_limit:g} s"
+            message = (f"stopped by the time limit of {options.time_limit:g} s before MILP "
+                       f"solve {it}")  # fmt: skip
             break
         # HiGHS stops a MIP a second or two after its limit (not every phase checks it)
         s = oa.solve(max(mip_seconds(left), 0.05), rel_gap=options.gap / 10)
@@ -250,7 +251,8 @@ def run_content(
             status = Status.OPTIMAL
             break
         if s.values is None and s.status is Status.TIME_LIMIT:
-            message = f"stopped by the time limit of {options.time_limit:g} s"
+            message = (f"stopped by the time limit of {options.time_limit:g} s in MILP solve "
+                       f"{it}, before it found a plan")  # fmt: skip
             break
     else:
         if not done:

@@ -490,14 +490,14 @@ def run_milp_network(
     cap = FIRST_SOLVE_S
     for it in range(1, options.max_iterations + 1):
         left = deadline - time.perf_counter()
-        if left <= 0 or relax is None:
-            message = f"stopped by the time limit of {options.time_limit:g} s"
+        # handing the model to HiGHS takes a build, and HiGHS stops a MIP a second or two
+        # after its limit (not every phase checks it): no solve without that room
+        seconds = min(mip_seconds(left) - build_s, cap)
+        if relax is None or seconds < 0.5:
+            message = (f"stopped by the time limit of {options.time_limit:g} s before MILP "
+                       f"solve {it}: the {max(left, 0.0):.2g} s left held no solve")  # fmt: skip
             break
-        if not _room(deadline, build_s + 0.5):  # handing the model to HiGHS takes a build
-            message = f"stopped by the time limit of {options.time_limit:g} s"
-            break
-        # HiGHS stops a MIP a second or two after its limit (not every phase checks it)
-        solver.config.time_limit = max(min(mip_seconds(left) - build_s, cap), 0.5)
+        solver.config.time_limit = seconds
         report, _ = solve_with_highs(relax.model, solver=solver)
         if report.status is Status.INFEASIBLE:
             # no plan in the relaxation is cheaper than the incumbent (or at all)
@@ -546,7 +546,8 @@ def run_milp_network(
             cap *= 2  # nothing to refine around yet: give the same model more time
             continue
         if not _room(deadline, 2 * build_s + 0.5):
-            message = f"stopped by the time limit of {options.time_limit:g} s"
+            message = (f"stopped by the time limit of {options.time_limit:g} s after MILP "
+                       f"solve {it}: no time to refine and rebuild the model")  # fmt: skip
             break
         refine(relax, problem.catalogue)
         relax = _rebuild(relax, data, bounds, box, cands, problem, upper, seen)
