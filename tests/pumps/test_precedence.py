@@ -19,6 +19,7 @@ from wdnopt.models.pumps.comparison import PumpComparisonScenario
 from wdnopt.models.scenario import load_scenario, scenario_from_dict
 from wdnopt.solvers.api import place_pumps
 from wdnopt.solvers.cli.main import main
+from wdnopt.solvers.pumps import registry
 from wdnopt.solvers.pumps.request import PlacementRequest, placement_request
 from wdnopt.solvers.pumps.sweep.plan import plan_sweep
 from wdnopt.solvers.pumps.sweep.run import run_request
@@ -99,6 +100,27 @@ def test_a_sweep(tmp_path: Path, given: float | None, limit: float) -> None:
     request = run_request(run)
     assert request.time_limit == limit
     assert request.limit_from == ("options.milp.time_limit" if given is None else "time_limit")
+
+
+def test_a_sweep_run_is_named_by_its_limit_also_without_a_time_limit_option(
+    tmp_path: Path,
+) -> None:
+    """tree-dp has no ``time_limit`` option, yet ``--time-limit`` bounds its cross-check and
+    repair: a sweep resumed with another limit runs it again (the run ids differ), and with
+    the same limit finds it done (the same ids)."""
+    path = tmp_path / "sweep.toml"
+    path.write_text(SWEEP.replace('algorithms = ["milp"]', 'algorithms = ["tree-dp"]'))
+    sweep = load_scenario(path)
+    assert isinstance(sweep, PumpComparisonScenario)
+    assert "time_limit" not in registry.get("tree-dp").make_options().__dict__
+
+    def ids(limit: float | None) -> list[str]:
+        plan = plan_sweep(sweep, file=str(path), time_limit=limit)
+        return [r.run_id for r in plan.runs if r.algorithm == "tree-dp"]
+
+    assert ids(5.0) == ids(5.0)
+    assert ids(5.0) != ids(50.0)
+    assert ids(None) != ids(5.0)
 
 
 def test_a_routing_sweep_takes_no_time_limit_option(tmp_path: Path) -> None:

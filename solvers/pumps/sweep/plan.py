@@ -141,13 +141,12 @@ def plan_sweep(
     # the options as each run's worker will build them (.run.run_request): the same for every
     # network, objective and factor
     settings = scenario.placement_scenario(0, scenario.objectives[0])
-    given = {
-        (name, seed): dict(
-            placement_request(settings, name, time_limit, where=where, seed=seed).given
-        )
+    requests = {
+        (name, seed): placement_request(settings, name, time_limit, where=where, seed=seed)
         for name in algorithms
         for seed in (list(scenario.seeds) if "seed" in _option_names(name) else [None])
     }
+    given = {key: dict(request.given) for key, request in requests.items()}
 
     levels = {name: logging.getLogger(name).getEffectiveLevel() for name in ("wntr", "wdnopt")}
     runs = []
@@ -164,8 +163,9 @@ def plan_sweep(
                     for seed in seeds:
                         values = dict(given[(name, seed)])
                         run_id = _run_id(
-                            scenario, source.key, digests, factor, objective, name, values
-                        )
+                            scenario, source.key, digests, factor, objective, name, values,
+                            requests[(name, seed)].time_limit,
+                        )  # fmt: skip
                         runs.append(
                             RunSpec(
                                 run_id=run_id,
@@ -202,8 +202,11 @@ def _run_id(
     objective: str,
     algorithm: str,
     options: dict[str, Any],
+    time_limit: float | None,
 ) -> str:
-    """A stable hash of everything that determines the run's answer."""
+    """A stable hash of everything that determines the run's answer, the run's one
+    wall-clock limit included (it bounds the cross-check and the repair too, also for an
+    algorithm without a ``time_limit`` option of its own)."""
     source = next(n for n in scenario.networks if n.key == network)
     spec = {
         "version": RECORD_VERSION,
@@ -222,6 +225,7 @@ def _run_id(
         "objective": objective,
         "algorithm": algorithm,
         "options": options,
+        "time_limit": time_limit,
         "verify": scenario.verify,
     }
     text = json.dumps(spec, sort_keys=True, default=str)
