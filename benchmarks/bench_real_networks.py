@@ -446,7 +446,7 @@ def scale_one(
     from wdnopt.models.pumps.collector import frozen_gc
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.models.pumps.schema import PumpPlacementScenario
-    from wdnopt.solvers.pumps.placement import check_placement, solve_placement
+    from wdnopt.solvers.pumps.placement import as_checked, check_placement, solve_placement
     from wdnopt.solvers.pumps.request import placement_request
 
     row = ScaleRow(name)
@@ -474,6 +474,7 @@ def scale_one(
             started = time.perf_counter()
             check = check_placement(problem, result)
             row.check_s = time.perf_counter() - started
+            result = as_checked(result, check)  # as wdnopt solve reports it
             row.status, row.message = str(result.status), result.message
             if result.has_plan:
                 row.pumps, row.cost = len(result.pumps), result.objective
