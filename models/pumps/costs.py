@@ -235,7 +235,7 @@ class CostModel:
         curved = np.flatnonzero(catalogue.is_curve)
         if curved.size and objective != "capex":
             opex = catalogue.power_at(q)[:, curved] * self.opex_per_kw
-            costs[:, curved] = opex if objective == "opex" else catalogue.capex[curved] + opex
+            costs[:, curved] = self._costs(catalogue.capex[curved], opex, objective)
         return costs
 
     @staticmethod

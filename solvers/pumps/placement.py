@@ -104,19 +104,17 @@ def placement_table(problem: PumpProblem, result: PlacementResult) -> pd.DataFra
     """One row per pump: pipe, the node it is inserted at, size, power (kW), the flow and head
     of the algorithm's model there (NaN for a pump the repair placed), cost by objective."""
     tree, cat = problem.tree, problem.catalogue
-    opex = problem.cost_model.size_opex(cat)
     parent = tree.parent.tolist()  # Python ints: indexing the array per node is slow
     at = {(tree.pipe_names[v], tree.node_names[parent[v]]): v
           for v in range(tree.n) if parent[v] >= 0}  # fmt: skip
+    # as the plan is priced: a curve pump's energy at its operating point
+    costs = problem.pump_costs(result.pumps)
+    opex = problem.cost_model.flow_costs(cat, problem.pump_flows(result.pumps), "opex")
     rows = []
-    for pump in result.pumps:
+    for i, pump in enumerate(result.pumps):
         k = pump.size
         v = at.get((pump.pipe, pump.upstream))
-        size_opex, cost = float(opex[k]), float(problem.size_costs[k])
-        if cat.sizes[k].curve is not None:  # energy at the operating point, as it is priced
-            q = float(problem.pump_flows([pump])[0])
-            cost = float(problem.pump_costs([pump])[0, k])
-            size_opex = float(cat.sizes[k].power_at(q) * problem.cost_model.opex_per_kw)
+        size_opex, cost = float(opex[i, k]), float(costs[i, k])
         rows.append(
             {
                 "node": pump.upstream,
