@@ -50,6 +50,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     path = Path(path)
     rows = read_csv_table(path, field="catalogue")
     sizes = []
+    unlimited = []  # constant-power sizes without a maximum head of their own
     for i, row in enumerate(rows, start=1):
         for column in COLUMNS:
             if column not in row:
@@ -60,6 +61,8 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
         curve = _curve(row, path, i)
         if curve is None:
             max_head = values.get("max_head_m", DEFAULT_MAX_HEAD_M)
+            if "max_head_m" not in values:
+                unlimited.append(row["name"])
         elif "max_head_m" in row:
             raise InputError.single(
                 "no max_head_m for a curve pump (its maximum head is the curve's shut-off head)",
@@ -80,10 +83,11 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
                 curve,
             )
         )
-    if rows and "max_head_m" not in rows[0] and sizes[0].curve is None:
+    if unlimited:
         logger.warning(
-            "%s: no max_head_m column; every size limited to %g m of head", path, DEFAULT_MAX_HEAD_M
-        )
+            "%s: no max_head_m for %s; %s limited to %g m of head", path, ", ".join(unlimited),
+            "each" if len(unlimited) > 1 else "it", DEFAULT_MAX_HEAD_M,
+        )  # fmt: skip
     return check_catalogue(sizes, file=path)
 
 

@@ -318,3 +318,23 @@ def test_solve_with_curve_pumps_and_no_repair(
     assert main(["solve", str(path), "--algorithm", "tree-dp", "--json"]) == 0
     (factor,) = json.loads(capsys.readouterr().out)["factors"]
     assert factor["status"] == "optimal" and factor["verified"] is True
+
+
+def test_a_constant_size_without_its_maximum_head_is_named_in_a_mixed_catalogue(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A curve pump first and a constant-power size without ``max_head_m`` after it: the
+    constant size gets the default maximum head, and the warning names it (the warning used to
+    look at the first row only)."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "name,power_kw,capex,efficiency,max_head_m,design_flow_lps,design_head_m\n"
+        "C1,2,5000,0.5,,2,30\n"
+        "P3,3,8750,0.62,,,\n"
+        "P7,7.5,13010,0.68,36,,\n"
+    )
+    with caplog.at_level("WARNING", logger="wdnopt.models.pumps.catalogue"):
+        catalogue = load_catalogue(path)
+    assert catalogue.max_head_m.tolist()[1:] == [60.0, 36.0]
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "P3" in warning and "P7" not in warning and "C1" not in warning
