@@ -2,8 +2,9 @@
 
 HiGHS keeps a callback's interrupt flag from one run to the next: once the root's LP rounds had
 been cut by their share of the time, the next MILP run (without presolve, on a short limit)
-stopped at its first callback, with no bound. Checked on Net3's content model (~36,000 rows):
-an LP run cut at once, then a MILP run that must use its time and give a bound.
+stopped at its first callback (in 0.007 s), with no bound. Checked on Net3's content model
+(~36,000 rows): an LP run cut at once, then a MILP run that must give a bound within its
+limit (HiGHS's stop is allowed its usual overrun).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.instance import build_problems
 from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.pumps.content_oa import PRESOLVE_MIN_S, OuterApproximation
+from wdnopt.solvers.pumps.network_loop import MIP_OVERRUN_S
 from wdnopt.solvers.status import Status
 
 
@@ -39,6 +41,6 @@ def test_a_milp_run_after_a_cut_lp_run_uses_its_time() -> None:
     started = time.perf_counter()
     run = oa.solve(limit)
     took = time.perf_counter() - started
+    assert run.bound is not None, (took, run.status)
     assert took >= 0.5 * limit or run.status is Status.OPTIMAL, (took, run.status)
-    assert took <= limit + 1.0, took
-    assert run.bound is not None
+    assert took <= limit + MIP_OVERRUN_S, took

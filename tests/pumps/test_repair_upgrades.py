@@ -72,19 +72,24 @@ def verdict(pump: PlannedPump, q: float, h: float) -> Verification:
 
 
 @pytest.mark.parametrize(
-    ("q", "h"),
+    ("q", "h", "faulty"),
     [
-        (0.0, 0.0),  # no flow
-        (1.8e-6, 3.0),  # a trickle: below the least flow, though EPANET reports a small head
-        (0.004, 30.0),  # in range
-        (0.004, 80.0),  # above the maximum head
-        (0.05, 2.0),  # in range
+        # size "large": c = 3 kW × 0.62 / ρg = 0.1896 m·m³/s, least flow c / 28 m = 6.77 L/s
+        (0.0, 0.0, True),  # no flow
+        (1.8e-6, 3.0, True),  # a trickle below the least flow; EPANET's head looks in range
+        (0.004, 25.0, True),  # 4 L/s: below the least flow (c/q = 47 m > 28 m)
+        (0.010, 19.0, False),  # 10 L/s: c/q = 19 m, within 28 m
+        (0.010, 40.0, True),  # the head EPANET reports passes the 28 m maximum
+        (0.05, 3.8, False),  # 50 L/s: 3.8 m
     ],
 )
-def test_the_repair_keeps_a_pump_exactly_when_the_check_finds_no_fault(q: float, h: float) -> None:
-    """The repair's fix and the check share one rule: a pump the check faults never stays as
-    it is (it used to keep a pump below its least flow whose reported head was in range, and
-    the check faulted it again, round after round)."""
+def test_the_repair_keeps_a_pump_exactly_when_the_check_finds_no_fault(
+    q: float, h: float, faulty: bool
+) -> None:
+    """The check's rule, worked by hand for each case, and the repair's fix agree with it: a
+    pump the check faults never stays as it is (the fix used to keep a pump below its least
+    flow whose reported head was in range, and the check faulted it again, round after
+    round)."""
     catalogue = Catalogue(
         (
             PumpSize("small", power_kw=1.0, capex=1_000.0, efficiency=0.55, max_head_m=20.0),
@@ -92,6 +97,6 @@ def test_the_repair_keeps_a_pump_exactly_when_the_check_finds_no_fault(q: float,
         )
     )
     pump = PlannedPump("P1", "A", 1)
-    fault = pump_fault("BP1", pump, catalogue, q, h, DEFAULT_TOL)
+    assert (pump_fault("BP1", pump, catalogue, q, h, DEFAULT_TOL) is not None) == faulty
     fixed = fix_faulty((pump,), verdict(pump, q, h), catalogue)
-    assert (fixed == (pump,)) == (fault is None)
+    assert (fixed == (pump,)) == (not faulty)
