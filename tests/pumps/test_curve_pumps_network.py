@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 import wntr
 
-from tests.pumps.test_milp_network import looped_network
 from wdnopt.models.pumps.catalogue import CURVE_CATALOGUE, DEFAULT_CATALOGUE, load_catalogue
 from wdnopt.models.pumps.hydraulics import FLOW_ROUNDOFF, simulate
 from wdnopt.models.pumps.instance import build_problems, problem_at
@@ -35,6 +34,8 @@ from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.cli.main import main
 from wdnopt.solvers.pumps.network_mode import run_network
 from wdnopt.solvers.pumps.verify import cached_verifier, verify_pumps_simulator
+
+from . import looped
 
 SEEDS = [3, 19, 22, 27, 37]
 NEAR_M = 5.0
@@ -48,11 +49,7 @@ TREE_TOL = 0.01
 
 
 def looped_problem(seed: int, catalogue_file: Path) -> PumpProblem:
-    wn = looped_network(seed)
-    scenario = PumpPlacementScenario(
-        network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
-    )
-    return problem_at(scenario, wn, simulate(wn, 1.0, 0), load_catalogue(catalogue_file))
+    return looped.looped_problem(seed, load_catalogue(catalogue_file))
 
 
 def net1_problem(catalogue_file: Path) -> PumpProblem:

@@ -20,9 +20,8 @@ from wdnopt.models.pumps.curves import epanet_power_function, power_curve
 from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import problem_at
 from wdnopt.models.pumps.laws import TablePumpLaw
-from wdnopt.models.pumps.schema import PumpPlacementScenario
 
-from .test_milp_network import CATALOGUE, assert_relaxation_accepts, enumerate_optimum
+from .looped import CATALOGUE, SCENARIO, assert_relaxation_accepts, enumerate_optimum
 
 
 def _check(lines, q: np.ndarray, head: np.ndarray, tol: float = 1e-9) -> None:
@@ -104,12 +103,6 @@ CURVES = {
     # four points, interpolated: concave, then convex
     "table": [(0.0, 52.0), (0.015, 47.0), (0.03, 33.0), (0.05, 27.0)],
 }
-
-
-SCENARIO = PumpPlacementScenario(
-    network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
-)
-"""The scenario's settings (``P_min``, hour); the network is the one built here."""
 
 
 def lifted_ring(kind: str, seed: int) -> wntr.network.WaterNetworkModel:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pyomo.environ as pyo
 import pytest
 import wntr
 
 from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
-from wdnopt.models.pumps.costs import Catalogue, PumpSize
 from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import build_problems, problem_at
 from wdnopt.models.pumps.network import PlannedPump
@@ -27,79 +25,22 @@ from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_netwo
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp
 from wdnopt.solvers.pumps.verify import cached_verifier, with_pumps
 
-CATALOGUE = Catalogue(
-    (
-        PumpSize("small", power_kw=2.0, capex=1_000.0, efficiency=0.7, max_head_m=25.0),
-        PumpSize("large", power_kw=6.0, capex=2_500.0, efficiency=0.7, max_head_m=40.0),
-    )
+from .looped import (
+    CATALOGUE,
+    assert_relaxation_accepts,
+    enumerate_optimum,
+    enumerated,
+    rows_violated,
 )
-
-
-def looped_network(seed: int) -> wntr.network.WaterNetworkModel:
-    """A reservoir feeding a ring of four junctions with a chord and a tail (two loops):
-    diameters, lengths and demands drawn from ``seed`` so that some junctions fall short."""
-    rng = np.random.default_rng(seed)
-    wn = wntr.network.WaterNetworkModel()
-    wn.add_reservoir("R", base_head=float(rng.uniform(58, 66)))
-    for i in range(1, 6):
-        wn.add_junction(
-            f"J{i}",
-            base_demand=float(rng.uniform(0.003, 0.009)),
-            elevation=float(rng.uniform(5, 25)),
-        )
-    edges = [("R", "J1"), ("J1", "J2"), ("J2", "J3"), ("J3", "J4"), ("J4", "J1"), ("J2", "J4"),
-             ("J3", "J5")]  # fmt: skip
-    for n, (a, b) in enumerate(edges, start=1):
-        wn.add_pipe(
-            f"P{n}", a, b,
-            length=float(rng.uniform(400, 1500)),
-            diameter=float(rng.choice([0.10, 0.125, 0.15])),
-            roughness=float(rng.uniform(90, 130)),
-        )  # fmt: skip
-    wn.name = f"loops{seed}"
-    return wn
-
-
-def looped_problem(seed: int):
-    wn = looped_network(seed)
-    scenario = PumpPlacementScenario(
-        network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
-    )
-    state = simulate(wn, 1.0, 0)
-    return problem_at(scenario, wn, state, CATALOGUE)
-
-
-def enumerate_optimum(problem) -> tuple[float | None, list[tuple[PlannedPump, ...]]]:
-    """The cheapest plan that holds, by simulating every placement on the candidates."""
-    data = rx.network_data(problem.network)
-    cands = rx.candidates(data)
-    verifier = cached_verifier(problem.network.wn, problem.network.factor, problem.network.hour)
-    costs = np.asarray(problem.size_costs)
-    best, holding = None, []
-    choices = [None, *range(len(CATALOGUE))]
-    for combo in itertools.product(choices, repeat=len(cands)):
-        plan = tuple(
-            PlannedPump(pipe, up, k) for (pipe, up, _), k in zip(cands, combo, strict=True)
-            if k is not None
-        )  # fmt: skip
-        verdict, _ = verifier.check(problem.tree, plan, CATALOGUE)
-        if not verdict.verified:
-            continue
-        holding.append(plan)
-        cost = float(sum(costs[p.size] for p in plan))
-        best = cost if best is None else min(best, cost)
-    return best, holding
-
 
 SEEDS = [3, 19, 22, 27, 37]
 
 
 @pytest.fixture(scope="module", params=SEEDS)
 def case(request):
-    problem = looped_problem(request.param)
+    problem, optimum, holding = enumerated(request.param, CATALOGUE)
     assert problem.network.looped
-    optimum, holding = enumerate_optimum(problem)
-    return problem, optimum, holding
+    return problem, optimum, list(holding)
 
 
 def test_bounds_bracket_the_enumerated_optimum_and_close(case) -> None:
@@ -139,18 +80,6 @@ def _content_models(problem):
     return data, alone, both, terms
 
 
-def _rows_violated(model, tol: float) -> list[tuple[str, float]]:
-    out = []
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body)
-        lo = pyo.value(con.lower) if con.has_lb() else None
-        up = pyo.value(con.upper) if con.has_ub() else None
-        amount = max((lo - body) if lo is not None else 0.0, (body - up) if up is not None else 0.0)
-        if amount > tol:
-            out.append((con.name, amount))
-    return out
-
-
 def test_content_models_accept_every_plan_that_holds(case) -> None:
     """Property: the simulated state of every plan that holds (all placements enumerated)
     satisfies every row of the content model and of the combined model, the content
@@ -162,7 +91,7 @@ def test_content_models_accept_every_plan_that_holds(case) -> None:
         verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
         head, flow = state.head.to_dict(), state.flow.to_dict()
         ct.set_state(alone.model, data, alone.candidates, alone.terms, plan, head, flow)
-        assert _rows_violated(alone.model, 1e-6) == [], plan
+        assert rows_violated(alone.model, 1e-6) == [], plan
         flows = {p: state.pump_flow[verdict.pumps[p]] for p in plan}
         heads = {p: state.pump_head[verdict.pumps[p]] for p in plan}
         rx.plan_values(both, plan, head, flow, flows, heads)
@@ -197,8 +126,7 @@ def test_content_model_proves_the_empty_plan_infeasible(case) -> None:
 def test_content_alone_brackets_the_enumerated_optimum(seed: int) -> None:
     """The content model alone (outer approximation on one live HiGHS model): its bound never
     passes the enumerated optimum and, given the time, it closes on it."""
-    problem = looped_problem(seed)
-    optimum, _ = enumerate_optimum(problem)
+    problem, optimum, _ = enumerated(seed, CATALOGUE)
     result = run_milp_network(
         problem, MilpNetworkOptions(time_limit=60, warm_start=False, relaxation="content")
     )
@@ -214,22 +142,6 @@ def test_relaxation_accepts_every_plan_that_holds(case) -> None:
     left out (which uses a budget) and included (with no budget)."""
     problem, _, holding = case
     assert_relaxation_accepts(problem, holding)
-
-
-def assert_relaxation_accepts(problem, holding) -> None:
-    """EPANET's state of each plan of ``holding`` satisfies the link-by-link relaxation."""
-    data = rx.network_data(problem.network)
-    cands = rx.candidates(data)
-    box = rx.head_box(data, CATALOGUE)
-    bounds = rx.initial_bounds(data, box, cands, CATALOGUE)
-    relax = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, problem.size_costs)
-    verifier = cached_verifier(problem.network.wn, 1.0, 0)
-    for plan in holding:
-        verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
-        flows = {p: state.pump_flow[verdict.pumps[p]] for p in plan}
-        heads = {p: state.pump_head[verdict.pumps[p]] for p in plan}
-        rx.plan_values(relax, plan, state.head.to_dict(), state.flow.to_dict(), flows, heads)
-        assert rx.violations(relax, 1e-3) == [], plan
 
 
 def test_plans_that_hold_on_net3_satisfy_the_relaxation() -> None:
@@ -334,7 +246,7 @@ def test_curve_pump_check_valve_and_tank_against_enumeration(seed: int) -> None:
         _, state = verifier.check(problem.tree, plan, CATALOGUE)
         ct.set_state(alone.model, data, alone.candidates, alone.terms, plan,
                      state.head.to_dict(), state.flow.to_dict())  # fmt: skip
-        assert _rows_violated(alone.model, 1e-6) == [], plan
+        assert rows_violated(alone.model, 1e-6) == [], plan
 
 
 def test_the_time_limit_bounds_the_whole_run() -> None:

@@ -18,20 +18,17 @@ import itertools
 import numpy as np
 import pytest
 
-from tests.pumps.test_milp_network import _rows_violated, looped_network
 from wdnopt.models.pumps import content as ct
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue, PumpSize
 from wdnopt.models.pumps.curve_cuts import SiCurve, curve_lines
 from wdnopt.models.pumps.curves import HeadCurve, one_point_curve, three_point_curve
-from wdnopt.models.pumps.hydraulics import simulate
-from wdnopt.models.pumps.instance import problem_at
-from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.models.pumps.schema import PumpPlacementScenario
 from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_network
 from wdnopt.solvers.pumps.network_loop import candidate_costs, plan_cost
 from wdnopt.solvers.pumps.verify import cached_verifier, verify_pumps_simulator
+
+from .looped import all_plans, enumerated, looped_problem, rows_violated
 
 
 def curve_size(name: str, curve: HeadCurve, capex: float, efficiency: float) -> PumpSize:
@@ -63,50 +60,15 @@ CONVEX = Catalogue(
 accepts)."""
 
 
-def curve_problem(seed: int, catalogue: Catalogue = CURVES) -> PumpProblem:
-    wn = looped_network(seed)
-    scenario = PumpPlacementScenario(
-        network={"shipped": "Net1"}, demand_factors=[1.0], hour=0, p_min=20.0
-    )
-    return problem_at(scenario, wn, simulate(wn, 1.0, 0), catalogue)
-
-
-def all_plans(problem: PumpProblem):
-    """Every placement on the candidate pipes (at most one size per pipe)."""
-    cands = rx.candidates(rx.network_data(problem.network))
-    choices = [None, *range(len(problem.catalogue))]
-    for combo in itertools.product(choices, repeat=len(cands)):
-        yield tuple(
-            PlannedPump(pipe, up, k) for (pipe, up, _), k in zip(cands, combo, strict=True)
-            if k is not None
-        )  # fmt: skip
-
-
-def enumerate_optimum(problem: PumpProblem) -> tuple[float | None, list[tuple[PlannedPump, ...]]]:
-    """The cheapest plan that holds (priced by the one cost function) and every plan that
-    holds, by simulating every placement in EPANET."""
-    net = problem.network
-    verifier = cached_verifier(net.wn, net.factor, net.hour)
-    best, holding = None, []
-    for plan in all_plans(problem):
-        if not verifier.check(problem.tree, plan, problem.catalogue)[0].verified:
-            continue
-        holding.append(plan)
-        cost = plan_cost(plan, problem)
-        best = cost if best is None else min(best, cost)
-    return best, holding
-
-
 SEEDS = [19, 27, 37]
 """Seeds of the generated loops on which some curve plan holds (on 3 and 22 none does)."""
 
 
 @pytest.fixture(scope="module", params=SEEDS)
 def case(request):
-    problem = curve_problem(request.param)
+    problem, optimum, holding = enumerated(request.param, CURVES)
     assert problem.network.looped
-    optimum, holding = enumerate_optimum(problem)
-    return problem, optimum, holding
+    return problem, optimum, list(holding)
 
 
 def _check_run(problem: PumpProblem, optimum: float | None, relaxation: str):
@@ -140,8 +102,7 @@ def test_bound_brackets_the_enumerated_optimum(case) -> None:
 def test_each_relaxation_alone_brackets_the_optimum(relaxation: str) -> None:
     """Each relaxation alone, on a loop where the content run also repairs plans that do not
     hold: the bound never passes the optimum, and it proves it."""
-    problem = curve_problem(37)
-    optimum, _ = enumerate_optimum(problem)
+    problem, optimum, _ = enumerated(37, CURVES)
     result = _check_run(problem, optimum, relaxation)
     assert result.status.value == "optimal", result.message
     assert result.extras["relaxation"] == relaxation
@@ -164,7 +125,7 @@ def _random_holding_plans(problem: PumpProblem, seed: int, count: int = 25):
     """Random plans that hold in EPANET (drawn from every placement that holds), with their
     simulated states."""
     net = problem.network
-    _, holding = enumerate_optimum(problem)
+    _, _, holding = enumerated(seed, problem.catalogue)
     verifier = cached_verifier(net.wn, net.factor, net.hour)
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(holding), size=min(count, len(holding)), replace=False)
@@ -181,7 +142,7 @@ def test_relaxations_accept_random_curve_plans_that_hold(seed: int, catalogue: C
     link-by-link relaxation and, for concave curves, the relaxation with the content
     constraint added and the content model alone (every row, the content constraint's slack
     covering EPANET's accuracy)."""
-    problem = curve_problem(seed, catalogue)
+    problem = looped_problem(seed, catalogue)
     data = rx.network_data(problem.network)
     cands = rx.candidates(data)
     costs = candidate_costs(problem, cands)
@@ -205,7 +166,7 @@ def test_relaxations_accept_random_curve_plans_that_hold(seed: int, catalogue: C
         ct.set_state(both.model, data, both.candidates, terms, plan, head, flow)
         assert rx.violations(both, 1e-3) == [], plan
         ct.set_state(alone.model, data, alone.candidates, alone.terms, plan, head, flow)
-        assert _rows_violated(alone.model, 1e-6) == [], plan
+        assert rows_violated(alone.model, 1e-6) == [], plan
     assert checked >= 3
 
 
@@ -235,8 +196,7 @@ def test_curve_lines_hold_on_the_curve(points) -> None:
 def test_convex_curves_run_the_outer_relaxation_and_say_so() -> None:
     """With a curve of ``C < 1`` the default ``combined`` runs ``outer`` and the answer's
     assumptions say so; the bound stays below the enumerated optimum."""
-    problem = curve_problem(19, CONVEX)
-    optimum, _ = enumerate_optimum(problem)
+    problem, optimum, _ = enumerated(19, CONVEX)
     result = _check_run(problem, optimum, "combined")
     assert result.extras["relaxation"] == "outer"
     assert any("replaced by outer" in a and "flat" in a for a in result.extras["assumptions"])
