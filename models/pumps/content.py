@@ -30,6 +30,11 @@ adds them where the relaxation's solution sits. With every term exact, the model
 exactly the plans whose EPANET state keeps every checked junction within its limits and every
 new pump within its maximum head, so the MILP's bound is a valid lower bound at every step.
 
+**The energy row.** Both models also carry the energy balance of :mod:`.energy` (Tellegen:
+the pumps' power covers the pipes' dissipation and the lift of the demands), implied by the
+laws for every integer plan but not by the perspective terms of a fractional one, where it
+cuts the relaxation's cheap "share of a pump" lifts.
+
 **What the bound rests on**, reported with every answer (:func:`assumptions`):
 
 - the head envelope of :func:`~.relaxation.head_box` (no junction's head moves by more than the
@@ -54,6 +59,7 @@ import pyomo.environ as pyo
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.curves import si_coefficients
+from wdnopt.models.pumps.energy import define_energy, set_energy_state
 from wdnopt.models.pumps.laws import (
     CheckValveLaw,
     CurvePumpedPipeLaw,
@@ -229,6 +235,7 @@ def build_content_model(
     define_choices(m, data, bounds, chosen, laws, catalogue, p_tol, terms)
     define_valves(m, data, bounds, laws)
     slack = define_content(m, data, terms)
+    define_energy(m, data, bounds, chosen, catalogue, laws)
     define_cost(m, chosen, costs)
     model = ContentModel(
         model=m, data=data, bounds=bounds, candidates=tuple(chosen), terms=tuple(terms),
@@ -601,6 +608,7 @@ def add_content(
             terms.append(Term("co", law, m.tdd[i, k], m.dd[i, k], yv, d_lo, d_hi, c.pipe, k + 1))
     define_valves(m, data, bounds, laws)
     slack = define_content(m, data, terms)
+    define_energy(m, data, bounds, chosen, catalogue, laws)
     model = ContentModel(model=m, data=data, bounds=bounds, candidates=tuple(chosen),
                          terms=tuple(terms), laws=laws, slack=slack)  # fmt: skip
     define_start_cuts(model, points)
@@ -649,3 +657,4 @@ def set_state(
         term.t.set_value(y * term.value(x / y) if y > 0.5 else 0.0, skip_validation=True)
     for e in m.V:
         m.wv[e].set_value(float(m.dh[e].value) * float(m.q[e].value), skip_validation=True)
+    set_energy_state(m, data, head, flow)

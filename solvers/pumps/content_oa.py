@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from wdnopt.models.pumps import energy
 from wdnopt.models.pumps.content import ContentModel, tangent
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.solvers.highs import compile_to_highs, run_for
@@ -32,6 +33,13 @@ logger = logging.getLogger(__name__)
 PRESOLVE_MIN_S = 10.0
 """A MILP run given less than this many seconds skips HiGHS's presolve (it cannot be
 interrupted, and on a model of tens of thousands of rows it takes seconds)."""
+
+MAX_FOUND = 50
+"""Improving solutions of one MILP run kept at most (:meth:`OuterApproximation._improving`)."""
+
+DISSIPATION_SHARE = 1e-3
+"""A pipe's dissipation in the energy row is cut when the solution's value is below the true
+one by more than this share of it."""
 
 CUT_SHARE = 1e-3
 """A term is cut when its violation exceeds this share of the content constraint's slack."""
@@ -46,6 +54,9 @@ class Solve:
     bound: float | None
     values: np.ndarray | None
     seconds: float
+    found: tuple[np.ndarray, ...] = ()
+    """Every improving solution HiGHS reported during a MILP run, in the order found (the
+    last is ``values`` when the run ended with a solution)."""
 
 
 class OuterApproximation:
@@ -65,6 +76,8 @@ class OuterApproximation:
         self._deadline = math.inf
         for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
             event += self._interrupt
+        self._found: list[np.ndarray] = []
+        h.cbMipImprovingSolution += self._improving
         budget = model.model.budget
         self.budget_row = next((i for i, r in enumerate(rows) if r.constraint is budget), None)
         self.terms = [
@@ -74,12 +87,30 @@ class OuterApproximation:
         ]  # fmt: skip
         self.y_cols = {key: self.index[id(v)] for key, v in model.model.y.items()
                        if id(v) in self.index}  # fmt: skip
+        self.dissipation = self._dissipation_terms(model)
         self.mip = bool(self.integer.any())
         self.cuts = 0
         self.no_goods = 0
         self.build_s = compiled.build_s
         logger.debug("content model: %d rows, %d columns, compiled in %.2f s",
                      h.getNumRow(), h.getNumCol(), self.build_s)  # fmt: skip
+
+    def _dissipation_terms(self, model: ContentModel) -> list[tuple[int, int, object, np.ndarray]]:
+        """``(D column, q column, law, grid)`` of each pipe's dissipation in the energy row
+        (:mod:`~wdnopt.models.pumps.energy`), for :meth:`separate`."""
+        m, data = model.model, model.data
+        if not hasattr(m, "diss"):
+            return []
+        out = []
+        for e in m.diss:
+            d_col, q_col = self.index.get(id(m.diss[e])), self.index.get(id(m.q[e]))
+            lo, hi = m.q[e].lb, m.q[e].ub
+            if d_col is None or q_col is None or lo is None or hi is None or hi <= lo:
+                continue
+            if data.kind[e] == "cv":
+                lo = max(lo, 0.0)
+            out.append((d_col, q_col, data.laws[e], energy.dissipation_grid(lo, hi)))
+        return out
 
     # --- changes in place ----------------------------------------------------------------
 
@@ -150,6 +181,14 @@ class OuterApproximation:
                 rows.append(([ti, xi], [1.0, -a], b, self._inf))
             else:
                 rows.append(([ti, xi, yi], [1.0, -a, -b], 0.0, self._inf))
+        for d_col, q_col, law, grid in self.dissipation:
+            q = float(values[q_col])
+            true = abs(q) * float(law(abs(q)))
+            violation = true - float(values[d_col])
+            if abs(q) < 1e-12 or violation <= DISSIPATION_SHARE * true + 1e-12:
+                continue
+            a, b = energy.dissipation_line(law, q, grid)
+            rows.append(([d_col, q_col], [1.0, -a], b, self._inf))
         self._add_rows(rows)
         self.cuts += len(rows)
         return len(rows), worst
@@ -178,6 +217,13 @@ class OuterApproximation:
         interrupted run before would stop this one at its first call."""
         event.interrupt(time.perf_counter() > self._deadline)
 
+    def _improving(self, event) -> None:
+        """Keep each improving solution of a MILP run: the plans HiGHS passed on the way to its
+        last one are simulated too (each that holds is an upper bound, each that does not is
+        cut off), so one run teaches the loop more than its final plan."""
+        if len(self._found) < MAX_FOUND:
+            self._found.append(np.array(event.data_out.mip_solution, dtype=float))
+
     def solve(self, time_limit: float, *, rel_gap: float | None = None) -> Solve:
         """Run HiGHS on the model as it is, for at most ``time_limit`` seconds."""
 
@@ -193,6 +239,7 @@ class OuterApproximation:
         # run stops in time (measured on Net3: 2.1 s asked, 5.2 s taken with it)
         short = self.mip and time_limit < PRESOLVE_MIN_S
         h.setOptionValue("presolve", "off" if short else "choose")
+        self._found = []
         started = time.perf_counter()
         # HiGHS's own limit, on its instance clock (a MIP with presolve counts from its own
         # start, one without it may count from the instance's first run: the later of the two
@@ -225,7 +272,7 @@ class OuterApproximation:
             st = Status.TIME_LIMIT
         else:
             st = Status.UNKNOWN
-        return Solve(st, objective, bound, values, seconds)
+        return Solve(st, objective, bound, values, seconds, tuple(self._found) if mip else ())
 
     def plan(self, values: np.ndarray) -> tuple[PlannedPump, ...]:
         """The plan of a solution (``y > 0.5``)."""

@@ -8,7 +8,8 @@ The loop (the model is built and handed to HiGHS once; see :mod:`.content_oa`):
 2. **MILP rounds**: the MILP (plans strictly cheaper than the incumbent) is solved; its bound
    is a valid lower bound ``LB``. Its plan is simulated in EPANET: a plan that holds is the new
    incumbent (upper bound ``UB``); one that does not is infeasible, so a no-good cut removes it,
-   and the repair tries to make it hold. The terms its solution violates are cut.
+   and the repair tries to make it hold. The terms its solution violates are cut. The plans
+   HiGHS passed on its way to that one are simulated and cut the same way (:func:`earlier`).
 3. Stop when :math:`(UB - LB)/UB \\le` ``gap``, when no cheaper plan exists (``optimal``, or
    ``infeasible`` without any plan: no plan can hold), or at the wall-clock deadline.
 """
@@ -24,7 +25,7 @@ from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.content import ContentModel, assumptions
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
-from wdnopt.solvers.pumps.content_oa import OuterApproximation
+from wdnopt.solvers.pumps.content_oa import OuterApproximation, Solve
 from wdnopt.solvers.pumps.network_loop import (
     REPAIR_S,
     Iteration,
@@ -83,6 +84,42 @@ def refine_plan(oa: OuterApproximation, values, deadline: float) -> int:
         oa.fix(None)
         oa.set_integer(True)
     return rounds
+
+
+def earlier(
+    oa: OuterApproximation,
+    s: Solve,
+    last: tuple[PlannedPump, ...],
+    holds: Callable[[tuple[PlannedPump, ...]], bool],
+    offer: Callable[[tuple[PlannedPump, ...]], None],
+    deadline: float,
+) -> int:
+    """The plans HiGHS found on its way to the run's last one (:attr:`Solve.found`), the
+    latest first: each is simulated; one that holds is offered as an upper bound, one that
+    does not is cut off by a no-good cut, and the terms it violates are cut (every cut is valid
+    for every plan). Stops at the deadline. Returns the plans simulated."""
+    seen = {tuple(sorted(last))}
+    checked = held = 0
+    for values in reversed(s.found):
+        if time.perf_counter() > deadline - 0.1:
+            break
+        if len(values) != oa.highs.getNumCol():
+            continue  # not a solution of the model as it stands
+        plan = oa.plan(values)
+        key = tuple(sorted(plan))
+        if key in seen:
+            continue
+        seen.add(key)
+        checked += 1
+        oa.separate(values)
+        if holds(plan):
+            held += 1
+            offer(plan)
+        else:
+            oa.no_good(plan)
+    logger.debug("the MILP run passed %d plan(s): %d simulated, %d hold",
+                 len(s.found), checked, held)  # fmt: skip
+    return checked
 
 
 def run_content(
@@ -245,6 +282,7 @@ def run_content(
                                         RepairOptions(time_limit=room, max_rounds=10))  # fmt: skip
                     if fixed.holds:
                         offer(fixed.pumps)
+            earlier(oa, s, plan, holds, offer, deadline)
             oa.set_budget(cheaper(upper()))
         gap = record(it, plan_ok)
         if gap is not None and gap <= options.gap:

@@ -6,7 +6,8 @@ user gave. The relaxation (option ``relaxation``):
 
 - ``combined`` (default): the link-by-link model of :mod:`wdnopt.models.pumps.relaxation`
   with the content constraint of :mod:`wdnopt.models.pumps.content` added
-  (:func:`~wdnopt.models.pumps.content.add_content`), so at least as strong as either; the
+  (:func:`~wdnopt.models.pumps.content.add_content`, with the energy row of
+  :mod:`wdnopt.models.pumps.energy`), so at least as strong as either; the
   model is handed to HiGHS once and cut in place (:mod:`.content_run`). Networks of more
   than :data:`COMBINED_MAX_LINKS` links run ``content`` instead;
 - ``content``: the content model alone, handed to HiGHS once and cut in place

@@ -1,0 +1,107 @@
+"""The energy-balance row (:mod:`wdnopt.models.pumps.energy`): its pieces against independent
+routes (dense grids, a hand-worked balance), and the row against EPANET's states.
+
+The row's validity on every plan that holds (all placements enumerated) is checked with the
+content models' rows in ``test_milp_network.py``; here, the pieces it is built from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wdnopt.models.pumps import relaxation as rx
+from wdnopt.models.pumps.catalogue import CURVE_CATALOGUE, load_catalogue
+from wdnopt.models.pumps.costs import RHO_G
+from wdnopt.models.pumps.curve_cuts import SiCurve
+from wdnopt.models.pumps.energy import (
+    POWER_ROOM,
+    dissipation_lines,
+    existing_power,
+    size_power,
+    state_throughput,
+)
+from wdnopt.models.pumps.head_loss import HeadLoss
+from wdnopt.models.pumps.laws import CurvePumpLaw
+
+LAWS = [
+    HeadLoss("H-W", 120.0, 3.0),
+    HeadLoss("C-M", 40.0, 0.0),
+    # Darcy–Weisbach through its laminar, transition and turbulent regimes (not convex there)
+    HeadLoss("D-W", 2000.0, 5.0, diameter=0.05, roughness=1e-4),
+]
+
+
+@pytest.mark.parametrize("law", LAWS, ids=["H-W", "C-M", "D-W"])
+@pytest.mark.parametrize(("lo", "hi"), [(-0.2, 0.3), (0.0, 0.05), (-1e-3, 2e-4)])
+def test_dissipation_lines_stay_below_the_dissipation(law, lo, hi) -> None:
+    """Every line lies below :math:`D(q) = |q|\\ell(|q|)` on a grid 20 times denser than the
+    one it was checked on, and the best line is close to ``D`` at its points."""
+    lines = dissipation_lines(law, lo, hi, 0.4 * hi)
+    assert lines
+    q = np.linspace(lo, hi, 16_001)
+    d = np.abs(q) * law(np.abs(q))
+    below = np.max([a * q + b for a, b in lines], axis=0)
+    assert np.all(below <= d + 1e-12 * (1 + d))
+    # the lines touch D at the tangent points (up to the grid's correction)
+    touch = np.linspace(lo, hi, 9)
+    dt = np.abs(touch) * law(np.abs(touch))
+    best = np.max([a * touch + b for a, b in lines], axis=0)
+    assert np.all(dt - best <= 0.05 * dt.max() + 1e-12)
+
+
+def test_a_curve_size_delivers_at_most_its_bound() -> None:
+    """The bound of a curve size is the largest :math:`f\\,h(f)` on its curve (a dense grid),
+    with its room; a constant-power size's is ``η W / (ρ g)`` with its room."""
+    curves = load_catalogue(CURVE_CATALOGUE)
+    bounds = size_power(curves)
+    for k, size in enumerate(curves.sizes):
+        s = SiCurve.of(size.curve)
+        f = np.linspace(0.0, s.max_flow, 200_001)
+        peak = float(np.max(f * (s.a - s.b * f**s.c)))
+        assert bounds[k] == pytest.approx(peak * (1 + POWER_ROOM), rel=1e-6)
+    plain = load_catalogue()
+    expected = np.asarray(plain.hydraulic_kw) / RHO_G * (1 + POWER_ROOM)
+    np.testing.assert_allclose(size_power(plain), expected)
+
+
+def test_an_existing_pump_stays_under_its_power_lines() -> None:
+    """The lines and the top bound an existing pump's power :math:`q(A - B q^C)` from above on
+    its flow range (a dense grid)."""
+    law = CurvePumpLaw(60.0, 900.0, 2.0)
+    top, lines = existing_power(law, 0.0, 0.25)
+    q = np.linspace(0.0, 0.25, 50_001)
+    p = q * (60.0 - 900.0 * q**2)
+    assert p.max() <= top
+    assert np.all(p <= np.min([a * q + b for a, b in lines], axis=0) + 1e-12)
+
+
+def test_the_unpumped_state_balances_its_energy() -> None:
+    """Tellegen on EPANET's state of Net1 (an independent simulation): the pumps' power equals
+    the pipes' dissipation plus the lift of the demands, to a small share of the throughput,
+    well inside the row's room."""
+    from wdnopt.models.pumps.energy import ENERGY_SLACK
+    from wdnopt.models.pumps.instance import build_problems
+    from wdnopt.models.pumps.schema import PumpPlacementScenario
+
+    (problem,) = build_problems(
+        PumpPlacementScenario(network={"shipped": "Net1"}, demand_factors=[4.0])
+    )
+    data = rx.network_data(problem.network)
+    h = {**data.state_head, **data.fixed}
+    pumps = pipes = 0.0
+    for e in data.links:
+        a, b = data.ends[e]
+        q = data.state_flow.get(e, 0.0)
+        if data.kind[e] in ("pump", "power"):
+            pumps += (h[b] - h[a]) * q
+        else:
+            pipes += abs(q) * float(data.laws[e](abs(q)))
+    lifted = sum(d * h[j] for j, d in data.demand.items())
+    out = 0.0
+    for e in data.links:
+        a, b = data.ends[e]
+        q = data.state_flow.get(e, 0.0)
+        out += data.fixed.get(a, 0.0) * q - data.fixed.get(b, 0.0) * q
+    residual = pumps - (pipes + lifted - out)
+    assert pumps > 1.0  # Net1's pump runs
+    assert abs(residual) <= 0.1 * ENERGY_SLACK * state_throughput(data)
