@@ -59,7 +59,7 @@ import pyomo.environ as pyo
 from wdnopt.models.pumps import relaxation as rx
 from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.curves import si_coefficients
-from wdnopt.models.pumps.energy import define_energy, set_energy_state
+from wdnopt.models.pumps.energy import boundary_terms, define_energy, set_energy_state
 from wdnopt.models.pumps.laws import (
     CheckValveLaw,
     CurvePumpedPipeLaw,
@@ -429,22 +429,12 @@ def define_content(m: pyo.ConcreteModel, data: rx.NetworkData, terms: list[Term]
     (:math:`\\mathrm{out}_r = \\sum_{e \\in out(r)} q_e - \\sum_{e \\in in(r)} q_e`;
     ``ε`` = :data:`CONTENT_SLACK` times :math:`\\sum_j |d_j| \\overline{|h_j|}`). Returns ``ε``."""
     fixed = data.fixed
-    outflow = []
-    for e in data.links:
-        a, b = data.ends[e]
-        if a in fixed and a not in data.demand:
-            outflow.append(fixed[a] * m.q[e])
-        if b in fixed and b not in data.demand:
-            outflow.append(-fixed[b] * m.q[e])
+    lifted, outflow = boundary_terms(m, data)
     scale = sum(abs(d) * max(abs(m.h[j].lb), abs(m.h[j].ub)) for j, d in data.demand.items())
     scale += sum(abs(fixed[r]) for r in fixed) * 1e-3
     slack = CONTENT_SLACK * max(scale, 1.0)
     m.content = pyo.Constraint(
-        expr=sum(t.t for t in terms)
-        + sum(d * m.h[j] for j, d in data.demand.items() if d != 0.0)
-        - sum(outflow)
-        + sum(m.wv[e] for e in m.V)
-        <= slack
+        expr=sum(t.t for t in terms) + lifted - outflow + sum(m.wv[e] for e in m.V) <= slack
     )
     return slack
 

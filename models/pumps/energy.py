@@ -147,6 +147,22 @@ def state_throughput(data: rx.NetworkData) -> float:
     return total
 
 
+def boundary_terms(m: pyo.ConcreteModel, data: rx.NetworkData) -> tuple[object, object]:
+    """:math:`\\sum_j d_j h_j` and :math:`\\sum_r H_r\\, \\mathrm{out}_r` (``out_r`` the net
+    outflow of fixed head ``r``, a sum of the flows ``m.q`` of its links): the two sides of
+    Tellegen's identity that the boundary holds, shared by this row and the content row."""
+    fixed = data.fixed
+    outflow = []
+    for e in data.links:
+        a, b = data.ends[e]
+        if a in fixed and a not in data.demand:
+            outflow.append(fixed[a] * m.q[e])
+        if b in fixed and b not in data.demand:
+            outflow.append(-fixed[b] * m.q[e])
+    lifted = sum(d * m.h[j] for j, d in data.demand.items() if d != 0.0)
+    return lifted, sum(outflow)
+
+
 def define_energy(
     m: pyo.ConcreteModel,
     data: rx.NetworkData,
@@ -178,15 +194,7 @@ def define_energy(
     power = size_power(catalogue)
     delivered = sum(float(power[k]) * m.y[i, k] for i, c in enumerate(candidates)
                     for k in c.sizes)  # fmt: skip
-    fixed = data.fixed
-    outflow = 0.0
-    for e in data.links:
-        a, b = data.ends[e]
-        if a in fixed and a not in data.demand:
-            outflow += fixed[a] * m.q[e]
-        if b in fixed and b not in data.demand:
-            outflow -= fixed[b] * m.q[e]
-    lifted = sum(d * m.h[j] for j, d in data.demand.items() if d != 0.0 and j in m.h)
+    lifted, outflow = boundary_terms(m, data)
     valves = sum(m.wv[v] for v in m.V) if hasattr(m, "V") else 0.0
     slack = ENERGY_SLACK * max(state_throughput(data), 1e-6)
     m.energy = pyo.Constraint(
