@@ -24,7 +24,8 @@ Steps 1 and 2 below are shared; ``combined`` and ``content`` then run the loop o
 :mod:`.content_run` (root LP rounds, MILP solves cut in place), ``outer`` step 3 here:
 
 1. **Warm start**: the ``network-dp`` heuristic's plan (a share of the time limit), simulated:
-   when it holds, its cost is the first upper bound ``UB``.
+   when it holds, its cost is the first upper bound ``UB``; then made cheaper by destroy and
+   repair (:mod:`.neighbourhood`, another share).
 2. **Bound tightening** (``combined`` and ``outer``): for each link, the least and the
    largest flow of the LP relaxation
    (integrality dropped) with the cost capped at ``UB``; every tightened interval makes the
@@ -73,6 +74,7 @@ from wdnopt.solvers.highs import (
     solve_with_highs,
 )
 from wdnopt.solvers.pumps.content_run import run_content
+from wdnopt.solvers.pumps.neighbourhood import improve
 from wdnopt.solvers.pumps.network_loop import (
     REPAIR_S,
     Iteration,
@@ -385,6 +387,9 @@ def run_milp_network(
         if warm.has_plan:
             warm_cost = plan_cost(warm.pumps, problem)
             offer(warm.pumps)
+    if best and options.improve_share > 0:
+        end = min(deadline, time.perf_counter() + options.improve_share * options.time_limit)
+        offer(improve(problem, best, end).pumps)
     data = rx.network_data(net)
     cands = rx.candidates(data)
     costs = candidate_costs(problem, cands)

@@ -57,6 +57,9 @@ class MilpNetworkOptions:
     """Start from the ``network-dp`` plan (its cost is the first upper bound)."""
     warm_share: Share = 0.25
     """Share of the time limit the warm start may use."""
+    improve_share: Share = 0.1
+    """Share of the time limit that destroy and repair (:mod:`.neighbourhood`) may use to make
+    the warm start's plan cheaper (0: not run)."""
     tighten: bool = True
     """Tighten the flow bounds on the LP relaxation before the MILP."""
     tighten_share: Share = 0.35
