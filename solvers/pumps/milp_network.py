@@ -118,6 +118,9 @@ part (direction and segment binaries, tightened by one LP per link and side) lef
 a single MILP solve on Balerma (454 links) within 120 s, where the content model alone gives a
 bound (``benchmarks/bench_milp_network.py``)."""
 
+RELAXATIONS = ("combined", "content", "outer")
+"""The lower-bounding models of option ``relaxation``."""
+
 BUDGET_ROW = 1e20
 """The budget row's bound before any incumbent (no limit: HiGHS reads it as infinite)."""
 
@@ -360,6 +363,15 @@ def run_milp_network(
             Status.ERROR,
             None,
             message="milp-network needs the network (a problem built from a network file)",
+        )
+    if options.relaxation not in RELAXATIONS:  # a direct call: files and requests are checked
+        return make_result(
+            problem,
+            "milp-network",
+            Status.ERROR,
+            None,
+            message=f"relaxation must be one of {', '.join(RELAXATIONS)} "
+            f"(got {options.relaxation!r})",
         )
     verifier = cached_verifier(net.wn, net.factor, net.hour)
     seen: dict[tuple[PlannedPump, ...], bool] = {}

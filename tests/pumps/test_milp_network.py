@@ -366,3 +366,14 @@ def test_a_plan_whose_pump_sits_off_its_law_in_epanet_is_accepted() -> None:
     heads = {p: state.pump_head[verdict.pumps[p]] for p in pumps}
     rx.plan_values(relax, pumps, state.head.to_dict(), state.flow.to_dict(), flows, heads)
     assert rx.violations(relax, 1e-3) == []
+
+
+def test_an_unknown_relaxation_is_an_error_not_another_model() -> None:
+    """A direct call with a relaxation that does not exist gets an error naming the choices;
+    before, it ran the link-by-link loop and reported the unknown name as its model."""
+    (problem,) = build_problems(
+        PumpPlacementScenario(network={"shipped": "Net1"}, demand_factors=[4.0])
+    )
+    result = run_milp_network(problem, MilpNetworkOptions(time_limit=5, relaxation="-vv"))
+    assert result.status.value == "error"
+    assert "combined, content, outer" in result.message and "'-vv'" in result.message
