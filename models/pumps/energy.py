@@ -72,17 +72,31 @@ def _under(f, a: float, b: float, grid: np.ndarray) -> float:
     return b - max(excess, 0.0)
 
 
-def _dissipation(law: HeadLoss):
-    def d(x):
-        x = np.abs(np.asarray(x, dtype=float))
-        return x * law(x)
+def dissipation(law: HeadLoss, q):
+    """:math:`D(q) = |q|\\,\\ell(|q|)`, the head a pipe loses times its flow (m·m³/s; ``q``
+    a flow or an array of flows)."""
+    x = np.abs(np.asarray(q, dtype=float))
+    return x * law(x)
 
-    return d
+
+def pipe_flows(data: rx.NetworkData, e: str, lo: float, hi: float) -> tuple[float, float]:
+    """The flows pipe ``e`` can carry within ``[lo, hi]`` (a check valve's only forward)."""
+    return (max(lo, 0.0), hi) if data.kind[e] == "cv" else (lo, hi)
 
 
 def dissipation_grid(lo: float, hi: float) -> np.ndarray:
-    """The flows on which a line is checked against :math:`D` (0 included when inside)."""
-    return np.unique(np.concatenate([np.linspace(lo, hi, GRID), [0.0] if lo < 0 < hi else []]))
+    """The flows on which a line is checked against :math:`D`: evenly spread over ``[lo, hi]``
+    and geometrically towards 0 on each side (where Darcy–Weisbach changes regime, at flows far
+    smaller than the interval's spacing on a wide interval), 0 itself when inside."""
+    parts = [np.linspace(lo, hi, GRID)]
+    if hi > 0:
+        parts.append(np.geomspace(max(hi * 1e-9, 1e-12), hi, GRID))
+    if lo < 0:
+        parts.append(-np.geomspace(max(-lo * 1e-9, 1e-12), -lo, GRID))
+    if lo <= 0 <= hi:
+        parts.append(np.zeros(1))
+    grid = np.concatenate(parts)
+    return np.unique(grid[(grid >= lo) & (grid <= hi)])
 
 
 def dissipation_line(law: HeadLoss, t: float, grid: np.ndarray) -> tuple[float, float]:
@@ -93,9 +107,8 @@ def dissipation_line(law: HeadLoss, t: float, grid: np.ndarray) -> tuple[float, 
     m = abs(t)
     slope = float(law(m)) + m * law.slope(m)
     a = slope if t > 0 else -slope
-    dissipation = _dissipation(law)
-    b = float(dissipation(t)) - a * t
-    return a, _under(dissipation, a, b, grid)
+    b = float(dissipation(law, t)) - a * t
+    return a, _under(lambda x: dissipation(law, x), a, b, grid)
 
 
 def dissipation_lines(
@@ -113,25 +126,39 @@ def dissipation_lines(
             if abs(t) >= 1e-12]  # fmt: skip
 
 
+def _power_peaks(law, lo: float, hi: float) -> list[float]:
+    """Flows in ``[lo, hi]`` where an existing pump's power :math:`p(q) = q\\,H(q)` can peak:
+    the ends; :math:`q^* = (A / (B (C+1)))^{1/C}` of a power-function curve (``p`` concave);
+    the points of a curve EPANET interpolates and the vertex of each segment's parabola."""
+    flows = [lo, hi]
+    if all(hasattr(law, k) for k in ("a", "b", "cexp")) and law.b > 0:
+        flows.append((law.a / (law.b * (law.cexp + 1.0))) ** (1.0 / law.cexp))
+    if hasattr(law, "flows"):
+        flows.extend(law.flows)
+        for i in range(len(law.flows) - 1):
+            slope = law._slope(i)
+            if slope < 0:  # q (H_i + s (q - Q_i)) peaks at (s Q_i - H_i) / (2 s)
+                flows.append((slope * law.flows[i] - law.heads[i]) / (2.0 * slope))
+    return [q for q in flows if lo <= q <= hi]
+
+
 def existing_power(law, lo: float, hi: float) -> tuple[float, list[tuple[float, float]]]:
     """An existing pump's power :math:`p(q) = -q\\,\\varphi(q)` on ``[max(lo, 0), hi]``: its
-    largest value on a grid (with :data:`POWER_ROOM`) and, for a power-function curve
-    (:math:`p = A q - B q^{C+1}`, concave), its tangents ``(a, b)`` with :math:`p \\le a q + b`."""
+    largest value (at :func:`_power_peaks`, where each piece of ``p``, concave, peaks; with
+    :data:`POWER_ROOM`) and, for a power-function curve (:math:`p = A q - B q^{C+1}`, concave),
+    its tangents ``(a, b)`` with :math:`p \\le a q + b`."""
     lo = max(lo, 0.0)
     if not math.isfinite(hi) or hi <= lo:
         return 0.0, []
-    grid = np.linspace(max(lo, 1e-9), hi, GRID)
-    values = np.array([-q * law.phi(q) for q in grid])
-    top = float(np.max(values, initial=0.0)) * (1.0 + POWER_ROOM)
+    peak = max(-q * law.phi(q) for q in [*_power_peaks(law, max(lo, 1e-9), hi)])
+    top = max(peak, 0.0) * (1.0 + POWER_ROOM)
     lines = []
     if all(hasattr(law, k) for k in ("a", "b", "cexp")):
         a_, b_, c_ = law.a, law.b, law.cexp
         for t in np.linspace(lo, hi, 5):
             slope = a_ - b_ * (c_ + 1.0) * t**c_
             value = a_ * t - b_ * t ** (c_ + 1.0)
-            icpt = value - slope * t
-            excess = float(np.max(values - (slope * grid + icpt), initial=0.0))
-            lines.append((slope, icpt + max(excess, 0.0) + POWER_ROOM * abs(value)))
+            lines.append((slope, value - slope * t + POWER_ROOM * abs(value)))
     return top, lines
 
 
@@ -181,9 +208,7 @@ def define_energy(
     m.diss = pyo.Var(pipes, bounds=(0.0, None))
     m.pe = pyo.Var(pumps)
     for e in pipes:
-        lo, hi = bounds.q_lo[e], bounds.q_hi[e]
-        if data.kind[e] == "cv":
-            lo = max(lo, 0.0)
+        lo, hi = pipe_flows(data, e, bounds.q_lo[e], bounds.q_hi[e])
         for a, b in dissipation_lines(data.laws[e], lo, hi, data.state_flow.get(e, 0.0)):
             m.energy_cuts.add(m.diss[e] >= a * m.q[e] + b)
     for e in pumps:
@@ -209,7 +234,7 @@ def set_energy_state(m: pyo.ConcreteModel, data: rx.NetworkData, head: dict, flo
     h = {**head, **data.fixed}
     for e in m.diss:
         q = flow.get(e, 0.0)
-        m.diss[e].set_value(abs(q) * float(data.laws[e](abs(q))), skip_validation=True)
+        m.diss[e].set_value(float(dissipation(data.laws[e], q)), skip_validation=True)
     for e in m.pe:
         a, b = data.ends[e]
         m.pe[e].set_value((h[b] - h[a]) * flow.get(e, 0.0), skip_validation=True)

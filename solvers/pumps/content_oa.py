@@ -107,8 +107,7 @@ class OuterApproximation:
             lo, hi = m.q[e].lb, m.q[e].ub
             if d_col is None or q_col is None or lo is None or hi is None or hi <= lo:
                 continue
-            if data.kind[e] == "cv":
-                lo = max(lo, 0.0)
+            lo, hi = energy.pipe_flows(data, e, lo, hi)
             out.append((d_col, q_col, data.laws[e], energy.dissipation_grid(lo, hi)))
         return out
 
@@ -183,7 +182,7 @@ class OuterApproximation:
                 rows.append(([ti, xi, yi], [1.0, -a, -b], 0.0, self._inf))
         for d_col, q_col, law, grid in self.dissipation:
             q = float(values[q_col])
-            true = abs(q) * float(law(abs(q)))
+            true = float(energy.dissipation(law, q))
             violation = true - float(values[d_col])
             if abs(q) < 1e-12 or violation <= DISSIPATION_SHARE * true + 1e-12:
                 continue

@@ -56,6 +56,7 @@ import logging
 import math
 import time
 from dataclasses import replace
+from typing import get_args
 
 import highspy
 import numpy as np
@@ -80,6 +81,7 @@ from wdnopt.solvers.pumps.network_loop import (
     Iteration,
     MilpNetworkOptions,
     Progress,
+    Relaxation,
     candidate_costs,
     cheaper,
     mip_seconds,
@@ -118,8 +120,7 @@ part (direction and segment binaries, tightened by one LP per link and side) lef
 a single MILP solve on Balerma (454 links) within 120 s, where the content model alone gives a
 bound (``benchmarks/bench_milp_network.py``)."""
 
-RELAXATIONS = ("combined", "content", "outer")
-"""The lower-bounding models of option ``relaxation``."""
+RELAXATIONS = get_args(Relaxation)
 
 BUDGET_ROW = 1e20
 """The budget row's bound before any incumbent (no limit: HiGHS reads it as infinite)."""

@@ -87,7 +87,7 @@ def improve(problem: PumpProblem, pumps: tuple[PlannedPump, ...], deadline: floa
                 break
     logger.info(
         "%s: destroy and repair from %s to %s (%d neighbour(s), %d move(s))",
-        problem.network.name if problem.network is not None else problem.name,
+        getattr(problem.network, "name", "network"),
         f"{start:,.0f}", f"{cost:,.0f}", neighbours, moves,
     )  # fmt: skip
     return Improved(best, cost, start, neighbours, moves)

@@ -15,6 +15,9 @@ from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.registry import Count, NonNegative, Seconds, Share
 
+Relaxation = Literal["combined", "content", "outer"]
+"""The lower-bounding models of ``milp-network`` (option ``relaxation``)."""
+
 MIP_MARGIN = 0.05
 """Share of the time left that a MILP solve leaves unused: HiGHS overruns its limit by a
 second or two on a large MIP (measured: 1.8 s on Net3's 912 pump choices)."""
@@ -64,7 +67,7 @@ class MilpNetworkOptions:
     """Tighten the flow bounds on the LP relaxation before the MILP."""
     tighten_share: Share = 0.35
     """Share of the time limit bound tightening may use."""
-    relaxation: Literal["combined", "content", "outer"] = "combined"
+    relaxation: Relaxation = "combined"
     """The lower-bounding model: ``outer`` (head-loss laws outer-approximated link by link,
     :mod:`~wdnopt.models.pumps.relaxation`), ``content`` (the exact convex reformulation of
     :mod:`~wdnopt.models.pumps.content` alone, outer-approximated on one live HiGHS model) or

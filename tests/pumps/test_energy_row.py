@@ -15,13 +15,15 @@ from wdnopt.models.pumps.costs import RHO_G
 from wdnopt.models.pumps.curve_cuts import SiCurve
 from wdnopt.models.pumps.energy import (
     POWER_ROOM,
+    dissipation_grid,
+    dissipation_line,
     dissipation_lines,
     existing_power,
     size_power,
     state_throughput,
 )
 from wdnopt.models.pumps.head_loss import HeadLoss
-from wdnopt.models.pumps.laws import CurvePumpLaw
+from wdnopt.models.pumps.laws import CurvePumpLaw, TablePumpLaw
 
 LAWS = [
     HeadLoss("H-W", 120.0, 3.0),
@@ -32,18 +34,23 @@ LAWS = [
 
 
 @pytest.mark.parametrize("law", LAWS, ids=["H-W", "C-M", "D-W"])
-@pytest.mark.parametrize(("lo", "hi"), [(-0.2, 0.3), (0.0, 0.05), (-1e-3, 2e-4)])
+@pytest.mark.parametrize(("lo", "hi"), [(-0.2, 0.3), (0.0, 0.05), (-1e-3, 2e-4), (-50.0, 100.0)])
 def test_dissipation_lines_stay_below_the_dissipation(law, lo, hi) -> None:
-    """Every line lies below :math:`D(q) = |q|\\ell(|q|)` on a grid 20 times denser than the
-    one it was checked on, and the best line is close to ``D`` at its points."""
+    """Every line, and a cut at a flow where Darcy–Weisbach changes regime, lies below
+    :math:`D(q) = |q|\\ell(|q|)` on a grid 20 times denser than the one it was checked on and
+    geometrically dense towards 0 (on a wide interval, the regimes sit far inside one step of
+    an even grid), and the best line is close to ``D`` at its points."""
     lines = dissipation_lines(law, lo, hi, 0.4 * hi)
     assert lines
+    lines.append(dissipation_line(law, min(3e-4, hi), dissipation_grid(lo, hi)))
     q = np.linspace(lo, hi, 16_001)
+    q = np.concatenate([q, np.geomspace(1e-9, hi, 20_001), -np.geomspace(1e-9, -lo, 20_001)
+                        if lo < 0 else []])  # fmt: skip
     d = np.abs(q) * law(np.abs(q))
     below = np.max([a * q + b for a, b in lines], axis=0)
     assert np.all(below <= d + 1e-12 * (1 + d))
     # the lines touch D at the tangent points (up to the grid's correction)
-    touch = np.linspace(lo, hi, 9)
+    touch = np.linspace(lo, hi, 9)  # where the lines of dissipation_lines touch
     dt = np.abs(touch) * law(np.abs(touch))
     best = np.max([a * touch + b for a, b in lines], axis=0)
     assert np.all(dt - best <= 0.05 * dt.max() + 1e-12)
@@ -64,15 +71,27 @@ def test_a_curve_size_delivers_at_most_its_bound() -> None:
     np.testing.assert_allclose(size_power(plain), expected)
 
 
-def test_an_existing_pump_stays_under_its_power_lines() -> None:
+@pytest.mark.parametrize("hi", [0.25, 100.0])
+def test_an_existing_pump_stays_under_its_power_lines(hi: float) -> None:
     """The lines and the top bound an existing pump's power :math:`q(A - B q^C)` from above on
-    its flow range (a dense grid)."""
+    its flow range (a dense grid); also on a range so wide that the peak (0.149 m³/s) falls
+    between the points of an even grid."""
     law = CurvePumpLaw(60.0, 900.0, 2.0)
-    top, lines = existing_power(law, 0.0, 0.25)
-    q = np.linspace(0.0, 0.25, 50_001)
+    top, lines = existing_power(law, 0.0, hi)
+    q = np.concatenate([np.linspace(0.0, hi, 50_001), np.linspace(0.0, 0.25, 50_001)])
     p = q * (60.0 - 900.0 * q**2)
-    assert p.max() <= top
+    assert p.max() <= top <= p.max() * 1.02
     assert np.all(p <= np.min([a * q + b for a, b in lines], axis=0) + 1e-12)
+
+
+def test_a_table_pump_stays_under_its_top_power() -> None:
+    """A curve EPANET interpolates: its power peaks inside a segment (a parabola) or at a
+    point; the top bound covers the largest value on a dense grid, on a wide flow range."""
+    law = TablePumpLaw((0.0, 0.05, 0.12, 0.2), (50.0, 45.0, 30.0, 5.0))
+    top, _ = existing_power(law, 0.0, 100.0)
+    q = np.linspace(0.0, 0.3, 300_001)
+    p = np.array([-x * law.phi(x) for x in q])
+    assert p.max() <= top <= p.max() * 1.02
 
 
 def test_the_unpumped_state_balances_its_energy() -> None:
