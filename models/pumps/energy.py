@@ -17,8 +17,9 @@ every plan has
 
 with :math:`\\bar P_k` a bound on the hydraulic power size ``k`` delivers
 (:func:`size_power`), :math:`p_e` below the existing pump's power curve
-(:func:`existing_power`), each :math:`D_e` bounded below by tangent lines
-(:func:`dissipation_lines`) and ``ε`` the room for EPANET's accuracy (:data:`ENERGY_SLACK`).
+(:func:`existing_power`) and below the planes in its flow and gain of :func:`power_plane`,
+each :math:`D_e` bounded below by tangent lines (:func:`dissipation_lines`) and ``ε`` the
+room for EPANET's accuracy (:data:`ENERGY_SLACK`).
 
 Why it matters: the relaxation's fractional pump choices mix the states of "no pump" and
 "pump" on a pipe (perspective terms, one per choice), which lets a share ``y`` of a size lift
@@ -162,6 +163,45 @@ def existing_power(law, lo: float, hi: float) -> tuple[float, list[tuple[float, 
     return top, lines
 
 
+def power_plane(law, q0: float) -> tuple[float, float, float] | None:
+    """The plane :math:`p \\le g_0\\, q + q_0\\, g - q_0 g_0 + \\rho` (``(a, b, c)`` with
+    :math:`p \\le a q + b g + c`) on an existing pump's power :math:`p = q g`, ``g`` its head
+    gain, at the point :math:`(q_0, g_0 = -\\varphi(q_0))` of its curve; None where the curve
+    is undefined (a constant-power pump at ``q0 = 0``).
+
+    Valid in every state because the gain never rises with the flow: on the curve
+    :math:`q g - (g_0 q + q_0 g - q_0 g_0) = (q - q_0)(g - g_0) \\le 0`, and a pump shut off
+    (``q = 0``, asked for a gain above its shut-off head, so :math:`g \\ge g_0`) has
+    :math:`p = 0 \\le q_0 (g - g_0)`. The lines of :func:`existing_power` bound ``p`` by its
+    flow alone, as if the pump sat on its curve; a relaxation can run it below the curve (a
+    gain its flow does not give) and still be credited the curve's power. The plane at the
+    relaxation's own flow gives exactly :math:`q g` there. ``ρ`` is :data:`POWER_ROOM` of
+    :math:`|q_0 g_0|`, for EPANET's state sitting on the curve only to its accuracy."""
+    if q0 < 0.0:
+        return None
+    try:
+        g0 = -float(law.phi(q0))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if not math.isfinite(g0):
+        return None
+    return g0, q0, -q0 * g0 + POWER_ROOM * abs(q0 * g0)
+
+
+def power_planes(
+    law, lo: float, hi: float, state: float | None
+) -> list[tuple[float, float, float]]:
+    """:func:`power_plane` at :data:`DISSIPATION_POINTS` flows over ``[max(lo, 0), hi]`` and at
+    the unpumped state's flow."""
+    lo = max(lo, 0.0)
+    if not math.isfinite(hi) or hi < lo:
+        return []
+    points = [*np.linspace(lo, hi, DISSIPATION_POINTS)]
+    if state is not None and lo <= state <= hi:
+        points.append(state)
+    return [p for q0 in points if (p := power_plane(law, float(q0))) is not None]
+
+
 def state_throughput(data: rx.NetworkData) -> float:
     """The unpumped state's energy throughput (m·m³/s): its pipes' dissipation plus its pumps'
     power, the scale of :data:`ENERGY_SLACK`."""
@@ -216,6 +256,9 @@ def define_energy(
         m.pe[e].setub(top)
         for a, b in lines:
             m.energy_cuts.add(m.pe[e] <= a * m.q[e] + b)
+        state = data.state_flow.get(e)
+        for a, b, c in power_planes(laws[e], bounds.q_lo[e], bounds.q_hi[e], state):
+            m.energy_cuts.add(m.pe[e] <= a * m.q[e] - b * m.dh[e] + c)  # g = -dh
     power = size_power(catalogue)
     delivered = sum(float(power[k]) * m.y[i, k] for i, c in enumerate(candidates)
                     for k in c.sizes)  # fmt: skip

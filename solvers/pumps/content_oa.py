@@ -88,6 +88,7 @@ class OuterApproximation:
         self.y_cols = {key: self.index[id(v)] for key, v in model.model.y.items()
                        if id(v) in self.index}  # fmt: skip
         self.dissipation = self._dissipation_terms(model)
+        self.power = self._power_terms(model)
         self.mip = bool(self.integer.any())
         self.cuts = 0
         self.no_goods = 0
@@ -109,6 +110,19 @@ class OuterApproximation:
                 continue
             lo, hi = energy.pipe_flows(data, e, lo, hi)
             out.append((d_col, q_col, data.laws[e], energy.dissipation_grid(lo, hi)))
+        return out
+
+    def _power_terms(self, model: ContentModel) -> list[tuple[int, int, int, object]]:
+        """``(p column, q column, Δ column, law)`` of each existing pump's power in the energy
+        row, for :meth:`separate` (:func:`~wdnopt.models.pumps.energy.power_plane`)."""
+        m = model.model
+        if not hasattr(m, "pe"):
+            return []
+        out = []
+        for e in m.pe:
+            cols = [self.index.get(id(v)) for v in (m.pe[e], m.q[e], m.dh[e])]
+            if all(c is not None for c in cols):
+                out.append((*cols, model.laws[e]))
         return out
 
     # --- changes in place ----------------------------------------------------------------
@@ -188,6 +202,15 @@ class OuterApproximation:
                 continue
             a, b = energy.dissipation_line(law, q, grid)
             rows.append(([d_col, q_col], [1.0, -a], b, self._inf))
+        for p_col, q_col, dh_col, law in self.power:
+            q, gain = float(values[q_col]), -float(values[dh_col])
+            true = q * gain
+            if q <= 0.0 or float(values[p_col]) - true <= DISSIPATION_SHARE * abs(true) + 1e-12:
+                continue
+            plane = energy.power_plane(law, q)
+            if plane is not None:  # p ≤ a q + b g + c with g = -Δ
+                a, b, c = plane
+                rows.append(([p_col, q_col, dh_col], [1.0, -a, b], -self._inf, c))
         self._add_rows(rows)
         self.cuts += len(rows)
         return len(rows), worst

@@ -400,6 +400,8 @@ def run_milp_network(
         if warm.has_plan:
             warm_cost = plan_cost(warm.pumps, problem)
             offer(warm.pumps)
+        logger.info("%s: warm start (network-dp) %s, %s, in %.1f s", net.name, warm.status.value,
+                    money_text(warm_cost), time.perf_counter() - started)  # fmt: skip
     if best and options.improve_share > 0:
         end = min(deadline, time.perf_counter() + options.improve_share * options.time_limit)
         offer(improve(problem, best, end).pumps)
@@ -448,7 +450,8 @@ def run_milp_network(
             if new > (1 - TIGHTEN_GAIN) * width:
                 break
             width = new
-        logger.info("%s: bounds tightened by %d LP(s)", net.name, lps)
+        logger.info("%s: bounds tightened by %d LP(s), %.1f s into the run", net.name, lps,
+                    time.perf_counter() - started)  # fmt: skip
     empty = [e for e in data.links if bounds.q_lo[e] > bounds.q_hi[e] + 1e-9]
     if empty and upper is None:  # the bounds alone admit no state: no plan can hold
         message = (

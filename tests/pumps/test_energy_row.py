@@ -19,11 +19,13 @@ from wdnopt.models.pumps.energy import (
     dissipation_line,
     dissipation_lines,
     existing_power,
+    power_plane,
+    power_planes,
     size_power,
     state_throughput,
 )
 from wdnopt.models.pumps.head_loss import HeadLoss
-from wdnopt.models.pumps.laws import CurvePumpLaw, TablePumpLaw
+from wdnopt.models.pumps.laws import CurvePumpLaw, PowerPumpLaw, TablePumpLaw
 
 LAWS = [
     HeadLoss("H-W", 120.0, 3.0),
@@ -92,6 +94,38 @@ def test_a_table_pump_stays_under_its_top_power() -> None:
     q = np.linspace(0.0, 0.3, 300_001)
     p = np.array([-x * law.phi(x) for x in q])
     assert p.max() <= top <= p.max() * 1.02
+
+
+PUMP_LAWS = [
+    CurvePumpLaw(60.0, 900.0, 2.0),
+    CurvePumpLaw(45.0, 30.0, 1.3),
+    TablePumpLaw((0.0, 0.05, 0.12, 0.2), (50.0, 45.0, 30.0, 5.0)),
+    PowerPumpLaw(2.5),
+]
+
+
+@pytest.mark.parametrize("law", PUMP_LAWS, ids=["curve", "curve-1.3", "table", "power"])
+def test_power_planes_hold_on_the_curve_and_cut_below_it(law) -> None:
+    """Every plane bounds the power :math:`q\\,g` of every point of the curve (a dense grid)
+    and of the pump shut off (``q = 0`` with a gain above its shut-off head). A point below the
+    curve (a gain its flow does not give), credited the curve's power by the flow-only lines,
+    is cut by the plane at its own flow to exactly :math:`q\\,g`, with the room."""
+    lo = 0.01 if isinstance(law, PowerPumpLaw) else 0.0
+    planes = power_planes(law, lo, 0.25, 0.1)
+    assert len(planes) >= 9
+    q = np.linspace(max(lo, 1e-6), 0.25, 20_001)
+    g = np.array([-law.phi(x) for x in q])
+    for a, b, c in planes:
+        assert np.all(q * g <= a * q + b * g + c + 1e-12)
+        if not isinstance(law, PowerPumpLaw):  # shut off: q = 0, gain above h(0)
+            assert np.all(b * (-law.phi(0.0) + np.linspace(0, 50, 11)) + c >= -1e-12)
+    q0 = 0.08
+    g_curve = -law.phi(q0)
+    g_below = g_curve - 5.0
+    a, b, c = power_plane(law, q0)
+    bound = a * q0 + b * g_below + c
+    assert bound == pytest.approx(q0 * g_below + POWER_ROOM * q0 * g_curve)
+    assert bound < q0 * g_curve - 0.3  # the flow-only bound: q0 g_curve
 
 
 def test_the_unpumped_state_balances_its_energy() -> None:
