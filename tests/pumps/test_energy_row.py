@@ -15,6 +15,7 @@ from wdnopt.models.pumps.costs import RHO_G
 from wdnopt.models.pumps.curve_cuts import SiCurve
 from wdnopt.models.pumps.energy import (
     POWER_ROOM,
+    SIZE_ROOM,
     dissipation_grid,
     dissipation_line,
     dissipation_lines,
@@ -69,7 +70,7 @@ def test_a_curve_size_delivers_at_most_its_bound() -> None:
         peak = float(np.max(f * (s.a - s.b * f**s.c)))
         assert bounds[k] == pytest.approx(peak * (1 + POWER_ROOM), rel=1e-6)
     plain = load_catalogue()
-    expected = np.asarray(plain.hydraulic_kw) / RHO_G * (1 + POWER_ROOM)
+    expected = np.asarray(plain.hydraulic_kw) / RHO_G * (1 + SIZE_ROOM)
     np.testing.assert_allclose(size_power(plain), expected)
 
 
@@ -158,3 +159,26 @@ def test_the_unpumped_state_balances_its_energy() -> None:
     residual = pumps - (pipes + lifted - out)
     assert pumps > 1.0  # Net1's pump runs
     assert abs(residual) <= 0.1 * ENERGY_SLACK * state_throughput(data)
+
+
+@pytest.mark.parametrize("seed", [19, 22, 27])
+def test_new_pumps_deliver_their_power_within_the_room(seed: int) -> None:
+    """EPANET's state (an independent simulation) of every enumerated plan that holds: each new
+    constant-power pump delivers :math:`q\\,g` (its flow times the head between its ends) within
+    :data:`SIZE_ROOM` of its hydraulic power, a tenth of the room at most."""
+    from wdnopt.solvers.pumps.verify import cached_verifier
+
+    from .looped import CATALOGUE, enumerated
+
+    problem, _, holding = enumerated(seed, CATALOGUE)
+    assert holding
+    verifier = cached_verifier(problem.network.wn, 1.0, 0)
+    c = np.asarray(CATALOGUE.hydraulic_kw, dtype=float) / RHO_G
+    worst = 0.0
+    for plan in holding:
+        verdict, state = verifier.check(problem.tree, plan, CATALOGUE)
+        for p in plan:
+            name = verdict.pumps[p]
+            delivered = state.pump_flow[name] * state.pump_head[name]
+            worst = max(worst, abs(delivered / c[p.size] - 1.0))
+    assert worst <= 0.1 * SIZE_ROOM, worst
