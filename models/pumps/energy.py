@@ -25,8 +25,9 @@ Why it matters: the relaxation's fractional pump choices mix the states of "no p
 "pump" on a pipe (perspective terms, one per choice), which lets a share ``y`` of a size lift
 the whole pipe's flow by ``y H^{max}_k`` whatever that flow is, for ``y`` times its price. No
 real pump does that: the row makes the pumps pay, in power, for every metre they lift every
-cubic metre by. Measured at 60 s (``benchmarks/bench_milp_network.py``): Hanoi's certified gap
-58 % → 15 %, Jilin's 36 % → 18 %.
+cubic metre by. Measured at 60 s (``benchmarks/bench_milp_network.py --relaxations combined
+--networks "Hanoi,Jilin including water quality"``; one run each, runs spread by a few points):
+Hanoi's certified gap 58 % → 11–13 %, Jilin's 36 % → 14 %.
 """
 
 from __future__ import annotations

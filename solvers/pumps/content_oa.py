@@ -37,9 +37,10 @@ interrupted, and on a model of tens of thousands of rows it takes seconds)."""
 MAX_FOUND = 50
 """Improving solutions of one MILP run kept at most (:meth:`OuterApproximation._improving`)."""
 
-DISSIPATION_SHARE = 1e-3
-"""A pipe's dissipation in the energy row is cut when the solution's value is below the true
-one by more than this share of it."""
+ENERGY_CUT_SHARE = 1e-3
+"""A term of the energy row is cut when the solution's value is on the wrong side of the true
+one (a pipe's dissipation below it, an existing pump's power above it) by more than this share
+of it."""
 
 CUT_SHARE = 1e-3
 """A term is cut when its violation exceeds this share of the content constraint's slack."""
@@ -198,14 +199,14 @@ class OuterApproximation:
             q = float(values[q_col])
             true = float(energy.dissipation(law, q))
             violation = true - float(values[d_col])
-            if abs(q) < 1e-12 or violation <= DISSIPATION_SHARE * true + 1e-12:
+            if abs(q) < 1e-12 or violation <= ENERGY_CUT_SHARE * true + 1e-12:
                 continue
             a, b = energy.dissipation_line(law, q, grid)
             rows.append(([d_col, q_col], [1.0, -a], b, self._inf))
         for p_col, q_col, dh_col, law in self.power:
             q, gain = float(values[q_col]), -float(values[dh_col])
             true = q * gain
-            if q <= 0.0 or float(values[p_col]) - true <= DISSIPATION_SHARE * abs(true) + 1e-12:
+            if q <= 0.0 or float(values[p_col]) - true <= ENERGY_CUT_SHARE * abs(true) + 1e-12:
                 continue
             plane = energy.power_plane(law, q)
             if plane is not None:  # p ≤ a q + b g + c with g = -Δ

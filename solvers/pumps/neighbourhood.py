@@ -27,8 +27,9 @@ from wdnopt.solvers.pumps.repair import RepairOptions, repair_plan
 
 logger = logging.getLogger(__name__)
 
-REPAIR_S = 1.0
-"""Seconds one neighbour's repair gets at most."""
+NEIGHBOUR_REPAIR_S = 1.0
+"""Seconds one neighbour's repair gets at most (less than the loop's ``REPAIR_S``: the search
+repairs dozens of neighbours in its share of the time)."""
 
 MAX_DROPPED = 2
 """Pumps a neighbour drops at most."""
@@ -73,9 +74,8 @@ def improve(problem: PumpProblem, pumps: tuple[PlannedPump, ...], deadline: floa
                 continue
             tried.add(rest)
             neighbours += 1
-            fixed = repair_plan(
-                problem, rest, RepairOptions(time_limit=min(REPAIR_S, left), max_rounds=10)
-            )
+            budget = RepairOptions(time_limit=min(NEIGHBOUR_REPAIR_S, left), max_rounds=10)
+            fixed = repair_plan(problem, rest, budget)
             if not fixed.holds:
                 continue
             trial = tuple(sorted(fixed.pumps))
