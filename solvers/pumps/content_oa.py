@@ -297,6 +297,11 @@ class OuterApproximation:
             st = Status.UNKNOWN
         return Solve(st, objective, bound, values, seconds, tuple(self._found) if mip else ())
 
+    def reset(self) -> None:
+        """Drop the solver's basis and search state (the model stays): after a run that
+        stalled, the next starts afresh."""
+        self.highs.clearSolver()
+
     def plan(self, values: np.ndarray) -> tuple[PlannedPump, ...]:
         """The plan of a solution (``y > 0.5``)."""
         y = {key: float(values[col]) for key, col in self.y_cols.items()}

@@ -62,19 +62,28 @@ MAX_REPAIRS = 3
 REFINE_ROUNDS = 30
 """LP rounds at most that refine the approximation around one plan (:func:`refine_plan`)."""
 
+REFINE_LP_S = 2.0
+"""Seconds one LP of :func:`refine_plan` gets at most. These LPs take milliseconds, but the
+simplex, warm-started after new rows, can stall: on Richmond_skeleton at 1.25 times its
+demands one such LP took the 41 s left of a 60 s run, so that no second MILP solve ran."""
+
 
 def refine_plan(oa: OuterApproximation, values, deadline: float) -> int:
     """Cut the approximation around one plan: with its binaries fixed, solve the LP and cut
     where it violates a term, until the LP is infeasible (the cuts prove the plan infeasible),
-    no term is violated, or :data:`REFINE_ROUNDS`. Every cut is valid for every plan, so the
-    next MILP sees them all. Returns the LP rounds."""
+    no term is violated, :data:`REFINE_ROUNDS`, or an LP that does not end within
+    :data:`REFINE_LP_S` (the solver is then reset, so that the next run starts afresh). Every
+    cut is valid for every plan, so the next MILP sees them all. Returns the LP rounds."""
     oa.fix(values)
     oa.set_integer(False)
     rounds = 0
     try:
         while rounds < REFINE_ROUNDS and time.perf_counter() < deadline - 0.1:
-            s = oa.solve(deadline - time.perf_counter())
+            s = oa.solve(min(REFINE_LP_S, deadline - time.perf_counter()))
             rounds += 1
+            if s.status is Status.TIME_LIMIT:
+                oa.reset()
+                break
             if s.values is None or s.status is not Status.OPTIMAL:
                 break
             added, _ = oa.separate(s.values)
