@@ -218,15 +218,17 @@ def build_content_model(
     costs: np.ndarray,
     *,
     p_tol: float = 0.0,
+    max_cost: float | None = None,
 ) -> ContentModel:
     """The content MILP (before any cut beyond the start points): a flat list of ``define_*``
     calls. ``bounds`` are the flow bounds and head bounds (m) every plan's state lies in;
     ``p_tol`` (m) widens the pressure limits and the pumps' head limits by the check's own
-    tolerance, so no plan the check accepts is cut off."""
+    tolerance, so no plan the check accepts is cut off; sizes dearer than ``max_cost`` are
+    left out (:func:`~.relaxation.affordable`)."""
     m = pyo.ConcreteModel(name="content")
     m.cons = pyo.ConstraintList()
     laws = link_laws(data)
-    chosen = candidate_sizes(data, bounds, cands, catalogue, p_tol)
+    chosen = candidate_sizes(data, bounds, cands, catalogue, p_tol, costs, max_cost)
     define_heads(m, data, bounds, p_tol)
     define_flows(m, data, bounds)
     rx.define_balance(m, data)
@@ -252,19 +254,25 @@ def candidate_sizes(
     cands: list[tuple[str, str, int]],
     catalogue: Catalogue,
     p_tol: float,
+    costs: np.ndarray | None = None,
+    max_cost: float | None = None,
 ) -> list[rx.Candidate]:
     """Candidates with the sizes that can run on them: size ``k`` needs a forward flow of at
     least :math:`q^{min}_k` (:func:`pump_constants`) and below its :func:`flow_caps` within
-    the pipe's flow bounds."""
+    the pipe's flow bounds; with ``costs`` (by size, or by candidate and size), sizes dearer
+    than ``max_cost`` are left out (:func:`~.relaxation.affordable`)."""
     _, q_min = pump_constants(catalogue, p_tol)
     caps = flow_caps(catalogue)
+    table = None if costs is None else rx.cost_table(costs, len(cands), len(catalogue))
     out = []
-    for pipe, up, sign in cands:
+    for i, (pipe, up, sign) in enumerate(cands):
         lo, hi = bounds.q_lo[pipe], bounds.q_hi[pipe]
         f_lo, f_hi = (lo, hi) if sign > 0 else (-hi, -lo)
         sizes = tuple(
             k for k in range(len(catalogue)) if q_min[k] < f_hi and f_lo < caps[k] and f_hi > 0
         )
+        if table is not None:
+            sizes = rx.affordable(sizes, table[i], max_cost)
         out.append(rx.Candidate(pipe, up, sign, sizes))
     return out
 

@@ -400,6 +400,18 @@ def usable_sizes(
     return tuple(out)
 
 
+def affordable(
+    sizes: tuple[int, ...], costs: np.ndarray, max_cost: float | None
+) -> tuple[int, ...]:
+    """The sizes of ``sizes`` that cost at most ``max_cost`` (``costs`` by size, on one
+    candidate; None: all). A plan holding a dearer size costs more than ``max_cost``, so a
+    model that seeks plans cheaper than an incumbent of that cost needs no column for it:
+    fewer columns and rows, the same optimum and the same bound."""
+    if max_cost is None:
+        return sizes
+    return tuple(k for k in sizes if float(costs[k]) <= max_cost)
+
+
 def cost_table(costs: np.ndarray, n: int, sizes: int) -> np.ndarray:
     """``c[i, k]``, the cost of size ``k`` on candidate ``i``: ``costs`` as given when it is
     such a table (a curve pump is priced at its pipe's flow), else one row ``c_k`` per
@@ -462,11 +474,13 @@ def build_relaxation(
     *,
     tangents: dict[str, list[float]] | None = None,
     budget: float | None = None,
+    max_cost: float | None = None,
 ) -> Relaxation:
     """The relaxation on these bounds (see the module notes); ``costs`` is ``c_k`` by size or
     ``c[i, k]`` by candidate and size (:func:`cost_table`); ``tangents`` adds flows to take
     tangents at, by link; ``budget`` caps the cost (plans dearer than the incumbent are of no
-    interest: the bound stays valid for the optimum)."""
+    interest: the bound stays valid for the optimum); sizes dearer than ``max_cost`` on their
+    candidate are left out (:func:`affordable`)."""
     m = pyo.ConcreteModel(name="pump_relaxation")
     tangents = {k: list(v) for k, v in (tangents or {}).items()}
     m.J = pyo.Set(initialize=list(data.junctions), ordered=True)
@@ -474,12 +488,12 @@ def build_relaxation(
     m.h = pyo.Var(m.J, bounds=lambda m, j: (bounds.h_lo[j], bounds.h_hi[j]))
     m.q = pyo.Var(m.L, bounds=lambda m, e: (bounds.q_lo[e], bounds.q_hi[e]))
     built = []
-    for name, up, sign in cands:
+    costs = cost_table(costs, len(cands), len(catalogue))
+    for i, (name, up, sign) in enumerate(cands):
         lo, hi = bounds.q_lo[name], bounds.q_hi[name]
         forward_lo, forward_hi = (lo, hi) if sign > 0 else (-hi, -lo)
-        sizes = usable_sizes(catalogue, forward_hi, forward_lo)
+        sizes = affordable(usable_sizes(catalogue, forward_hi, forward_lo), costs[i], max_cost)
         built.append(Candidate(name, up, sign, sizes))
-    costs = cost_table(costs, len(built), len(catalogue))
     pairs = [(i, k) for i, c in enumerate(built) for k in c.sizes]
     m.y = pyo.Var(pairs, domain=pyo.Binary)
     m.g = pyo.Var(pairs, domain=pyo.NonNegativeReals)
@@ -985,11 +999,14 @@ def violations(relax: Relaxation, tol: float = 0.0) -> list[tuple[str, float]]:
 
 def no_good(relax: Relaxation, pumps: tuple[PlannedPump, ...]) -> None:
     """Exclude exactly this plan (it was simulated and does not hold, so it is infeasible):
-    :math:`\\sum_{(e,k) \\in P} y_{e,k} - \\sum_{(e,k) \\notin P} y_{e,k} \\le |P| - 1`."""
+    :math:`\\sum_{(e,k) \\in P} y_{e,k} - \\sum_{(e,k) \\notin P} y_{e,k} \\le |P| - 1`.
+    A pump of ``P`` with no column (a size left out, a pipe in the other direction) keeps
+    the left side below ``|P|``: the model cannot give that plan, and the row cuts off none."""
     m = relax.model
     inside = {(p.pipe, p.upstream, p.size) for p in pumps}
     terms_in, terms_out = [], []
     for i, c in enumerate(relax.candidates):
         for k in c.sizes:
             (terms_in if (c.pipe, c.upstream, k) in inside else terms_out).append(m.y[i, k])
-    m.cuts.add(sum(terms_in) - sum(terms_out) <= len(terms_in) - 1)
+    if terms_in or terms_out:
+        m.cuts.add(sum(terms_in) - sum(terms_out) <= len(inside) - 1)

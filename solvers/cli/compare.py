@@ -35,7 +35,8 @@ from wdnopt.extras import installed, require
 from wdnopt.models.errors import InputError
 from wdnopt.solvers.cli.console import report_console
 from wdnopt.solvers.cli.figure_options import add_figure_options, refuse_unused_figure_options
-from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, default_workers
+from wdnopt.solvers.cores import default_workers
+from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S
 from wdnopt.solvers.io import DEFAULT_DPI, check_output_path, print_json
 from wdnopt.solvers.numbers import MAX_TIME_LIMIT, time_limit
 

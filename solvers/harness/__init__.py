@@ -25,9 +25,10 @@ closed quietly.
 :mod:`~wdnopt.solvers.harness.records` (a run's record), :mod:`~wdnopt.solvers.harness.outputs`
 (the run information and ``summary.json``), :mod:`~wdnopt.solvers.harness.document` (reports as
 blocks, in Markdown and HTML), :mod:`~wdnopt.solvers.harness.plotting` (figures) and
-:mod:`~wdnopt.solvers.harness.workers` (defaults the command line shows). Every name is
-importable from this package, which imports a module only when one of its names is asked for
-(``wdnopt --help`` stays fast).
+:mod:`~wdnopt.solvers.harness.workers` (defaults the command line shows; the cores
+themselves are counted in :mod:`wdnopt.solvers.cores`). Every name is importable from this
+package, which imports a module only when one of its names is asked for (``wdnopt --help``
+stays fast).
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ _EXPORTS: dict[str, str] = {
     # running
     "TABLE_EVERY_S": ".workers",
     "PARALLEL_AFTER_S": ".workers",
-    "default_workers": ".workers",
     "SweepProgress": ".dispatch",
     "_work_left": ".dispatch",
     "SweepJob": ".dispatch",

@@ -24,13 +24,9 @@ import pandas as pd
 
 from wdnopt.extras import installed, require
 from wdnopt.models.errors import InputError
+from wdnopt.solvers.cores import default_workers, free_workers
 from wdnopt.solvers.harness.folder import check_out_dir, folder_lock, read_records
-from wdnopt.solvers.harness.workers import (
-    PARALLEL_AFTER_S,
-    TABLE_EVERY_S,
-    default_workers,
-    free_workers,
-)
+from wdnopt.solvers.harness.workers import PARALLEL_AFTER_S, TABLE_EVERY_S
 from wdnopt.solvers.io import (
     DEFAULT_DPI,
     json_ready,

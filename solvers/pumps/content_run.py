@@ -62,6 +62,10 @@ MAX_REPAIRS = 3
 REFINE_ROUNDS = 30
 """LP rounds at most that refine the approximation around one plan (:func:`refine_plan`)."""
 
+STALLED_LP = 10.0
+"""A root round that takes this many times the first round's time (and more than
+:data:`REFINE_LP_S`) has stalled: the rounds end there."""
+
 REFINE_LP_S = 2.0
 """Seconds one LP of :func:`refine_plan` gets at most. These LPs take milliseconds, but the
 simplex, warm-started after new rows, can stall: on Richmond_skeleton at 1.25 times its
@@ -207,9 +211,20 @@ def run_content(
     rounds, trail = 0, []
     done = False
     ended = "time"  # why the root's rounds ended: "time", "converged", "stalled" or "solver"
+    first_s: float | None = None  # the first round's time: a later one far beyond it stalled
     while (lp_only or rounds < ROOT_ROUNDS) and time.perf_counter() < root_end:
-        s = oa.solve(root_end - time.perf_counter())
+        cap = left = root_end - time.perf_counter()
+        if first_s is not None:
+            cap = min(left, max(REFINE_LP_S, STALLED_LP * first_s))
+        s = oa.solve(cap)
+        first_s = s.seconds if first_s is None else first_s
         rounds += 1
+        if s.status is Status.TIME_LIMIT and cap < left:
+            oa.reset()  # the round, warm-started after new rows, stalled
+            if lp_only:
+                continue  # the next round solves the same LP afresh
+            ended = "stalled"  # on to the MILP
+            break
         if s.status is Status.INFEASIBLE:
             status, message = proved_none()
             done = True

@@ -54,7 +54,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import get_args
 
@@ -68,9 +70,11 @@ from wdnopt.models.pumps.costs import RHO_G, Catalogue
 from wdnopt.models.pumps.curve_cuts import SiCurve
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
+from wdnopt.solvers.cores import free_workers
 from wdnopt.solvers.highs import (
     compile_to_highs,
     make_highs,
+    quiet_highs,
     run_for,
     solve_with_highs,
 )
@@ -109,6 +113,10 @@ REFINE_TOL = 1e-3
 LP_TIME = 5.0
 """Seconds HiGHS gets for one bound-tightening LP at most."""
 
+TIGHTEN_THREADS = 2
+"""Bound-tightening LPs solved side by side at most (each on its own copy of the model), and
+never more than the cores free (:func:`~wdnopt.solvers.cores.free_workers`)."""
+
 FIRST_SOLVE_S = 10.0
 """Seconds the first MILP solve gets (doubled while a solve ends with no plan to refine
 around); a solve that stops with a plan is refined and solved again."""
@@ -141,12 +149,16 @@ def build_model(
     tangents: dict[str, list[float]] | None = None,
     budget: float | None = None,
     content: ct.Points | None = None,
+    max_cost: float | None = None,
 ) -> tuple[rx.Relaxation, ct.ContentModel | None]:
     """The relaxation, with the content constraint added when ``content`` (its tangent points
-    so far) is given; returns the model and, with the content constraint, the combined model."""
+    so far) is given; returns the model and, with the content constraint, the combined model.
+    Sizes dearer than ``max_cost`` (the incumbent's cost: the run seeks only cheaper plans)
+    have no columns."""
     costs = candidate_costs(problem, cands)
     relax = rx.build_relaxation(data, bounds, box, cands, problem.catalogue, costs,
-                                tangents=tangents, budget=budget)  # fmt: skip
+                                tangents=tangents, budget=budget,
+                                max_cost=max_cost)  # fmt: skip
     if content is None:
         return relax, None
     return relax, ct.add_content(relax, problem.catalogue, content, p_tol=DEFAULT_TOL)
@@ -170,77 +182,100 @@ def tighten_bounds(
 
     The relaxation is handed to HiGHS once (:func:`~wdnopt.solvers.highs.compile_to_highs`);
     between LPs only the objective changes, so each starts from the last basis (primal
-    simplex), and a side that an earlier LP solution already reaches is not solved for.
+    simplex), and a side that an earlier LP solution already reaches is not solved for. With
+    cores free, the links and junctions are dealt out to :data:`TIGHTEN_THREADS` copies of the
+    model, whose LPs run side by side (the LPs are independent: every one is solved on the
+    model as it was built, with the bounds of the pass before).
 
     Every LP optimum is a valid bound: the LP relaxes the MILP, which relaxes the true
     problem (restricted to plans no dearer than the incumbent, which the optimum is). Also
     returns how long building the model took (s). Stops at ``deadline``, and early enough
     before ``final`` (the run's own deadline) to leave time for the models still to build."""
     built = time.perf_counter()
-    relax, _ = build_model(data, bounds, box, cands, problem, budget=budget, content=content)
+    relax, _ = build_model(data, bounds, box, cands, problem, budget=budget, content=content,
+                           max_cost=budget)  # fmt: skip
     build_s = time.perf_counter() - built
     if final is not None:
         deadline = min(deadline, final - 3 * build_s - LP_TIME - 1.0)
     m = relax.model
     m.cost.deactivate()
     lp = compile_to_highs(m)
-    h = lp.highs
-    n = h.getNumCol()
     build_s += lp.build_s
     if lp.empty:
         return rx.Bounds(bounds.q_lo, bounds.q_hi, bounds.h_lo, bounds.h_hi), -1, build_s
+    n = lp.highs.getNumCol()
     ints = np.flatnonzero(lp.integer).astype(np.int32)
-    if len(ints):  # the LP relaxation
-        kind = highspy.HighsVarType.kContinuous
-        h.changeColsIntegrality(len(ints), ints, np.array([kind] * len(ints)))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    # only the objective changes between LPs: the last basis stays primal feasible
-    h.setOptionValue("simplex_strategy", 4)  # primal simplex
-    status = highspy.HighsModelStatus
     lo = {"q": dict(bounds.q_lo), "h": dict(bounds.h_lo)}
     hi = {"q": dict(bounds.q_hi), "h": dict(bounds.h_hi)}
-    seen_lo = np.full(n, np.inf)  # the least and largest value of each column in the LP
-    seen_hi = np.full(n, -np.inf)  # solutions so far: a side no LP can move is skipped
     targets = [
-        ("q", e, m.q[e]) for e in sorted(data.links, key=lambda e: -(hi["q"][e] - lo["q"][e]))
-    ]
-    targets += [("h", j, m.h[j]) for j in data.junctions if j in m.h]
+        (kind, key, col)
+        for kind, key, var in [("q", e, m.q[e]) for e in sorted(
+            data.links, key=lambda e: -(hi["q"][e] - lo["q"][e]))]
+        + [("h", j, m.h[j]) for j in data.junctions if j in m.h]
+        if (col := lp.column(var)) is not None
+    ]  # fmt: skip
+    threads = max(1, min(TIGHTEN_THREADS, free_workers(), len(targets)))
+    solvers = [lp.highs] + [_copy(lp.highs) for _ in range(threads - 1)]
+    for h in solvers:
+        if len(ints):  # the LP relaxation
+            kind = highspy.HighsVarType.kContinuous
+            h.changeColsIntegrality(len(ints), ints, np.array([kind] * len(ints)))
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+        # only the objective changes between LPs: the last basis stays primal feasible
+        h.setOptionValue("simplex_strategy", 4)  # primal simplex
+    status = highspy.HighsModelStatus
+    proved_empty = threading.Event()  # an LP is infeasible: no plan within the budget
 
-    def result(solved: int) -> tuple[rx.Bounds, int, float]:
-        return rx.Bounds(lo["q"], hi["q"], lo["h"], hi["h"]), solved, build_s
+    def work(h: highspy.Highs, mine: list[tuple[str, str, int]]) -> int:
+        """The LPs of ``mine`` on ``h``; returns how many were solved."""
+        seen_lo = np.full(n, np.inf)  # the least and largest value of each column in the LP
+        seen_hi = np.full(n, -np.inf)  # solutions so far: a side no LP can move is skipped
+        solved = 0
+        for kind, key, col in mine:
+            for sign in (1.0, -1.0):  # the least value, then the largest (min of its negative)
+                if time.perf_counter() > deadline or proved_empty.is_set():
+                    return solved
+                side = lo[kind][key] if sign > 0 else hi[kind][key]
+                reached = seen_lo[col] if sign > 0 else seen_hi[col]
+                if sign * (reached - side) <= 1e-9 + 1e-9 * abs(side):
+                    continue  # a feasible point of the LP sits on this side already
+                h.changeColCost(col, sign)
+                run_for(h, min(LP_TIME, deadline - time.perf_counter()))
+                solved += 1
+                st = h.getModelStatus()  # read before the cost changes back (that resets it)
+                x = np.asarray(h.getSolution().col_value)
+                bound = sign * float(h.getInfo().objective_function_value)
+                h.changeColCost(col, 0.0)
+                if st == status.kInfeasible:
+                    proved_empty.set()
+                    return solved
+                if st != status.kOptimal:
+                    h.clearSolver()  # a lost simplex: the next LP starts afresh
+                    continue
+                np.minimum(seen_lo, x, out=seen_lo)
+                np.maximum(seen_hi, x, out=seen_hi)
+                pad = 1e-7 + 1e-6 * abs(bound)
+                if sign > 0:
+                    lo[kind][key] = max(lo[kind][key], min(bound - pad, hi[kind][key]))
+                else:
+                    hi[kind][key] = min(hi[kind][key], max(bound + pad, lo[kind][key]))
+        return solved
 
-    solved = 0
-    for kind, key, var in targets:
-        col = lp.column(var)
-        if col is None:
-            continue
-        for sign in (1.0, -1.0):  # the least value, then the largest (min of its negative)
-            if time.perf_counter() > deadline:
-                return result(solved)
-            side = lo[kind][key] if sign > 0 else hi[kind][key]
-            reached = seen_lo[col] if sign > 0 else seen_hi[col]
-            if sign * (reached - side) <= 1e-9 + 1e-9 * abs(side):
-                continue  # a feasible point of the LP sits on this side already
-            h.changeColCost(col, sign)
-            run_for(h, min(LP_TIME, deadline - time.perf_counter()))
-            solved += 1
-            st = h.getModelStatus()  # read before the cost changes back (that resets it)
-            x = np.asarray(h.getSolution().col_value)
-            bound = sign * float(h.getInfo().objective_function_value)
-            h.changeColCost(col, 0.0)
-            if st == status.kInfeasible:
-                return result(-1)
-            if st != status.kOptimal:
-                h.clearSolver()  # a lost simplex: the next LP starts afresh
-                continue
-            np.minimum(seen_lo, x, out=seen_lo)
-            np.maximum(seen_hi, x, out=seen_hi)
-            pad = 1e-7 + 1e-6 * abs(bound)
-            if sign > 0:
-                lo[kind][key] = max(lo[kind][key], min(bound - pad, hi[kind][key]))
-            else:
-                hi[kind][key] = min(hi[kind][key], max(bound + pad, lo[kind][key]))
-    return result(solved)
+    if threads == 1:
+        solved = work(solvers[0], targets)
+    else:  # HiGHS lets go of the GIL while it solves: the LPs run side by side
+        with ThreadPoolExecutor(threads) as pool:
+            shares = [targets[i::threads] for i in range(threads)]
+            solved = sum(pool.map(work, solvers, shares))
+    new = rx.Bounds(lo["q"], hi["q"], lo["h"], hi["h"])
+    return new, -1 if proved_empty.is_set() else solved, build_s
+
+
+def _copy(h: highspy.Highs) -> highspy.Highs:
+    """A second HiGHS instance holding the same model as ``h``."""
+    other = quiet_highs(False)
+    other.passModel(h.getLp())
+    return other
 
 
 def lp_bound(
@@ -468,10 +503,10 @@ def run_milp_network(
         built = time.perf_counter()
         if engine == "content":
             model = ct.build_content_model(data, bounds, cands, problem.catalogue, costs,
-                                           p_tol=DEFAULT_TOL)  # fmt: skip
+                                           p_tol=DEFAULT_TOL, max_cost=upper)  # fmt: skip
         else:  # the link-by-link model with the content constraint, cut in place
             _, combined = build_model(data, bounds, box, cands, problem, budget=BUDGET_ROW,
-                                      content={})  # fmt: skip
+                                      content={}, max_cost=upper)  # fmt: skip
             assert combined is not None
             model = combined
         found = run_content(problem, options, model, box, started, deadline,
@@ -502,7 +537,8 @@ def run_milp_network(
     relax: rx.Relaxation | None = None
     if _room(deadline, 2 * build_s + 0.5):
         built = time.perf_counter()
-        relax, _ = build_model(data, bounds, box, cands, problem, budget=cheaper(upper))
+        relax, _ = build_model(data, bounds, box, cands, problem, budget=cheaper(upper),
+                               max_cost=upper)  # fmt: skip
         build_s = max(build_s, time.perf_counter() - built)
     solver = make_highs(rel_gap=options.gap / 10)
     history: list[Iteration] = []
@@ -595,9 +631,8 @@ def _rebuild(
 ) -> rx.Relaxation:
     """The relaxation again with its new tangents, the incumbent's budget and a no-good cut
     for every plan simulated that does not hold."""
-    new, _ = build_model(
-        data, bounds, box, cands, problem, tangents=relax.tangents, budget=cheaper(upper)
-    )
+    new, _ = build_model(data, bounds, box, cands, problem, tangents=relax.tangents,
+                         budget=cheaper(upper), max_cost=upper)  # fmt: skip
     for plan, ok in seen.items():
         if not ok:
             rx.no_good(new, plan)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wdnopt.solvers.harness import dispatch, workers
+from wdnopt.solvers import cores as cores_module
+from wdnopt.solvers.harness import dispatch
 from wdnopt.solvers.pumps.sweep import run_sweep
 
 
@@ -19,9 +20,9 @@ def test_free_workers_are_the_cores_not_loaded_by_others(
     monkeypatch: pytest.MonkeyPatch, cores: int, load: float, expected: int
 ) -> None:
     """Cores less the load beyond this process's own (1), rounded, at least 1."""
-    monkeypatch.setattr(workers, "default_workers", lambda: cores)
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (load, load, load))
-    assert workers.free_workers() == expected
+    monkeypatch.setattr(cores_module, "default_workers", lambda: cores)
+    monkeypatch.setattr(cores_module.os, "getloadavg", lambda: (load, load, load))
+    assert cores_module.free_workers() == expected
 
 
 def test_a_busy_machine_keeps_the_runs_in_this_process(

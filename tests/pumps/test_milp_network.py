@@ -10,6 +10,7 @@ plan that holds.
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -21,7 +22,9 @@ from wdnopt.models.pumps.hydraulics import simulate
 from wdnopt.models.pumps.instance import build_problems, problem_at
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.schema import PumpPlacementScenario
+from wdnopt.solvers.pumps import milp_network
 from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_network
+from wdnopt.solvers.pumps.network_loop import plan_cost
 from wdnopt.solvers.pumps.tree_dp import run_tree_dp
 from wdnopt.solvers.pumps.verify import cached_verifier, with_pumps
 
@@ -377,3 +380,69 @@ def test_an_unknown_relaxation_is_an_error_not_another_model() -> None:
     result = run_milp_network(problem, MilpNetworkOptions(time_limit=5, relaxation="-vv"))
     assert result.status.value == "error"
     assert "combined, content, outer" in result.message and "'-vv'" in result.message
+
+
+def test_sizes_dearer_than_the_incumbent_leave_only_plans_no_dearer(case) -> None:
+    """Sizes dearer than the incumbent have no columns (``max_cost``), in the content model
+    and in the link-by-link one, and every plan that holds at no more than that cost is still
+    a plan of both. Priced at the enumerated optimum (its plans stay) and at the small size's
+    cost (the large size, which the full model has, goes)."""
+    problem, optimum, holding = case
+    if optimum is None:
+        return
+    data = rx.network_data(problem.network)
+    cands = rx.candidates(data)
+    box = rx.head_box(data, CATALOGUE)
+    bounds = rx.initial_bounds(data, box, cands, CATALOGUE)
+    costs = np.asarray(problem.size_costs, dtype=float)
+    full = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, costs)
+    assert {k for c in full.candidates for k in c.sizes} == {0, 1}
+    assert costs[0] < costs[1] <= optimum
+    for limit in (optimum, float(costs[0])):
+        alone = ct.build_content_model(data, bounds, cands, CATALOGUE, costs, p_tol=5e-3,
+                                       max_cost=limit)  # fmt: skip
+        both = rx.build_relaxation(data, bounds, box, cands, CATALOGUE, costs, max_cost=limit)
+        kept = [p for p in holding if plan_cost(p, problem) <= limit + 1e-6]
+        assert kept or limit < optimum
+        for model in (alone, both):
+            columns = {(c.pipe, c.upstream, k) for c in model.candidates for k in c.sizes}
+            assert columns and all(costs[k] <= limit for _, _, k in columns)
+            for plan in kept:
+                assert {(p.pipe, p.upstream, p.size) for p in plan} <= columns, plan
+
+
+def test_tightening_side_by_side_gives_the_bounds_of_one_after_another(
+    case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound-tightening LPs dealt out to two copies of the model and solved side by side
+    give the bounds one copy gives solving them in turn (the LPs are independent), and those
+    bounds hold the enumerated optimum's simulated state."""
+    problem, optimum, holding = case
+    data = rx.network_data(problem.network)
+    cands = rx.candidates(data)
+    box = rx.head_box(data, CATALOGUE)
+    start = rx.initial_bounds(data, box, cands, CATALOGUE)
+    got = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(milp_network, "TIGHTEN_THREADS", threads)
+        monkeypatch.setattr(milp_network, "free_workers", lambda: 2)
+        got[threads] = milp_network.tighten_bounds(
+            data, start, box, cands, problem, optimum, time.perf_counter() + 60, content={}
+        )
+    (one, solved_one, _), (two, solved_two, _) = got[1], got[2]
+    assert solved_one > 0 and solved_two > 0
+    for side in ("q_lo", "q_hi", "h_lo", "h_hi"):
+        a, b = getattr(one, side), getattr(two, side)
+        assert a.keys() == b.keys()
+        for key in a:
+            assert b[key] == pytest.approx(a[key], rel=1e-6, abs=1e-6), (side, key)
+    assert sum(one.q_hi[e] - one.q_lo[e] for e in data.links) < sum(
+        start.q_hi[e] - start.q_lo[e] for e in data.links
+    )  # the pass tightened something
+    if optimum is None:
+        return
+    verifier = cached_verifier(problem.network.wn, 1.0, 0)
+    best = next(p for p in holding if plan_cost(p, problem) <= optimum + 1e-6)
+    _, state = verifier.check(problem.tree, best, CATALOGUE)
+    for e in data.links:
+        assert two.q_lo[e] - 1e-6 <= float(state.flow[e]) <= two.q_hi[e] + 1e-6, e
