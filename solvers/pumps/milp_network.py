@@ -30,7 +30,9 @@ Steps 1 and 2 below are shared; ``combined`` and ``content`` then run the loop o
    largest flow of the LP relaxation
    (integrality dropped) with the cost capped at ``UB``; every tightened interval makes the
    chords and tangents of the next model closer to the head-loss laws. Repeated while the
-   intervals shrink by more than a few per cent and time allows.
+   intervals shrink by more than a few per cent and time allows; the LPs run side by side on
+   two copies of the model when two cores are free. Every model of the run leaves out the
+   sizes dearer than the incumbent (no plan cheaper than it can hold one).
 3. **Iterate**: solve the MILP for plans strictly cheaper than ``UB`` (a short time cap at
    first, doubled while a solve ends without a plan); :math:`\\min(UB, \\text{its bound})` is
    a valid ``LB``. Simulate its plan. A plan that holds updates ``UB``; one that does not is
