@@ -67,23 +67,26 @@ STALLED_LP = 10.0
 :data:`REFINE_LP_S`) has stalled: the rounds end there."""
 
 REFINE_LP_S = 2.0
-"""Seconds one LP of :func:`refine_plan` gets at most. These LPs take milliseconds, but the
-simplex, warm-started after new rows, can stall: on Richmond_skeleton at 1.25 times its
-demands one such LP took the 41 s left of a 60 s run, so that no second MILP solve ran."""
+"""Seconds one LP of :func:`refine_plan` gets at least (and at most :data:`STALLED_LP` times
+the root's first LP beyond that). These LPs take milliseconds, but the simplex, warm-started
+after new rows, can stall: on Richmond_skeleton at 1.25 times its demands one such LP took
+the 41 s left of a 60 s run, so that no second MILP solve ran."""
 
 
-def refine_plan(oa: OuterApproximation, values, deadline: float) -> int:
+def refine_plan(
+    oa: OuterApproximation, values, deadline: float, lp_cap: float = REFINE_LP_S
+) -> int:
     """Cut the approximation around one plan: with its binaries fixed, solve the LP and cut
     where it violates a term, until the LP is infeasible (the cuts prove the plan infeasible),
     no term is violated, :data:`REFINE_ROUNDS`, or an LP that does not end within
-    :data:`REFINE_LP_S` (the solver is then reset, so that the next run starts afresh). Every
+    ``lp_cap`` seconds (the solver is then reset, so that the next run starts afresh). Every
     cut is valid for every plan, so the next MILP sees them all. Returns the LP rounds."""
     oa.fix(values)
     oa.set_integer(False)
     rounds = 0
     try:
         while rounds < REFINE_ROUNDS and time.perf_counter() < deadline - 0.1:
-            s = oa.solve(min(REFINE_LP_S, deadline - time.perf_counter()))
+            s = oa.solve(min(lp_cap, deadline - time.perf_counter()))
             rounds += 1
             if s.status is Status.TIME_LIMIT:
                 oa.reset()
@@ -260,6 +263,7 @@ def run_content(
         # cut short by the limit, or ended with time left and no proof: a plan and a bound
         status = Status.TIME_LIMIT if ended == "time" else Status.HEURISTIC
     oa.set_integer(True)
+    lp_cap = max(REFINE_LP_S, STALLED_LP * (first_s or 0.0))  # an LP beyond it has stalled
     timing = {"milp_s": 0.0, "check_s": 0.0, "refine_s": 0.0}
     repairs = [0]
     it = 0
@@ -291,7 +295,7 @@ def run_content(
                 offer(plan)
             else:
                 t0 = time.perf_counter()
-                refine_plan(oa, s.values, deadline)
+                refine_plan(oa, s.values, deadline, lp_cap)
                 timing["refine_s"] += time.perf_counter() - t0
                 oa.no_good(plan)
                 room = min(REPAIR_S, max(deadline - time.perf_counter(), 0.0) / 4)
