@@ -216,6 +216,10 @@ class OuterApproximation:
         self.cuts += len(rows)
         return len(rows), worst
 
+    def add_row(self, cols: list[int], coefs: list[float], low: float) -> None:
+        """The row :math:`\\sum_i a_i x_{c_i} \\ge` ``low`` (a valid inequality)."""
+        self._add_rows([(cols, coefs, low, self._inf)])
+
     def no_good(self, plan: tuple[PlannedPump, ...]) -> None:
         """Exclude exactly ``plan``: :math:`\\sum_{(e,k) \\in P} y_{e,k} - \\sum_{(e,k)
         \\notin P} y_{e,k} \\le |P| - 1`."""

@@ -26,6 +26,7 @@ from wdnopt.models.pumps.content import ContentModel, assumptions
 from wdnopt.models.pumps.network import PlannedPump
 from wdnopt.models.pumps.problem import PumpProblem
 from wdnopt.solvers.pumps.content_oa import OuterApproximation, Solve
+from wdnopt.solvers.pumps.cover import power_cover
 from wdnopt.solvers.pumps.network_loop import (
     REPAIR_S,
     Iteration,
@@ -247,6 +248,16 @@ def run_content(
             break
     extras["root_rounds"] = rounds
     extras["root_bound"] = lower
+    left = deadline - time.perf_counter()
+    if not done and left > 0.5:
+        lp_s = max(REFINE_LP_S, STALLED_LP * (first_s or 0.0))
+        power, cover_lb = power_cover(oa, problem.catalogue, min(lp_s, left / 2))
+        if cover_lb is not None and math.isinf(cover_lb):  # no whole pumps within the budget
+            status, message = proved_none()
+            done = True
+        else:
+            raise_lower(cover_lb)
+        extras["power_cover"] = {"power": power, "bound": cover_lb}
     if lp_only and not done:
         done = True
         how = {
