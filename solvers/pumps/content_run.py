@@ -4,7 +4,9 @@ The loop (the model is built and handed to HiGHS once; see :mod:`.content_oa`):
 
 1. **Root rounds**: the LP relaxation (integrality dropped) is solved and cut where it
    violates a term, until no term is violated, the bound stalls, or the root's share of the
-   time is used. Every LP optimum is a valid lower bound.
+   time is used. Every LP optimum is a valid lower bound. Then the power cover
+   (:mod:`.cover`): the least power the new pumps deliver in the LP, as a row, and the least
+   cost of whole pumps that deliver it, as a bound.
 2. **MILP rounds**: the MILP (plans strictly cheaper than the incumbent) is solved; its bound
    is a valid lower bound ``LB``. Its plan is simulated in EPANET: a plan that holds is the new
    incumbent (upper bound ``UB``); one that does not is infeasible, so a no-good cut removes it,
