@@ -259,7 +259,7 @@ def run_content(
             done = True
         else:
             raise_lower(cover_lb)
-        extras["power_cover"] = {"power": power, "bound": cover_lb}
+        extras["cover_power"], extras["cover_bound"] = power, cover_lb
     if lp_only and not done:
         done = True
         how = {
