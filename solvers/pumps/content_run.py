@@ -250,10 +250,10 @@ def run_content(
             break
     extras["root_rounds"] = rounds
     extras["root_bound"] = lower
+    lp_cap = max(REFINE_LP_S, STALLED_LP * (first_s or 0.0))  # an LP beyond it has stalled
     left = deadline - time.perf_counter()
     if not done and left > 0.5:
-        lp_s = max(REFINE_LP_S, STALLED_LP * (first_s or 0.0))
-        power, cover_lb = power_cover(oa, problem.catalogue, min(lp_s, left / 2))
+        power, cover_lb = power_cover(oa, problem.catalogue, min(lp_cap, left / 2))
         if cover_lb is not None and math.isinf(cover_lb):  # no whole pumps within the budget
             status, message = proved_none()
             done = True
@@ -276,7 +276,6 @@ def run_content(
         # cut short by the limit, or ended with time left and no proof: a plan and a bound
         status = Status.TIME_LIMIT if ended == "time" else Status.HEURISTIC
     oa.set_integer(True)
-    lp_cap = max(REFINE_LP_S, STALLED_LP * (first_s or 0.0))  # an LP beyond it has stalled
     timing = {"milp_s": 0.0, "check_s": 0.0, "refine_s": 0.0}
     repairs = [0]
     it = 0

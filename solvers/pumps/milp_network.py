@@ -220,8 +220,8 @@ def tighten_bounds(
     solvers = [lp.highs] + [_copy(lp.highs) for _ in range(threads - 1)]
     for h in solvers:
         if len(ints):  # the LP relaxation
-            kind = highspy.HighsVarType.kContinuous
-            h.changeColsIntegrality(len(ints), ints, np.array([kind] * len(ints)))
+            continuous = highspy.HighsVarType.kContinuous
+            h.changeColsIntegrality(len(ints), ints, np.array([continuous] * len(ints)))
         h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
         # only the objective changes between LPs: the last basis stays primal feasible
         h.setOptionValue("simplex_strategy", 4)  # primal simplex
