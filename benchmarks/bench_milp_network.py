@@ -19,6 +19,11 @@ same run, so the lower bounds are set side by side on the same instances.
     .venv/bin/python benchmarks/bench_milp_network.py --relaxations combined \
         --networks "Net1,Richmond_skeleton,Jilin including water quality,Net2,foss_poly_1"
     .venv/bin/python benchmarks/bench_milp_network.py --relaxations combined,content,outer
+    .venv/bin/python benchmarks/bench_milp_network.py --relaxations combined \
+        --networks "Richmond_skeleton@1.25,Net2@5,path/to/network.inp@1.5"
+
+A network is a name of :data:`CASES` (at its factor there), ``name@factor`` for another demand
+factor, or the path of an ``.inp`` file (``@factor`` too; 1.0 without).
 
 Figures are printed, not asserted.
 """
@@ -30,6 +35,7 @@ import logging
 import time
 import warnings
 from importlib.resources import files
+from pathlib import Path
 
 CASES: dict[str, float] = {
     "Net1": 4.0,
@@ -61,9 +67,23 @@ def source(name: str) -> dict:
     return {"file": str(files("epyt").joinpath("networks", folder, f"{name}.inp"))}
 
 
+def parse_network(spec: str) -> tuple[str, dict, float]:
+    """``name``, ``name@factor`` or ``path.inp[@factor]`` → its label, source and factor."""
+    name, _, factor = spec.strip().partition("@")
+    if name.endswith(".inp"):
+        label, where = Path(name).stem, {"file": name}
+    else:
+        label, where = name, source(name)
+    return label, where, float(factor) if factor else CASES.get(name, 1.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--networks", default=",".join(CASES), help="comma-separated names")
+    parser.add_argument(
+        "--networks",
+        default=",".join(CASES),
+        help="comma-separated names, name@factor, or paths of .inp files (path@factor)",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per network")
     parser.add_argument(
         "--relaxations",
@@ -74,28 +94,40 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     logging.basicConfig(level=logging.WARNING)
 
+    from pydantic import ValidationError
+
+    from wdnopt.models.errors import InputError
     from wdnopt.models.pumps.instance import build_problems
     from wdnopt.models.pumps.relaxation import candidates, network_data
     from wdnopt.models.pumps.schema import PumpPlacementScenario
 
     header = (
-        f"{'network':<18}{'relax':>9}{'junct':>6}{'cands':>6}{'defic':>6}{'LB':>14}{'UB':>14}"
+        f"{'network':<18}{'factor':>7}{'relax':>9}{'junct':>6}{'cands':>6}{'defic':>6}{'LB':>14}{'UB':>14}"
         f"{'gap':>8}{'iter':>5}{'LPs':>6}{'time s':>8}  {'status':<11}{'holds':>6}"
         f"{'network-dp':>14}"
     )
+    problems = []
+    for spec in args.networks.split(","):  # every network read before any run
+        try:
+            name, where, factor = parse_network(spec)
+            scenario = PumpPlacementScenario(network=where, demand_factors=[factor])
+            (problem,) = build_problems(scenario)
+        except (InputError, ValidationError, ValueError) as exc:
+            parser.error(f"--networks {spec!r}: {exc}")
+        problems.append((name, where, factor, problem))
     print(header)
     print("-" * len(header))
-    for name in args.networks.split(","):
-        factor = CASES.get(name, 1.0)
-        scenario = PumpPlacementScenario(network=source(name), demand_factors=[factor])
-        (problem,) = build_problems(scenario)
+    for name, where, factor, problem in problems:
         net = problem.network
         cands = len(candidates(network_data(net)))
         for relaxation in args.relaxations.split(","):
-            _run(name, relaxation, problem, net, cands, args.time_limit)
+            _run(name, where, factor, relaxation, problem, net, cands, args.time_limit)
 
 
-def _run(name: str, relaxation: str, problem, net, cands: int, time_limit: float) -> None:
+def _run(
+    name: str, where: dict, factor: float, relaxation: str, problem, net, cands: int,
+    time_limit: float,
+) -> None:  # fmt: skip
     """One run of ``milp-network`` with one relaxation, printed as one row."""
     from wdnopt.models.pumps.hydraulics import read_network
     from wdnopt.solvers.pumps.milp_network import MilpNetworkOptions, run_milp_network
@@ -107,14 +139,15 @@ def _run(name: str, relaxation: str, problem, net, cands: int, time_limit: float
     wall = time.perf_counter() - started
     holds = "-"
     if result.has_plan:  # the reference engine: a wntr copy, EpanetSimulator
-        wn = read_network(source(name).get("file") or name)
+        wn = read_network(where.get("file") or where["shipped"])
         check = verify_pumps_simulator(wn, problem.tree, result.pumps, problem.catalogue)
         holds = "yes" if check.verified else "NO"
     ex = result.extras
     lb, ub, gap = ex.get("lower_bound"), ex.get("upper_bound"), ex.get("gap")
     warm = ex.get("warm_cost")
     print(
-        f"{name[:18]:<18}{relaxation:>9}{len(net.checked) + len(net.excluded):>6}{cands:>6}"
+        f"{name[:18]:<18}{factor:>7g}{relaxation:>9}"
+        f"{len(net.checked) + len(net.excluded):>6}{cands:>6}"
         f"{len(net.deficient()):>6}{_money(lb):>14}{_money(ub):>14}"
         f"{'-' if gap is None else f'{gap:.1%}':>8}{ex.get('iterations', 0):>5}"
         f"{ex.get('bound_lps', 0):>6}{wall:>8.1f}  {result.status.value:<11}{holds:>6}"

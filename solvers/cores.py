@@ -20,10 +20,10 @@ def default_workers() -> int:
 
 
 def free_workers() -> int:
-    """Worker processes worth starting now: the cores this process may use, less the load of
-    the last minute beyond this process's own (at least 1). On a machine busy with other work
-    parallel runs slow each other down: one sweep measured 0.71 × the speed of one process
-    with two workers on two cores at a load of 7."""
+    """Workers (a sweep's processes, a solver's threads) worth starting now: the cores this
+    process may use, less the load of the last minute beyond this process's own (at least 1).
+    On a machine busy with other work parallel runs slow each other down: one sweep measured
+    0.71 × the speed of one process with two workers on two cores at a load of 7."""
     cores = default_workers()
     try:
         load = os.getloadavg()[0]

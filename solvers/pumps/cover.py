@@ -18,9 +18,11 @@ check by enumeration), so its own :math:`\\sum \\bar P_k y_{e,k}` is at least ``
   \\{0, 1, \\dots, N_k\\}\\}` (``c_k`` the least price of size ``k`` on any candidate,
   ``N_k`` the candidates it fits), a knapsack HiGHS solves at once.
 
-Where one pump at the source serves the whole network (foss_poly_0 at its demands: one
-7.5 kW pump, 94,843, against a relaxation that bought 4 kW of a large size's power), the
-bound is the optimum's.
+It lifts the bound where few pumps serve a whole network: in one run at 60 s on a 36-junction
+network with 31 junctions short, from 25,730 to 34,704 (the plan that holds costs 92,817).
+Where the binding limit is a size's head rather than its power, it does not: on a variant of
+the same network the whole-pump cover of ``W`` is one 3 kW pump (41,483) while the plan that
+holds needs a 7.5 kW one (94,843).
 """
 
 from __future__ import annotations

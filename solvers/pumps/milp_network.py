@@ -209,13 +209,10 @@ def tighten_bounds(
     ints = np.flatnonzero(lp.integer).astype(np.int32)
     lo = {"q": dict(bounds.q_lo), "h": dict(bounds.h_lo)}
     hi = {"q": dict(bounds.q_hi), "h": dict(bounds.h_hi)}
-    targets = [
-        (kind, key, col)
-        for kind, key, var in [("q", e, m.q[e]) for e in sorted(
-            data.links, key=lambda e: -(hi["q"][e] - lo["q"][e]))]
-        + [("h", j, m.h[j]) for j in data.junctions if j in m.h]
-        if (col := lp.column(var)) is not None
-    ]  # fmt: skip
+    widest = sorted(data.links, key=lambda e: -(hi["q"][e] - lo["q"][e]))
+    named = [("q", e, m.q[e]) for e in widest]
+    named += [("h", j, m.h[j]) for j in data.junctions if j in m.h]
+    targets = [(kind, key, col) for kind, key, var in named if (col := lp.column(var)) is not None]
     threads = max(1, min(TIGHTEN_THREADS, free_workers(), len(targets)))
     solvers = [lp.highs] + [_copy(lp.highs) for _ in range(threads - 1)]
     for h in solvers:
